@@ -1,0 +1,19 @@
+package io.lorafleet.api.v1alpha1.basemodel;
+
+import io.lorafleet.api.v1alpha1.common.ConditionReason;
+
+/** Condition reasons of a BaseModel. */
+public enum BaseModelReason implements ConditionReason {
+  AsExpected,
+  Resolving,
+  Available,
+  ScaledToZero,
+  PodsStarting,
+  ArtifactNotFound,
+  DigestMismatch,
+  InvalidModelConfig,
+  UnsupportedArchitecture,
+  CredentialsSecretNotFound,
+  ObjectStoreUnavailable,
+  DeploymentFailed
+}

@@ -1,0 +1,28 @@
+package io.lorafleet.api.v1alpha1.basemodel;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.lorafleet.api.v1alpha1.common.Condition;
+import io.lorafleet.api.v1alpha1.common.LorafleetStatus;
+import java.util.List;
+
+/** What the operator observed of a base model and its serving pool. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record BaseModelStatus(
+    @JsonPropertyDescription("metadata.generation this status describes.") Long observedGeneration,
+    @JsonPropertyDescription("Ready, Progressing and Degraded.") List<Condition> conditions,
+    @JsonPropertyDescription("Digest of the resolved model (sha256 of its manifest).")
+        String digest,
+    @JsonPropertyDescription("Architecture and shapes read from config.json.")
+        ResolvedArchitecture architecture,
+    @JsonPropertyDescription("Serving pods that exist.") Integer replicas,
+    @JsonPropertyDescription("Serving pods that are ready.") Integer readyReplicas,
+    @JsonPropertyDescription("Adapter slots per serving pod.") List<PodCapacity> capacity)
+    implements LorafleetStatus {
+
+  /** The same observations with newly decided conditions. */
+  public BaseModelStatus withConditions(long generation, List<Condition> newConditions) {
+    return new BaseModelStatus(
+        generation, newConditions, digest, architecture, replicas, readyReplicas, capacity);
+  }
+}

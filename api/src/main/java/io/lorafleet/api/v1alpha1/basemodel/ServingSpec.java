@@ -1,0 +1,39 @@
+package io.lorafleet.api.v1alpha1.basemodel;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
+import io.lorafleet.api.v1alpha1.common.ComputeResources;
+import io.lorafleet.api.v1alpha1.common.Toleration;
+import java.util.List;
+import java.util.Map;
+
+/** The serving Deployment the operator owns for a base model. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(
+    value = "self.replicas >= 0 && self.replicas <= 1000",
+    message = "replicas must be between 0 and 1000",
+    fieldPath = ".replicas")
+public record ServingSpec(
+    @JsonPropertyDescription("Number of serving pods; 0 stops serving and keeps the model.")
+        @Default("1")
+        Integer replicas,
+    @JsonPropertyDescription(
+            "Server in the pods: builtin (Lorafleet's multi-LoRA server) or vllm (an image that"
+                + " speaks the vLLM adapter admin API).")
+        @Default("builtin")
+        ServingRuntime runtime,
+    @JsonPropertyDescription(
+            "Container image; defaults to the operator's configured image for the runtime.")
+        @Size(max = 512)
+        String image,
+    @JsonPropertyDescription("Container resources, e.g. nvidia.com/gpu requests and limits.")
+        ComputeResources resources,
+    @JsonPropertyDescription("Node labels the serving pods must match.")
+        Map<String, String> nodeSelector,
+    @JsonPropertyDescription("Tolerations for tainted (for example GPU) nodes.") @Size(max = 32)
+        List<Toleration> tolerations,
+    @JsonPropertyDescription("Adapter capacity per pod.") @Default("{}")
+        AdapterSlots adapterSlots) {}

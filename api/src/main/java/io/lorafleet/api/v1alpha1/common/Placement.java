@@ -1,0 +1,33 @@
+package io.lorafleet.api.v1alpha1.common;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.ValidationRule;
+import io.fabric8.kubernetes.api.model.IntOrString;
+
+/** On how many serving pods of the base model an adapter is loaded, and which ones. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(
+    value = "type(self.replicas) == int ? self.replicas >= 1 : self.replicas == 'all'",
+    message = "replicas must be a number >= 1 or the string \"all\"",
+    fieldPath = ".replicas")
+public record Placement(
+    @JsonPropertyDescription(
+            "Number of serving pods that load the adapter (at least 1), or \"all\" for every pod"
+                + " of the base model's pool, including pods added later.")
+        @Default("all")
+        IntOrString replicas,
+    @JsonPropertyDescription(
+            "How pods are chosen when replicas is a number: fewest-adapters (default) or"
+                + " most-free-slots.")
+        @Default("fewest-adapters")
+        PlacementStrategy strategy) {
+
+  public static final String ALL = "all";
+
+  /** True when every pod of the pool should hold the adapter. */
+  public boolean onAllPods() {
+    return replicas == null || ALL.equals(replicas.getStrVal());
+  }
+}

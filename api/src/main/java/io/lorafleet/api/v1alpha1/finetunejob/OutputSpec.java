@@ -1,0 +1,41 @@
+package io.lorafleet.api.v1alpha1.finetunejob;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
+import io.lorafleet.api.v1alpha1.common.Placement;
+import io.lorafleet.api.v1alpha1.common.SecretReference;
+import io.lorafleet.api.v1alpha1.common.Validation;
+
+/** Where a produced adapter is stored and whether a LoraAdapter serves it. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(
+    value =
+        "self.adapterName.size() <= 63 && self.adapterName.matches("
+            + Validation.DNS_LABEL_PATTERN
+            + ")",
+    message = "adapterName " + Validation.DNS_LABEL_MESSAGE,
+    fieldPath = ".adapterName")
+@ValidationRule(
+    value = "self.artifactPrefix.matches(" + Validation.S3_URI_PATTERN + ")",
+    message = "artifactPrefix must be an s3:// URI: " + Validation.S3_URI_MESSAGE,
+    fieldPath = ".artifactPrefix")
+public record OutputSpec(
+    @JsonPropertyDescription(
+            "Name of the LoraAdapter created or updated with the result; also the artifact name.")
+        @Required
+        String adapterName,
+    @JsonPropertyDescription(
+            "S3 URI under which versions are written:"
+                + " <prefix>/<namespace>/adapters/<adapterName>/sha256-<digest>/.")
+        @Required
+        @Size(max = 1024)
+        String artifactPrefix,
+    @JsonPropertyDescription("Secret with credentials for the output bucket.")
+        SecretReference credentialsSecretRef,
+    @JsonPropertyDescription(
+            "When set, the LoraAdapter is created with this placement and the adapter is served;"
+                + " when absent, the artifact is only stored.")
+        Placement deploy) {}

@@ -1,0 +1,25 @@
+package io.lorafleet.api.v1alpha1.loraadapter;
+
+import io.lorafleet.api.v1alpha1.common.ConditionReason;
+
+/** Condition reasons of a LoraAdapter; the compatibility reasons match the artifact checks. */
+public enum LoraAdapterReason implements ConditionReason {
+  AsExpected,
+  Resolving,
+  Placing,
+  Placed,
+  NoServingPods,
+  BaseModelNotFound,
+  BaseModelNotReady,
+  ArtifactNotFound,
+  DigestMismatch,
+  InvalidArtifact,
+  RankTooLarge,
+  ShapeMismatch,
+  UnknownTargetModule,
+  NoTensorsMatched,
+  UnsupportedFeature,
+  CredentialsSecretNotFound,
+  ObjectStoreUnavailable,
+  LoadFailed
+}

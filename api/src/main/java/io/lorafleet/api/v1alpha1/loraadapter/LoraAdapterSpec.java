@@ -1,0 +1,39 @@
+package io.lorafleet.api.v1alpha1.loraadapter;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
+import io.lorafleet.api.v1alpha1.common.ArtifactSource;
+import io.lorafleet.api.v1alpha1.common.LocalReference;
+import io.lorafleet.api.v1alpha1.common.Placement;
+
+/** Which adapter artifact to serve, on which base model, and on how many pods. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(
+    value = "!has(self.servedName) || self.servedName.matches('^[A-Za-z0-9][A-Za-z0-9._:/-]*$')",
+    message =
+        "servedName must start with a letter or digit and contain only letters, digits, '.',"
+            + " '_', ':', '/' or '-'",
+    fieldPath = ".servedName")
+public record LoraAdapterSpec(
+    @JsonPropertyDescription("The BaseModel whose serving pods load this adapter.") @Required
+        LocalReference baseModelRef,
+    @JsonPropertyDescription(
+            "The adapter in object storage: a PEFT directory (adapter_config.json,"
+                + " adapter_model.safetensors) or a Lorafleet version directory with"
+                + " manifest.json. Changing it rolls the new version out by atomic swap.")
+        @Required
+        ArtifactSource artifact,
+    @JsonPropertyDescription("On how many serving pods the adapter is loaded.") @Default("{}")
+        Placement placement,
+    @JsonPropertyDescription(
+            "Name clients pass as 'model' in OpenAI requests; defaults to metadata.name.")
+        @Size(max = 128)
+        String servedName,
+    @JsonPropertyDescription(
+            "Delete the artifact from object storage when this LoraAdapter is deleted.")
+        @Default("false")
+        Boolean deleteArtifactOnRemoval) {}

@@ -1,0 +1,53 @@
+package io.lorafleet.api.v1alpha1.loraadapter;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.lorafleet.api.v1alpha1.common.Condition;
+import io.lorafleet.api.v1alpha1.common.Lineage;
+import io.lorafleet.api.v1alpha1.common.LorafleetStatus;
+import java.util.List;
+
+/** What the operator resolved of the artifact and where it is loaded. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record LoraAdapterStatus(
+    @JsonPropertyDescription("metadata.generation this status describes.") Long observedGeneration,
+    @JsonPropertyDescription("Ready, Progressing and Degraded.") List<Condition> conditions,
+    @JsonPropertyDescription("Resolved artifact digest (sha256 of its manifest).") String digest,
+    @JsonPropertyDescription("Name clients use in the 'model' field.") String servedName,
+    @JsonPropertyDescription("LoRA rank r.") Integer rank,
+    @JsonPropertyDescription("LoRA alpha.") Double alpha,
+    @JsonPropertyDescription("Modules the adapter targets, e.g. q_proj.")
+        List<String> targetModules,
+    @JsonPropertyDescription("Size of the adapter weights in bytes.") Long sizeBytes,
+    @JsonPropertyDescription("Pods that should hold the adapter.") Integer desiredReplicas,
+    @JsonPropertyDescription("Pods that confirmed the resolved digest is loaded.")
+        Integer readyReplicas,
+    @JsonPropertyDescription(
+            "Pods holding the adapter; at most "
+                + MAX_PLACEMENTS
+                + " are listed, the counts are"
+                + " exact.")
+        List<AdapterPlacement> placements,
+    @JsonPropertyDescription("Where the adapter came from.") Lineage lineage)
+    implements LorafleetStatus {
+
+  /** Status size stays bounded however large the pool is. */
+  public static final int MAX_PLACEMENTS = 32;
+
+  /** The same observations with newly decided conditions. */
+  public LoraAdapterStatus withConditions(long generation, List<Condition> newConditions) {
+    return new LoraAdapterStatus(
+        generation,
+        newConditions,
+        digest,
+        servedName,
+        rank,
+        alpha,
+        targetModules,
+        sizeBytes,
+        desiredReplicas,
+        readyReplicas,
+        placements,
+        lineage);
+  }
+}

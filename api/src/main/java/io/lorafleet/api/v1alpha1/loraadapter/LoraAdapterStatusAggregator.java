@@ -1,0 +1,58 @@
+package io.lorafleet.api.v1alpha1.loraadapter;
+
+import io.lorafleet.api.v1alpha1.common.ConditionReason;
+import io.lorafleet.api.v1alpha1.common.StatusAggregator;
+import java.time.Clock;
+
+/**
+ * Decides a LoraAdapter's conditions: ready only when the resolved digest is confirmed loaded on at
+ * least the desired number of pods, never merely because loads were requested.
+ */
+public final class LoraAdapterStatusAggregator
+    extends StatusAggregator<LoraAdapterStatusAggregator> {
+  private boolean resolved;
+  private int desiredReplicas;
+  private int readyReplicas;
+
+  public LoraAdapterStatusAggregator(LoraAdapter resource, Clock clock) {
+    super(resource.getStatus(), resource.getMetadata().getGeneration(), clock);
+  }
+
+  /** The artifact was found, its digest checked and its compatibility with the base verified. */
+  public LoraAdapterStatusAggregator resolved(boolean value) {
+    this.resolved = value;
+    return this;
+  }
+
+  public LoraAdapterStatusAggregator replicas(int desired, int ready) {
+    this.desiredReplicas = desired;
+    this.readyReplicas = ready;
+    return this;
+  }
+
+  /** The observed status with its conditions decided and the generation stamped. */
+  public LoraAdapterStatus build(LoraAdapterStatus observed) {
+    return observed.withConditions(generation(), decideConditions());
+  }
+
+  @Override
+  protected Progress progress() {
+    if (!resolved) {
+      return new Progress(
+          false, LoraAdapterReason.Resolving, "checking the artifact against the base", true);
+    }
+    if (desiredReplicas == 0) {
+      return new Progress(
+          false, LoraAdapterReason.NoServingPods, "the base model has no serving pods", false);
+    }
+    String pods = readyReplicas + "/" + desiredReplicas + " pods serve the resolved digest";
+    return readyReplicas >= desiredReplicas
+        ? new Progress(true, LoraAdapterReason.Placed, pods, false)
+        : new Progress(false, LoraAdapterReason.Placing, pods, true);
+  }
+
+  @Override
+  protected ConditionReason asExpected() {
+    return LoraAdapterReason.AsExpected;
+  }
+}

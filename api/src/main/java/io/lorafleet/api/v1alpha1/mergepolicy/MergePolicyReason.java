@@ -1,0 +1,16 @@
+package io.lorafleet.api.v1alpha1.mergepolicy;
+
+import io.lorafleet.api.v1alpha1.common.ConditionReason;
+
+/** Condition reasons of a MergePolicy. */
+public enum MergePolicyReason implements ConditionReason {
+  AsExpected,
+  Merging,
+  Merged,
+  WaitingForSources,
+  BaseModelNotFound,
+  SourceNotFound,
+  SourceBaseModelMismatch,
+  MergeFailed,
+  ObjectStoreUnavailable
+}
