@@ -5,6 +5,7 @@ import dev.cel.common.CelValidationException;
 import dev.cel.common.types.SimpleType;
 import dev.cel.compiler.CelCompiler;
 import dev.cel.compiler.CelCompilerFactory;
+import dev.cel.parser.CelStandardMacro;
 import dev.cel.runtime.CelEvaluationException;
 import dev.cel.runtime.CelRuntime;
 import dev.cel.runtime.CelRuntimeFactory;
@@ -23,6 +24,8 @@ final class CelRules {
       CelCompilerFactory.standardCelCompilerBuilder()
           .addVar("self", SimpleType.DYN)
           .addVar("oldSelf", SimpleType.DYN)
+          // has(), all(), exists(), exists_one(), map(), filter(): standard CEL, as in Kubernetes.
+          .setStandardMacros(CelStandardMacro.STANDARD_MACROS)
           .build();
   private static final CelRuntime RUNTIME = CelRuntimeFactory.standardCelRuntimeBuilder().build();
   private static final Map<String, CelRuntime.Program> PROGRAMS = new ConcurrentHashMap<>();

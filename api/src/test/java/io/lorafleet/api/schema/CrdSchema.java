@@ -82,7 +82,10 @@ public final class CrdSchema {
     for (ValidationMessage message : structural.validate(object)) {
       violations.add(message.getMessage());
     }
-    checkRules(openApiSchema, object, old, "", violations);
+    // Like the API server, rules run only on objects with the declared shape.
+    if (violations.isEmpty()) {
+      checkRules(openApiSchema, object, old, "", violations);
+    }
     return violations;
   }
 
