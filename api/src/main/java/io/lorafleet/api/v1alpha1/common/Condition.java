@@ -1,5 +1,6 @@
 package io.lorafleet.api.v1alpha1.common;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Required;
@@ -22,6 +23,7 @@ public record Condition(
     return conditionType.name().equals(type);
   }
 
+  @JsonIgnore
   public boolean isTrue() {
     return status == ConditionStatus.TRUE;
   }
