@@ -3,6 +3,7 @@ package io.lorafleet.api.v1alpha1.common;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
 
 /** A reference to another Lorafleet resource in the same namespace. */
@@ -12,5 +13,7 @@ import io.fabric8.generator.annotation.ValidationRule;
     message = "name " + Validation.DNS_LABEL_MESSAGE,
     fieldPath = ".name")
 public record LocalReference(
-    @JsonPropertyDescription("Name of the referenced resource in the same namespace.") @Required
+    @JsonPropertyDescription("Name of the referenced resource in the same namespace.")
+        @Required
+        @Size(max = 63)
         String name) {}

@@ -3,6 +3,7 @@ package io.lorafleet.api.v1alpha1.common;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
 
 /** A Secret in the same namespace holding object-storage credentials. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -13,4 +14,5 @@ public record SecretReference(
                 + " S3-compatible store) and AWS_REGION. The values are mounted into the pods"
                 + " that need them; they never appear in status, events or request bodies.")
         @Required
+        @Size(max = 253)
         String name) {}

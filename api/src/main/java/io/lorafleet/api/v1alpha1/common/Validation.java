@@ -5,6 +5,9 @@ package io.lorafleet.api.v1alpha1.common;
  * field and the accessor, and the CRD generator would emit the rule twice. Rules sit on the
  * enclosing record with a fieldPath instead.
  *
+ * <p>Every string a rule matches has a maxLength: the API server estimates a rule's cost from the
+ * largest value the schema allows and refuses CRDs whose rules could cost too much.
+ *
  * <p>CEL rules and messages shared by several kinds. Rules use standard CEL only (no Kubernetes
  * library functions) so that any CEL implementation evaluates them the same way.
  */

@@ -26,6 +26,7 @@ public record OutputSpec(
     @JsonPropertyDescription(
             "Name of the LoraAdapter created or updated with the result; also the artifact name.")
         @Required
+        @Size(max = 63)
         String adapterName,
     @JsonPropertyDescription(
             "S3 URI under which versions are written:"

@@ -23,7 +23,9 @@ import io.lorafleet.api.v1alpha1.common.Validation;
     message = "artifactPrefix must be an s3:// URI: " + Validation.S3_URI_MESSAGE,
     fieldPath = ".artifactPrefix")
 public record MergeOutput(
-    @JsonPropertyDescription("Name of the LoraAdapter that serves the merged adapter.") @Required
+    @JsonPropertyDescription("Name of the LoraAdapter that serves the merged adapter.")
+        @Required
+        @Size(max = 63)
         String adapterName,
     @JsonPropertyDescription(
             "S3 URI under which versions are written:"

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
 import io.lorafleet.api.v1alpha1.common.Validation;
 
@@ -21,7 +22,9 @@ import io.lorafleet.api.v1alpha1.common.Validation;
     message = "weight must be a finite number",
     fieldPath = ".weight")
 public record MergeSource(
-    @JsonPropertyDescription("Name of a LoraAdapter of the same base model.") @Required
+    @JsonPropertyDescription("Name of a LoraAdapter of the same base model.")
+        @Required
+        @Size(max = 63)
         String adapter,
     @JsonPropertyDescription("Weight of this adapter's delta; negative values subtract it.")
         @Default("1.0")
