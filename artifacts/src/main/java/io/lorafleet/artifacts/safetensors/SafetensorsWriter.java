@@ -82,7 +82,7 @@ public final class SafetensorsWriter {
     } catch (IOException e) {
       throw new IllegalStateException("cannot serialize safetensors header", e);
     }
-    int padded = (int) ((8 + json.length + 7) / 8 * 8 - 8);
+    int padded = (8 + json.length + 7) / 8 * 8 - 8;
     byte[] out = Arrays.copyOf(json, padded);
     Arrays.fill(out, json.length, padded, (byte) ' ');
     return out;
