@@ -23,6 +23,10 @@ public final class RepositoryFiles {
     return root().resolve("crds");
   }
 
+  public static Path chartCrds() {
+    return root().resolve("charts/lorafleet/crds");
+  }
+
   public static Path examples() {
     return root().resolve("examples");
   }

@@ -1,0 +1,2 @@
+/** Reconcilers for the Lorafleet custom resources. */
+package io.lorafleet.operator;
