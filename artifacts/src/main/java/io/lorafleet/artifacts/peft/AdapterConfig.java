@@ -121,7 +121,7 @@ public record AdapterConfig(
    */
   private static <V> Optional<V> firstMatch(Map<String, V> patterns, String path) {
     for (Map.Entry<String, V> e : patterns.entrySet()) {
-      if (Pattern.compile("(.*\\.)?(" + e.getKey() + ")$").matcher(path).matches()) {
+      if (BoundedRegex.fullMatch(Pattern.compile("(.*\\.)?(" + e.getKey() + ")$"), path)) {
         return Optional.of(e.getValue());
       }
     }

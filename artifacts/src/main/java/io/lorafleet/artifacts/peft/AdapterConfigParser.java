@@ -166,10 +166,15 @@ public final class AdapterConfigParser {
   }
 
   private static Pattern compile(StrictJson j, String key, String regex) {
+    if (regex.length() > BoundedRegex.MAX_PATTERN_LENGTH) {
+      throw j.fail(
+          "'" + key + "' regular expression is longer than " + BoundedRegex.MAX_PATTERN_LENGTH);
+    }
     try {
       return Pattern.compile(regex);
-    } catch (PatternSyntaxException e) {
-      throw j.fail("'" + key + "' holds an invalid regular expression: " + e.getDescription());
+    } catch (PatternSyntaxException | StackOverflowError e) {
+      String why = e instanceof PatternSyntaxException p ? p.getDescription() : "nested too deeply";
+      throw j.fail("'" + key + "' holds an invalid regular expression: " + why);
     }
   }
 }

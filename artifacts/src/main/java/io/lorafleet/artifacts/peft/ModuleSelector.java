@@ -41,7 +41,7 @@ public sealed interface ModuleSelector {
   record Regex(Pattern pattern) implements ModuleSelector {
     @Override
     public boolean matches(String path, LinearModule module) {
-      return pattern.matcher(path).matches();
+      return BoundedRegex.fullMatch(pattern, path);
     }
 
     @Override

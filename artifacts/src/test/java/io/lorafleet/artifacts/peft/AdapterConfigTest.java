@@ -131,4 +131,14 @@ class AdapterConfigTest {
         .hasMessageContaining("'target_modules' must not be empty");
     assertThatThrownBy(() -> parse("[]")).hasMessageContaining("must be a JSON object");
   }
+
+  @Test
+  void catastrophicBacktrackingInAUserRegexFailsInsteadOfHanging() {
+    AdapterConfig c = parse("{\"peft_type\":\"LORA\",\"target_modules\":\"(([a-z_.0-9]+)+)+x\"}");
+    long start = System.nanoTime();
+    assertThatThrownBy(() -> c.targets(LinearModule.Q_PROJ, 3))
+        .isInstanceOf(AdapterConfigException.class)
+        .hasMessageContaining("too expensive to match");
+    assertThat(System.nanoTime() - start).isLessThan(5_000_000_000L);
+  }
 }
