@@ -202,7 +202,16 @@ public final class ArtifactStore {
   /** Published versions under {@code prefix}, oldest first. */
   public List<VersionInfo> list(S3Uri prefix) {
     List<VersionInfo> out = new ArrayList<>();
-    for (ObjectInfo o : store.list(prefix.bucket(), prefix.prefix())) {
+    List<ObjectInfo> objects;
+    try {
+      objects = store.list(prefix.bucket(), prefix.prefix());
+    } catch (ObjectStoreException e) {
+      if (e.kind() == Kind.NOT_FOUND) {
+        return out; // a missing bucket holds no versions
+      }
+      throw e;
+    }
+    for (ObjectInfo o : objects) {
       String rest = o.key().substring(prefix.prefix().length());
       Matcher m = VERSION_DIR.matcher(rest);
       if (m.lookingAt() && rest.substring(m.end()).equals(MANIFEST)) {
