@@ -39,6 +39,10 @@ public final class ArtifactStore {
   public static final String MANIFEST = "manifest.json";
   public static final String UPLOADS = ".uploads/";
   public static final String VERSION_PREFIX = "sha256-";
+
+  /** S3's limit for a single server-side copy, which publishing uses (no multipart copy yet). */
+  public static final long MAX_FILE_BYTES = 5L << 30;
+
   private static final Pattern VERSION_DIR = Pattern.compile("sha256-([0-9a-f]{64})/");
   private static final System.Logger LOG = System.getLogger(ArtifactStore.class.getName());
 
@@ -68,6 +72,16 @@ public final class ArtifactStore {
   /** Uploads {@code dir} as a new version under {@code dest}; idempotent for equal content. */
   public PublishedVersion push(Path dir, S3Uri dest, Map<String, String> lineage)
       throws IOException {
+    for (Path f : regularFiles(dir)) {
+      if (Files.size(f) > MAX_FILE_BYTES) {
+        throw new IOException(
+            relative(dir, f)
+                + " is "
+                + Files.size(f)
+                + " bytes; files over 5 GiB cannot be published yet (S3 copy limit):"
+                + " save the model in smaller shards");
+      }
+    }
     Manifest manifest = manifestOf(dir, lineage);
     byte[] manifestBytes = manifest.toBytes();
     String digest = Sha256.hex(manifestBytes);

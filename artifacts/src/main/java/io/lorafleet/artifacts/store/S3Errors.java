@@ -5,7 +5,9 @@ import io.minio.errors.ErrorResponseException;
 import io.minio.errors.ServerException;
 import java.io.IOException;
 import java.nio.file.FileSystemException;
+import java.security.cert.CertificateException;
 import java.util.Set;
+import javax.net.ssl.SSLException;
 
 /**
  * Classifies MinIO SDK failures. Only network trouble, throttling and 5xx are transient; 403, 404
@@ -42,6 +44,11 @@ final class S3Errors {
           Kind.TRANSIENT, what + ": server error (HTTP " + se.statusCode() + ")", e);
     }
     for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof SSLException || t instanceof CertificateException) {
+        // An untrusted or mismatched certificate will not fix itself on retry.
+        return new ObjectStoreException(
+            Kind.PERMANENT, what + ": TLS failure: " + t.getMessage(), e);
+      }
       if (t instanceof FileSystemException) {
         return new ObjectStoreException(Kind.PERMANENT, what + ": " + t.getMessage(), e);
       }
