@@ -32,10 +32,10 @@ public final class SafetensorsFile implements AutoCloseable {
   public static SafetensorsFile open(Path path) throws IOException {
     try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
       long size = ch.size();
-      byte[] prefix = readFully(ch, 0, (int) Math.min(8, size));
-      long n = SafetensorsHeaderParser.headerLength(prefix, size);
       SafetensorsHeader header;
       try {
+        byte[] prefix = readFully(ch, 0, (int) Math.min(8, size));
+        long n = SafetensorsHeaderParser.headerLength(prefix, size);
         header = SafetensorsHeaderParser.parse(readFully(ch, 8, (int) n), size);
       } catch (SafetensorsFormatException e) {
         throw new SafetensorsFormatException(path.getFileName() + ": " + e.getMessage(), e);
