@@ -12,8 +12,9 @@ public enum BaseModelReason implements ConditionReason {
   ArtifactNotFound,
   DigestMismatch,
   InvalidModelConfig,
-  UnsupportedArchitecture,
   CredentialsSecretNotFound,
+  ObjectStoreNotConfigured,
+  AccessDenied,
   ObjectStoreUnavailable,
-  DeploymentFailed
+  ReconcileFailed
 }

@@ -11,7 +11,10 @@ import java.util.List;
 public record BaseModelStatus(
     @JsonPropertyDescription("metadata.generation this status describes.") Long observedGeneration,
     @JsonPropertyDescription("Ready, Progressing and Degraded.") List<Condition> conditions,
-    @JsonPropertyDescription("Digest of the resolved model (sha256 of its manifest).")
+    @JsonPropertyDescription(
+            "Digest of the resolved model: sha256 of manifest.json for a published version; for a"
+                + " plain HF directory, sha256 of its listing (file names, sizes and modification times), which"
+                + " changes whenever a file does.")
         String digest,
     @JsonPropertyDescription("Architecture and shapes read from config.json.")
         ResolvedArchitecture architecture,

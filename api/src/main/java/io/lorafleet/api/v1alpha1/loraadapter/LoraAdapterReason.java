@@ -20,6 +20,8 @@ public enum LoraAdapterReason implements ConditionReason {
   NoTensorsMatched,
   UnsupportedFeature,
   CredentialsSecretNotFound,
+  ObjectStoreNotConfigured,
+  AccessDenied,
   ObjectStoreUnavailable,
   LoadFailed
 }

@@ -1,0 +1,42 @@
+package io.lorafleet.operator.basemodel;
+
+import io.lorafleet.api.v1alpha1.basemodel.BaseModel;
+import io.lorafleet.operator.reconcile.KubernetesNames;
+import java.util.Map;
+
+/** Names and labels of everything the operator owns for a BaseModel. */
+public final class BaseModelResources {
+  public static final String MANAGED_BY = "app.kubernetes.io/managed-by";
+  public static final String OPERATOR = "lorafleet-operator";
+  public static final String COMPONENT = "app.kubernetes.io/component";
+  public static final String SERVER = "server";
+  public static final String BASE_MODEL = "lorafleet.io/base-model";
+
+  /** Selector the dependents' informers use: only objects this operator made. */
+  public static final String MANAGED_SELECTOR = MANAGED_BY + "=" + OPERATOR;
+
+  public static final String ADMIN_TOKEN_KEY = "token";
+  public static final String ADMIN_TOKEN_DIR = "/var/run/lorafleet/admin";
+
+  private BaseModelResources() {}
+
+  /** Deployment and Service of the serving pool. */
+  public static String servingName(BaseModel model) {
+    return KubernetesNames.label("serving-", model.getMetadata().getName());
+  }
+
+  /** Secret with the bearer token of the pool's admin API. */
+  public static String adminTokenSecretName(BaseModel model) {
+    return KubernetesNames.label("admin-token-", model.getMetadata().getName());
+  }
+
+  /** Labels that select the serving pods of one base model. */
+  public static Map<String, String> selector(BaseModel model) {
+    return Map.of(COMPONENT, SERVER, BASE_MODEL, model.getMetadata().getName());
+  }
+
+  public static Map<String, String> labels(BaseModel model) {
+    return Map.of(
+        COMPONENT, SERVER, BASE_MODEL, model.getMetadata().getName(), MANAGED_BY, OPERATOR);
+  }
+}

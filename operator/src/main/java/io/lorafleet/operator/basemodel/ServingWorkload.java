@@ -1,0 +1,293 @@
+package io.lorafleet.operator.basemodel;
+
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerBuilder;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.EnvVarBuilder;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.PodSecurityContextBuilder;
+import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
+import io.fabric8.kubernetes.api.model.SecurityContextBuilder;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fabric8.kubernetes.api.model.TolerationBuilder;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeBuilder;
+import io.fabric8.kubernetes.api.model.VolumeMount;
+import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import io.lorafleet.api.v1alpha1.basemodel.AdapterSlots;
+import io.lorafleet.api.v1alpha1.basemodel.BaseModel;
+import io.lorafleet.api.v1alpha1.basemodel.ServingRuntime;
+import io.lorafleet.api.v1alpha1.basemodel.ServingSpec;
+import io.lorafleet.api.v1alpha1.common.ComputeResources;
+import io.lorafleet.api.v1alpha1.common.SecretReference;
+import io.lorafleet.api.v1alpha1.common.Toleration;
+import io.lorafleet.operator.config.OperatorConfig;
+import io.lorafleet.operator.storage.ObjectStoreAccess;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The desired serving Deployment and Service of a BaseModel: pure functions of the spec and the
+ * operator's configuration, so they are unit-tested without a cluster.
+ */
+public final class ServingWorkload {
+  static final String CONTAINER = "server";
+  static final String CACHE_DIR = "/var/cache/lorafleet";
+
+  private ServingWorkload() {}
+
+  public static Deployment deployment(BaseModel model, OperatorConfig config) {
+    ServingSpec serving = model.getSpec().serving();
+    boolean builtin = serving.runtime() != ServingRuntime.VLLM;
+    return new DeploymentBuilder()
+        .withMetadata(metadata(model))
+        .withNewSpec()
+        .withReplicas(serving.replicas())
+        .withNewSelector()
+        .withMatchLabels(BaseModelResources.selector(model))
+        .endSelector()
+        .withNewTemplate()
+        .withNewMetadata()
+        .withLabels(BaseModelResources.labels(model))
+        .endMetadata()
+        .withNewSpec()
+        .withContainers(container(model, config, builtin))
+        .withVolumes(volumes(model, builtin))
+        .withSecurityContext(
+            builtin
+                ? new PodSecurityContextBuilder()
+                    .withRunAsNonRoot(true)
+                    .withNewSeccompProfile()
+                    .withType("RuntimeDefault")
+                    .endSeccompProfile()
+                    .build()
+                : null)
+        .withNodeSelector(serving.nodeSelector())
+        .withTolerations(tolerations(serving.tolerations()))
+        .withEnableServiceLinks(false)
+        .endSpec()
+        .endTemplate()
+        .endSpec()
+        .build();
+  }
+
+  public static Service service(BaseModel model, OperatorConfig config) {
+    return new ServiceBuilder()
+        .withMetadata(metadata(model))
+        .withNewSpec()
+        .withSelector(BaseModelResources.selector(model))
+        .addNewPort()
+        .withName("http")
+        .withPort(config.servingPort())
+        .withNewTargetPort("http")
+        .endPort()
+        .endSpec()
+        .build();
+  }
+
+  private static ObjectMeta metadata(BaseModel model) {
+    return new ObjectMetaBuilder()
+        .withName(BaseModelResources.servingName(model))
+        .withNamespace(model.getMetadata().getNamespace())
+        .withLabels(BaseModelResources.labels(model))
+        .build();
+  }
+
+  private static Container container(BaseModel model, OperatorConfig config, boolean builtin) {
+    ServingSpec serving = model.getSpec().serving();
+    String image =
+        serving.image() != null
+            ? serving.image()
+            : builtin ? config.serverImage() : config.vllmImage();
+    ContainerBuilder container =
+        new ContainerBuilder()
+            .withName(CONTAINER)
+            .withImage(image)
+            .withArgs(builtin ? builtinArgs(model, config) : vllmArgs(model, config))
+            .withEnv(env(model.getSpec().source().credentialsSecretRef(), builtin))
+            .addNewPort()
+            .withName("http")
+            .withContainerPort(config.servingPort())
+            .endPort()
+            .withNewReadinessProbe()
+            .withNewHttpGet()
+            .withPath(builtin ? "/health/ready" : "/health")
+            .withNewPort("http")
+            .endHttpGet()
+            .withPeriodSeconds(5)
+            .endReadinessProbe()
+            .withVolumeMounts(volumeMounts(builtin))
+            .withResources(resources(serving.resources()));
+    if (builtin) {
+      container.withSecurityContext(
+          new SecurityContextBuilder()
+              .withAllowPrivilegeEscalation(false)
+              .withReadOnlyRootFilesystem(true)
+              .withNewCapabilities()
+              .withDrop("ALL")
+              .endCapabilities()
+              .build());
+    }
+    return container.build();
+  }
+
+  /** The builtin server's command line (server-image). */
+  static List<String> builtinArgs(BaseModel model, OperatorConfig config) {
+    AdapterSlots slots = model.getSpec().serving().adapterSlots();
+    return List.of(
+        "serve",
+        "--model",
+        model.getSpec().source().uri(),
+        "--port",
+        Integer.toString(config.servingPort()),
+        "--max-loaded",
+        slots.maxLoaded().toString(),
+        "--max-cached",
+        slots.maxCached().toString(),
+        "--max-rank",
+        slots.maxRank().toString(),
+        "--admin-token-file",
+        BaseModelResources.ADMIN_TOKEN_DIR + "/" + BaseModelResources.ADMIN_TOKEN_KEY,
+        "--cache-dir",
+        CACHE_DIR);
+  }
+
+  /** vLLM's OpenAI server with runtime LoRA loading, sized from adapterSlots. */
+  static List<String> vllmArgs(BaseModel model, OperatorConfig config) {
+    AdapterSlots slots = model.getSpec().serving().adapterSlots();
+    return List.of(
+        "--model",
+        model.getSpec().source().uri(),
+        "--load-format",
+        "runai_streamer",
+        "--port",
+        Integer.toString(config.servingPort()),
+        "--enable-lora",
+        "--max-loras",
+        slots.maxLoaded().toString(),
+        "--max-cpu-loras",
+        slots.maxCached().toString(),
+        "--max-lora-rank",
+        slots.maxRank().toString());
+  }
+
+  /** Credentials come from the referenced Secret by reference; the operator never copies them. */
+  private static List<EnvVar> env(SecretReference credentials, boolean builtin) {
+    List<EnvVar> env = new ArrayList<>();
+    if (!builtin) {
+      env.add(
+          new EnvVarBuilder()
+              .withName("VLLM_ALLOW_RUNTIME_LORA_UPDATING")
+              .withValue("True")
+              .build());
+    }
+    if (credentials == null) {
+      return env;
+    }
+    env.add(
+        fromSecret(ObjectStoreAccess.ACCESS_KEY, credentials, ObjectStoreAccess.ACCESS_KEY, false));
+    env.add(
+        fromSecret(ObjectStoreAccess.SECRET_KEY, credentials, ObjectStoreAccess.SECRET_KEY, false));
+    env.add(fromSecret(ObjectStoreAccess.ENDPOINT, credentials, ObjectStoreAccess.ENDPOINT, true));
+    env.add(fromSecret(ObjectStoreAccess.REGION, credentials, ObjectStoreAccess.REGION, true));
+    if (builtin) {
+      // The artifacts client reads its endpoint from LORAFLEET_S3_ENDPOINT.
+      env.add(fromSecret("LORAFLEET_S3_ENDPOINT", credentials, ObjectStoreAccess.ENDPOINT, true));
+    }
+    return env;
+  }
+
+  private static EnvVar fromSecret(
+      String name, SecretReference secret, String key, boolean optional) {
+    return new EnvVarBuilder()
+        .withName(name)
+        .withNewValueFrom()
+        .withNewSecretKeyRef()
+        .withName(secret.name())
+        .withKey(key)
+        .withOptional(optional ? Boolean.TRUE : null)
+        .endSecretKeyRef()
+        .endValueFrom()
+        .build();
+  }
+
+  private static List<VolumeMount> volumeMounts(boolean builtin) {
+    List<VolumeMount> mounts = new ArrayList<>();
+    mounts.add(new VolumeMountBuilder().withName("cache").withMountPath(CACHE_DIR).build());
+    mounts.add(new VolumeMountBuilder().withName("tmp").withMountPath("/tmp").build());
+    if (builtin) {
+      mounts.add(
+          new VolumeMountBuilder()
+              .withName("admin-token")
+              .withMountPath(BaseModelResources.ADMIN_TOKEN_DIR)
+              .withReadOnly(true)
+              .build());
+    }
+    return mounts;
+  }
+
+  private static List<Volume> volumes(BaseModel model, boolean builtin) {
+    List<Volume> volumes = new ArrayList<>();
+    volumes.add(new VolumeBuilder().withName("cache").withNewEmptyDir().endEmptyDir().build());
+    volumes.add(new VolumeBuilder().withName("tmp").withNewEmptyDir().endEmptyDir().build());
+    if (builtin) {
+      volumes.add(
+          new VolumeBuilder()
+              .withName("admin-token")
+              .withNewSecret()
+              .withSecretName(BaseModelResources.adminTokenSecretName(model))
+              .withDefaultMode(0400)
+              .endSecret()
+              .build());
+    }
+    return volumes;
+  }
+
+  private static io.fabric8.kubernetes.api.model.ResourceRequirements resources(
+      ComputeResources resources) {
+    if (resources == null) {
+      return null;
+    }
+    return new ResourceRequirementsBuilder()
+        .withRequests(resources.requests() == null ? null : Map.copyOf(resources.requests()))
+        .withLimits(resources.limits() == null ? null : Map.copyOf(resources.limits()))
+        .build();
+  }
+
+  private static List<io.fabric8.kubernetes.api.model.Toleration> tolerations(
+      List<Toleration> tolerations) {
+    if (tolerations == null) {
+      return null;
+    }
+    return tolerations.stream()
+        .map(
+            t ->
+                new TolerationBuilder()
+                    .withKey(t.key())
+                    .withOperator(
+                        t.operator() == null
+                            ? null
+                            : t.operator() == Toleration.Operator.EXISTS ? "Exists" : "Equal")
+                    .withValue(t.value())
+                    .withEffect(effect(t.effect()))
+                    .withTolerationSeconds(t.tolerationSeconds())
+                    .build())
+        .toList();
+  }
+
+  private static String effect(Toleration.Effect effect) {
+    if (effect == null) {
+      return null;
+    }
+    return switch (effect) {
+      case NO_SCHEDULE -> "NoSchedule";
+      case PREFER_NO_SCHEDULE -> "PreferNoSchedule";
+      case NO_EXECUTE -> "NoExecute";
+    };
+  }
+}

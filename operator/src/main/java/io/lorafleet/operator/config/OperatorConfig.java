@@ -1,0 +1,36 @@
+package io.lorafleet.operator.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.time.Duration;
+import java.util.Optional;
+
+/** Operator settings (application.properties or LORAFLEET_OPERATOR_* environment variables). */
+@ConfigMapping(prefix = "lorafleet.operator")
+public interface OperatorConfig {
+  /** Image of the builtin multi-LoRA server (runtime: builtin). */
+  @WithDefault("ghcr.io/lorafleet/server:0.1.0")
+  String serverImage();
+
+  /** Image for runtime: vllm. */
+  @WithDefault("vllm/vllm-openai:v0.11.0")
+  String vllmImage();
+
+  /** Image of the trainer (FineTuneJob) and of merge jobs (MergePolicy). */
+  @WithDefault("ghcr.io/lorafleet/trainer:0.1.0")
+  String trainerImage();
+
+  /** Port the serving pods listen on (OpenAI and admin API). */
+  @WithDefault("8000")
+  int servingPort();
+
+  /** S3 endpoint used when a credentials Secret has no AWS_ENDPOINT_URL. */
+  Optional<String> defaultS3Endpoint();
+
+  @WithDefault("us-east-1")
+  String defaultS3Region();
+
+  /** How often a resolved source is read again, to notice a changed model or artifact. */
+  @WithDefault("PT10M")
+  Duration sourceRecheckInterval();
+}

@@ -1,2 +1,0 @@
-/** Reconcilers for the Lorafleet custom resources. */
-package io.lorafleet.operator;
