@@ -246,12 +246,22 @@ public final class ArtifactStore {
   }
 
   /**
-   * Removes what interrupted uploads left behind under {@code prefix}: temporary uploads and
-   * version directories without a manifest, when all their objects are older than {@code olderThan}
-   * (so uploads still in flight are left alone). Returns the number of objects deleted.
+   * Removes what interrupted uploads left behind under {@code prefix}: temporary uploads, version
+   * directories without a manifest, and incomplete multipart uploads, when they are older than
+   * {@code olderThan} (so uploads still in flight are left alone). Returns how many objects were
+   * deleted plus how many multipart uploads were aborted.
    */
   public int cleanupAbandoned(S3Uri prefix, Duration olderThan, Instant now) {
     Instant cutoff = now.minus(olderThan);
+    int aborted = 0;
+    for (ObjectStore.PendingUpload u :
+        store.incompleteUploads(prefix.bucket(), prefix.prefix() + UPLOADS)) {
+      if (u.initiated().isBefore(cutoff)) {
+        store.abortUpload(prefix.bucket(), u.key(), u.uploadId());
+        aborted++;
+        LOG.log(Level.INFO, "aborted incomplete multipart upload of {0}", u.key());
+      }
+    }
     Map<String, List<ObjectInfo>> groups = new LinkedHashMap<>();
     Map<String, Boolean> hasManifest = new LinkedHashMap<>();
     for (ObjectInfo o : store.list(prefix.bucket(), prefix.prefix())) {
@@ -274,7 +284,7 @@ public final class ArtifactStore {
         LOG.log(Level.INFO, "removed abandoned upload {0}{1}", prefix.prefix(), g.getKey());
       }
     }
-    return deleted;
+    return deleted + aborted;
   }
 
   /** {@code .uploads/<id>/} or {@code sha256-<hex>/} for keys inside one, else null. */

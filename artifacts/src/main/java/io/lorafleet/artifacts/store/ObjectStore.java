@@ -33,4 +33,12 @@ public interface ObjectStore {
   void copy(String bucket, String sourceKey, String targetKey);
 
   void delete(String bucket, List<String> keys);
+
+  /** A multipart upload that was started but neither completed nor aborted. */
+  record PendingUpload(String key, String uploadId, java.time.Instant initiated) {}
+
+  /** Incomplete multipart uploads under {@code prefix} (invisible, but they hold storage). */
+  List<PendingUpload> incompleteUploads(String bucket, String prefix);
+
+  void abortUpload(String bucket, String key, String uploadId);
 }

@@ -7,6 +7,8 @@ import java.io.IOException;
 import java.nio.file.FileSystemException;
 import java.security.cert.CertificateException;
 import java.util.Set;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 import javax.net.ssl.SSLException;
 
 /**
@@ -25,6 +27,10 @@ final class S3Errors {
   static ObjectStoreException classify(String what, Throwable e) {
     if (e instanceof ObjectStoreException o) {
       return o;
+    }
+    if ((e instanceof ExecutionException || e instanceof CompletionException)
+        && e.getCause() != null) {
+      return classify(what, e.getCause()); // the async client wraps its failures
     }
     if (e instanceof ErrorResponseException er) {
       int status = er.response() == null ? 0 : er.response().code();

@@ -1,11 +1,14 @@
 package io.lorafleet.artifacts.store;
 
 import io.lorafleet.artifacts.store.ObjectStoreException.Kind;
+import io.minio.AbortMultipartUploadArgs;
 import io.minio.BucketExistsArgs;
 import io.minio.CopyObjectArgs;
 import io.minio.GetObjectArgs;
+import io.minio.ListMultipartUploadsArgs;
 import io.minio.ListObjectsArgs;
 import io.minio.MakeBucketArgs;
+import io.minio.MinioAsyncClient;
 import io.minio.MinioClient;
 import io.minio.PutObjectArgs;
 import io.minio.RemoveObjectArgs;
@@ -14,6 +17,7 @@ import io.minio.SourceObject;
 import io.minio.StatObjectArgs;
 import io.minio.StatObjectResponse;
 import io.minio.messages.Item;
+import io.minio.messages.ListMultipartUploadsResult;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -34,6 +38,8 @@ import okhttp3.OkHttpClient;
 public final class S3ObjectStore implements ObjectStore, AutoCloseable {
   private final ObjectStoreConfig config;
   private final MinioClient client;
+  // Multipart listing and abort are only on the async client in MinIO SDK 9.
+  private final MinioAsyncClient asyncClient;
   private final Retrier retrier;
 
   public S3ObjectStore(ObjectStoreConfig config) {
@@ -44,12 +50,27 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
             .endpoint(config.endpoint().toString())
             .region(config.region())
             .credentials(config.credentials().accessKey(), config.credentials().secretKey());
-    config.caBundle().ifPresent(ca -> b.httpClient(httpClientTrusting(ca), true));
+    MinioAsyncClient.Builder ab =
+        MinioAsyncClient.builder()
+            .endpoint(config.endpoint().toString())
+            .region(config.region())
+            .credentials(config.credentials().accessKey(), config.credentials().secretKey());
+    config
+        .caBundle()
+        .ifPresent(
+            ca -> {
+              OkHttpClient http = httpClientTrusting(ca);
+              b.httpClient(http, true);
+              ab.httpClient(http, true);
+            });
     this.client = b.build();
+    this.asyncClient = ab.build();
     if (config.pathStyle()) {
       client.disableVirtualStyleEndpoint();
+      asyncClient.disableVirtualStyleEndpoint();
     } else {
       client.enableVirtualStyleEndpoint();
+      asyncClient.enableVirtualStyleEndpoint();
     }
   }
 
@@ -222,9 +243,57 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
   }
 
   @Override
+  public List<PendingUpload> incompleteUploads(String bucket, String prefix) {
+    return retrier.call(
+        "list incomplete uploads s3://" + bucket + "/" + prefix,
+        () -> {
+          List<PendingUpload> out = new ArrayList<>();
+          String keyMarker = null;
+          String uploadIdMarker = null;
+          while (true) {
+            ListMultipartUploadsResult r =
+                asyncClient
+                    .listMultipartUploads(
+                        ListMultipartUploadsArgs.builder()
+                            .bucket(bucket)
+                            .prefix(prefix)
+                            .keyMarker(keyMarker)
+                            .uploadIdMarker(uploadIdMarker)
+                            .build())
+                    .get()
+                    .result();
+            for (ListMultipartUploadsResult.Upload u : r.uploads()) {
+              out.add(new PendingUpload(u.objectName(), u.uploadId(), u.initiated().toInstant()));
+            }
+            if (!r.isTruncated()) {
+              return out;
+            }
+            keyMarker = r.nextKeyMarker();
+            uploadIdMarker = r.nextUploadIdMarker();
+          }
+        });
+  }
+
+  @Override
+  public void abortUpload(String bucket, String key, String uploadId) {
+    retrier.run(
+        "abort upload s3://" + bucket + "/" + key,
+        () ->
+            asyncClient
+                .abortMultipartUpload(
+                    AbortMultipartUploadArgs.builder()
+                        .bucket(bucket)
+                        .object(key)
+                        .uploadId(uploadId)
+                        .build())
+                .get());
+  }
+
+  @Override
   public void close() {
     try {
       client.close();
+      asyncClient.close();
     } catch (Exception e) {
       throw new IllegalStateException("could not close the S3 client", e);
     }

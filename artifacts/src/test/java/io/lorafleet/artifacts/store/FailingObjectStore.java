@@ -77,4 +77,14 @@ final class FailingObjectStore implements ObjectStore {
   public void delete(String bucket, List<String> keys) {
     delegate.delete(bucket, keys);
   }
+
+  @Override
+  public List<PendingUpload> incompleteUploads(String bucket, String prefix) {
+    return delegate.incompleteUploads(bucket, prefix);
+  }
+
+  @Override
+  public void abortUpload(String bucket, String key, String uploadId) {
+    delegate.abortUpload(bucket, key, uploadId);
+  }
 }
