@@ -17,6 +17,10 @@ public final class PeftAdapterReader {
   private PeftAdapterReader() {}
 
   public static LoraAdapter read(Path dir) throws IOException {
+    if (!Files.exists(dir.resolve(AdapterConfigParser.FILE_NAME))) {
+      throw new AdapterConfigException(
+          "adapter in " + dir + " has no " + AdapterConfigParser.FILE_NAME);
+    }
     AdapterConfig config = AdapterConfigParser.read(dir.resolve(AdapterConfigParser.FILE_NAME));
     if (!config.unsupportedFeatures().isEmpty()) {
       throw new AdapterConfigException(

@@ -136,6 +136,15 @@ class PeftAdapterRoundTripTest {
         .hasMessageContaining("has only adapter_model.bin (pickle)");
   }
 
+  @Test
+  void missingConfigIsExplained() throws IOException {
+    PeftAdapterWriter.write(sample(DType.F32, 1), dir);
+    Files.delete(dir.resolve("adapter_config.json"));
+    assertThatThrownBy(() -> PeftAdapterReader.read(dir))
+        .isInstanceOf(AdapterConfigException.class)
+        .hasMessageEndingWith("has no adapter_config.json");
+  }
+
   private void appendTensor(String name, int n) throws IOException {
     Path file = dir.resolve("adapter_model.safetensors");
     List<Tensor> tensors = new java.util.ArrayList<>();
