@@ -15,6 +15,7 @@ import io.lorafleet.artifacts.hf.LinearModule;
 import io.lorafleet.artifacts.hf.LinearShape;
 import io.lorafleet.artifacts.hf.ModelConfig;
 import io.lorafleet.artifacts.peft.AdapterConfig;
+import io.lorafleet.artifacts.peft.AdapterConfigException;
 import io.lorafleet.artifacts.peft.AdapterTensorLayout;
 import io.lorafleet.artifacts.peft.ModuleKey;
 import io.lorafleet.artifacts.peft.ModuleSelector;
@@ -22,6 +23,7 @@ import io.lorafleet.artifacts.safetensors.TensorInfo;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 
@@ -34,6 +36,20 @@ public final class CompatibilityChecker {
   private CompatibilityChecker() {}
 
   public static CompatibilityReport check(
+      AdapterConfig adapter,
+      Collection<TensorInfo> tensors,
+      ModelConfig base,
+      CompatibilityLimits limits) {
+    try {
+      return checkOrThrow(adapter, tensors, base, limits);
+    } catch (AdapterConfigException e) {
+      // A user regex too costly to evaluate: a reason for the condition, not a crash.
+      return new CompatibilityReport(
+          List.of(new Incompatibility(UNSUPPORTED_FEATURE, e.getMessage())), 0);
+    }
+  }
+
+  private static CompatibilityReport checkOrThrow(
       AdapterConfig adapter,
       Collection<TensorInfo> tensors,
       ModelConfig base,
@@ -267,7 +283,7 @@ public final class CompatibilityChecker {
           (a, b) -> new Entry(a.reason, a.message, a.firstLayer, a.count + 1));
     }
 
-    java.util.List<Incompatibility> toList() {
+    List<Incompatibility> toList() {
       return entries.values().stream()
           .map(
               e ->

@@ -187,4 +187,16 @@ class CompatibilityCheckerTest {
         .containsExactlyInAnyOrder(
             IncompatibilityReason.UNSUPPORTED_FEATURE, IncompatibilityReason.RANK_MISMATCH);
   }
+
+  @Test
+  void aRegexTooCostlyToEvaluateIsAReasonNotACrash() throws IOException {
+    CompatibilityReport r =
+        CompatibilityChecker.check(
+            adapter("[\n    \"v_proj\",\n    \"q_proj\"\n  ]", "\"(([a-z_.0-9]+)+)+x\""),
+            tensors(1, 8, 256, DType.BF16, "q_proj", "v_proj"),
+            base,
+            CompatibilityLimits.maxRank(64));
+    assertThat(r.reasons()).containsExactly(IncompatibilityReason.UNSUPPORTED_FEATURE);
+    assertThat(r.summary()).contains("too expensive to match");
+  }
 }

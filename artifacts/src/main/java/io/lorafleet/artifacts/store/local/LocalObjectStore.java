@@ -17,7 +17,9 @@ import org.gaul.s3proxy.auth.AuthenticationType;
 
 /**
  * The embedded default object store: S3Proxy on a loopback port with a filesystem backend under a
- * data directory. Clients talk to it with the same S3 code as to MinIO or AWS.
+ * data directory. Clients talk to it with the same S3 code as to MinIO or AWS. S3Proxy is an
+ * optional dependency of this module: applications that use this class declare {@code
+ * org.gaul:s3proxy} themselves.
  */
 public final class LocalObjectStore implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(LocalObjectStore.class.getName());
