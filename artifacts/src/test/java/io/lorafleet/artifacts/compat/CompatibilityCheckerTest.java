@@ -70,6 +70,10 @@ class CompatibilityCheckerTest {
     }
   }
 
+  CompatibilityReport check(AdapterConfig a, Collection<TensorInfo> t, int maxRank) {
+    return CompatibilityChecker.check(a, t, base, CompatibilityLimits.maxRank(maxRank));
+  }
+
   static Tensor zeros(String name, DType dtype, long rows, long cols) {
     return Tensor.ofBytes(
         name, dtype, List.of(rows, cols), new byte[(int) (rows * cols * dtype.byteSize())]);
@@ -78,11 +82,7 @@ class CompatibilityCheckerTest {
   @Test
   void realAdapterConfigWithRightShapesIsAccepted() throws IOException {
     CompatibilityReport r =
-        CompatibilityChecker.check(
-            adapter("", ""),
-            tensors(22, 8, 256, DType.BF16, "q_proj", "v_proj"),
-            base,
-            CompatibilityLimits.maxRank(64));
+        check(adapter("", ""), tensors(22, 8, 256, DType.BF16, "q_proj", "v_proj"), 64);
     assertThat(r.problems()).isEmpty();
     assertThat(r.compatible()).isTrue();
     assertThat(r.matchedModules()).isEqualTo(44);
@@ -92,11 +92,7 @@ class CompatibilityCheckerTest {
   void wrongShapeIsShapeMismatch() throws IOException {
     // v_proj as if the model had no GQA: out 2048 instead of 4 KV heads x 64 = 256.
     CompatibilityReport r =
-        CompatibilityChecker.check(
-            adapter("", ""),
-            tensors(22, 8, 2048, DType.BF16, "q_proj", "v_proj"),
-            base,
-            CompatibilityLimits.maxRank(64));
+        check(adapter("", ""), tensors(22, 8, 2048, DType.BF16, "q_proj", "v_proj"), 64);
     assertThat(r.reasons()).containsExactly(IncompatibilityReason.SHAPE_MISMATCH);
     assertThat(r.problems().getFirst().message())
         .isEqualTo(
@@ -108,11 +104,7 @@ class CompatibilityCheckerTest {
   @Test
   void rankOverTheLimitIsRankTooLarge() throws IOException {
     CompatibilityReport r =
-        CompatibilityChecker.check(
-            adapter("", ""),
-            tensors(2, 8, 256, DType.BF16, "q_proj", "v_proj"),
-            base,
-            CompatibilityLimits.maxRank(4));
+        check(adapter("", ""), tensors(2, 8, 256, DType.BF16, "q_proj", "v_proj"), 4);
     assertThat(r.reasons()).containsExactly(IncompatibilityReason.RANK_TOO_LARGE);
     assertThat(r.summary()).contains("r = 8 is above the maximum rank of 4");
   }
@@ -120,11 +112,7 @@ class CompatibilityCheckerTest {
   @Test
   void unknownModuleIsUnknownTargetModule() throws IOException {
     CompatibilityReport r =
-        CompatibilityChecker.check(
-            adapter("\"q_proj\"", "\"qkv_proj\""),
-            tensors(2, 8, 256, DType.BF16, "v_proj"),
-            base,
-            CompatibilityLimits.maxRank(64));
+        check(adapter("\"q_proj\"", "\"qkv_proj\""), tensors(2, 8, 256, DType.BF16, "v_proj"), 64);
     assertThat(r.reasons()).containsExactly(IncompatibilityReason.UNKNOWN_TARGET_MODULE);
     assertThat(r.summary())
         .contains(
@@ -133,12 +121,7 @@ class CompatibilityCheckerTest {
 
   @Test
   void tensorsForUntargetedModulesDoNothingAndSayWhy() throws IOException {
-    CompatibilityReport r =
-        CompatibilityChecker.check(
-            adapter("", ""),
-            tensors(2, 8, 256, DType.BF16, "k_proj"),
-            base,
-            CompatibilityLimits.maxRank(64));
+    CompatibilityReport r = check(adapter("", ""), tensors(2, 8, 256, DType.BF16, "k_proj"), 64);
     assertThat(r.reasons())
         .containsExactlyInAnyOrder(
             IncompatibilityReason.UNEXPECTED_TENSOR, IncompatibilityReason.NO_TENSORS_MATCHED);
@@ -146,20 +129,14 @@ class CompatibilityCheckerTest {
 
   @Test
   void emptyWeightsMatchNothing() {
-    CompatibilityReport r =
-        CompatibilityChecker.check(
-            adapter("", ""), List.of(), base, CompatibilityLimits.maxRank(64));
+    CompatibilityReport r = check(adapter("", ""), List.of(), 64);
     assertThat(r.reasons()).containsExactly(IncompatibilityReason.NO_TENSORS_MATCHED);
   }
 
   @Test
   void layerBeyondTheModelIsLayerOutOfRange() throws IOException {
     CompatibilityReport r =
-        CompatibilityChecker.check(
-            adapter("", ""),
-            tensors(23, 8, 256, DType.BF16, "q_proj", "v_proj"),
-            base,
-            CompatibilityLimits.maxRank(64));
+        check(adapter("", ""), tensors(23, 8, 256, DType.BF16, "q_proj", "v_proj"), 64);
     assertThat(r.reasons()).containsExactly(IncompatibilityReason.LAYER_OUT_OF_RANGE);
     assertThat(r.matchedModules()).isEqualTo(44);
   }
@@ -167,22 +144,17 @@ class CompatibilityCheckerTest {
   @Test
   void integerWeightsAreUnsupportedDtype() throws IOException {
     CompatibilityReport r =
-        CompatibilityChecker.check(
-            adapter("", ""),
-            tensors(1, 8, 256, DType.I8, "q_proj", "v_proj"),
-            base,
-            CompatibilityLimits.maxRank(64));
+        check(adapter("", ""), tensors(1, 8, 256, DType.I8, "q_proj", "v_proj"), 64);
     assertThat(r.reasons()).containsExactly(IncompatibilityReason.UNSUPPORTED_DTYPE);
   }
 
   @Test
   void doraAndRankMismatchAreReported() throws IOException {
     CompatibilityReport r =
-        CompatibilityChecker.check(
+        check(
             adapter("\"use_dora\": false", "\"use_dora\": true"),
             tensors(1, 4, 256, DType.F32, "q_proj", "v_proj"),
-            base,
-            CompatibilityLimits.maxRank(64));
+            64);
     assertThat(r.reasons())
         .containsExactlyInAnyOrder(
             IncompatibilityReason.UNSUPPORTED_FEATURE, IncompatibilityReason.RANK_MISMATCH);
@@ -191,11 +163,10 @@ class CompatibilityCheckerTest {
   @Test
   void aRegexTooCostlyToEvaluateIsAReasonNotACrash() throws IOException {
     CompatibilityReport r =
-        CompatibilityChecker.check(
+        check(
             adapter("[\n    \"v_proj\",\n    \"q_proj\"\n  ]", "\"(([a-z_.0-9]+)+)+x\""),
             tensors(1, 8, 256, DType.BF16, "q_proj", "v_proj"),
-            base,
-            CompatibilityLimits.maxRank(64));
+            64);
     assertThat(r.reasons()).containsExactly(IncompatibilityReason.UNSUPPORTED_FEATURE);
     assertThat(r.summary()).contains("too expensive to match");
   }
