@@ -1,0 +1,349 @@
+package io.lorafleet.engine.backend.cpu;
+
+import io.lorafleet.artifacts.safetensors.DType;
+import io.lorafleet.engine.backend.AdapterGroups;
+import io.lorafleet.engine.backend.AttentionLayout;
+import io.lorafleet.engine.backend.Backend;
+import io.lorafleet.engine.backend.LoraPair;
+import io.lorafleet.engine.backend.PagedKvCache;
+import io.lorafleet.engine.backend.Weights;
+import java.util.Arrays;
+
+/**
+ * The reference backend: pure Java with the Vector API, work split over output rows (matmul,
+ * merge), tokens (LoRA, norms) or (token, head) pairs (attention) on a pool sized to the cores.
+ */
+public final class CpuBackend implements Backend {
+  // Per-thread scratch: a widened bf16 weight row and attention scores, grown on demand.
+  private static final ThreadLocal<float[]> ROW = ThreadLocal.withInitial(() -> new float[0]);
+  private static final ThreadLocal<float[]> SCORES = ThreadLocal.withInitial(() -> new float[0]);
+  private static final ThreadLocal<float[]> FOUR = ThreadLocal.withInitial(() -> new float[4]);
+
+  private final Parallel parallel;
+
+  /** A backend with one worker per available processor. */
+  public CpuBackend() {
+    this(Runtime.getRuntime().availableProcessors());
+  }
+
+  public CpuBackend(int threads) {
+    this.parallel = new Parallel(threads);
+  }
+
+  @Override
+  public String name() {
+    return "cpu(" + parallel.threads() + " threads, " + VectorKernels.F + ")";
+  }
+
+  @Override
+  public void matmul(float[] x, int tokens, Weights w, float[] bias, float[] y) {
+    int in = w.cols();
+    int out = w.rows();
+    boolean bf16 = w.dtype() == DType.BF16;
+    parallel.forRange(
+        out,
+        16,
+        (from, to) -> {
+          float[] row = bf16 ? scratch(ROW, in) : null;
+          float[] four = FOUR.get();
+          for (int o = from; o < to; o++) {
+            float[] src;
+            int so;
+            if (bf16) {
+              VectorKernels.bf16ToF32(w.bf16(), o * in, row, in);
+              src = row;
+              so = 0;
+            } else {
+              src = w.f32();
+              so = o * in;
+            }
+            float b = bias == null ? 0f : bias[o];
+            int t = 0;
+            for (; t + 4 <= tokens; t += 4) {
+              VectorKernels.dot4(src, so, x, t * in, in, in, four);
+              for (int k = 0; k < 4; k++) {
+                y[(t + k) * out + o] = four[k] + b;
+              }
+            }
+            for (; t < tokens; t++) {
+              y[t * out + o] = VectorKernels.dot(src, so, x, t * in, in) + b;
+            }
+          }
+        });
+  }
+
+  @Override
+  public void sgmvShrink(
+      float[] x, int in, AdapterGroups groups, LoraPair[] pairs, float[] v, int rMax) {
+    Arrays.fill(v, 0, groups.tokens() * rMax, 0f);
+    forSortedRows(groups, pairs, (t, p) -> shrinkRow(x, in, t, p, v, rMax));
+  }
+
+  @Override
+  public void sgmvExpand(
+      float[] v, int rMax, AdapterGroups groups, LoraPair[] pairs, float[] y, int out) {
+    forSortedRows(groups, pairs, (t, p) -> expandRow(v, rMax, t, p, y, out));
+  }
+
+  @Override
+  public void bgmvShrink(
+      float[] x, int in, int[] slotOfRow, LoraPair[] pairs, float[] v, int rMax) {
+    Arrays.fill(v, 0, slotOfRow.length * rMax, 0f);
+    forEachRow(slotOfRow, pairs, (t, p) -> shrinkRow(x, in, t, p, v, rMax));
+  }
+
+  @Override
+  public void bgmvExpand(
+      float[] v, int rMax, int[] slotOfRow, LoraPair[] pairs, float[] y, int out) {
+    forEachRow(slotOfRow, pairs, (t, p) -> expandRow(v, rMax, t, p, y, out));
+  }
+
+  @FunctionalInterface
+  private interface RowOp {
+    void run(int row, LoraPair pair);
+  }
+
+  /**
+   * Visits adapted rows in sorted order: consecutive rows of a chunk mostly share an adapter, so
+   * its matrices stay in cache (the CPU form of SGMV's segment loop).
+   */
+  private void forSortedRows(AdapterGroups groups, LoraPair[] pairs, RowOp op) {
+    int[] rows = groups.tokIdxSorted();
+    parallel.forRange(
+        rows.length,
+        1,
+        (from, to) -> {
+          for (int i = from; i < to; i++) {
+            LoraPair p = pair(pairs, groups.slotOfRow()[rows[i]]);
+            if (p != null) {
+              op.run(rows[i], p);
+            }
+          }
+        });
+  }
+
+  /** Visits every row with its own slot (BGMV's gather). */
+  private void forEachRow(int[] slotOfRow, LoraPair[] pairs, RowOp op) {
+    parallel.forRange(
+        slotOfRow.length,
+        1,
+        (from, to) -> {
+          for (int t = from; t < to; t++) {
+            LoraPair p = pair(pairs, slotOfRow[t]);
+            if (p != null) {
+              op.run(t, p);
+            }
+          }
+        });
+  }
+
+  private static LoraPair pair(LoraPair[] pairs, int slot) {
+    return slot < 0 || slot >= pairs.length ? null : pairs[slot];
+  }
+
+  private static void shrinkRow(float[] x, int in, int t, LoraPair p, float[] v, int rMax) {
+    if (p.rank() > rMax || p.in() != in) {
+      throw new IllegalArgumentException(
+          "LoRA pair [" + p.rank() + ", " + p.in() + "] does not fit rMax " + rMax + ", in " + in);
+    }
+    for (int j = 0; j < p.rank(); j++) {
+      v[t * rMax + j] = VectorKernels.dot(x, t * in, p.a(), j * in, in);
+    }
+  }
+
+  private static void expandRow(float[] v, int rMax, int t, LoraPair p, float[] y, int out) {
+    if (p.out() != out) {
+      throw new IllegalArgumentException("LoRA pair out " + p.out() + " does not match " + out);
+    }
+    int r = p.rank();
+    for (int o = 0; o < out; o++) {
+      y[t * out + o] += VectorKernels.dot(v, t * rMax, p.b(), o * r, r);
+    }
+  }
+
+  @Override
+  public void rmsNorm(
+      float[] x, float[] residual, float[] w, float eps, int rows, int dim, float[] out) {
+    parallel.forRange(
+        rows,
+        8,
+        (from, to) -> {
+          for (int t = from; t < to; t++) {
+            int base = t * dim;
+            if (residual != null) {
+              VectorKernels.axpy(1f, x, base, residual, base, dim);
+            }
+            float[] z = residual != null ? residual : x;
+            float ss = VectorKernels.dot(z, base, z, base, dim);
+            float inv = (float) (1.0 / Math.sqrt(ss / dim + eps));
+            for (int i = 0; i < dim; i++) {
+              out[base + i] = w[i] * (z[base + i] * inv);
+            }
+          }
+        });
+  }
+
+  @Override
+  public void rope(float[] x, int tokens, int heads, int headDim, int[] positions, float[] inv) {
+    int half = headDim / 2;
+    parallel.forRange(
+        tokens,
+        4,
+        (from, to) -> {
+          float[] cos = new float[half];
+          float[] sin = new float[half];
+          for (int t = from; t < to; t++) {
+            for (int i = 0; i < half; i++) {
+              // fp32 angle as HF computes it (inv_freq @ position_ids in float32).
+              float phi = positions[t] * inv[i];
+              cos[i] = (float) Math.cos(phi);
+              sin[i] = (float) Math.sin(phi);
+            }
+            for (int h = 0; h < heads; h++) {
+              int base = (t * heads + h) * headDim;
+              for (int i = 0; i < half; i++) {
+                float a = x[base + i];
+                float b = x[base + half + i];
+                x[base + i] = a * cos[i] - b * sin[i];
+                x[base + half + i] = b * cos[i] + a * sin[i];
+              }
+            }
+          }
+        });
+  }
+
+  @Override
+  public void kvAppend(PagedKvCache cache, int layer, float[] k, float[] v, AttentionLayout l) {
+    int width = cache.kvHeads() * cache.headDim();
+    float[] kc = cache.keys(layer);
+    float[] vc = cache.values(layer);
+    for (int t = 0; t < l.rows(); t++) {
+      int dst = cache.offset(l.slot(t), 0);
+      System.arraycopy(k, t * width, kc, dst, width);
+      System.arraycopy(v, t * width, vc, dst, width);
+    }
+  }
+
+  @Override
+  public void attention(
+      float[] q,
+      int heads,
+      PagedKvCache cache,
+      int layer,
+      AttentionLayout layout,
+      float scale,
+      float[] out) {
+    int d = cache.headDim();
+    int group = heads / cache.kvHeads();
+    float[] kc = cache.keys(layer);
+    float[] vc = cache.values(layer);
+    parallel.forRange(
+        layout.rows() * heads,
+        1,
+        (from, to) -> {
+          for (int th = from; th < to; th++) {
+            int t = th / heads;
+            int h = th % heads;
+            int kvh = h / group;
+            int seq = layout.seqOfRow()[t];
+            int len = layout.positions()[t] + 1;
+            float[] s = scratch(SCORES, len);
+            int qo = th * d;
+            float max = Float.NEGATIVE_INFINITY;
+            for (int p = 0; p < len; p++) {
+              s[p] =
+                  VectorKernels.dot(q, qo, kc, cache.offset(layout.slot(seq, p), kvh), d) * scale;
+              max = Math.max(max, s[p]);
+            }
+            float sum = 0f;
+            for (int p = 0; p < len; p++) {
+              s[p] = (float) Math.exp(s[p] - max);
+              sum += s[p];
+            }
+            Arrays.fill(out, qo, qo + d, 0f);
+            float inv = 1f / sum;
+            for (int p = 0; p < len; p++) {
+              VectorKernels.axpy(
+                  s[p] * inv, vc, cache.offset(layout.slot(seq, p), kvh), out, qo, d);
+            }
+          }
+        });
+  }
+
+  @Override
+  public void siluMul(float[] g, float[] u, int n, float[] out) {
+    parallel.forRange(
+        n,
+        4096,
+        (from, to) -> {
+          for (int i = from; i < to; i++) {
+            float gi = g[i];
+            out[i] = gi / (1f + (float) Math.exp(-gi)) * u[i];
+          }
+        });
+  }
+
+  @Override
+  public void embedding(Weights table, int[] ids, float[] out) {
+    int dim = table.cols();
+    for (int t = 0; t < ids.length; t++) {
+      if (ids[t] < 0 || ids[t] >= table.rows()) {
+        throw new IllegalArgumentException(
+            "token id " + ids[t] + " is outside the vocabulary of " + table.rows());
+      }
+      if (table.dtype() == DType.BF16) {
+        float[] row = scratch(ROW, dim);
+        VectorKernels.bf16ToF32(table.bf16(), ids[t] * dim, row, dim);
+        System.arraycopy(row, 0, out, t * dim, dim);
+      } else {
+        System.arraycopy(table.f32(), ids[t] * dim, out, t * dim, dim);
+      }
+    }
+  }
+
+  @Override
+  public void add(float[] y, float[] x, int n) {
+    VectorKernels.axpy(1f, x, 0, y, 0, n);
+  }
+
+  @Override
+  public int argmax(float[] logits, int off, int n) {
+    return Sampling.argmax(logits, off, n);
+  }
+
+  @Override
+  public int sample(
+      float[] logits, int off, int n, float temperature, int topK, float topP, double u) {
+    return Sampling.sample(logits, off, n, temperature, topK, topP, u);
+  }
+
+  @Override
+  public void loraMerge(float[] w, LoraPair p, float sign) {
+    int in = p.in();
+    int r = p.rank();
+    parallel.forRange(
+        p.out(),
+        8,
+        (from, to) -> {
+          for (int o = from; o < to; o++) {
+            for (int j = 0; j < r; j++) {
+              VectorKernels.axpy(sign * p.b()[o * r + j], p.a(), j * in, w, o * in, in);
+            }
+          }
+        });
+  }
+
+  private static float[] scratch(ThreadLocal<float[]> holder, int n) {
+    float[] a = holder.get();
+    if (a.length < n) {
+      a = new float[Math.max(n, a.length * 2)];
+      holder.set(a);
+    }
+    return a;
+  }
+
+  @Override
+  public void close() {
+    parallel.close();
+  }
+}

@@ -1,0 +1,173 @@
+package io.lorafleet.engine.model;
+
+import io.lorafleet.engine.backend.AttentionLayout;
+import io.lorafleet.engine.backend.PagedKvCache;
+import io.lorafleet.engine.lora.AdapterTable;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * Continuous generation for a fixed set of requests: one prefill batch with every prompt, then one
+ * decode batch per step with every unfinished sequence, each row on its own adapter.
+ */
+public final class Generator {
+  private final LlamaModel model;
+  private final AdapterTable adapters;
+  private final PagedKvCache cache;
+
+  public Generator(LlamaModel model, AdapterTable adapters, PagedKvCache cache) {
+    this.model = model;
+    this.adapters = adapters;
+    this.cache = cache;
+  }
+
+  public List<GenerationResult> generate(List<GenerationRequest> requests) {
+    List<Sequence> seqs = new ArrayList<>();
+    for (GenerationRequest r : requests) {
+      if (r.adapterSlot() >= adapters.size()) {
+        throw new IllegalArgumentException("adapter slot " + r.adapterSlot() + " is not loaded");
+      }
+      seqs.add(new Sequence(r, cache));
+    }
+    try {
+      float[] logits = model.forward(prefill(seqs), adapters, cache);
+      int vocab = model.config().vocabSize();
+      List<Sequence> active = new ArrayList<>(seqs);
+      int row = 0;
+      for (Sequence s : seqs) {
+        s.accept(pick(s, logits, row++ * vocab, vocab));
+      }
+      active.removeIf(Sequence::finished);
+      while (!active.isEmpty()) {
+        logits = model.forward(decode(active), adapters, cache);
+        for (int i = 0; i < active.size(); i++) {
+          active.get(i).accept(pick(active.get(i), logits, i * vocab, vocab));
+        }
+        active.removeIf(Sequence::finished);
+      }
+      return seqs.stream().map(Sequence::result).toList();
+    } finally {
+      seqs.forEach(Sequence::release);
+    }
+  }
+
+  private int pick(Sequence s, float[] logits, int off, int vocab) {
+    SamplingParams p = s.params;
+    return p.isGreedy()
+        ? model.backend().argmax(logits, off, vocab)
+        : model
+            .backend()
+            .sample(logits, off, vocab, p.temperature(), p.topK(), p.topP(), s.random.nextDouble());
+  }
+
+  private ForwardBatch prefill(List<Sequence> seqs) {
+    int rows = seqs.stream().mapToInt(s -> s.prompt.length).sum();
+    int[] tokens = new int[rows];
+    int[] seqOf = new int[rows];
+    int[] pos = new int[rows];
+    int[] slots = new int[rows];
+    int[] logitRows = new int[seqs.size()];
+    int r = 0;
+    for (int i = 0; i < seqs.size(); i++) {
+      Sequence s = seqs.get(i);
+      s.reserve(s.prompt.length);
+      for (int p = 0; p < s.prompt.length; p++, r++) {
+        tokens[r] = s.prompt[p];
+        seqOf[r] = i;
+        pos[r] = p;
+        slots[r] = s.slot;
+      }
+      logitRows[i] = r - 1;
+    }
+    return new ForwardBatch(tokens, layout(seqs, seqOf, pos), slots, logitRows, false);
+  }
+
+  private ForwardBatch decode(List<Sequence> seqs) {
+    int n = seqs.size();
+    int[] tokens = new int[n];
+    int[] seqOf = new int[n];
+    int[] pos = new int[n];
+    int[] slots = new int[n];
+    int[] logitRows = new int[n];
+    for (int i = 0; i < n; i++) {
+      Sequence s = seqs.get(i);
+      pos[i] = s.length - 1;
+      s.reserve(s.length);
+      tokens[i] = s.last;
+      seqOf[i] = i;
+      slots[i] = s.slot;
+      logitRows[i] = i;
+    }
+    return new ForwardBatch(tokens, layout(seqs, seqOf, pos), slots, logitRows, true);
+  }
+
+  private AttentionLayout layout(List<Sequence> seqs, int[] seqOf, int[] pos) {
+    int[][] tables = new int[seqs.size()][];
+    for (int i = 0; i < tables.length; i++) {
+      tables[i] = seqs.get(i).blocks;
+    }
+    return new AttentionLayout(seqOf, pos, tables, cache.blockSize());
+  }
+
+  /** One request's progress: its cache blocks, generated tokens and random stream. */
+  private static final class Sequence {
+    final int[] prompt;
+    final int slot;
+    final SamplingParams params;
+    final SplittableRandom random;
+    final PagedKvCache cache;
+    int[] blocks = new int[4];
+    int blockCount;
+    int length; // tokens in the cache after the next forward
+    int last;
+    final List<Integer> generated = new ArrayList<>();
+    GenerationResult.FinishReason reason;
+
+    Sequence(GenerationRequest r, PagedKvCache cache) {
+      this.prompt = r.prompt();
+      this.slot = r.adapterSlot();
+      this.params = r.params();
+      this.random = new SplittableRandom(r.params().seed());
+      this.cache = cache;
+      this.length = prompt.length;
+    }
+
+    /** Makes sure the first {@code positions} positions have cache blocks. */
+    void reserve(int positions) {
+      while (blockCount * cache.blockSize() < positions) {
+        if (blockCount == blocks.length) {
+          blocks = Arrays.copyOf(blocks, blocks.length * 2);
+        }
+        blocks[blockCount++] = cache.allocate();
+      }
+    }
+
+    void accept(int token) {
+      if (params.stopTokens().contains(token)) {
+        reason = GenerationResult.FinishReason.STOP;
+        return;
+      }
+      generated.add(token);
+      last = token;
+      length++;
+      if (generated.size() >= params.maxNewTokens()) {
+        reason = GenerationResult.FinishReason.LENGTH;
+      }
+    }
+
+    boolean finished() {
+      return reason != null;
+    }
+
+    GenerationResult result() {
+      return new GenerationResult(generated.stream().mapToInt(Integer::intValue).toArray(), reason);
+    }
+
+    void release() {
+      cache.release(blocks, blockCount);
+      blockCount = 0;
+    }
+  }
+}

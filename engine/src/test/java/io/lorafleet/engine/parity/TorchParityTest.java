@@ -1,0 +1,139 @@
+package io.lorafleet.engine.parity;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.lorafleet.artifacts.peft.LoraAdapter;
+import io.lorafleet.artifacts.peft.PeftAdapterReader;
+import io.lorafleet.artifacts.safetensors.DType;
+import io.lorafleet.engine.backend.cpu.CpuBackend;
+import io.lorafleet.engine.lora.AdapterTable;
+import io.lorafleet.engine.lora.LoadedAdapter;
+import io.lorafleet.engine.model.LlamaModel;
+import io.lorafleet.engine.model.WeightPrecision;
+import io.lorafleet.engine.support.EngineRun;
+import io.lorafleet.engine.testmodels.TestAdapterGenerator;
+import io.lorafleet.engine.testmodels.TestModelGenerator;
+import io.lorafleet.engine.testmodels.TestModelSpec;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The engine against an independent PyTorch forward pass on the same files: three random model
+ * shapes, base model and with an adapter (rank_pattern, alpha_pattern and rsLoRA exercised), fp32.
+ */
+class TorchParityTest {
+  /** Acceptance bound: max abs logit error relative to the largest |logit|. */
+  private static final double BOUND = 1e-4;
+
+  private static CpuBackend backend;
+
+  @TempDir static Path tmp;
+
+  @BeforeAll
+  static void start() {
+    backend = new CpuBackend();
+    System.out.println("reference: " + TorchReference.engineName() + "; engine: " + backend.name());
+  }
+
+  @AfterAll
+  static void stop() {
+    backend.close();
+  }
+
+  static Stream<Arguments> configs() {
+    // Rank and alpha patterns on the first config, rsLoRA on the second, plain on the third.
+    return Stream.of(
+        Arguments.of(
+            "llama-gqa",
+            TestModelSpec.llamaGqa(),
+            new TestAdapterGenerator.Spec(
+                8,
+                16,
+                List.of(
+                    "q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"),
+                Map.of("layers.1.self_attn.q_proj", 4, "down_proj", 2),
+                Map.of("v_proj", 64.0),
+                false,
+                DType.F32,
+                5)),
+        Arguments.of(
+            "qwen2-tied-bias",
+            TestModelSpec.qwen2TiedBias(),
+            new TestAdapterGenerator.Spec(
+                16,
+                8,
+                List.of("q_proj", "v_proj", "up_proj"),
+                Map.of(),
+                Map.of(),
+                true,
+                DType.F32,
+                6)),
+        Arguments.of(
+            "llama3-rope",
+            TestModelSpec.llama3Rope(),
+            TestAdapterGenerator.Spec.simple(4, 8, List.of("q_proj", "k_proj", "down_proj"), 7)));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("configs")
+  void logitsMatchPyTorch(String name, TestModelSpec spec, TestAdapterGenerator.Spec adapterSpec)
+      throws Exception {
+    Path modelDir = TestModelGenerator.write(spec, tmp.resolve(name));
+    LlamaModel model = LlamaModel.load(modelDir, WeightPrecision.F32, backend);
+    Path adapterDir = tmp.resolve(name + "-adapter");
+    TestAdapterGenerator.write(adapterSpec, model.config(), adapterDir);
+    LoraAdapter adapter = PeftAdapterReader.read(adapterDir);
+    AdapterTable table =
+        AdapterTable.empty(spec.layers()).with(LoadedAdapter.of("a", adapter, model.config()));
+    int[] ids = randomIds(spec.vocabSize(), 40, spec.seed());
+
+    float[] baseEngine = EngineRun.prefill(model, table, List.of(ids), new int[] {-1});
+    float[] loraEngine = EngineRun.prefill(model, table, List.of(ids), new int[] {0});
+    float[] loraDecode = EngineRun.prefillThenDecode(model, table, ids, 17, 0);
+    float[] baseTorch;
+    float[] loraTorch;
+    try (TorchReference ref = new TorchReference(modelDir, null)) {
+      baseTorch = ref.logits(ids);
+    }
+    try (TorchReference ref = new TorchReference(modelDir, adapterDir)) {
+      loraTorch = ref.logits(ids);
+    }
+    double base = EngineRun.relativeMaxError(baseEngine, baseTorch);
+    double lora = EngineRun.relativeMaxError(loraEngine, loraTorch);
+    double decode = EngineRun.relativeMaxError(loraDecode, loraTorch);
+    System.out.printf(
+        "parity %s: base max|err| %.3g (rel %.3g), lora max|err| %.3g (rel %.3g), "
+            + "lora prefill+decode rel %.3g, lora effect rel %.3g%n",
+        name,
+        EngineRun.maxAbsError(baseEngine, baseTorch),
+        base,
+        EngineRun.maxAbsError(loraEngine, loraTorch),
+        lora,
+        decode,
+        EngineRun.relativeMaxError(baseTorch, loraTorch));
+    assertThat(base).isLessThan(BOUND);
+    assertThat(lora).isLessThan(BOUND);
+    assertThat(decode).isLessThan(BOUND);
+    // The adapter must change the logits far beyond the tolerance, or the check above proves
+    // nothing.
+    assertThat(EngineRun.relativeMaxError(baseTorch, loraTorch)).isGreaterThan(100 * BOUND);
+  }
+
+  static int[] randomIds(int vocab, int n, long seed) {
+    SplittableRandom r = new SplittableRandom(seed);
+    int[] ids = new int[n];
+    for (int i = 0; i < n; i++) {
+      ids[i] = r.nextInt(vocab);
+    }
+    return ids;
+  }
+}

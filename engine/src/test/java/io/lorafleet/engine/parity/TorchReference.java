@@ -1,0 +1,218 @@
+package io.lorafleet.engine.parity;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.lorafleet.artifacts.safetensors.SafetensorsFile;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * An independent Llama-family forward pass in PyTorch (through DJL), written from the HF
+ * transformers modelling code: it reads {@code config.json} and {@code adapter_config.json} itself
+ * (not through the engine's parsers), computes the rope frequencies and the PEFT scales itself, and
+ * does every tensor operation in libtorch. Only safetensors decoding is shared with the engine.
+ */
+final class TorchReference implements AutoCloseable {
+  private static final JsonMapper JSON = new JsonMapper();
+
+  private final NDManager nd = NDManager.newBaseManager(Device.cpu(), "PyTorch");
+  private final JsonNode cfg;
+  private final Map<String, NDArray> w = new HashMap<>();
+  private final Map<String, NDArray[]> lora = new HashMap<>(); // module path -> {A, B}
+  private final Map<String, Double> loraScale = new HashMap<>();
+
+  TorchReference(Path modelDir, Path adapterDir) throws IOException {
+    cfg = JSON.readTree(modelDir.resolve("config.json").toFile());
+    try (SafetensorsFile f = SafetensorsFile.open(modelDir.resolve("model.safetensors"))) {
+      for (String name : f.names()) {
+        w.put(name, array(f, name));
+      }
+    }
+    if (adapterDir != null) {
+      loadAdapter(adapterDir);
+    }
+  }
+
+  static String engineName() {
+    return ai.djl.engine.Engine.getEngine("PyTorch").getEngineName()
+        + " "
+        + ai.djl.engine.Engine.getEngine("PyTorch").getVersion();
+  }
+
+  private NDArray array(SafetensorsFile f, String name) {
+    long[] shape = f.info(name).shape().stream().mapToLong(Long::longValue).toArray();
+    return nd.create(f.readFloats(name), new Shape(shape));
+  }
+
+  private void loadAdapter(Path dir) throws IOException {
+    JsonNode ac = JSON.readTree(dir.resolve("adapter_config.json").toFile());
+    try (SafetensorsFile f = SafetensorsFile.open(dir.resolve("adapter_model.safetensors"))) {
+      for (String name : f.names()) {
+        if (!name.endsWith(".lora_A.weight")) {
+          continue;
+        }
+        String module = name.substring("base_model.model.".length(), name.length() - 14);
+        NDArray a = array(f, name);
+        NDArray b = array(f, name.replace(".lora_A.", ".lora_B."));
+        lora.put(module, new NDArray[] {a, b});
+        int rank = (int) a.getShape().get(0);
+        double alpha = pattern(ac.get("alpha_pattern"), module, ac.get("lora_alpha").asDouble());
+        boolean rs = ac.path("use_rslora").asBoolean(false);
+        loraScale.put(module, rs ? alpha / Math.sqrt(rank) : alpha / rank);
+      }
+    }
+  }
+
+  /** PEFT get_pattern_key: first key k with re.match(rf"(.*\.)?({k})$", module). */
+  private static double pattern(JsonNode patterns, String module, double fallback) {
+    if (patterns != null) {
+      for (Map.Entry<String, JsonNode> e : patterns.properties()) {
+        if (Pattern.compile("(.*\\.)?(" + e.getKey() + ")$").matcher(module).matches()) {
+          return e.getValue().asDouble();
+        }
+      }
+    }
+    return fallback;
+  }
+
+  /** Logits [T, vocab] of one causal sequence, as a flat row-major array. */
+  float[] logits(int[] ids) {
+    try (NDManager step = nd.newSubManager()) {
+      int t = ids.length;
+      int vocab = cfg.get("vocab_size").asInt();
+      int hidden = cfg.get("hidden_size").asInt();
+      int heads = cfg.get("num_attention_heads").asInt();
+      int kvHeads = cfg.get("num_key_value_heads").asInt();
+      int d = cfg.has("head_dim") ? cfg.get("head_dim").asInt() : hidden / heads;
+      double eps = cfg.get("rms_norm_eps").asDouble();
+      NDArray x =
+          step.create(ids)
+              .oneHot(vocab)
+              .toType(ai.djl.ndarray.types.DataType.FLOAT32, false)
+              .matMul(w.get("model.embed_tokens.weight"));
+      NDArray[] cosSin = rope(step, t, d);
+      NDArray mask = causalMask(step, t);
+      for (int l = 0; l < cfg.get("num_hidden_layers").asInt(); l++) {
+        String p = "model.layers." + l + ".";
+        NDArray hN = rmsNorm(x, w.get(p + "input_layernorm.weight"), eps);
+        NDArray q = linear(hN, p + "self_attn.q_proj").reshape(t, heads, d).transpose(1, 0, 2);
+        NDArray k = linear(hN, p + "self_attn.k_proj").reshape(t, kvHeads, d).transpose(1, 0, 2);
+        NDArray v = linear(hN, p + "self_attn.v_proj").reshape(t, kvHeads, d).transpose(1, 0, 2);
+        q = applyRope(q, cosSin);
+        k = applyRope(k, cosSin);
+        // repeat_kv: KV head j serves query heads j*g .. j*g+g-1.
+        k = k.repeat(0, heads / kvHeads);
+        v = v.repeat(0, heads / kvHeads);
+        NDArray scores = q.matMul(k.transpose(0, 2, 1)).mul(1.0 / Math.sqrt(d)).add(mask);
+        NDArray attn = scores.softmax(-1).matMul(v).transpose(1, 0, 2).reshape(t, heads * d);
+        x = x.add(linear(attn, p + "self_attn.o_proj"));
+        NDArray m = rmsNorm(x, w.get(p + "post_attention_layernorm.weight"), eps);
+        NDArray g = linear(m, p + "mlp.gate_proj");
+        NDArray silu = g.div(g.neg().exp().add(1));
+        x = x.add(linear(silu.mul(linear(m, p + "mlp.up_proj")), p + "mlp.down_proj"));
+      }
+      x = rmsNorm(x, w.get("model.norm.weight"), eps);
+      NDArray head = w.getOrDefault("lm_head.weight", w.get("model.embed_tokens.weight"));
+      return x.matMul(head.transpose()).toFloatArray();
+    }
+  }
+
+  private NDArray linear(NDArray x, String module) {
+    NDArray y = x.matMul(w.get(module + ".weight").transpose());
+    NDArray bias = w.get(module + ".bias");
+    if (bias != null) {
+      y = y.add(bias);
+    }
+    NDArray[] ab = lora.get(module);
+    if (ab != null) {
+      y = y.add(x.matMul(ab[0].transpose()).matMul(ab[1].transpose()).mul(loraScale.get(module)));
+    }
+    return y;
+  }
+
+  private static NDArray rmsNorm(NDArray x, NDArray weight, double eps) {
+    NDArray var = x.square().mean(new int[] {-1}, true);
+    return x.mul(var.add(eps).sqrt().pow(-1)).mul(weight);
+  }
+
+  private NDArray[] rope(NDManager m, int t, int d) {
+    float[] inv = invFreq(d);
+    float[] pos = new float[t];
+    for (int i = 0; i < t; i++) {
+      pos[i] = i;
+    }
+    NDArray freqs = m.create(pos, new Shape(t, 1)).matMul(m.create(inv, new Shape(1, d / 2)));
+    NDArray emb = NDArrays.concat(new ai.djl.ndarray.NDList(freqs, freqs), -1);
+    return new NDArray[] {emb.cos(), emb.sin()};
+  }
+
+  private static NDArray applyRope(NDArray x, NDArray[] cosSin) {
+    long d = x.getShape().get(2);
+    NDArray x1 = x.get(":, :, :" + d / 2);
+    NDArray x2 = x.get(":, :, " + d / 2 + ":");
+    NDArray rotated = NDArrays.concat(new ai.djl.ndarray.NDList(x2.neg(), x1), -1);
+    return x.mul(cosSin[0]).add(rotated.mul(cosSin[1]));
+  }
+
+  /** inv_freq as transformers computes it, with linear or llama3 rescaling. */
+  private float[] invFreq(int d) {
+    double theta = cfg.path("rope_theta").asDouble(10000);
+    float[] inv = new float[d / 2];
+    for (int i = 0; i < inv.length; i++) {
+      inv[i] = (float) (1.0 / Math.pow(theta, (2.0 * i) / d));
+    }
+    JsonNode rs = cfg.get("rope_scaling");
+    if (rs == null || rs.isNull()) {
+      return inv;
+    }
+    double factor = rs.get("factor").asDouble();
+    if (rs.path("rope_type").asText().equals("llama3")) {
+      double low = rs.get("low_freq_factor").asDouble();
+      double high = rs.get("high_freq_factor").asDouble();
+      double old = rs.get("original_max_position_embeddings").asDouble();
+      for (int i = 0; i < inv.length; i++) {
+        double wavelen = 2 * Math.PI / inv[i];
+        double scaled = wavelen > old / low ? inv[i] / factor : inv[i];
+        boolean medium = !(wavelen < old / high) && !(wavelen > old / low);
+        if (medium) {
+          double smooth = (old / wavelen - low) / (high - low);
+          scaled = (1 - smooth) * scaled / factor + smooth * scaled;
+        }
+        inv[i] = (float) scaled;
+      }
+    } else {
+      for (int i = 0; i < inv.length; i++) {
+        inv[i] = (float) (inv[i] / factor);
+      }
+    }
+    return inv;
+  }
+
+  private static NDArray causalMask(NDManager m, int t) {
+    float[] mask = new float[t * t];
+    for (int i = 0; i < t; i++) {
+      for (int j = i + 1; j < t; j++) {
+        mask[i * t + j] = Float.NEGATIVE_INFINITY;
+      }
+    }
+    return m.create(mask, new Shape(t, t));
+  }
+
+  static boolean hasModel(Path dir) {
+    return Files.exists(dir.resolve("model.safetensors"));
+  }
+
+  @Override
+  public void close() {
+    nd.close();
+  }
+}
