@@ -8,6 +8,8 @@ import io.lorafleet.api.v1alpha1.basemodel.BaseModel;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.security.SecureRandom;
 import java.util.Base64;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The bearer token shared by the operator and a pool's admin API. Created once (a random value
@@ -18,6 +20,9 @@ import java.util.Base64;
 public class AdminTokens {
   private static final SecureRandom RANDOM = new SecureRandom();
   private final KubernetesClient client;
+
+  /** Tokens never change once created: one GET per BaseModel, not one per adapter reconcile. */
+  private final Map<String, String> byModelUid = new ConcurrentHashMap<>();
 
   public AdminTokens(KubernetesClient client) {
     this.client = client;
@@ -48,22 +53,34 @@ public class AdminTokens {
                     .build())
             .endMetadata()
             .withType("Opaque")
-            .addToStringData(
+            // data, not stringData: what is stored is then the same on every API server.
+            .addToData(
                 BaseModelResources.ADMIN_TOKEN_KEY,
-                Base64.getUrlEncoder().withoutPadding().encodeToString(token))
+                Base64.getEncoder()
+                    .encodeToString(
+                        Base64.getUrlEncoder()
+                            .withoutPadding()
+                            .encodeToString(token)
+                            .getBytes(java.nio.charset.StandardCharsets.US_ASCII)))
             .build();
     client.secrets().inNamespace(namespace).resource(secret).create();
   }
 
   /** The token, for the operator's own admin calls. */
   public String read(BaseModel model) {
+    return byModelUid.computeIfAbsent(model.getMetadata().getUid(), uid -> fetch(model));
+  }
+
+  private String fetch(BaseModel model) {
     Secret secret =
         client
             .secrets()
             .inNamespace(model.getMetadata().getNamespace())
             .withName(BaseModelResources.adminTokenSecretName(model))
             .get();
-    if (secret == null || secret.getData() == null) {
+    if (secret == null
+        || secret.getData() == null
+        || secret.getData().get(BaseModelResources.ADMIN_TOKEN_KEY) == null) {
       throw new IllegalStateException(
           "admin token Secret of " + model.getMetadata().getName() + " is missing");
     }

@@ -21,6 +21,7 @@ import io.lorafleet.api.v1alpha1.common.SecretReference;
 import io.lorafleet.operator.testing.EmbeddedObjectStore;
 import io.lorafleet.operator.testing.FakeDeploymentController;
 import io.lorafleet.operator.testing.LogCapture;
+import io.lorafleet.operator.testing.TestArtifacts;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import jakarta.inject.Inject;
@@ -36,14 +37,6 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 @WithKubernetesTestServer(crud = true)
 class BaseModelReconcilerTest {
-  static final String TINY_LLAMA_CONFIG =
-      """
-      {"architectures": ["LlamaForCausalLM"], "model_type": "llama", "hidden_size": 64,
-       "intermediate_size": 128, "num_hidden_layers": 2, "num_attention_heads": 4,
-       "num_key_value_heads": 2, "vocab_size": 256, "max_position_embeddings": 128,
-       "rms_norm_eps": 1e-5, "rope_theta": 10000.0, "tie_word_embeddings": false,
-       "torch_dtype": "float32"}
-      """;
 
   private static EmbeddedObjectStore objectStore;
   private static FakeDeploymentController deployments;
@@ -57,8 +50,7 @@ class BaseModelReconcilerTest {
     logs = LogCapture.install();
     objectStore = EmbeddedObjectStore.start();
     var s3 = objectStore.client();
-    s3.ensureBucket("models");
-    s3.putBytes("models", "tiny/config.json", TINY_LLAMA_CONFIG.getBytes(StandardCharsets.UTF_8));
+    TestArtifacts.putTinyModel(s3, "models", "tiny");
     s3.putBytes(
         "models",
         "tiny/model.safetensors",

@@ -1,20 +1,37 @@
 package io.lorafleet.operator.testing;
 
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.lorafleet.operator.basemodel.BaseModelResources;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Stands in for the Deployment controller and kubelet, which the mock API server does not run:
- * every Deployment becomes ready with all its replicas.
+ * Stands in for the Deployment controller and the kubelet, which the mock API server does not run.
+ * Every Deployment becomes ready; serving Deployments get ready Pods whose IP and http port point
+ * at a {@link FakeServingPod} on loopback.
  */
 public final class FakeDeploymentController implements AutoCloseable {
+  private final KubernetesClient client;
   private final SharedIndexInformer<Deployment> informer;
+  private final Map<String, FakeServingPod> servers = new ConcurrentHashMap<>();
 
   public FakeDeploymentController(KubernetesClient client) {
+    this.client = client;
     this.informer =
         client
             .apps()
@@ -24,12 +41,12 @@ public final class FakeDeploymentController implements AutoCloseable {
                 new ResourceEventHandler<>() {
                   @Override
                   public void onAdd(Deployment deployment) {
-                    makeReady(client, deployment);
+                    reconcile(deployment);
                   }
 
                   @Override
                   public void onUpdate(Deployment before, Deployment after) {
-                    makeReady(client, after);
+                    reconcile(after);
                   }
 
                   @Override
@@ -37,8 +54,14 @@ public final class FakeDeploymentController implements AutoCloseable {
                 });
   }
 
-  private static void makeReady(KubernetesClient client, Deployment deployment) {
+  private synchronized void reconcile(Deployment deployment) {
     Integer wanted = deployment.getSpec().getReplicas();
+    if (BaseModelResources.SERVER.equals(
+        deployment.getMetadata().getLabels().get(BaseModelResources.COMPONENT))) {
+      for (int i = podsOf(deployment).size(); i < wanted; i++) {
+        startPod(deployment);
+      }
+    }
     if (deployment.getStatus() != null
         && Objects.equals(deployment.getStatus().getReadyReplicas(), wanted)) {
       return;
@@ -53,8 +76,109 @@ public final class FakeDeploymentController implements AutoCloseable {
     client.apps().deployments().resource(deployment).updateStatus();
   }
 
+  private List<Pod> podsOf(Deployment deployment) {
+    return client
+        .pods()
+        .inNamespace(deployment.getMetadata().getNamespace())
+        .withLabels(deployment.getSpec().getSelector().getMatchLabels())
+        .list()
+        .getItems();
+  }
+
+  private void startPod(Deployment deployment) {
+    String namespace = deployment.getMetadata().getNamespace();
+    String baseModel = deployment.getMetadata().getLabels().get(BaseModelResources.BASE_MODEL);
+    FakeServingPod server;
+    try {
+      server = new FakeServingPod(adminToken(namespace, baseModel));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    String name =
+        deployment.getMetadata().getName() + "-" + UUID.randomUUID().toString().substring(0, 5);
+    servers.put(namespace + "/" + name, server);
+    Pod pod =
+        new PodBuilder()
+            .withNewMetadata()
+            .withName(name)
+            .withNamespace(namespace)
+            .withLabels(deployment.getSpec().getTemplate().getMetadata().getLabels())
+            .endMetadata()
+            .withNewSpec()
+            .addNewContainer()
+            .withName("server")
+            .withImage("fake")
+            .addNewPort()
+            .withName("http")
+            .withContainerPort(server.port())
+            .endPort()
+            .endContainer()
+            .endSpec()
+            .withNewStatus()
+            .withPodIP("127.0.0.1")
+            .addNewCondition()
+            .withType("Ready")
+            .withStatus("True")
+            .endCondition()
+            .endStatus()
+            .build();
+    client.pods().inNamespace(namespace).resource(pod).create();
+  }
+
+  private String adminToken(String namespace, String baseModel) {
+    Secret secret =
+        client.secrets().inNamespace(namespace).withName("admin-token-" + baseModel).get();
+    if (secret == null) {
+      throw new IllegalStateException("the operator creates the admin token before the Deployment");
+    }
+    return new String(
+        Base64.getDecoder().decode(secret.getData().get(BaseModelResources.ADMIN_TOKEN_KEY)),
+        StandardCharsets.UTF_8);
+  }
+
+  /** The fake servers of a base model's pods, by pod name. */
+  public Map<String, FakeServingPod> servers(String namespace, String baseModel) {
+    Map<String, FakeServingPod> result = new java.util.TreeMap<>();
+    for (Pod pod :
+        client
+            .pods()
+            .inNamespace(namespace)
+            .withLabel(BaseModelResources.BASE_MODEL, baseModel)
+            .list()
+            .getItems()) {
+      FakeServingPod server = servers.get(namespace + "/" + pod.getMetadata().getName());
+      if (server != null) {
+        result.put(pod.getMetadata().getName(), server);
+      }
+    }
+    return result;
+  }
+
+  /** What a crashed node does: the pod and its server are gone, a new empty one replaces it. */
+  public synchronized String replacePod(String namespace, String podName) {
+    FakeServingPod server = servers.remove(namespace + "/" + podName);
+    server.close();
+    Pod pod = client.pods().inNamespace(namespace).withName(podName).get();
+    client.pods().inNamespace(namespace).withName(podName).delete();
+    String deploymentName = podName.substring(0, podName.lastIndexOf('-'));
+    Deployment deployment =
+        client.apps().deployments().inNamespace(namespace).withName(deploymentName).get();
+    List<String> before = podsOf(deployment).stream().map(p -> p.getMetadata().getName()).toList();
+    startPod(deployment);
+    List<String> after =
+        new ArrayList<>(podsOf(deployment).stream().map(p -> p.getMetadata().getName()).toList());
+    after.removeAll(before);
+    return after.isEmpty() ? pod.getMetadata().getName() : after.getFirst();
+  }
+
+  /** Every request body any fake server received. */
+  public List<String> allRequestBodies() {
+    return servers.values().stream().flatMap(s -> s.requestBodies().stream()).toList();
+  }
+
   @Override
   public void close() {
     informer.close();
+    servers.values().forEach(FakeServingPod::close);
   }
 }

@@ -22,9 +22,11 @@ public record LoraAdapterSpec(
     @JsonPropertyDescription("The BaseModel whose serving pods load this adapter.") @Required
         LocalReference baseModelRef,
     @JsonPropertyDescription(
-            "The adapter in object storage: a PEFT directory (adapter_config.json,"
-                + " adapter_model.safetensors) or a Lorafleet version directory with"
-                + " manifest.json. Changing it rolls the new version out by atomic swap.")
+            "The adapter in object storage: a published version (a sha256-<digest>/ directory"
+                + " with manifest.json, adapter_config.json and adapter_model.safetensors, as"
+                + " written by 'lorafleet push', the trainer or a merge), or the prefix above"
+                + " such versions, in which case the newest is served. A new version rolls out"
+                + " by atomic swap.")
         @Required
         ArtifactSource artifact,
     @JsonPropertyDescription("On how many serving pods the adapter is loaded.") @Default("{}")

@@ -1,0 +1,342 @@
+package io.lorafleet.operator.loraadapter;
+
+import io.fabric8.kubernetes.api.model.Pod;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
+import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.MaxReconciliationInterval;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import io.lorafleet.api.v1alpha1.basemodel.BaseModel;
+import io.lorafleet.api.v1alpha1.basemodel.ServingRuntime;
+import io.lorafleet.api.v1alpha1.loraadapter.AdapterPlacement;
+import io.lorafleet.api.v1alpha1.loraadapter.LoraAdapter;
+import io.lorafleet.api.v1alpha1.loraadapter.LoraAdapterReason;
+import io.lorafleet.api.v1alpha1.loraadapter.LoraAdapterStatus;
+import io.lorafleet.api.v1alpha1.loraadapter.LoraAdapterStatusAggregator;
+import io.lorafleet.artifacts.compat.CompatibilityChecker;
+import io.lorafleet.artifacts.compat.CompatibilityLimits;
+import io.lorafleet.artifacts.compat.CompatibilityReport;
+import io.lorafleet.artifacts.store.ObjectStoreException;
+import io.lorafleet.operator.basemodel.AdminTokens;
+import io.lorafleet.operator.basemodel.BaseModelResources;
+import io.lorafleet.operator.basemodel.ResolvedModels;
+import io.lorafleet.operator.events.ConditionEvents;
+import io.lorafleet.operator.reconcile.Failures;
+import io.lorafleet.operator.serving.ServingPod;
+import io.lorafleet.operator.storage.AdapterArtifactResolver;
+import io.lorafleet.operator.storage.ResolvedAdapter;
+import io.lorafleet.operator.storage.ResolvedModel;
+import io.lorafleet.operator.storage.StorageFailure;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.Collectors;
+
+/**
+ * Validates a LoraAdapter's artifact against its base model, then loads it onto the chosen serving
+ * pods and reports Ready only when those pods confirm the resolved digest. Driven by events: the
+ * BaseModel, the serving pods (new, restarted, deleted) and finished loads.
+ */
+@ControllerConfiguration(
+    name = LoraAdapterReconciler.NAME,
+    maxReconciliationInterval =
+        @MaxReconciliationInterval(interval = 5, timeUnit = TimeUnit.MINUTES))
+public class LoraAdapterReconciler implements Reconciler<LoraAdapter>, Cleaner<LoraAdapter> {
+  public static final String NAME = "loraadapter";
+  static final String BY_BASE_MODEL = "by-base-model";
+  static final String SERVING_PODS =
+      BaseModelResources.COMPONENT
+          + "="
+          + BaseModelResources.SERVER
+          + ","
+          + BaseModelResources.MANAGED_SELECTOR;
+  private static final Duration RETRY_LOAD_AFTER = Duration.ofSeconds(5);
+  private static final Duration UNLOAD_TIMEOUT = Duration.ofSeconds(30);
+
+  private final AdapterArtifactResolver artifacts;
+  private final ResolvedModels models;
+  private final AdminTokens adminTokens;
+  private final Placements placements;
+  private final ConditionEvents events;
+  private final Clock clock;
+  private InformerEventSource<Pod, LoraAdapter> pods;
+
+  public LoraAdapterReconciler(
+      AdapterArtifactResolver artifacts,
+      ResolvedModels models,
+      AdminTokens adminTokens,
+      Placements placements,
+      ConditionEvents events,
+      Clock clock) {
+    this.artifacts = artifacts;
+    this.models = models;
+    this.adminTokens = adminTokens;
+    this.placements = placements;
+    this.events = events;
+    this.clock = clock;
+  }
+
+  private static String baseKey(String namespace, String baseModel) {
+    return namespace + "/" + baseModel;
+  }
+
+  @Override
+  public List<EventSource<?, LoraAdapter>> prepareEventSources(
+      EventSourceContext<LoraAdapter> context) {
+    context
+        .getPrimaryCache()
+        .addIndexer(
+            BY_BASE_MODEL,
+            a ->
+                List.of(
+                    baseKey(a.getMetadata().getNamespace(), a.getSpec().baseModelRef().name())));
+    pods =
+        new InformerEventSource<>(
+            InformerEventSourceConfiguration.from(Pod.class, LoraAdapter.class)
+                .withName("serving-pods")
+                .withLabelSelector(SERVING_PODS)
+                .withSecondaryToPrimaryMapper(
+                    pod ->
+                        adaptersOf(
+                            context,
+                            pod.getMetadata().getNamespace(),
+                            pod.getMetadata().getLabels().get(BaseModelResources.BASE_MODEL)))
+                .build(),
+            context);
+    InformerEventSource<BaseModel, LoraAdapter> baseModels =
+        new InformerEventSource<>(
+            InformerEventSourceConfiguration.from(BaseModel.class, LoraAdapter.class)
+                .withName("base-models")
+                .withSecondaryToPrimaryMapper(
+                    model ->
+                        adaptersOf(
+                            context,
+                            model.getMetadata().getNamespace(),
+                            model.getMetadata().getName()))
+                .withPrimaryToSecondaryMapper(
+                    (LoraAdapter a) ->
+                        Set.of(
+                            new ResourceID(
+                                a.getSpec().baseModelRef().name(), a.getMetadata().getNamespace())))
+                .build(),
+            context);
+    SimpleInboundEventSource<LoraAdapter> loads = new SimpleInboundEventSource<>("adapter-loads");
+    placements.bind(loads);
+    return List.of(pods, baseModels, loads);
+  }
+
+  private static Set<ResourceID> adaptersOf(
+      EventSourceContext<LoraAdapter> context, String namespace, String baseModel) {
+    if (baseModel == null) {
+      return Set.of();
+    }
+    return context.getPrimaryCache().byIndex(BY_BASE_MODEL, baseKey(namespace, baseModel)).stream()
+        .map(ResourceID::fromResource)
+        .collect(Collectors.toSet());
+  }
+
+  @Override
+  public UpdateControl<LoraAdapter> reconcile(LoraAdapter adapter, Context<LoraAdapter> context) {
+    LoraAdapterStatusAggregator aggregator = new LoraAdapterStatusAggregator(adapter, clock);
+    String servedName = servedName(adapter);
+    String baseName = adapter.getSpec().baseModelRef().name();
+    Optional<BaseModel> base = context.getSecondaryResource(BaseModel.class);
+    if (base.isEmpty()) {
+      aggregator.waitingFor(
+          LoraAdapterReason.BaseModelNotFound,
+          "BaseModel "
+              + baseName
+              + " does not exist in namespace "
+              + adapter.getMetadata().getNamespace());
+      return publish(adapter, aggregator.build(LoraAdapterObservation.unresolved(servedName)));
+    }
+    ResolvedAdapter artifact;
+    try {
+      artifact =
+          artifacts.resolve(adapter.getMetadata().getNamespace(), adapter.getSpec().artifact());
+    } catch (StorageFailure failure) {
+      aggregator.blockedBy(LoraAdapterReasons.of(failure.problem()), failure.getMessage());
+      return publish(adapter, aggregator.build(LoraAdapterObservation.unresolved(servedName)));
+    }
+    ResolvedModel baseModel;
+    try {
+      baseModel = models.resolve(base.get());
+    } catch (StorageFailure failure) {
+      aggregator.waitingFor(
+          LoraAdapterReason.BaseModelNotReady,
+          "BaseModel " + baseName + " cannot be read: " + failure.getMessage());
+      return publish(adapter, aggregator.build(LoraAdapterObservation.unresolved(servedName)));
+    }
+    CompatibilityReport report =
+        CompatibilityChecker.check(
+            artifact.config(),
+            artifact.tensors(),
+            baseModel.config(),
+            CompatibilityLimits.maxRank(base.get().getSpec().serving().adapterSlots().maxRank()));
+    if (!report.compatible()) {
+      aggregator.blockedBy(
+          LoraAdapterReasons.of(report.problems().getFirst().reason()), report.summary());
+      return publish(
+          adapter, aggregator.build(LoraAdapterObservation.of(artifact, servedName, 0, List.of())));
+    }
+    return place(adapter, base.get(), artifact, servedName, aggregator);
+  }
+
+  private UpdateControl<LoraAdapter> place(
+      LoraAdapter adapter,
+      BaseModel base,
+      ResolvedAdapter artifact,
+      String servedName,
+      LoraAdapterStatusAggregator aggregator) {
+    List<ServingPod> ready = readyPods(base);
+    Map<String, Placements.Slot> slots = placements.of(adapter);
+    placements.retainPods(adapter, ready.stream().map(ServingPod::uid).collect(Collectors.toSet()));
+    List<ServingPod> chosen =
+        PlacementPlanner.choose(
+            ready, adapter.getSpec().placement(), slots.keySet(), placements::adaptersOn);
+    String token = token(base);
+    List<AdapterPlacement> loaded = new ArrayList<>();
+    boolean retryLater = false;
+    for (ServingPod pod : chosen) {
+      Placements.Slot slot =
+          placements.ensure(
+              new Placements.Load(
+                  adapter,
+                  pod,
+                  servedName,
+                  artifact.version().toString(),
+                  artifact.digest(),
+                  token),
+              RETRY_LOAD_AFTER);
+      switch (slot.phase()) {
+        case LOADED ->
+            loaded.add(new AdapterPlacement(pod.name(), slot.digest(), slot.at().toString()));
+        case REFUSED ->
+            aggregator.blockedBy(LoraAdapterReasons.ofServerCode(slot.code()), slot.message());
+        case FAILED -> {
+          aggregator.retrying(LoraAdapterReason.LoadFailed, slot.message());
+          retryLater = true;
+        }
+        case LOADING -> {}
+      }
+    }
+    Set<String> chosenUids = chosen.stream().map(ServingPod::uid).collect(Collectors.toSet());
+    for (ServingPod pod : ready) {
+      if (slots.containsKey(pod.uid()) && !chosenUids.contains(pod.uid())) {
+        placements.release(adapter, pod, servedName, token);
+      }
+    }
+    loaded.sort(Comparator.comparing(AdapterPlacement::pod));
+    int desired = PlacementPlanner.desired(adapter.getSpec().placement(), ready.size());
+    aggregator.resolved(true).replicas(desired, loaded.size());
+    UpdateControl<LoraAdapter> control =
+        publish(
+            adapter,
+            aggregator.build(LoraAdapterObservation.of(artifact, servedName, desired, loaded)));
+    return retryLater ? control.rescheduleAfter(RETRY_LOAD_AFTER) : control;
+  }
+
+  @Override
+  public DeleteControl cleanup(LoraAdapter adapter, Context<LoraAdapter> context) {
+    Optional<BaseModel> base = context.getSecondaryResource(BaseModel.class);
+    if (base.isPresent()) {
+      String token = token(base.get());
+      List<Future<?>> unloads = new ArrayList<>();
+      for (ServingPod pod : readyPods(base.get())) {
+        unloads.add(placements.release(adapter, pod, servedName(adapter), token));
+      }
+      for (Future<?> unload : unloads) {
+        try {
+          unload.get(UNLOAD_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+          // Keep the finalizer: the adapter must not stay served after its resource is gone.
+          return DeleteControl.noFinalizerRemoval().rescheduleAfter(RETRY_LOAD_AFTER.toMillis());
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return DeleteControl.noFinalizerRemoval().rescheduleAfter(RETRY_LOAD_AFTER.toMillis());
+        }
+      }
+    }
+    placements.forget(adapter);
+    return DeleteControl.defaultDelete();
+  }
+
+  @Override
+  public ErrorStatusUpdateControl<LoraAdapter> updateErrorStatus(
+      LoraAdapter adapter, Context<LoraAdapter> context, Exception e) {
+    LoraAdapterStatus previous = adapter.getStatus();
+    Throwable cause = Failures.rootOf(e, ObjectStoreException.class);
+    LoraAdapterReason reason =
+        cause instanceof ObjectStoreException
+            ? LoraAdapterReason.ObjectStoreUnavailable
+            : LoraAdapterReason.LoadFailed;
+    LoraAdapterStatus observed =
+        previous == null ? LoraAdapterObservation.unresolved(servedName(adapter)) : previous;
+    LoraAdapterStatus status =
+        new LoraAdapterStatusAggregator(adapter, clock)
+            .resolved(observed.digest() != null)
+            .replicas(orZero(observed.desiredReplicas()), orZero(observed.readyReplicas()))
+            .retrying(reason, Failures.message(cause))
+            .build(observed);
+    if (status.equals(previous)) {
+      return ErrorStatusUpdateControl.noStatusUpdate();
+    }
+    events.recordTransitions(adapter, previous, status);
+    adapter.setStatus(status);
+    return ErrorStatusUpdateControl.patchStatus(adapter);
+  }
+
+  private List<ServingPod> readyPods(BaseModel base) {
+    String name = base.getMetadata().getName();
+    return pods.list(
+            base.getMetadata().getNamespace(),
+            p -> name.equals(p.getMetadata().getLabels().get(BaseModelResources.BASE_MODEL)))
+        .map(ServingPod::of)
+        .flatMap(Optional::stream)
+        .sorted(Comparator.comparing(ServingPod::name))
+        .toList();
+  }
+
+  /** vLLM pools run without an admin token; the builtin server requires one. */
+  private String token(BaseModel base) {
+    return base.getSpec().serving().runtime() == ServingRuntime.VLLM
+        ? null
+        : adminTokens.read(base);
+  }
+
+  private static String servedName(LoraAdapter adapter) {
+    String served = adapter.getSpec().servedName();
+    return served != null ? served : adapter.getMetadata().getName();
+  }
+
+  private static int orZero(Integer value) {
+    return value == null ? 0 : value;
+  }
+
+  private UpdateControl<LoraAdapter> publish(LoraAdapter adapter, LoraAdapterStatus status) {
+    if (status.equals(adapter.getStatus())) {
+      return UpdateControl.noUpdate();
+    }
+    events.recordTransitions(adapter, adapter.getStatus(), status);
+    adapter.setStatus(status);
+    return UpdateControl.patchStatus(adapter);
+  }
+}

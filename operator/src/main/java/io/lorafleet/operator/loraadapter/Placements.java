@@ -1,0 +1,225 @@
+package io.lorafleet.operator.loraadapter;
+
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
+import io.lorafleet.api.v1alpha1.loraadapter.LoraAdapter;
+import io.lorafleet.operator.serving.AdminClient;
+import io.lorafleet.operator.serving.AdminRefusal;
+import io.lorafleet.operator.serving.ResidentAdapter;
+import io.lorafleet.operator.serving.ServingPod;
+import io.quarkus.runtime.ShutdownEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.jboss.logging.Logger;
+
+/**
+ * What each serving pod holds of each adapter, as the pods confirmed it. Loads and unloads run on a
+ * bounded worker pool, never on a reconcile thread; when one finishes, the adapter is reconciled
+ * again through an inbound event source. A slot belongs to one pod incarnation (UID and restart
+ * count), so a replaced or restarted pod starts empty and gets its adapters again.
+ */
+@ApplicationScoped
+public class Placements {
+  private static final Logger LOG = Logger.getLogger(Placements.class);
+
+  /** Where a load stands on one pod. */
+  public enum Phase {
+    LOADING,
+    /** The pod reported the expected digest under the served name. */
+    LOADED,
+    /** The pod refused the adapter (HTTP 400 with a reason): retrying will not help. */
+    REFUSED,
+    /** Network or server error: retried after a delay. */
+    FAILED
+  }
+
+  public record Slot(
+      String podName,
+      String digest,
+      int restarts,
+      Phase phase,
+      String code,
+      String message,
+      Instant at) {}
+
+  private record Key(String adapterUid, String podUid) {}
+
+  private final Map<Key, Slot> slots = new ConcurrentHashMap<>();
+  private final AdminClient admin = new AdminClient();
+  private final ThreadPoolExecutor pool =
+      new ThreadPoolExecutor(
+          8,
+          8,
+          60,
+          TimeUnit.SECONDS,
+          new ArrayBlockingQueue<>(10_000),
+          Thread.ofPlatform().name("adapter-admin-", 0).daemon().factory());
+  private final Clock clock;
+  private volatile SimpleInboundEventSource<LoraAdapter> events;
+
+  public Placements(Clock clock) {
+    this.clock = clock;
+  }
+
+  void bind(SimpleInboundEventSource<LoraAdapter> eventSource) {
+    this.events = eventSource;
+  }
+
+  /** A load of one adapter version onto one pod. */
+  record Load(
+      LoraAdapter adapter,
+      ServingPod pod,
+      String servedName,
+      String path,
+      String digest,
+      String token) {}
+
+  /**
+   * The pod's slot for the adapter, starting a load when the pod does not hold the current version
+   * and none is in flight. Transient failures are retried once {@code retryAfter} has passed.
+   */
+  Slot ensure(Load load, java.time.Duration retryAfter) {
+    Key key = new Key(load.adapter().getMetadata().getUid(), load.pod().uid());
+    Instant now = clock.instant();
+    Slot slot = slots.get(key);
+    boolean current =
+        slot != null
+            && slot.digest().equals(load.digest())
+            && slot.restarts() == load.pod().restarts();
+    if (current && (slot.phase() != Phase.FAILED || slot.at().plus(retryAfter).isAfter(now))) {
+      return slot;
+    }
+    Slot loading =
+        new Slot(
+            load.pod().name(),
+            load.digest(),
+            load.pod().restarts(),
+            Phase.LOADING,
+            null,
+            null,
+            now);
+    slots.put(key, loading);
+    try {
+      pool.execute(() -> run(key, loading, load));
+    } catch (RejectedExecutionException e) {
+      Slot failed = failed(loading, "LoadFailed", "admin worker queue is full");
+      slots.replace(key, loading, failed);
+      return failed;
+    }
+    return loading;
+  }
+
+  private void run(Key key, Slot loading, Load load) {
+    Slot result;
+    try {
+      admin.load(load.pod().endpoint(), load.token(), load.servedName(), load.path());
+      List<ResidentAdapter> resident = admin.resident(load.pod().endpoint(), load.token());
+      result =
+          resident.stream()
+                  .anyMatch(
+                      r -> r.name().equals(load.servedName()) && load.digest().equals(r.digest()))
+              ? new Slot(
+                  loading.podName(),
+                  loading.digest(),
+                  loading.restarts(),
+                  Phase.LOADED,
+                  null,
+                  null,
+                  clock.instant())
+              : failed(
+                  loading,
+                  "NotResident",
+                  "pod "
+                      + load.pod().name()
+                      + " accepted the load but does not report digest "
+                      + load.digest());
+    } catch (AdminRefusal refusal) {
+      result =
+          new Slot(
+              loading.podName(),
+              loading.digest(),
+              loading.restarts(),
+              Phase.REFUSED,
+              refusal.code(),
+              refusal.getMessage(),
+              clock.instant());
+    } catch (IOException e) {
+      result = failed(loading, "LoadFailed", "pod " + load.pod().name() + ": " + e.getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return;
+    }
+    // A newer request for the same pod may have replaced this one meanwhile; it wins.
+    slots.replace(key, loading, result);
+    SimpleInboundEventSource<LoraAdapter> source = events;
+    if (source != null) {
+      source.propagateEvent(ResourceID.fromResource(load.adapter()));
+    }
+  }
+
+  private Slot failed(Slot loading, String code, String message) {
+    return new Slot(
+        loading.podName(),
+        loading.digest(),
+        loading.restarts(),
+        Phase.FAILED,
+        code,
+        message,
+        clock.instant());
+  }
+
+  /** Slots of one adapter by pod UID. */
+  Map<String, Slot> of(LoraAdapter adapter) {
+    String uid = adapter.getMetadata().getUid();
+    return slots.entrySet().stream()
+        .filter(e -> e.getKey().adapterUid().equals(uid))
+        .collect(Collectors.toMap(e -> e.getKey().podUid(), Map.Entry::getValue));
+  }
+
+  /** Adapters held or being loaded on a pod, for placement decisions. */
+  long adaptersOn(String podUid) {
+    return slots.entrySet().stream()
+        .filter(e -> e.getKey().podUid().equals(podUid))
+        .filter(e -> e.getValue().phase() == Phase.LOADED || e.getValue().phase() == Phase.LOADING)
+        .count();
+  }
+
+  /** Unloads the adapter from a pod in the background and forgets the slot when done. */
+  Future<?> release(LoraAdapter adapter, ServingPod pod, String servedName, String token) {
+    Key key = new Key(adapter.getMetadata().getUid(), pod.uid());
+    return pool.submit(
+        () -> {
+          admin.unload(pod.endpoint(), token, servedName);
+          slots.remove(key);
+          return null;
+        });
+  }
+
+  /** Drops slots of pods that no longer exist. */
+  void retainPods(LoraAdapter adapter, java.util.Set<String> livePodUids) {
+    String uid = adapter.getMetadata().getUid();
+    slots.keySet().removeIf(k -> k.adapterUid().equals(uid) && !livePodUids.contains(k.podUid()));
+  }
+
+  void forget(LoraAdapter adapter) {
+    String uid = adapter.getMetadata().getUid();
+    slots.keySet().removeIf(k -> k.adapterUid().equals(uid));
+  }
+
+  void onShutdown(@Observes ShutdownEvent event) {
+    pool.shutdownNow();
+    LOG.debug("adapter admin pool stopped");
+  }
+}

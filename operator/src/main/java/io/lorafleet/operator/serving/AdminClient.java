@@ -1,0 +1,103 @@
+package io.lorafleet.operator.serving;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The serving pods' adapter admin API (vLLM-compatible, plus GET /v1/adapters). Bodies carry names
+ * and s3:// paths only; the pod fetches artifacts with its own mounted credentials. The bearer
+ * token travels in the Authorization header.
+ */
+public final class AdminClient {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Duration TIMEOUT = Duration.ofSeconds(120);
+
+  private final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
+
+  /** Loads (or atomically replaces) {@code name} with the version at {@code path}. */
+  public void load(URI endpoint, String token, String name, String path)
+      throws AdminRefusal, IOException, InterruptedException {
+    HttpResponse<String> response =
+        post(
+            endpoint,
+            token,
+            "/v1/load_lora_adapter",
+            Map.of("lora_name", name, "lora_path", path, "load_inplace", true));
+    int status = response.statusCode();
+    if (status == 200 || status == 409) { // 409: already loaded, which is what we want
+      return;
+    }
+    if (status == 400 || status == 422) {
+      throw refusal(response);
+    }
+    throw new IOException("load of " + name + " on " + endpoint + ": HTTP " + status);
+  }
+
+  /** Unloads {@code name}; "not loaded" (404) is success. */
+  public void unload(URI endpoint, String token, String name)
+      throws IOException, InterruptedException {
+    HttpResponse<String> response =
+        post(endpoint, token, "/v1/unload_lora_adapter", Map.of("lora_name", name));
+    if (response.statusCode() != 200 && response.statusCode() != 404) {
+      throw new IOException(
+          "unload of " + name + " on " + endpoint + ": HTTP " + response.statusCode());
+    }
+  }
+
+  /** What the pod has loaded, with digests. */
+  public List<ResidentAdapter> resident(URI endpoint, String token)
+      throws IOException, InterruptedException {
+    HttpRequest request =
+        authorized(HttpRequest.newBuilder(endpoint.resolve("/v1/adapters")), token)
+            .timeout(TIMEOUT)
+            .GET()
+            .build();
+    HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+    if (response.statusCode() != 200) {
+      throw new IOException("GET /v1/adapters on " + endpoint + ": HTTP " + response.statusCode());
+    }
+    List<ResidentAdapter> adapters = new ArrayList<>();
+    for (JsonNode adapter : JSON.readTree(response.body()).path("data")) {
+      adapters.add(
+          new ResidentAdapter(adapter.path("name").asText(), adapter.path("digest").asText(null)));
+    }
+    return adapters;
+  }
+
+  private HttpResponse<String> post(
+      URI endpoint, String token, String path, Map<String, Object> body)
+      throws IOException, InterruptedException {
+    HttpRequest request =
+        authorized(HttpRequest.newBuilder(endpoint.resolve(path)), token)
+            .timeout(TIMEOUT)
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)))
+            .build();
+    return http.send(request, HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static HttpRequest.Builder authorized(HttpRequest.Builder builder, String token) {
+    return token == null ? builder : builder.header("Authorization", "Bearer " + token);
+  }
+
+  /** OpenAI error shape: {"error": {"code": "RankTooLarge", "message": "..."}}. */
+  private static AdminRefusal refusal(HttpResponse<String> response) {
+    try {
+      JsonNode error = JSON.readTree(response.body()).path("error");
+      return new AdminRefusal(
+          error.path("code").asText("LoadRefused"), error.path("message").asText(response.body()));
+    } catch (IOException e) {
+      return new AdminRefusal("LoadRefused", response.body());
+    }
+  }
+}

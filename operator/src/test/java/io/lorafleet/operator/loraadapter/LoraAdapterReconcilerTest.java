@@ -1,0 +1,303 @@
+package io.lorafleet.operator.loraadapter;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.lorafleet.api.v1alpha1.basemodel.AdapterSlots;
+import io.lorafleet.api.v1alpha1.basemodel.BaseModel;
+import io.lorafleet.api.v1alpha1.basemodel.BaseModelSpec;
+import io.lorafleet.api.v1alpha1.basemodel.ServingRuntime;
+import io.lorafleet.api.v1alpha1.basemodel.ServingSpec;
+import io.lorafleet.api.v1alpha1.common.ArtifactSource;
+import io.lorafleet.api.v1alpha1.common.Condition;
+import io.lorafleet.api.v1alpha1.common.ConditionType;
+import io.lorafleet.api.v1alpha1.common.Placement;
+import io.lorafleet.api.v1alpha1.common.PlacementStrategy;
+import io.lorafleet.api.v1alpha1.common.SecretReference;
+import io.lorafleet.api.v1alpha1.loraadapter.AdapterPlacement;
+import io.lorafleet.api.v1alpha1.loraadapter.LoraAdapter;
+import io.lorafleet.api.v1alpha1.loraadapter.LoraAdapterSpec;
+import io.lorafleet.artifacts.store.PublishedVersion;
+import io.lorafleet.operator.testing.EmbeddedObjectStore;
+import io.lorafleet.operator.testing.FakeDeploymentController;
+import io.lorafleet.operator.testing.FakeServingPod;
+import io.lorafleet.operator.testing.TestArtifacts;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * LoraAdapter reconciliation on the CRUD mock API server: real artifacts in S3Proxy, real HTTP to
+ * serving pods (stand-ins speaking the admin protocol until the server image exists).
+ */
+@QuarkusTest
+@WithKubernetesTestServer(crud = true)
+class LoraAdapterReconcilerTest {
+  private static EmbeddedObjectStore objectStore;
+  private static FakeDeploymentController kubelet;
+  private final String namespace = "lad-" + UUID.randomUUID().toString().substring(0, 8);
+
+  @Inject KubernetesClient client;
+
+  @BeforeAll
+  static void startObjectStore() throws Exception {
+    objectStore = EmbeddedObjectStore.start();
+    TestArtifacts.putTinyModel(objectStore.client(), "models", "tiny");
+  }
+
+  @AfterAll
+  static void stop() {
+    if (kubelet != null) {
+      kubelet.close();
+    }
+    objectStore.close();
+  }
+
+  @BeforeEach
+  void credentialsAndKubelet() {
+    if (kubelet == null) {
+      kubelet = new FakeDeploymentController(client);
+    }
+    client
+        .secrets()
+        .inNamespace(namespace)
+        .resource(objectStore.credentialsSecret(namespace, "s3", objectStore.endpoint()))
+        .create();
+  }
+
+  private void baseModel(String name, int replicas, int maxRank) {
+    BaseModel model = new BaseModel();
+    model.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(namespace).build());
+    model.setSpec(
+        new BaseModelSpec(
+            new ArtifactSource("s3://models/tiny", new SecretReference("s3"), null),
+            new ServingSpec(
+                replicas,
+                ServingRuntime.BUILTIN,
+                null,
+                null,
+                null,
+                null,
+                new AdapterSlots(4, 16, maxRank))));
+    client.resource(model).create();
+  }
+
+  private void awaitPods(String baseModel, int count) {
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> kubelet.servers(namespace, baseModel).size() == count);
+  }
+
+  private LoraAdapter adapter(String name, String base, String uri, IntOrString replicas) {
+    LoraAdapter adapter = new LoraAdapter();
+    adapter.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(namespace).build());
+    adapter.setSpec(
+        new LoraAdapterSpec(
+            new io.lorafleet.api.v1alpha1.common.LocalReference(base),
+            new ArtifactSource(uri, new SecretReference("s3"), null),
+            new Placement(replicas, PlacementStrategy.FEWEST_ADAPTERS),
+            null,
+            false));
+    return adapter;
+  }
+
+  private LoraAdapter get(String name) {
+    return client.resources(LoraAdapter.class).inNamespace(namespace).withName(name).get();
+  }
+
+  private Condition awaitReady(String name, String reason) {
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () -> {
+              LoraAdapter adapter = get(name);
+              assertThat(adapter.getStatus()).as("status of %s", name).isNotNull();
+              assertThat(adapter.getStatus().condition(ConditionType.Ready).map(Condition::reason))
+                  .contains(reason);
+            });
+    return get(name).getStatus().condition(ConditionType.Ready).orElseThrow();
+  }
+
+  private static String uri(PublishedVersion version) {
+    return version.uri().toString();
+  }
+
+  @Test
+  void servesOnEveryPodFollowsReplacementsAndVersionsAndUnloadsOnDeletion() throws Exception {
+    PublishedVersion v1 =
+        TestArtifacts.publishAdapter(
+            objectStore.client(), "s3://adapters/" + namespace + "/tone", 8, 1);
+    baseModel("base", 2, 32);
+    awaitPods("base", 2);
+    client.resource(adapter("tone", "base", uri(v1), new IntOrString("all"))).create();
+
+    Condition ready = awaitReady("tone", "Placed");
+    assertThat(ready.isTrue()).isTrue();
+    LoraAdapter placed = get("tone");
+    assertThat(placed.isReady()).isTrue();
+    assertThat(placed.getStatus().digest()).isEqualTo("sha256:" + v1.digest());
+    assertThat(placed.getStatus().rank()).isEqualTo(8);
+    assertThat(placed.getStatus().targetModules()).containsExactly("k_proj", "q_proj");
+    assertThat(placed.getStatus().lineage().fineTuneJob()).isEqualTo("tune-1");
+    assertThat(placed.getStatus().placements())
+        .extracting(AdapterPlacement::digest)
+        .containsOnly("sha256:" + v1.digest());
+    Map<String, FakeServingPod> servers = kubelet.servers(namespace, "base");
+    assertThat(servers.values())
+        .allSatisfy(s -> assertThat(s.loaded()).containsEntry("tone", "sha256:" + v1.digest()));
+
+    // A replaced pod starts empty; the pod informer brings the adapter back without touching the
+    // CR.
+    String replaced = servers.keySet().iterator().next();
+    String replacement = kubelet.replacePod(namespace, replaced);
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () -> {
+              assertThat(kubelet.servers(namespace, "base").get(replacement).loaded())
+                  .containsKey("tone");
+              assertThat(get("tone").getStatus().placements())
+                  .extracting(AdapterPlacement::pod)
+                  .contains(replacement)
+                  .doesNotContain(replaced);
+              assertThat(get("tone").getStatus().readyReplicas()).isEqualTo(2);
+            });
+
+    // A new version rolls out by swap under the same served name.
+    PublishedVersion v2 =
+        TestArtifacts.publishAdapter(
+            objectStore.client(), "s3://adapters/" + namespace + "/tone", 8, 2);
+    LoraAdapter current = get("tone");
+    current.setSpec(
+        new LoraAdapterSpec(
+            current.getSpec().baseModelRef(),
+            new ArtifactSource(uri(v2), new SecretReference("s3"), null),
+            current.getSpec().placement(),
+            null,
+            false));
+    client.resource(current).update();
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () -> {
+              assertThat(get("tone").getStatus().digest()).isEqualTo("sha256:" + v2.digest());
+              assertThat(get("tone").isReady()).isTrue();
+              assertThat(kubelet.servers(namespace, "base").values())
+                  .allSatisfy(
+                      s -> assertThat(s.loaded()).containsEntry("tone", "sha256:" + v2.digest()));
+            });
+
+    // Deletion unloads everywhere before the finalizer goes.
+    client.resource(get("tone")).delete();
+    await().atMost(Duration.ofSeconds(30)).until(() -> get("tone") == null);
+    assertThat(kubelet.servers(namespace, "base").values())
+        .allSatisfy(s -> assertThat(s.loaded()).isEmpty());
+
+    assertThat(kubelet.allRequestBodies())
+        .isNotEmpty()
+        .noneMatch(b -> b.contains(EmbeddedObjectStore.SECRET_KEY));
+    assertThat(Serialization.asJson(client.v1().events().inNamespace(namespace).list()))
+        .contains("\"Placed\"")
+        .doesNotContain(EmbeddedObjectStore.SECRET_KEY);
+  }
+
+  @Test
+  void placesOnAsManyPodsAsAsked() throws Exception {
+    PublishedVersion v1 =
+        TestArtifacts.publishAdapter(
+            objectStore.client(), "s3://adapters/" + namespace + "/one", 4, 3);
+    baseModel("base", 3, 32);
+    awaitPods("base", 3);
+    client.resource(adapter("one", "base", uri(v1), new IntOrString(1))).create();
+    awaitReady("one", "Placed");
+    assertThat(get("one").getStatus().desiredReplicas()).isEqualTo(1);
+    assertThat(
+            kubelet.servers(namespace, "base").values().stream()
+                .filter(s -> s.loaded().containsKey("one"))
+                .count())
+        .isEqualTo(1);
+  }
+
+  @Test
+  void aRankAboveThePoolLimitIsRefusedBeforeAnyLoad() throws Exception {
+    PublishedVersion big =
+        TestArtifacts.publishAdapter(
+            objectStore.client(), "s3://adapters/" + namespace + "/big", 64, 4);
+    baseModel("base", 2, 32);
+    awaitPods("base", 2);
+    client.resource(adapter("big", "base", uri(big), new IntOrString("all"))).create();
+    Condition ready = awaitReady("big", "RankTooLarge");
+    assertThat(ready.isTrue()).isFalse();
+    assertThat(get("big").getStatus().condition(ConditionType.Degraded).orElseThrow().isTrue())
+        .isTrue();
+    assertThat(kubelet.servers(namespace, "base").values())
+        .allSatisfy(s -> assertThat(s.requestBodies()).isEmpty());
+  }
+
+  @Test
+  void waitsForABaseModelAppliedLater() throws Exception {
+    PublishedVersion v1 =
+        TestArtifacts.publishAdapter(
+            objectStore.client(), "s3://adapters/" + namespace + "/early", 4, 5);
+    client.resource(adapter("early", "later", uri(v1), new IntOrString("all"))).create();
+    Condition waiting = awaitReady("early", "BaseModelNotFound");
+    assertThat(get("early").getStatus().condition(ConditionType.Degraded).orElseThrow().isTrue())
+        .isFalse();
+    assertThat(waiting.message()).contains("BaseModel later does not exist");
+    baseModel("later", 1, 32);
+    awaitReady("early", "Placed");
+  }
+
+  @Test
+  void aPodsRefusalBlocksWithTheServersReason() throws Exception {
+    PublishedVersion v1 =
+        TestArtifacts.publishAdapter(
+            objectStore.client(), "s3://adapters/" + namespace + "/refused", 4, 6);
+    baseModel("base", 1, 32);
+    awaitPods("base", 1);
+    kubelet.servers(namespace, "base").values().forEach(s -> s.refuse("refused", "ShapeMismatch"));
+    client.resource(adapter("refused", "base", uri(v1), new IntOrString("all"))).create();
+    Condition ready = awaitReady("refused", "ShapeMismatch");
+    assertThat(ready.message()).isEqualTo("refused by the pod");
+  }
+
+  @Test
+  void missingOrMismatchedArtifactsAreReportedPrecisely() throws Exception {
+    PublishedVersion v1 =
+        TestArtifacts.publishAdapter(
+            objectStore.client(), "s3://adapters/" + namespace + "/pin", 4, 7);
+    baseModel("base", 1, 32);
+    client
+        .resource(
+            adapter(
+                "missing",
+                "base",
+                "s3://adapters/" + namespace + "/nothing",
+                new IntOrString("all")))
+        .create();
+    assertThat(awaitReady("missing", "ArtifactNotFound").message()).contains("lorafleet push");
+
+    LoraAdapter pinned = adapter("pinned", "base", uri(v1), new IntOrString("all"));
+    pinned.setSpec(
+        new LoraAdapterSpec(
+            pinned.getSpec().baseModelRef(),
+            new ArtifactSource(uri(v1), new SecretReference("s3"), "sha256:" + "f".repeat(64)),
+            pinned.getSpec().placement(),
+            null,
+            false));
+    client.resource(pinned).create();
+    assertThat(awaitReady("pinned", "DigestMismatch").message())
+        .contains("spec pins sha256:" + "f".repeat(64));
+  }
+}

@@ -1,0 +1,128 @@
+package io.lorafleet.operator.testing;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A serving pod's adapter admin API on loopback, for controller tests until the real server image
+ * exists (issue 6): it speaks the same protocol (bearer token, load/unload, GET /v1/adapters with
+ * digests, typed 400 refusals) but loads nothing; the digest comes from the sha256-... path.
+ */
+public final class FakeServingPod implements AutoCloseable {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Pattern VERSION = Pattern.compile("sha256-([0-9a-f]{64})/?$");
+
+  private final HttpServer server;
+  private final String token;
+  private final Map<String, String> loaded = new ConcurrentHashMap<>();
+  private final List<String> requestBodies = new CopyOnWriteArrayList<>();
+  private final Map<String, String> refusals = new ConcurrentHashMap<>();
+
+  public FakeServingPod(String token) throws IOException {
+    this.token = token;
+    this.server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    server.createContext("/v1/load_lora_adapter", this::load);
+    server.createContext("/v1/unload_lora_adapter", this::unload);
+    server.createContext("/v1/adapters", this::adapters);
+    server.start();
+  }
+
+  public int port() {
+    return server.getAddress().getPort();
+  }
+
+  /** Served name to digest. */
+  public Map<String, String> loaded() {
+    return Map.copyOf(loaded);
+  }
+
+  public List<String> requestBodies() {
+    return List.copyOf(requestBodies);
+  }
+
+  /** Make the next loads of {@code name} fail with HTTP 400 and this typed code. */
+  public void refuse(String name, String code) {
+    refusals.put(name, code);
+  }
+
+  private boolean authorized(HttpExchange exchange) throws IOException {
+    if (("Bearer " + token).equals(exchange.getRequestHeaders().getFirst("Authorization"))) {
+      return true;
+    }
+    respond(exchange, 401, "{\"error\":{\"code\":\"Unauthorized\",\"message\":\"bad token\"}}");
+    return false;
+  }
+
+  private JsonNode body(HttpExchange exchange) throws IOException {
+    String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+    requestBodies.add(body);
+    return JSON.readTree(body);
+  }
+
+  private void load(HttpExchange exchange) throws IOException {
+    if (!authorized(exchange)) {
+      return;
+    }
+    JsonNode body = body(exchange);
+    String name = body.path("lora_name").asText();
+    String code = refusals.get(name);
+    if (code != null) {
+      respond(
+          exchange,
+          400,
+          "{\"error\":{\"code\":\"" + code + "\",\"message\":\"refused by the pod\"}}");
+      return;
+    }
+    Matcher version = VERSION.matcher(body.path("lora_path").asText());
+    if (!version.find()) {
+      respond(
+          exchange,
+          400,
+          "{\"error\":{\"code\":\"ArtifactNotFound\",\"message\":\"not a version\"}}");
+      return;
+    }
+    loaded.put(name, "sha256:" + version.group(1));
+    respond(exchange, 200, "{}");
+  }
+
+  private void unload(HttpExchange exchange) throws IOException {
+    if (!authorized(exchange)) {
+      return;
+    }
+    String name = body(exchange).path("lora_name").asText();
+    respond(exchange, loaded.remove(name) == null ? 404 : 200, "{}");
+  }
+
+  private void adapters(HttpExchange exchange) throws IOException {
+    if (!authorized(exchange)) {
+      return;
+    }
+    var data = JSON.createArrayNode();
+    loaded.forEach((name, digest) -> data.addObject().put("name", name).put("digest", digest));
+    respond(exchange, 200, JSON.createObjectNode().set("data", data).toString());
+  }
+
+  private static void respond(HttpExchange exchange, int status, String body) throws IOException {
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    exchange.getResponseHeaders().add("Content-Type", "application/json");
+    exchange.sendResponseHeaders(status, bytes.length);
+    exchange.getResponseBody().write(bytes);
+    exchange.close();
+  }
+
+  @Override
+  public void close() {
+    server.stop(0);
+  }
+}
