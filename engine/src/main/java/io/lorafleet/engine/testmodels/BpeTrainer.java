@@ -64,7 +64,7 @@ final class BpeTrainer {
       }
     }
     String best = null;
-    int bestCount = 1; // a pair seen once is not worth a merge
+    int bestCount = 0;
     for (Map.Entry<String, Integer> e : counts.entrySet()) {
       int c = e.getValue();
       if (c > bestCount || (c == bestCount && best != null && e.getKey().compareTo(best) < 0)) {

@@ -89,10 +89,22 @@ public final class ChatTemplate {
     RenderResult r = JINJAVA.renderForResult(template, ctx);
     for (TemplateError e : r.getErrors()) {
       if (e.getSeverity() == TemplateError.ErrorType.FATAL) {
-        throw new IllegalArgumentException("chat template failed: " + e.getMessage());
+        throw new IllegalArgumentException("chat template failed: " + rootMessage(e));
       }
     }
     return r.getOutput();
+  }
+
+  /** Jinjava wraps a function's exception; the template author's message is the root cause's. */
+  private static String rootMessage(TemplateError e) {
+    Throwable t = e.getException();
+    if (t == null) {
+      return e.getMessage();
+    }
+    while (t.getCause() != null && t.getCause() != t) {
+      t = t.getCause();
+    }
+    return t.getMessage();
   }
 
   private static Jinjava jinjava() {
