@@ -28,7 +28,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The engine against an independent PyTorch forward pass on the same files: three random model
- * shapes, base model and with an adapter (rank_pattern, alpha_pattern and rsLoRA exercised), fp32.
+ * shapes, base model and with an adapter (rank_pattern, alpha_pattern and rsLoRA exercised), fp32,
+ * plus one with bf16 weights.
  */
 class TorchParityTest {
   /** Acceptance bound: max abs logit error relative to the largest |logit|. */
@@ -80,7 +81,12 @@ class TorchParityTest {
         Arguments.of(
             "llama3-rope",
             TestModelSpec.llama3Rope(),
-            TestAdapterGenerator.Spec.simple(4, 8, List.of("q_proj", "k_proj", "down_proj"), 7)));
+            TestAdapterGenerator.Spec.simple(4, 8, List.of("q_proj", "k_proj", "down_proj"), 7)),
+        // bf16 weights kept as bf16 (widened in the kernels); PyTorch gets the same values in fp32.
+        Arguments.of(
+            "llama-gqa-bf16",
+            TestModelSpec.llamaGqa().withDtype(DType.BF16),
+            TestAdapterGenerator.Spec.simple(8, 16, List.of("o_proj", "up_proj"), 8)));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -88,7 +94,7 @@ class TorchParityTest {
   void logitsMatchPyTorch(String name, TestModelSpec spec, TestAdapterGenerator.Spec adapterSpec)
       throws Exception {
     Path modelDir = TestModelGenerator.write(spec, tmp.resolve(name));
-    LlamaModel model = LlamaModel.load(modelDir, WeightPrecision.F32, backend);
+    LlamaModel model = LlamaModel.load(modelDir, WeightPrecision.AS_STORED, backend);
     Path adapterDir = tmp.resolve(name + "-adapter");
     TestAdapterGenerator.write(adapterSpec, model.config(), adapterDir);
     LoraAdapter adapter = PeftAdapterReader.read(adapterDir);

@@ -1,0 +1,43 @@
+package io.lorafleet.engine.model;
+
+import io.lorafleet.artifacts.store.ArtifactStore;
+import io.lorafleet.artifacts.store.PublishedVersion;
+import io.lorafleet.artifacts.store.S3Uri;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Brings a model directory from object storage into a local cache keyed by its manifest digest
+ * (verified by the artifacts store), so a pod restart or a second model instance reads the same
+ * verified copy instead of downloading again.
+ */
+public final class ModelFetcher {
+  private final ArtifactStore store;
+  private final Path cacheRoot;
+
+  public ModelFetcher(ArtifactStore store, Path cacheRoot) {
+    this.store = store;
+    this.cacheRoot = cacheRoot;
+  }
+
+  /** The local directory of the version {@code uri} names (latest when it names no digest). */
+  public Path fetch(S3Uri uri) throws IOException {
+    PublishedVersion v = store.manifest(uri);
+    Path dir = cacheRoot.resolve(ArtifactStore.VERSION_PREFIX + v.digest());
+    if (Files.exists(dir.resolve(ArtifactStore.MANIFEST))) {
+      return dir; // the manifest is written last by pull, so its presence means complete
+    }
+    Path partial = Files.createTempDirectory(cacheRoot, ".fetch-");
+    store.pull(v.uri(), partial);
+    try {
+      Files.move(partial, dir);
+    } catch (IOException e) {
+      if (!Files.exists(dir.resolve(ArtifactStore.MANIFEST))) {
+        throw e;
+      }
+      // Another fetch of the same digest won the race; its copy is equally verified.
+    }
+    return dir;
+  }
+}
