@@ -11,6 +11,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The serving pods' adapter admin API (vLLM-compatible, plus GET /v1/adapters). Bodies carry names
@@ -20,6 +22,7 @@ import java.util.Map;
 public final class AdminClient {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Duration TIMEOUT = Duration.ofSeconds(120);
+  private static final Pattern VERSION_DIR = Pattern.compile("sha256-([0-9a-f]{64})/?$");
 
   private final HttpClient http =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
@@ -54,24 +57,47 @@ public final class AdminClient {
     }
   }
 
-  /** What the pod has loaded, with digests. */
+  /**
+   * What the pod has loaded, with digests: from GET /v1/adapters (builtin server), or, where that
+   * does not exist (vLLM), from GET /v1/models, whose {@code root} is the path the adapter was
+   * loaded from and so names its version directory.
+   */
   public List<ResidentAdapter> resident(URI endpoint, String token)
       throws IOException, InterruptedException {
-    HttpRequest request =
-        authorized(HttpRequest.newBuilder(endpoint.resolve("/v1/adapters")), token)
-            .timeout(TIMEOUT)
-            .GET()
-            .build();
-    HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> response = get(endpoint, token, "/v1/adapters");
+    List<ResidentAdapter> adapters = new ArrayList<>();
+    if (response.statusCode() == 404) {
+      HttpResponse<String> models = get(endpoint, token, "/v1/models");
+      if (models.statusCode() != 200) {
+        throw new IOException("GET /v1/models on " + endpoint + ": HTTP " + models.statusCode());
+      }
+      for (JsonNode model : JSON.readTree(models.body()).path("data")) {
+        Matcher version = VERSION_DIR.matcher(model.path("root").asText(""));
+        if (version.find()) {
+          adapters.add(
+              new ResidentAdapter(model.path("id").asText(), "sha256:" + version.group(1)));
+        }
+      }
+      return adapters;
+    }
     if (response.statusCode() != 200) {
       throw new IOException("GET /v1/adapters on " + endpoint + ": HTTP " + response.statusCode());
     }
-    List<ResidentAdapter> adapters = new ArrayList<>();
     for (JsonNode adapter : JSON.readTree(response.body()).path("data")) {
       adapters.add(
           new ResidentAdapter(adapter.path("name").asText(), adapter.path("digest").asText(null)));
     }
     return adapters;
+  }
+
+  private HttpResponse<String> get(URI endpoint, String token, String path)
+      throws IOException, InterruptedException {
+    HttpRequest request =
+        authorized(HttpRequest.newBuilder(endpoint.resolve(path)), token)
+            .timeout(TIMEOUT)
+            .GET()
+            .build();
+    return http.send(request, HttpResponse.BodyHandlers.ofString());
   }
 
   private HttpResponse<String> post(
