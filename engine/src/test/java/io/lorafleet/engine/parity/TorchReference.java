@@ -3,13 +3,14 @@ package io.lorafleet.engine.parity;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.lorafleet.artifacts.safetensors.SafetensorsFile;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
@@ -21,7 +22,7 @@ import java.util.regex.Pattern;
  * (not through the engine's parsers), computes the rope frequencies and the PEFT scales itself, and
  * does every tensor operation in libtorch. Only safetensors decoding is shared with the engine.
  */
-final class TorchReference implements AutoCloseable {
+public final class TorchReference implements AutoCloseable {
   private static final JsonMapper JSON = new JsonMapper();
 
   private final NDManager nd = NDManager.newBaseManager(Device.cpu(), "PyTorch");
@@ -29,8 +30,10 @@ final class TorchReference implements AutoCloseable {
   private final Map<String, NDArray> w = new HashMap<>();
   private final Map<String, NDArray[]> lora = new HashMap<>(); // module path -> {A, B}
   private final Map<String, Double> loraScale = new HashMap<>();
+  private final java.util.List<NDArray[]> cache = new java.util.ArrayList<>(); // per layer {K, V}
+  private int past;
 
-  TorchReference(Path modelDir, Path adapterDir) throws IOException {
+  public TorchReference(Path modelDir, Path adapterDir) throws IOException {
     cfg = JSON.readTree(modelDir.resolve("config.json").toFile());
     try (SafetensorsFile f = SafetensorsFile.open(modelDir.resolve("model.safetensors"))) {
       for (String name : f.names()) {
@@ -42,7 +45,7 @@ final class TorchReference implements AutoCloseable {
     }
   }
 
-  static String engineName() {
+  public static String engineName() {
     return ai.djl.engine.Engine.getEngine("PyTorch").getEngineName()
         + " "
         + ai.djl.engine.Engine.getEngine("PyTorch").getVersion();
@@ -84,24 +87,49 @@ final class TorchReference implements AutoCloseable {
     return fallback;
   }
 
-  /** Logits [T, vocab] of one causal sequence, as a flat row-major array. */
-  float[] logits(int[] ids) {
+  /** Logits [T, vocab] of one causal sequence from position 0, as a flat row-major array. */
+  public float[] logits(int[] ids) {
+    reset();
+    try {
+      return forward(ids);
+    } finally {
+      reset();
+    }
+  }
+
+  /** Forgets the cached keys and values: the next {@link #forward} starts at position 0. */
+  public void reset() {
+    for (NDArray[] kv : cache) {
+      if (kv != null) {
+        kv[0].close();
+        kv[1].close();
+      }
+    }
+    cache.clear();
+    past = 0;
+  }
+
+  /**
+   * Runs {@code ids} at positions {@code past .. past+T-1} against the cached keys and values of
+   * the earlier calls (HF's past_key_values), caches theirs, and returns their logits [T, vocab].
+   */
+  public float[] forward(int[] ids) {
     try (NDManager step = nd.newSubManager()) {
       int t = ids.length;
-      int vocab = cfg.get("vocab_size").asInt();
-      int hidden = cfg.get("hidden_size").asInt();
       int heads = cfg.get("num_attention_heads").asInt();
       int kvHeads = cfg.get("num_key_value_heads").asInt();
+      int hidden = cfg.get("hidden_size").asInt();
       int d = cfg.has("head_dim") ? cfg.get("head_dim").asInt() : hidden / heads;
+      int layers = cfg.get("num_hidden_layers").asInt();
       double eps = cfg.get("rms_norm_eps").asDouble();
-      NDArray x =
-          step.create(ids)
-              .oneHot(vocab)
-              .toType(ai.djl.ndarray.types.DataType.FLOAT32, false)
-              .matMul(w.get("model.embed_tokens.weight"));
-      NDArray[] cosSin = rope(step, t, d);
-      NDArray mask = causalMask(step, t);
-      for (int l = 0; l < cfg.get("num_hidden_layers").asInt(); l++) {
+      NDArray idx = step.create(java.util.Arrays.stream(ids).asLongStream().toArray());
+      NDArray x = w.get("model.embed_tokens.weight").get(new NDIndex("{}", idx));
+      NDArray[] cosSin = rope(step, past, t, d);
+      NDArray mask = causalMask(step, past, t);
+      while (cache.size() < layers) {
+        cache.add(null);
+      }
+      for (int l = 0; l < layers; l++) {
         String p = "model.layers." + l + ".";
         NDArray hN = rmsNorm(x, w.get(p + "input_layernorm.weight"), eps);
         NDArray q = linear(hN, p + "self_attn.q_proj").reshape(t, heads, d).transpose(1, 0, 2);
@@ -109,6 +137,17 @@ final class TorchReference implements AutoCloseable {
         NDArray v = linear(hN, p + "self_attn.v_proj").reshape(t, kvHeads, d).transpose(1, 0, 2);
         q = applyRope(q, cosSin);
         k = applyRope(k, cosSin);
+        NDArray[] kv = cache.get(l);
+        if (kv != null) {
+          k = NDArrays.concat(new NDList(kv[0], k), 1);
+          v = NDArrays.concat(new NDList(kv[1], v), 1);
+          kv[0].close();
+          kv[1].close();
+        }
+        NDArray[] keep = {k.duplicate(), v.duplicate()};
+        keep[0].attach(nd);
+        keep[1].attach(nd);
+        cache.set(l, keep);
         // repeat_kv: KV head j serves query heads j*g .. j*g+g-1.
         k = k.repeat(0, heads / kvHeads);
         v = v.repeat(0, heads / kvHeads);
@@ -122,6 +161,7 @@ final class TorchReference implements AutoCloseable {
       }
       x = rmsNorm(x, w.get("model.norm.weight"), eps);
       NDArray head = w.getOrDefault("lm_head.weight", w.get("model.embed_tokens.weight"));
+      past += t;
       return x.matMul(head.transpose()).toFloatArray();
     }
   }
@@ -144,14 +184,14 @@ final class TorchReference implements AutoCloseable {
     return x.mul(var.add(eps).sqrt().pow(-1)).mul(weight);
   }
 
-  private NDArray[] rope(NDManager m, int t, int d) {
+  private NDArray[] rope(NDManager m, int from, int t, int d) {
     float[] inv = invFreq(d);
     float[] pos = new float[t];
     for (int i = 0; i < t; i++) {
-      pos[i] = i;
+      pos[i] = from + i;
     }
     NDArray freqs = m.create(pos, new Shape(t, 1)).matMul(m.create(inv, new Shape(1, d / 2)));
-    NDArray emb = NDArrays.concat(new ai.djl.ndarray.NDList(freqs, freqs), -1);
+    NDArray emb = NDArrays.concat(new NDList(freqs, freqs), -1);
     return new NDArray[] {emb.cos(), emb.sin()};
   }
 
@@ -159,7 +199,7 @@ final class TorchReference implements AutoCloseable {
     long d = x.getShape().get(2);
     NDArray x1 = x.get(":, :, :" + d / 2);
     NDArray x2 = x.get(":, :, " + d / 2 + ":");
-    NDArray rotated = NDArrays.concat(new ai.djl.ndarray.NDList(x2.neg(), x1), -1);
+    NDArray rotated = NDArrays.concat(new NDList(x2.neg(), x1), -1);
     return x.mul(cosSin[0]).add(rotated.mul(cosSin[1]));
   }
 
@@ -197,22 +237,21 @@ final class TorchReference implements AutoCloseable {
     return inv;
   }
 
-  private static NDArray causalMask(NDManager m, int t) {
-    float[] mask = new float[t * t];
+  /** Row i (position past+i) sees columns 0 .. past+i of the past and new keys. */
+  private static NDArray causalMask(NDManager m, int past, int t) {
+    int len = past + t;
+    float[] mask = new float[t * len];
     for (int i = 0; i < t; i++) {
-      for (int j = i + 1; j < t; j++) {
-        mask[i * t + j] = Float.NEGATIVE_INFINITY;
+      for (int j = past + i + 1; j < len; j++) {
+        mask[i * len + j] = Float.NEGATIVE_INFINITY;
       }
     }
-    return m.create(mask, new Shape(t, t));
-  }
-
-  static boolean hasModel(Path dir) {
-    return Files.exists(dir.resolve("model.safetensors"));
+    return m.create(mask, new Shape(t, len));
   }
 
   @Override
   public void close() {
+    reset();
     nd.close();
   }
 }
