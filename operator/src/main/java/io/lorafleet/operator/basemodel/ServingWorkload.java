@@ -7,11 +7,9 @@ import io.fabric8.kubernetes.api.model.EnvVarBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.PodSecurityContextBuilder;
-import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
 import io.fabric8.kubernetes.api.model.SecurityContextBuilder;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
-import io.fabric8.kubernetes.api.model.TolerationBuilder;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeBuilder;
 import io.fabric8.kubernetes.api.model.VolumeMount;
@@ -22,14 +20,12 @@ import io.lorafleet.api.v1alpha1.basemodel.AdapterSlots;
 import io.lorafleet.api.v1alpha1.basemodel.BaseModel;
 import io.lorafleet.api.v1alpha1.basemodel.ServingRuntime;
 import io.lorafleet.api.v1alpha1.basemodel.ServingSpec;
-import io.lorafleet.api.v1alpha1.common.ComputeResources;
 import io.lorafleet.api.v1alpha1.common.SecretReference;
-import io.lorafleet.api.v1alpha1.common.Toleration;
 import io.lorafleet.operator.config.OperatorConfig;
+import io.lorafleet.operator.reconcile.CoreTypes;
 import io.lorafleet.operator.storage.ObjectStoreAccess;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The desired serving Deployment and Service of a BaseModel: pure functions of the spec and the
@@ -68,7 +64,7 @@ public final class ServingWorkload {
                     .build()
                 : null)
         .withNodeSelector(serving.nodeSelector())
-        .withTolerations(tolerations(serving.tolerations()))
+        .withTolerations(CoreTypes.tolerations(serving.tolerations()))
         .withEnableServiceLinks(false)
         .endSpec()
         .endTemplate()
@@ -122,7 +118,7 @@ public final class ServingWorkload {
             .withPeriodSeconds(5)
             .endReadinessProbe()
             .withVolumeMounts(volumeMounts(builtin))
-            .withResources(resources(serving.resources()));
+            .withResources(CoreTypes.resources(serving.resources()));
     if (builtin) {
       container.withSecurityContext(
           new SecurityContextBuilder()
@@ -246,48 +242,5 @@ public final class ServingWorkload {
               .build());
     }
     return volumes;
-  }
-
-  private static io.fabric8.kubernetes.api.model.ResourceRequirements resources(
-      ComputeResources resources) {
-    if (resources == null) {
-      return null;
-    }
-    return new ResourceRequirementsBuilder()
-        .withRequests(resources.requests() == null ? null : Map.copyOf(resources.requests()))
-        .withLimits(resources.limits() == null ? null : Map.copyOf(resources.limits()))
-        .build();
-  }
-
-  private static List<io.fabric8.kubernetes.api.model.Toleration> tolerations(
-      List<Toleration> tolerations) {
-    if (tolerations == null) {
-      return null;
-    }
-    return tolerations.stream()
-        .map(
-            t ->
-                new TolerationBuilder()
-                    .withKey(t.key())
-                    .withOperator(
-                        t.operator() == null
-                            ? null
-                            : t.operator() == Toleration.Operator.EXISTS ? "Exists" : "Equal")
-                    .withValue(t.value())
-                    .withEffect(effect(t.effect()))
-                    .withTolerationSeconds(t.tolerationSeconds())
-                    .build())
-        .toList();
-  }
-
-  private static String effect(Toleration.Effect effect) {
-    if (effect == null) {
-      return null;
-    }
-    return switch (effect) {
-      case NO_SCHEDULE -> "NoSchedule";
-      case PREFER_NO_SCHEDULE -> "PreferNoSchedule";
-      case NO_EXECUTE -> "NoExecute";
-    };
   }
 }

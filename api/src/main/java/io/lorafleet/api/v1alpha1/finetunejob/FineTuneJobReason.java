@@ -14,8 +14,11 @@ public enum FineTuneJobReason implements ConditionReason {
   InvalidDataset,
   DatasetNotFound,
   CredentialsSecretNotFound,
+  ObjectStoreNotConfigured,
+  AccessDenied,
   TrainerFailed,
   DeadlineExceeded,
   BackoffLimitExceeded,
-  ObjectStoreUnavailable
+  ObjectStoreUnavailable,
+  ReconcileFailed
 }

@@ -1,0 +1,246 @@
+package io.lorafleet.operator.finetunejob;
+
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobCondition;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.api.reconciler.Workflow;
+import io.javaoperatorsdk.operator.api.reconciler.dependent.Dependent;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import io.lorafleet.api.v1alpha1.basemodel.BaseModel;
+import io.lorafleet.api.v1alpha1.finetunejob.FineTuneJob;
+import io.lorafleet.api.v1alpha1.finetunejob.FineTuneJobPhase;
+import io.lorafleet.api.v1alpha1.finetunejob.FineTuneJobReason;
+import io.lorafleet.api.v1alpha1.finetunejob.FineTuneJobStatus;
+import io.lorafleet.api.v1alpha1.finetunejob.FineTuneJobStatusAggregator;
+import io.lorafleet.api.v1alpha1.finetunejob.TrainedAdapter;
+import io.lorafleet.artifacts.store.ObjectStoreException;
+import io.lorafleet.operator.events.ConditionEvents;
+import io.lorafleet.operator.reconcile.Failures;
+import io.lorafleet.operator.storage.StorageFailure;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * Runs a FineTuneJob as a batch/v1 Job of the trainer image once its BaseModel has resolved,
+ * reports the trainer's progress, and on success publishes the adapter as a LoraAdapter.
+ */
+@ControllerConfiguration(name = FineTuneJobReconciler.NAME)
+@Workflow(
+    explicitInvocation = true,
+    dependents = {
+      @Dependent(name = "trainer-config", type = TrainerConfigMapDependent.class),
+      @Dependent(
+          name = "trainer-job",
+          type = TrainerJobDependent.class,
+          dependsOn = "trainer-config")
+    })
+public class FineTuneJobReconciler implements Reconciler<FineTuneJob> {
+  public static final String NAME = "finetunejob";
+  static final String BY_BASE_MODEL = "by-base-model";
+
+  /** progress.json is rewritten every few seconds; reading it more often would show nothing new. */
+  static final Duration PROGRESS_INTERVAL = Duration.ofSeconds(15);
+
+  private final RunReports reports;
+  private final OutputAdapters outputs;
+  private final ConditionEvents events;
+  private final Clock clock;
+
+  public FineTuneJobReconciler(
+      RunReports reports, OutputAdapters outputs, ConditionEvents events, Clock clock) {
+    this.reports = reports;
+    this.outputs = outputs;
+    this.events = events;
+    this.clock = clock;
+  }
+
+  @Override
+  public List<EventSource<?, FineTuneJob>> prepareEventSources(
+      EventSourceContext<FineTuneJob> context) {
+    context
+        .getPrimaryCache()
+        .addIndexer(
+            BY_BASE_MODEL,
+            j -> List.of(j.getMetadata().getNamespace() + "/" + j.getSpec().baseModelRef().name()));
+    return List.of(
+        new InformerEventSource<>(
+            InformerEventSourceConfiguration.from(BaseModel.class, FineTuneJob.class)
+                .withName("base-models")
+                .withSecondaryToPrimaryMapper(
+                    model ->
+                        context
+                            .getPrimaryCache()
+                            .byIndex(
+                                BY_BASE_MODEL,
+                                model.getMetadata().getNamespace()
+                                    + "/"
+                                    + model.getMetadata().getName())
+                            .stream()
+                            .map(ResourceID::fromResource)
+                            .collect(Collectors.toSet()))
+                .withPrimaryToSecondaryMapper(
+                    (FineTuneJob j) ->
+                        Set.of(
+                            new ResourceID(
+                                j.getSpec().baseModelRef().name(), j.getMetadata().getNamespace())))
+                .build(),
+            context));
+  }
+
+  @Override
+  public UpdateControl<FineTuneJob> reconcile(FineTuneJob job, Context<FineTuneJob> context) {
+    FineTuneJobStatus previous = job.getStatus();
+    if (previous != null
+        && (previous.phase() == FineTuneJobPhase.Succeeded
+            || previous.phase() == FineTuneJobPhase.Failed)
+        && Objects.equals(previous.observedGeneration(), job.getMetadata().getGeneration())) {
+      return UpdateControl.noUpdate(); // a finished run is history
+    }
+    FineTuneJobStatusAggregator aggregator = new FineTuneJobStatusAggregator(job, clock);
+    String baseName = job.getSpec().baseModelRef().name();
+    Optional<BaseModel> base = context.getSecondaryResource(BaseModel.class);
+    if (base.isEmpty()
+        || base.get().getStatus() == null
+        || base.get().getStatus().digest() == null) {
+      aggregator.waitingFor(
+          base.isEmpty()
+              ? FineTuneJobReason.BaseModelNotFound
+              : FineTuneJobReason.BaseModelNotReady,
+          base.isEmpty()
+              ? "BaseModel "
+                  + baseName
+                  + " does not exist in namespace "
+                  + job.getMetadata().getNamespace()
+              : "BaseModel " + baseName + " has not resolved its model yet");
+      return publish(job, aggregator.build(FineTuneJobObservation.of(previous, null, null, null)));
+    }
+    context.managedWorkflowAndDependentResourceContext().reconcileManagedWorkflow();
+    Job trainer = context.getSecondaryResource(Job.class).orElse(null);
+    try {
+      return observe(job, trainer, aggregator);
+    } catch (StorageFailure failure) {
+      aggregator.failed(FineTuneJobReasons.of(failure.problem()), failure.getMessage());
+      return publish(
+          job, aggregator.build(FineTuneJobObservation.of(previous, trainer, null, null)));
+    }
+  }
+
+  private UpdateControl<FineTuneJob> observe(
+      FineTuneJob job, Job trainer, FineTuneJobStatusAggregator aggregator) throws StorageFailure {
+    FineTuneJobStatus previous = job.getStatus();
+    if (trainer == null) {
+      aggregator.run(FineTuneJobPhase.Pending, "creating the trainer Job");
+      return publish(job, aggregator.build(FineTuneJobObservation.of(previous, null, null, null)));
+    }
+    if (Boolean.TRUE.equals(job.getSpec().suspend())) {
+      aggregator.run(FineTuneJobPhase.Suspended, "suspended; resumes from the last checkpoint");
+      return publish(
+          job, aggregator.build(FineTuneJobObservation.of(previous, trainer, null, null)));
+    }
+    if (condition(trainer, "Complete").isPresent()) {
+      Optional<RunReport.Result> result = reports.result(job);
+      if (result.isEmpty() || !result.get().succeeded()) {
+        aggregator.failed(
+            FineTuneJobReason.TrainerFailed,
+            "the trainer exited 0 without a successful result.json");
+        return publish(
+            job, aggregator.build(FineTuneJobObservation.of(previous, trainer, null, null)));
+      }
+      RunReport.Adapter adapter = result.get().adapter();
+      if (job.getSpec().output().deploy() != null) {
+        outputs.publish(job, adapter.uri(), adapter.digest(), job.getSpec().output().deploy());
+      }
+      aggregator.run(FineTuneJobPhase.Succeeded, "published " + adapter.digest());
+      TrainedAdapter output =
+          new TrainedAdapter(job.getSpec().output().adapterName(), adapter.digest(), adapter.uri());
+      return publish(
+          job,
+          aggregator.build(
+              FineTuneJobObservation.of(
+                  previous, trainer, reports.progress(job).orElse(null), output)));
+    }
+    Optional<JobCondition> failed = condition(trainer, "Failed");
+    if (failed.isPresent()) {
+      Optional<RunReport.Result> result = reports.result(job);
+      if (result.isPresent() && result.get().reason() != null) {
+        aggregator.failed(
+            FineTuneJobReasons.ofTrainer(result.get().reason()), result.get().message());
+      } else {
+        aggregator.failed(
+            FineTuneJobReasons.ofJob(failed.get().getReason()), failed.get().getMessage());
+      }
+      return publish(
+          job, aggregator.build(FineTuneJobObservation.of(previous, trainer, null, null)));
+    }
+    Optional<RunReport.Progress> progress = reports.progress(job);
+    boolean active =
+        trainer.getStatus() != null
+            && trainer.getStatus().getActive() != null
+            && trainer.getStatus().getActive() > 0;
+    aggregator.run(
+        active ? FineTuneJobPhase.Running : FineTuneJobPhase.Pending,
+        progress
+            .map(p -> "step " + p.step() + "/" + p.totalSteps())
+            .orElse(active ? "trainer started" : "waiting for the trainer pod"));
+    return publish(
+            job,
+            aggregator.build(
+                FineTuneJobObservation.of(previous, trainer, progress.orElse(null), null)))
+        .rescheduleAfter(PROGRESS_INTERVAL);
+  }
+
+  private static Optional<JobCondition> condition(Job job, String type) {
+    if (job.getStatus() == null || job.getStatus().getConditions() == null) {
+      return Optional.empty();
+    }
+    return job.getStatus().getConditions().stream()
+        .filter(c -> type.equals(c.getType()) && "True".equals(c.getStatus()))
+        .findFirst();
+  }
+
+  @Override
+  public ErrorStatusUpdateControl<FineTuneJob> updateErrorStatus(
+      FineTuneJob job, Context<FineTuneJob> context, Exception e) {
+    FineTuneJobStatus previous = job.getStatus();
+    Throwable cause = Failures.rootOf(e, ObjectStoreException.class);
+    FineTuneJobPhase phase =
+        previous == null || previous.phase() == null ? FineTuneJobPhase.Pending : previous.phase();
+    FineTuneJobStatus status =
+        new FineTuneJobStatusAggregator(job, clock)
+            .run(phase == FineTuneJobPhase.Failed ? FineTuneJobPhase.Pending : phase, "retrying")
+            .retrying(
+                cause instanceof ObjectStoreException
+                    ? FineTuneJobReason.ObjectStoreUnavailable
+                    : FineTuneJobReason.ReconcileFailed,
+                Failures.message(cause))
+            .build(FineTuneJobObservation.of(previous, null, null, null));
+    if (status.equals(previous)) {
+      return ErrorStatusUpdateControl.noStatusUpdate();
+    }
+    events.recordTransitions(job, previous, status);
+    job.setStatus(status);
+    return ErrorStatusUpdateControl.patchStatus(job);
+  }
+
+  private UpdateControl<FineTuneJob> publish(FineTuneJob job, FineTuneJobStatus status) {
+    if (status.equals(job.getStatus())) {
+      return UpdateControl.noUpdate();
+    }
+    events.recordTransitions(job, job.getStatus(), status);
+    job.setStatus(status);
+    return UpdateControl.patchStatus(job);
+  }
+}

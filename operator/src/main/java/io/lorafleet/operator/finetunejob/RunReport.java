@@ -1,0 +1,42 @@
+package io.lorafleet.operator.finetunejob;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import java.util.Map;
+
+/** What the trainer writes to its run directory; unknown fields are ignored for forward compat. */
+public final class RunReport {
+  private RunReport() {}
+
+  /** progress.json, rewritten at most every few seconds. */
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  public record Progress(
+      Long step,
+      Long totalSteps,
+      Double epoch,
+      Double loss,
+      Double evalLoss,
+      Double tokensPerSecond,
+      Long etaSeconds,
+      Checkpoint lastCheckpoint,
+      String updatedAt) {}
+
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  public record Checkpoint(Long step, String uri) {}
+
+  /** result.json, written once at the end. */
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  public record Result(
+      String status,
+      Adapter adapter,
+      String reason,
+      String message,
+      Map<String, Object> metrics,
+      Map<String, String> lineage) {
+    public boolean succeeded() {
+      return "succeeded".equals(status) && adapter != null && adapter.digest() != null;
+    }
+  }
+
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  public record Adapter(String uri, String digest) {}
+}

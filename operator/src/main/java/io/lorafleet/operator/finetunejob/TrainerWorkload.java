@@ -1,0 +1,161 @@
+package io.lorafleet.operator.finetunejob;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeBuilder;
+import io.fabric8.kubernetes.api.model.VolumeMount;
+import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.lorafleet.api.v1alpha1.basemodel.BaseModel;
+import io.lorafleet.api.v1alpha1.common.SecretReference;
+import io.lorafleet.api.v1alpha1.finetunejob.FineTuneJob;
+import io.lorafleet.operator.config.OperatorConfig;
+import io.lorafleet.operator.reconcile.CoreTypes;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+
+/** The desired trainer ConfigMap and Job of a FineTuneJob: pure functions, unit-testable. */
+public final class TrainerWorkload {
+  private static final ObjectMapper JSON =
+      Serialization.jsonMapper().copy().enable(SerializationFeature.INDENT_OUTPUT);
+
+  private TrainerWorkload() {}
+
+  public static ConfigMap configMap(FineTuneJob job, BaseModel base) {
+    try {
+      return new ConfigMapBuilder()
+          .withNewMetadata()
+          .withName(FineTuneJobResources.trainerName(job))
+          .withNamespace(job.getMetadata().getNamespace())
+          .withLabels(FineTuneJobResources.labels(job))
+          .endMetadata()
+          .addToData(
+              FineTuneJobResources.CONFIG_KEY, JSON.writeValueAsString(TrainerConfig.of(job, base)))
+          .build();
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("trainer config cannot be serialized", e);
+    }
+  }
+
+  public static Job job(FineTuneJob job, BaseModel base, OperatorConfig config) {
+    var spec = job.getSpec();
+    String name = FineTuneJobResources.trainerName(job);
+    return new JobBuilder()
+        .withNewMetadata()
+        .withName(name)
+        .withNamespace(job.getMetadata().getNamespace())
+        .withLabels(FineTuneJobResources.labels(job))
+        .endMetadata()
+        .withNewSpec()
+        .withSuspend(Boolean.TRUE.equals(spec.suspend()))
+        .withBackoffLimit(spec.backoffLimit())
+        .withActiveDeadlineSeconds(spec.activeDeadlineSeconds())
+        // Bad input fails at once; anything else is retried up to backoffLimit, resuming from
+        // the last checkpoint.
+        .withNewPodFailurePolicy()
+        .addNewRule()
+        .withAction("FailJob")
+        .withNewOnExitCodes()
+        .withContainerName("trainer")
+        .withOperator("In")
+        .withValues(FineTuneJobResources.EXIT_BAD_INPUT)
+        .endOnExitCodes()
+        .endRule()
+        .endPodFailurePolicy()
+        .withNewTemplate()
+        .withNewMetadata()
+        .withLabels(FineTuneJobResources.labels(job))
+        .endMetadata()
+        .withNewSpec()
+        .withRestartPolicy("Never")
+        .addNewContainer()
+        .withName("trainer")
+        .withImage(spec.image() != null ? spec.image() : config.trainerImage())
+        .withArgs(
+            "train",
+            "--config",
+            FineTuneJobResources.CONFIG_DIR + "/" + FineTuneJobResources.CONFIG_KEY)
+        .withResources(CoreTypes.resources(spec.resources()))
+        .withVolumeMounts(mounts(job, base))
+        .withTerminationMessagePolicy("FallbackToLogsOnError")
+        .withNewSecurityContext()
+        .withAllowPrivilegeEscalation(false)
+        .withNewCapabilities()
+        .withDrop("ALL")
+        .endCapabilities()
+        .endSecurityContext()
+        .endContainer()
+        .withVolumes(volumes(job, base))
+        .withNodeSelector(spec.nodeSelector())
+        .withTolerations(CoreTypes.tolerations(spec.tolerations()))
+        .withEnableServiceLinks(false)
+        .endSpec()
+        .endTemplate()
+        .endSpec()
+        .build();
+  }
+
+  /** Every Secret the run reads from: base model, dataset and output, each mounted once. */
+  static TreeSet<String> secrets(FineTuneJob job, BaseModel base) {
+    TreeSet<String> names = new TreeSet<>();
+    Stream.of(
+            base.getSpec().source().credentialsSecretRef(),
+            job.getSpec().dataset().credentialsSecretRef(),
+            job.getSpec().output().credentialsSecretRef())
+        .filter(java.util.Objects::nonNull)
+        .map(SecretReference::name)
+        .forEach(names::add);
+    return names;
+  }
+
+  private static List<VolumeMount> mounts(FineTuneJob job, BaseModel base) {
+    List<VolumeMount> mounts = new ArrayList<>();
+    mounts.add(
+        new VolumeMountBuilder()
+            .withName("config")
+            .withMountPath(FineTuneJobResources.CONFIG_DIR)
+            .withReadOnly(true)
+            .build());
+    mounts.add(new VolumeMountBuilder().withName("scratch").withMountPath("/tmp").build());
+    for (String secret : secrets(job, base)) {
+      mounts.add(
+          new VolumeMountBuilder()
+              .withName("credentials-" + secrets(job, base).headSet(secret).size())
+              .withMountPath(FineTuneJobResources.CREDENTIALS_DIR + "/" + secret)
+              .withReadOnly(true)
+              .build());
+    }
+    return mounts;
+  }
+
+  private static List<Volume> volumes(FineTuneJob job, BaseModel base) {
+    List<Volume> volumes = new ArrayList<>();
+    volumes.add(
+        new VolumeBuilder()
+            .withName("config")
+            .withNewConfigMap()
+            .withName(FineTuneJobResources.trainerName(job))
+            .endConfigMap()
+            .build());
+    volumes.add(new VolumeBuilder().withName("scratch").withNewEmptyDir().endEmptyDir().build());
+    for (String secret : secrets(job, base)) {
+      volumes.add(
+          new VolumeBuilder()
+              .withName("credentials-" + secrets(job, base).headSet(secret).size())
+              .withNewSecret()
+              .withSecretName(secret)
+              .withDefaultMode(0400)
+              .endSecret()
+              .build());
+    }
+    return volumes;
+  }
+}

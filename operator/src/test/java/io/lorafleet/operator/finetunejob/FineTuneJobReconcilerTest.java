@@ -1,0 +1,275 @@
+package io.lorafleet.operator.finetunejob;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.lorafleet.api.v1alpha1.basemodel.AdapterSlots;
+import io.lorafleet.api.v1alpha1.basemodel.BaseModel;
+import io.lorafleet.api.v1alpha1.basemodel.BaseModelSpec;
+import io.lorafleet.api.v1alpha1.basemodel.ServingRuntime;
+import io.lorafleet.api.v1alpha1.basemodel.ServingSpec;
+import io.lorafleet.api.v1alpha1.common.ArtifactSource;
+import io.lorafleet.api.v1alpha1.common.ConditionType;
+import io.lorafleet.api.v1alpha1.common.LocalReference;
+import io.lorafleet.api.v1alpha1.common.Placement;
+import io.lorafleet.api.v1alpha1.common.PlacementStrategy;
+import io.lorafleet.api.v1alpha1.common.SecretReference;
+import io.lorafleet.api.v1alpha1.finetunejob.DatasetFormat;
+import io.lorafleet.api.v1alpha1.finetunejob.DatasetSpec;
+import io.lorafleet.api.v1alpha1.finetunejob.FineTuneJob;
+import io.lorafleet.api.v1alpha1.finetunejob.FineTuneJobPhase;
+import io.lorafleet.api.v1alpha1.finetunejob.FineTuneJobSpec;
+import io.lorafleet.api.v1alpha1.finetunejob.LearningRateSchedule;
+import io.lorafleet.api.v1alpha1.finetunejob.LoraInit;
+import io.lorafleet.api.v1alpha1.finetunejob.LoraSpec;
+import io.lorafleet.api.v1alpha1.finetunejob.OutputSpec;
+import io.lorafleet.api.v1alpha1.finetunejob.TargetModule;
+import io.lorafleet.api.v1alpha1.finetunejob.TrainingSpec;
+import io.lorafleet.api.v1alpha1.loraadapter.LoraAdapter;
+import io.lorafleet.operator.testing.EmbeddedObjectStore;
+import io.lorafleet.operator.testing.FakeDeploymentController;
+import io.lorafleet.operator.testing.FakeTrainer;
+import io.lorafleet.operator.testing.TestArtifacts;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** FineTuneJob reconciliation: trainer Job, progress, result, and the deployed adapter. */
+@QuarkusTest
+@WithKubernetesTestServer(crud = true)
+class FineTuneJobReconcilerTest {
+  private static EmbeddedObjectStore objectStore;
+  private static FakeDeploymentController kubelet;
+  private static FakeTrainer trainer;
+  private final String namespace = "ftj-" + UUID.randomUUID().toString().substring(0, 8);
+
+  @Inject KubernetesClient client;
+
+  @BeforeAll
+  static void startObjectStore() throws Exception {
+    objectStore = EmbeddedObjectStore.start();
+    TestArtifacts.putTinyModel(objectStore.client(), "models", "tiny");
+  }
+
+  @AfterAll
+  static void stop() {
+    if (kubelet != null) {
+      kubelet.close();
+      trainer.close();
+    }
+    objectStore.close();
+  }
+
+  @BeforeEach
+  void setUp() {
+    if (kubelet == null) {
+      kubelet = new FakeDeploymentController(client);
+      trainer = new FakeTrainer(client, objectStore.client());
+    }
+    client
+        .secrets()
+        .inNamespace(namespace)
+        .resource(objectStore.credentialsSecret(namespace, "s3", objectStore.endpoint()))
+        .create();
+  }
+
+  private void baseModel() {
+    BaseModel model = new BaseModel();
+    model.setMetadata(new ObjectMetaBuilder().withName("base").withNamespace(namespace).build());
+    model.setSpec(
+        new BaseModelSpec(
+            new ArtifactSource("s3://models/tiny", new SecretReference("s3"), null),
+            new ServingSpec(
+                1, ServingRuntime.BUILTIN, null, null, null, null, new AdapterSlots(4, 16, 32))));
+    client.resource(model).create();
+  }
+
+  private FineTuneJob fineTuneJob(String name, Placement deploy) {
+    FineTuneJob job = new FineTuneJob();
+    job.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(namespace).build());
+    job.setSpec(
+        new FineTuneJobSpec(
+            new LocalReference("base"),
+            new DatasetSpec(
+                "s3://data/train.jsonl",
+                new SecretReference("s3"),
+                DatasetFormat.PROMPT_COMPLETION,
+                0.05,
+                0.01),
+            new LoraSpec(
+                8,
+                16.0,
+                0.05,
+                List.of(TargetModule.Q_PROJ, TargetModule.K_PROJ),
+                LoraInit.STANDARD,
+                false),
+            new TrainingSpec(
+                null, 100L, 2.0e-4, LearningRateSchedule.COSINE, 0, 8, 1, 512, 0.0, 1.0, 7L, 50),
+            new OutputSpec("tuned", "s3://adapters", new SecretReference("s3"), deploy),
+            null,
+            null,
+            null,
+            null,
+            false,
+            3600L,
+            3));
+    return client.resource(job).create();
+  }
+
+  private FineTuneJob get(String name) {
+    return client.resources(FineTuneJob.class).inNamespace(namespace).withName(name).get();
+  }
+
+  private void awaitPhase(String name, FineTuneJobPhase phase) {
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () -> {
+              assertThat(get(name).getStatus()).isNotNull();
+              assertThat(get(name).getStatus().phase()).isEqualTo(phase);
+            });
+  }
+
+  @Test
+  void trainsReportsProgressAndDeploysTheAdapter() {
+    baseModel();
+    fineTuneJob("tune", new Placement(new IntOrString("all"), PlacementStrategy.FEWEST_ADAPTERS));
+
+    awaitPhase("tune", FineTuneJobPhase.Running);
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () -> assertThat(get("tune").getStatus().progress().percent()).isEqualTo("50%"));
+    FineTuneJob running = get("tune");
+    assertThat(running.getStatus().progress().loss()).isEqualTo(1.25);
+    assertThat(running.getStatus().progress().eta()).isEqualTo("1m15s");
+    assertThat(running.getStatus().lastCheckpoint().step()).isEqualTo(50);
+
+    String jobName = running.getStatus().jobName();
+    JsonNode config = trainer.config(namespace, jobName);
+    BaseModel base =
+        client.resources(BaseModel.class).inNamespace(namespace).withName("base").get();
+    assertThat(config.at("/baseModel/digest").asText()).isEqualTo(base.getStatus().digest());
+    assertThat(config.at("/baseModel/credentialsDir").asText())
+        .isEqualTo("/var/run/lorafleet/credentials/s3");
+    assertThat(config.at("/lora/rank").asInt()).isEqualTo(8);
+    assertThat(config.at("/lora/targetModules/1").asText()).isEqualTo("k_proj");
+    assertThat(config.at("/training/maxSteps").asLong()).isEqualTo(100);
+    assertThat(config.at("/output/versionsUri").asText())
+        .isEqualTo("s3://adapters/" + namespace + "/adapters/tuned");
+    assertThat(config.at("/run/directory").asText())
+        .endsWith("/finetunejobs/tune/" + running.getMetadata().getUid());
+    assertThat(config.toString()).doesNotContain(EmbeddedObjectStore.SECRET_KEY);
+
+    Job job = client.batch().v1().jobs().inNamespace(namespace).withName(jobName).get();
+    assertThat(job.getSpec().getBackoffLimit()).isEqualTo(3);
+    assertThat(job.getSpec().getActiveDeadlineSeconds()).isEqualTo(3600);
+    assertThat(
+            job.getSpec().getPodFailurePolicy().getRules().getFirst().getOnExitCodes().getValues())
+        .containsExactly(2);
+    assertThat(job.getSpec().getTemplate().getSpec().getContainers().getFirst().getVolumeMounts())
+        .anySatisfy(
+            m -> assertThat(m.getMountPath()).isEqualTo("/var/run/lorafleet/credentials/s3"));
+
+    trainer.finish(namespace, jobName, FakeTrainer.Outcome.SUCCEED);
+    awaitPhase("tune", FineTuneJobPhase.Succeeded);
+    FineTuneJob done = get("tune");
+    assertThat(done.isReady()).isTrue();
+    assertThat(done.getStatus().output().digest()).startsWith("sha256:");
+    assertThat(done.getStatus().progress().percent()).isEqualTo("100%");
+
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () -> {
+              LoraAdapter adapter =
+                  client
+                      .resources(LoraAdapter.class)
+                      .inNamespace(namespace)
+                      .withName("tuned")
+                      .get();
+              assertThat(adapter).isNotNull();
+              assertThat(adapter.getMetadata().getLabels())
+                  .containsEntry("lorafleet.io/fine-tune-job", "tune");
+              assertThat(adapter.getSpec().artifact().digest())
+                  .isEqualTo(done.getStatus().output().digest());
+              assertThat(adapter.isReady()).isTrue();
+              assertThat(adapter.getStatus().lineage().fineTuneJob()).isEqualTo("tune-42");
+            });
+  }
+
+  @Test
+  void badInputFailsWithTheTrainersReason() {
+    baseModel();
+    fineTuneJob("bad", null);
+    awaitPhase("bad", FineTuneJobPhase.Running);
+    trainer.finish(namespace, get("bad").getStatus().jobName(), FakeTrainer.Outcome.BAD_INPUT);
+    awaitPhase("bad", FineTuneJobPhase.Failed);
+    var degraded = get("bad").getStatus().condition(ConditionType.Degraded).orElseThrow();
+    assertThat(degraded.reason()).isEqualTo("InvalidDataset");
+    assertThat(degraded.message()).contains("train.jsonl:3");
+    assertThat(client.resources(LoraAdapter.class).inNamespace(namespace).list().getItems())
+        .isEmpty();
+  }
+
+  @Test
+  void waitsForItsBaseModelAndCanBeSuspended() {
+    fineTuneJob("early", null);
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () ->
+                assertThat(
+                        get("early")
+                            .getStatus()
+                            .condition(ConditionType.Ready)
+                            .orElseThrow()
+                            .reason())
+                    .isEqualTo("BaseModelNotFound"));
+    assertThat(get("early").getStatus().phase()).isEqualTo(FineTuneJobPhase.Pending);
+    assertThat(client.batch().v1().jobs().inNamespace(namespace).list().getItems()).isEmpty();
+
+    baseModel();
+    awaitPhase("early", FineTuneJobPhase.Running);
+    FineTuneJob job = get("early");
+    job.setSpec(
+        new FineTuneJobSpec(
+            job.getSpec().baseModelRef(),
+            job.getSpec().dataset(),
+            job.getSpec().lora(),
+            job.getSpec().training(),
+            job.getSpec().output(),
+            null,
+            null,
+            null,
+            null,
+            true,
+            3600L,
+            3));
+    client.resource(job).update();
+    awaitPhase("early", FineTuneJobPhase.Suspended);
+    assertThat(
+            client
+                .batch()
+                .v1()
+                .jobs()
+                .inNamespace(namespace)
+                .withName(job.getStatus().jobName())
+                .get()
+                .getSpec()
+                .getSuspend())
+        .isTrue();
+  }
+}

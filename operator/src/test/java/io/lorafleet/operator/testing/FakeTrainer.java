@@ -1,0 +1,190 @@
+package io.lorafleet.operator.testing;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobConditionBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.JobStatusBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.lorafleet.artifacts.store.PublishedVersion;
+import io.lorafleet.artifacts.store.S3ObjectStore;
+import io.lorafleet.artifacts.store.S3Uri;
+import io.lorafleet.operator.finetunejob.FineTuneJobResources;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Stands in for the kubelet running trainer Jobs until the trainer image exists (issue 5): it
+ * follows the trainer contract (reads trainer.json from the ConfigMap, writes progress.json, a
+ * published adapter version and result.json to object storage) and sets the Job's status.
+ */
+public final class FakeTrainer implements AutoCloseable {
+  /** How a run ends. */
+  public enum Outcome {
+    SUCCEED,
+    BAD_INPUT
+  }
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private final KubernetesClient client;
+  private final S3ObjectStore s3;
+  private final SharedIndexInformer<Job> informer;
+  private final Map<String, CompletableFuture<Outcome>> outcomes = new ConcurrentHashMap<>();
+  private final Map<String, JsonNode> configs = new ConcurrentHashMap<>();
+
+  public FakeTrainer(KubernetesClient client, S3ObjectStore s3) {
+    this.client = client;
+    this.s3 = s3;
+    this.informer =
+        client
+            .batch()
+            .v1()
+            .jobs()
+            .inAnyNamespace()
+            .withLabel("app.kubernetes.io/component", FineTuneJobResources.TRAINER)
+            .inform(
+                new ResourceEventHandler<>() {
+                  @Override
+                  public void onAdd(Job job) {
+                    Thread.ofVirtual().start(() -> run(job));
+                  }
+
+                  @Override
+                  public void onUpdate(Job before, Job after) {}
+
+                  @Override
+                  public void onDelete(Job job, boolean unknown) {}
+                });
+  }
+
+  private CompletableFuture<Outcome> outcome(String namespace, String job) {
+    return outcomes.computeIfAbsent(namespace + "/" + job, k -> new CompletableFuture<>());
+  }
+
+  /** Lets the run of this Job end (the trainer process exits). */
+  public void finish(String namespace, String jobName, Outcome outcome) {
+    outcome(namespace, jobName).complete(outcome);
+  }
+
+  /** The trainer.json the run started with. */
+  public JsonNode config(String namespace, String jobName) {
+    return configs.get(namespace + "/" + jobName);
+  }
+
+  private void run(Job job) {
+    try {
+      String namespace = job.getMetadata().getNamespace();
+      String name = job.getMetadata().getName();
+      JsonNode config =
+          JSON.readTree(
+              client
+                  .configMaps()
+                  .inNamespace(namespace)
+                  .withName(name)
+                  .get()
+                  .getData()
+                  .get(FineTuneJobResources.CONFIG_KEY));
+      configs.put(namespace + "/" + name, config);
+      S3Uri run = S3Uri.parse(config.at("/run/directory").asText());
+      s3.ensureBucket(run.bucket());
+      setStatus(job, 1, null, null);
+      write(
+          run,
+          "progress.json",
+          Map.of(
+              "step",
+              50,
+              "totalSteps",
+              100,
+              "epoch",
+              0.5,
+              "loss",
+              1.25,
+              "tokensPerSecond",
+              900.0,
+              "etaSeconds",
+              75,
+              "lastCheckpoint",
+              Map.of("step", 50, "uri", run.child("checkpoints").child("step-50").toString())));
+      Outcome outcome = outcome(namespace, name).get();
+      if (outcome == Outcome.SUCCEED) {
+        PublishedVersion version =
+            TestArtifacts.publishAdapter(
+                s3, config.at("/output/versionsUri").asText(), config.at("/lora/rank").asInt(), 42);
+        write(
+            run,
+            "progress.json",
+            Map.of("step", 100, "totalSteps", 100, "epoch", 1.0, "loss", 0.5));
+        write(
+            run,
+            "result.json",
+            Map.of(
+                "status",
+                "succeeded",
+                "adapter",
+                Map.of("uri", version.uri().toString(), "digest", "sha256:" + version.digest())));
+        setStatus(job, 0, "Complete", "Completed");
+      } else {
+        write(
+            run,
+            "result.json",
+            Map.of(
+                "status",
+                "failed",
+                "reason",
+                "InvalidDataset",
+                "message",
+                "37 of 120 lines invalid (30.8% > 1%); first: train.jsonl:3: missing \"completion\""));
+        setStatus(job, 0, "Failed", "PodFailurePolicy");
+      }
+    } catch (Exception e) {
+      throw new IllegalStateException("fake trainer failed", e);
+    }
+  }
+
+  private void write(S3Uri run, String file, Map<String, Object> content) throws Exception {
+    s3.putBytes(
+        run.bucket(),
+        run.prefix() + file,
+        JSON.writeValueAsString(content).getBytes(StandardCharsets.UTF_8));
+  }
+
+  private void setStatus(Job job, int active, String condition, String reason) {
+    Job current =
+        client
+            .batch()
+            .v1()
+            .jobs()
+            .inNamespace(job.getMetadata().getNamespace())
+            .withName(job.getMetadata().getName())
+            .get();
+    JobStatusBuilder status =
+        new JobStatusBuilder().withActive(active).withStartTime(Instant.now().toString());
+    if (condition != null) {
+      status.addToConditions(
+          new JobConditionBuilder()
+              .withType(condition)
+              .withStatus("True")
+              .withReason(reason)
+              .withMessage("trainer " + reason)
+              .build());
+      if (condition.equals("Complete")) {
+        status.withCompletionTime(Instant.now().toString()).withSucceeded(1);
+      } else {
+        status.withFailed(1);
+      }
+    }
+    current.setStatus(status.build());
+    client.batch().v1().jobs().resource(current).updateStatus();
+  }
+
+  @Override
+  public void close() {
+    informer.close();
+  }
+}
