@@ -28,7 +28,8 @@ public final class TestModelGenerator {
 
   public static Path write(TestModelSpec spec, Path dir) throws IOException {
     Files.createDirectories(dir);
-    Files.write(dir.resolve("config.json"), MAPPER.writeValueAsBytes(config(spec)));
+    int tokenizerSize = TokenizerFiles.write(dir, spec.vocabSize());
+    Files.write(dir.resolve("config.json"), MAPPER.writeValueAsBytes(config(spec, tokenizerSize)));
     SplittableRandom rnd = new SplittableRandom(spec.seed());
     List<Tensor> tensors = new ArrayList<>();
     int h = spec.hiddenSize();
@@ -58,11 +59,11 @@ public final class TestModelGenerator {
       tensors.add(linear(spec, "lm_head.weight", rnd, spec.vocabSize(), h));
     }
     SafetensorsWriter.write(dir.resolve("model.safetensors"), tensors, Map.of("format", "pt"));
-    TokenizerFiles.write(dir, spec.vocabSize());
     return dir;
   }
 
-  static Map<String, Object> config(TestModelSpec s) {
+  /** The special tokens are the tokenizer's last three ids: endoftext, im_start, im_end. */
+  static Map<String, Object> config(TestModelSpec s, int tokenizerSize) {
     Map<String, Object> c = new LinkedHashMap<>();
     c.put("architectures", List.of(s.architecture()));
     c.put(
@@ -99,6 +100,8 @@ public final class TestModelGenerator {
             .orElse(null));
     c.put("tie_word_embeddings", s.tieEmbeddings());
     c.put("attention_bias", s.qkvBias());
+    c.put("bos_token_id", tokenizerSize - TokenizerFiles.SPECIALS.size());
+    c.put("eos_token_id", tokenizerSize - 1);
     c.put("torch_dtype", s.dtype() == DType.BF16 ? "bfloat16" : "float32");
     return c;
   }

@@ -155,9 +155,8 @@ public final class CpuBackend implements Backend {
     if (p.out() != out) {
       throw new IllegalArgumentException("LoRA pair out " + p.out() + " does not match " + out);
     }
-    int r = p.rank();
-    for (int o = 0; o < out; o++) {
-      y[t * out + o] += VectorKernels.dot(v, t * rMax, p.b(), o * r, r);
+    for (int j = 0; j < p.rank(); j++) {
+      VectorKernels.axpy(v[t * rMax + j], p.bT(), j * out, y, t * out, out);
     }
   }
 

@@ -69,8 +69,8 @@ class CpuBackendTest {
   @ParameterizedTest
   @ValueSource(ints = {1, 3, 4, 7, 9})
   void matmulF32MatchesNaiveLoopForAnyTokenCount(int tokens) {
-    Weights w = Weights.f32(53, 37, random(53 * 37));
-    float[] x = random(tokens * 37);
+    Weights w = Weights.f32(53, 157, random(53 * 157));
+    float[] x = random(tokens * 157);
     float[] bias = random(53);
     float[] y = new float[tokens * 53];
     cpu.matmul(x, tokens, w, bias, y);
@@ -78,6 +78,13 @@ class CpuBackendTest {
     float[] y1 = new float[y.length];
     single.matmul(x, tokens, w, bias, y1);
     assertThat(y1).as("the split over threads does not change any result").isEqualTo(y);
+    for (int t = 0; t < tokens; t++) {
+      float[] alone = new float[53];
+      cpu.matmul(java.util.Arrays.copyOfRange(x, t * 157, (t + 1) * 157), 1, w, bias, alone);
+      assertThat(java.util.Arrays.copyOfRange(y, t * 53, (t + 1) * 53))
+          .as("row %d equals the row computed alone, bit for bit", t)
+          .isEqualTo(alone);
+    }
   }
 
   @Test
