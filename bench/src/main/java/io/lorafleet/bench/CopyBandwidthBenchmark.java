@@ -1,0 +1,69 @@
+package io.lorafleet.bench;
+
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * STREAM-style copy of 256 MiB (far beyond the caches) split over all cores, as the engine's decode
+ * is; bandwidth = 2 × 256 MiB × ops/s (every byte is read once and written once).
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Fork(value = 1)
+@Warmup(iterations = 2, time = 2)
+@Measurement(iterations = 3, time = 3)
+public class CopyBandwidthBenchmark {
+  public static final int FLOATS = 64 << 20; // 256 MiB
+  private float[] src;
+  private float[] dst;
+  private ExecutorService pool;
+  private int threads;
+
+  @Setup(Level.Trial)
+  public void setup() {
+    src = new float[FLOATS];
+    dst = new float[FLOATS];
+    java.util.Arrays.fill(src, 1f);
+    threads = Runtime.getRuntime().availableProcessors();
+    pool = Executors.newFixedThreadPool(threads);
+  }
+
+  @Benchmark
+  public float copy() throws Exception {
+    int chunk = FLOATS / threads;
+    Future<?>[] parts = new Future<?>[threads];
+    for (int t = 0; t < threads; t++) {
+      int from = t * chunk;
+      int len = t == threads - 1 ? FLOATS - from : chunk;
+      parts[t] = pool.submit(() -> System.arraycopy(src, from, dst, from, len));
+    }
+    for (Future<?> f : parts) {
+      f.get();
+    }
+    return dst[FLOATS - 1];
+  }
+
+  public static double bytesPerOp() {
+    return 2.0 * FLOATS * Float.BYTES;
+  }
+
+  @TearDown(Level.Trial)
+  public void close() {
+    pool.shutdownNow();
+  }
+}
