@@ -1,0 +1,128 @@
+// Per-layer kernels of the Llama-family forward pass. Semantics: Backend.rmsNorm, rope, siluMul,
+// embedding, add, kvAppend.
+#pragma once
+#include "lf_common.cuh"
+
+#define LF_ROW_THREADS 256
+
+// rmsnorm: grid rows, block 256. z = x (+ residual; residual <- z), out = w * (z / sqrt(mean(z^2) +
+// eps)). z is taken as stored (rounded to T), as HF does with a bf16 residual stream. residual may
+// be null.
+template <typename T>
+__device__ __forceinline__ void rmsnorm_impl(const T* __restrict__ x, T* __restrict__ residual,
+                                             const T* __restrict__ w, T* __restrict__ out,
+                                             float eps, int dim) {
+  size_t base = (size_t)blockIdx.x * dim;
+  float ss = 0.0f;
+  for (int i = threadIdx.x; i < dim; i += blockDim.x) {
+    float z = lf_load(x + base + i);
+    if (residual != nullptr) {
+      z = lf_round(z + lf_load(residual + base + i), x);
+      lf_store(residual + base + i, z);
+    }
+    ss += z * z;
+  }
+  ss = lf_block_sum(ss);
+  float inv = 1.0f / sqrtf(ss / dim + eps);
+  const T* z = residual != nullptr ? residual : x;
+  for (int i = threadIdx.x; i < dim; i += blockDim.x) {  // same stride: each thread reads its own
+    lf_store(out + base + i, lf_load(w + i) * (lf_load(z + base + i) * inv));
+  }
+}
+#define LF_RMSNORM_PARAMS(T) (const T* x, T* residual, const T* w, T* out, float eps, int dim)
+LF_KERNEL_F32_BF16(rmsnorm, LF_ROW_THREADS, LF_RMSNORM_PARAMS, (x, residual, w, out, eps, dim))
+
+// rope: grid (tokens, heads), block 32 (loops over head_dim / 2). HF rotate_half in place; the
+// angle is positions[t] * inv_freq[i] in fp32 (llama3/linear scaling is folded into inv_freq).
+template <typename T>
+__device__ __forceinline__ void rope_impl(T* __restrict__ x, const int* __restrict__ positions,
+                                          const float* __restrict__ inv_freq, int heads,
+                                          int head_dim) {
+  int t = blockIdx.x;
+  int half = head_dim / 2;
+  T* xh = x + ((size_t)t * heads + blockIdx.y) * head_dim;
+  float pos = (float)positions[t];
+  for (int i = threadIdx.x; i < half; i += blockDim.x) {
+    float phi = pos * inv_freq[i];
+    float c = cosf(phi);
+    float s = sinf(phi);
+    float a = lf_load(xh + i);
+    float b = lf_load(xh + half + i);
+    lf_store(xh + i, a * c - b * s);
+    lf_store(xh + half + i, b * c + a * s);
+  }
+}
+#define LF_ROPE_PARAMS(T) \
+  (T * x, const int* positions, const float* inv_freq, int heads, int head_dim)
+LF_KERNEL_F32_BF16(rope, 32, LF_ROPE_PARAMS, (x, positions, inv_freq, heads, head_dim))
+
+// silu_mul: 1-D grid-stride, out[i] = g[i] / (1 + e^-g[i]) * u[i].
+template <typename T>
+__device__ __forceinline__ void silu_mul_impl(const T* __restrict__ g, const T* __restrict__ u,
+                                              T* __restrict__ out, int n) {
+  for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += gridDim.x * blockDim.x) {
+    float gi = lf_load(g + i);
+    lf_store(out + i, gi / (1.0f + expf(-gi)) * lf_load(u + i));
+  }
+}
+#define LF_SILU_MUL_PARAMS(T) (const T* g, const T* u, T* out, int n)
+LF_KERNEL_F32_BF16(silu_mul, LF_ROW_THREADS, LF_SILU_MUL_PARAMS, (g, u, out, n))
+
+// add: 1-D grid-stride, y[i] += x[i].
+template <typename T>
+__device__ __forceinline__ void add_impl(T* __restrict__ y, const T* __restrict__ x, int n) {
+  for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += gridDim.x * blockDim.x) {
+    lf_store(y + i, lf_load(y + i) + lf_load(x + i));
+  }
+}
+#define LF_ADD_PARAMS(T) (T * y, const T* x, int n)
+LF_KERNEL_F32_BF16(add, LF_ROW_THREADS, LF_ADD_PARAMS, (y, x, n))
+
+// embedding: grid tokens, block 256. out[t] = table[ids[t]]; an id outside [0, vocab) gives a zero
+// row (the host validates ids first and reports the error; the kernel never reads out of bounds).
+template <typename T>
+__device__ __forceinline__ void embedding_impl(const T* __restrict__ table,
+                                               const int* __restrict__ ids, T* __restrict__ out,
+                                               int dim, int vocab) {
+  int id = ids[blockIdx.x];
+  T* o = out + (size_t)blockIdx.x * dim;
+  bool valid = id >= 0 && id < vocab;
+  const T* row = table + (size_t)(valid ? id : 0) * dim;
+  for (int i = threadIdx.x; i < dim; i += blockDim.x) lf_store(o + i, valid ? lf_load(row + i) : 0.0f);
+}
+#define LF_EMBEDDING_PARAMS(T) (const T* table, const int* ids, T* out, int dim, int vocab)
+LF_KERNEL_F32_BF16(embedding, LF_ROW_THREADS, LF_EMBEDDING_PARAMS, (table, ids, out, dim, vocab))
+
+// kv_append: grid tokens, block 128. Kc/Vc[slot, kv_heads, head_dim] <- k/v[t]; width = kv_heads *
+// head_dim; slot_mapping[t] = block * block_size + offset (computed by the host from the layout).
+template <typename T>
+__device__ __forceinline__ void kv_append_impl(const T* __restrict__ k, const T* __restrict__ v,
+                                               const int* __restrict__ slot_mapping,
+                                               T* __restrict__ kc, T* __restrict__ vc, int width) {
+  size_t src = (size_t)blockIdx.x * width;
+  size_t dst = (size_t)slot_mapping[blockIdx.x] * width;
+  for (int i = threadIdx.x; i < width; i += blockDim.x) {
+    kc[dst + i] = k[src + i];
+    vc[dst + i] = v[src + i];
+  }
+}
+#define LF_KV_APPEND_PARAMS(T) \
+  (const T* k, const T* v, const int* slot_mapping, T* kc, T* vc, int width)
+LF_KERNEL_F32_BF16(kv_append, 128, LF_KV_APPEND_PARAMS, (k, v, slot_mapping, kc, vc, width))
+
+// lora_merge: grid (ceil(in / 128), out), block 128. w[o, i] += sign * sum_j b[o, j] * a[j, i],
+// accumulated in fp32 and stored in w's type (a bf16 merge then unmerge is not bit-exact).
+template <typename T>
+__device__ __forceinline__ void lora_merge_impl(T* __restrict__ w, const T* __restrict__ a,
+                                                const T* __restrict__ b, int in, int rank,
+                                                float sign) {
+  int i = blockIdx.x * blockDim.x + threadIdx.x;
+  int o = blockIdx.y;
+  if (i >= in) return;
+  float acc = 0.0f;
+  for (int j = 0; j < rank; j++) acc += lf_load(b + (size_t)o * rank + j) * lf_load(a + (size_t)j * in + i);
+  T* wp = w + (size_t)o * in + i;
+  lf_store(wp, lf_load(wp) + sign * acc);
+}
+#define LF_LORA_MERGE_PARAMS(T) (T * w, const T* a, const T* b, int in, int rank, float sign)
+LF_KERNEL_F32_BF16(lora_merge, 128, LF_LORA_MERGE_PARAMS, (w, a, b, in, rank, sign))

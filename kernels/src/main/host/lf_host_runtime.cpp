@@ -1,0 +1,172 @@
+// Host runtime of the kernel emulation: kernel registry, launches, and the fiber scheduler that runs
+// the threads of one block cooperatively so that __syncthreads() and warp shuffles behave as on a
+// GPU. Exposed to Java (FFM) through lfh_launch and lfh_kernel_count/lfh_kernel_name.
+#include <ucontext.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "lf_host_compat.h"
+
+dim3 threadIdx;
+dim3 blockIdx;
+dim3 blockDim;
+dim3 gridDim;
+
+namespace lfhost {
+namespace {
+
+constexpr size_t kStackBytes = 256 * 1024;
+constexpr long kMaxSpins = 100000000L;  // a barrier that never completes is a bug: stop loudly
+
+struct Fiber {
+  ucontext_t ctx;
+  char* stack = nullptr;
+  dim3 tid;
+  bool done = false;
+};
+
+struct Barrier {
+  int count = 0;
+  unsigned generation = 0;
+};
+
+std::map<std::string, Thunk>& registry() {
+  static std::map<std::string, Thunk> r;
+  return r;
+}
+
+std::vector<Fiber> fibers;
+ucontext_t scheduler;
+int current = 0;
+int block_threads = 0;
+Thunk running = nullptr;
+void** running_params = nullptr;
+Barrier block_barrier;
+std::vector<Barrier> warp_barriers;
+std::vector<uint32_t> exchange;
+std::mutex launch_lock;
+
+void yield() { swapcontext(&fibers[current].ctx, &scheduler); }
+
+void wait(Barrier& b, int expected) {
+  unsigned gen = b.generation;
+  if (++b.count == expected) {
+    b.count = 0;
+    b.generation++;
+    return;
+  }
+  long spins = 0;
+  while (b.generation == gen) {
+    if (++spins > kMaxSpins) {
+      std::fprintf(stderr, "lfhost: deadlock at a barrier (%d of %d threads arrived)\n", b.count,
+                   expected);
+      std::abort();
+    }
+    yield();
+  }
+}
+
+void fiber_main() {
+  running(running_params);
+  fibers[current].done = true;
+  // returning resumes uc_link (the scheduler)
+}
+
+int linear_tid() {
+  return static_cast<int>(threadIdx.x + blockDim.x * (threadIdx.y + blockDim.y * threadIdx.z));
+}
+
+void run_block(int threads) {
+  for (int i = 0; i < threads; i++) {
+    Fiber& f = fibers[i];
+    f.done = false;
+    f.tid = dim3(i % blockDim.x, (i / blockDim.x) % blockDim.y, i / (blockDim.x * blockDim.y));
+    getcontext(&f.ctx);
+    f.ctx.uc_stack.ss_sp = f.stack;
+    f.ctx.uc_stack.ss_size = kStackBytes;
+    f.ctx.uc_link = &scheduler;
+    makecontext(&f.ctx, fiber_main, 0);
+  }
+  int alive = threads;
+  while (alive > 0) {
+    for (int i = 0; i < threads; i++) {
+      if (fibers[i].done) continue;
+      current = i;
+      threadIdx = fibers[i].tid;
+      swapcontext(&scheduler, &fibers[i].ctx);
+      if (fibers[i].done) alive--;
+    }
+  }
+}
+
+}  // namespace
+
+void register_kernel(const char* name, Thunk thunk) { registry()[name] = thunk; }
+
+void syncthreads() { wait(block_barrier, block_threads); }
+
+uint32_t warp_exchange(uint32_t value, int src_lane) {
+  int tid = linear_tid();
+  int warp = tid / 32;
+  int in_warp = block_threads - warp * 32 < 32 ? block_threads - warp * 32 : 32;
+  if (in_warp != 32) {
+    std::fprintf(stderr, "lfhost: warp shuffle in a partial warp (block of %d threads)\n",
+                 block_threads);
+    std::abort();
+  }
+  exchange[tid] = value;
+  wait(warp_barriers[warp], 32);  // everyone has written
+  uint32_t r = exchange[warp * 32 + src_lane];
+  wait(warp_barriers[warp], 32);  // everyone has read before the next exchange overwrites
+  return r;
+}
+
+}  // namespace lfhost
+
+extern "C" {
+
+int lfh_kernel_count() { return static_cast<int>(lfhost::registry().size()); }
+
+const char* lfh_kernel_name(int i) {
+  auto it = lfhost::registry().begin();
+  std::advance(it, i);
+  return it->first.c_str();
+}
+
+// Runs kernel `name` on grid (gx, gy, gz) x block (bx, by, bz); params follow cuLaunchKernel's
+// protocol. Returns 0, or -1 for an unknown kernel, -2 for an invalid configuration.
+int lfh_launch(const char* name, int gx, int gy, int gz, int bx, int by, int bz, void** params) {
+  using namespace lfhost;
+  std::lock_guard<std::mutex> guard(launch_lock);
+  auto it = registry().find(name);
+  if (it == registry().end()) return -1;
+  long threads = static_cast<long>(bx) * by * bz;
+  if (gx < 1 || gy < 1 || gz < 1 || threads < 1 || threads > 1024) return -2;
+  while (fibers.size() < static_cast<size_t>(threads)) {
+    fibers.emplace_back();
+    fibers.back().stack = static_cast<char*>(std::malloc(kStackBytes));
+  }
+  block_threads = static_cast<int>(threads);
+  warp_barriers.assign((threads + 31) / 32, Barrier());
+  exchange.assign(((threads + 31) / 32) * 32, 0u);
+  block_barrier = Barrier();
+  running = it->second;
+  running_params = params;
+  gridDim = dim3(gx, gy, gz);
+  blockDim = dim3(bx, by, bz);
+  for (int z = 0; z < gz; z++) {
+    for (int y = 0; y < gy; y++) {
+      for (int x = 0; x < gx; x++) {
+        blockIdx = dim3(x, y, z);
+        run_block(block_threads);
+      }
+    }
+  }
+  return 0;
+}
+}

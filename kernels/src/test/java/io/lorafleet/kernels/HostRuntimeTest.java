@@ -1,0 +1,100 @@
+package io.lorafleet.kernels;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** The emulation itself: barriers, shared memory, shuffles, the registry and memory checks. */
+class HostRuntimeTest {
+  private static HostDevice device;
+
+  @BeforeAll
+  static void open() {
+    device = HostDevice.openFromProperty();
+  }
+
+  @AfterAll
+  static void close() {
+    device.close();
+  }
+
+  @Test
+  void everyKernelOfTheModuleIsRegisteredForBothPrecisions() {
+    for (String base :
+        new String[] {
+          "bgmv_shrink", "bgmv_expand", "sgmv_shrink", "sgmv_expand", "rmsnorm", "rope",
+          "silu_mul", "add", "embedding", "kv_append", "paged_attention_decode", "lora_merge",
+          "dare", "cross_entropy"
+        }) {
+      assertThat(device.kernels()).contains(base + "_f32", base + "_bf16");
+    }
+    assertThat(device.kernels()).contains("adamw_f32", "philox_test");
+  }
+
+  @ParameterizedTest
+  @ValueSource(ints = {32, 96, 256, 1024})
+  void syncthreadsMakesEveryWriteVisibleBeforeAnyRead(int threads) {
+    float[] in = Parity.random(new Random(threads), threads, 1f);
+    long pin = Parity.uploadF32(device, in);
+    long pout = device.alloc(4L * threads);
+    device.launch(
+        "test_reverse_through_shared",
+        Dim3.of(1),
+        Dim3.of(threads),
+        new KernelArgs().ptr(pin).ptr(pout));
+    float[] out = Parity.download(device, Precision.F32, pout, threads);
+    for (int i = 0; i < threads; i++) {
+      assertThat(out[i]).isEqualTo(in[threads - 1 - i]);
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(ints = {32, 64, 160, 1024})
+  void blockReductionsAndShufflesMatchAPlainLoop(int threads) {
+    int blocks = 3;
+    Random rnd = new Random(threads);
+    float[] in = Parity.random(rnd, blocks * threads, 10f);
+    long pin = Parity.uploadF32(device, in);
+    long pout = device.alloc(4L * blocks * 3);
+    device.launch(
+        "test_block_reductions",
+        Dim3.of(blocks),
+        Dim3.of(threads),
+        new KernelArgs().ptr(pin).ptr(pout));
+    float[] out = Parity.download(device, Precision.F32, pout, blocks * 3);
+    for (int b = 0; b < blocks; b++) {
+      double sum = 0;
+      float max = Float.NEGATIVE_INFINITY;
+      for (int i = 0; i < threads; i++) {
+        sum += in[b * threads + i];
+        max = Math.max(max, in[b * threads + i]);
+      }
+      assertThat((double) out[b * 3]).isCloseTo(sum, org.assertj.core.data.Offset.offset(1e-3));
+      assertThat(out[b * 3 + 1]).isEqualTo(max);
+      assertThat(out[b * 3 + 2]).isEqualTo(in[b * threads + 31]);
+    }
+  }
+
+  @Test
+  void copiesOutsideAnAllocationAreRefused() {
+    long p = device.alloc(16);
+    assertThatThrownBy(() -> device.upload(p, new float[5]))
+        .isInstanceOf(IndexOutOfBoundsException.class);
+    assertThatThrownBy(() -> device.download(p + 8, new int[3]))
+        .isInstanceOf(IndexOutOfBoundsException.class);
+    device.free(p);
+  }
+
+  @Test
+  void unknownKernelsAreRefused() {
+    assertThatThrownBy(
+            () -> device.launch("no_such_kernel", Dim3.of(1), Dim3.of(32), new KernelArgs()))
+        .hasMessageContaining("no_such_kernel");
+  }
+}
