@@ -44,34 +44,27 @@ final class VectorKernels {
   }
 
   /**
-   * Dot product with four independent accumulators, so consecutive FMAs do not wait on each other
-   * (one chain would be bound by FMA latency, not by loads).
+   * Dot product with two independent accumulators (even and odd vectors), so consecutive FMAs do
+   * not all wait on one another; more accumulators did not help here, and in {@link #dot4} (which
+   * must sum in the same order) four per row spill registers and run three times slower.
    */
   static float dot(float[] a, int ao, float[] b, int bo, int n) {
     int step = F.length();
     FloatVector acc0 = FloatVector.zero(F);
     FloatVector acc1 = FloatVector.zero(F);
-    FloatVector acc2 = FloatVector.zero(F);
-    FloatVector acc3 = FloatVector.zero(F);
     int i = 0;
-    int bound4 = n - 4 * step + 1;
-    for (; i < bound4; i += 4 * step) {
+    int bound2 = n - 2 * step + 1;
+    for (; i < bound2; i += 2 * step) {
       acc0 = FloatVector.fromArray(F, a, ao + i).fma(FloatVector.fromArray(F, b, bo + i), acc0);
       acc1 =
           FloatVector.fromArray(F, a, ao + i + step)
               .fma(FloatVector.fromArray(F, b, bo + i + step), acc1);
-      acc2 =
-          FloatVector.fromArray(F, a, ao + i + 2 * step)
-              .fma(FloatVector.fromArray(F, b, bo + i + 2 * step), acc2);
-      acc3 =
-          FloatVector.fromArray(F, a, ao + i + 3 * step)
-              .fma(FloatVector.fromArray(F, b, bo + i + 3 * step), acc3);
     }
-    int bound = F.loopBound(n);
-    for (; i < bound; i += step) {
+    if (i < F.loopBound(n)) {
       acc0 = FloatVector.fromArray(F, a, ao + i).fma(FloatVector.fromArray(F, b, bo + i), acc0);
+      i += step;
     }
-    float s = sum(acc0.add(acc1).add(acc2.add(acc3)));
+    float s = sum(acc0.add(acc1));
     for (; i < n; i++) {
       s += a[ao + i] * b[bo + i];
     }
@@ -81,73 +74,54 @@ final class VectorKernels {
   /**
    * Dot products of one weight row with four activation rows at once, so each weight vector loaded
    * feeds four FMAs; results go to {@code out[0..3]}. Every row is summed in exactly the order of
-   * {@link #dot} (four accumulators over blocks of four vectors, then single vectors, then the
-   * scalar tail), so a row's result does not depend on how many rows share the batch.
+   * {@link #dot} (two accumulators, a last single vector, then the scalar tail), so a row's result
+   * does not depend on how many rows share the batch.
    */
   static void dot4(float[] w, int wo, float[] x, int x0, int stride, int n, float[] out) {
     int step = F.length();
+    int x1 = x0 + stride;
+    int x2 = x1 + stride;
+    int x3 = x2 + stride;
     FloatVector a00 = FloatVector.zero(F);
     FloatVector a01 = FloatVector.zero(F);
-    FloatVector a02 = FloatVector.zero(F);
-    FloatVector a03 = FloatVector.zero(F);
     FloatVector a10 = FloatVector.zero(F);
     FloatVector a11 = FloatVector.zero(F);
-    FloatVector a12 = FloatVector.zero(F);
-    FloatVector a13 = FloatVector.zero(F);
     FloatVector a20 = FloatVector.zero(F);
     FloatVector a21 = FloatVector.zero(F);
-    FloatVector a22 = FloatVector.zero(F);
-    FloatVector a23 = FloatVector.zero(F);
     FloatVector a30 = FloatVector.zero(F);
     FloatVector a31 = FloatVector.zero(F);
-    FloatVector a32 = FloatVector.zero(F);
-    FloatVector a33 = FloatVector.zero(F);
     int i = 0;
-    int bound4 = n - 4 * step + 1;
-    for (; i < bound4; i += 4 * step) {
+    int bound2 = n - 2 * step + 1;
+    for (; i < bound2; i += 2 * step) {
       FloatVector w0 = FloatVector.fromArray(F, w, wo + i);
       FloatVector w1 = FloatVector.fromArray(F, w, wo + i + step);
-      FloatVector w2 = FloatVector.fromArray(F, w, wo + i + 2 * step);
-      FloatVector w3 = FloatVector.fromArray(F, w, wo + i + 3 * step);
-      int p00 = x0 + i;
-      int p10 = p00 + stride;
-      int p20 = p10 + stride;
-      int p30 = p20 + stride;
-      a00 = FloatVector.fromArray(F, x, p00).fma(w0, a00);
-      a01 = FloatVector.fromArray(F, x, p00 + step).fma(w1, a01);
-      a02 = FloatVector.fromArray(F, x, p00 + 2 * step).fma(w2, a02);
-      a03 = FloatVector.fromArray(F, x, p00 + 3 * step).fma(w3, a03);
-      a10 = FloatVector.fromArray(F, x, p10).fma(w0, a10);
-      a11 = FloatVector.fromArray(F, x, p10 + step).fma(w1, a11);
-      a12 = FloatVector.fromArray(F, x, p10 + 2 * step).fma(w2, a12);
-      a13 = FloatVector.fromArray(F, x, p10 + 3 * step).fma(w3, a13);
-      a20 = FloatVector.fromArray(F, x, p20).fma(w0, a20);
-      a21 = FloatVector.fromArray(F, x, p20 + step).fma(w1, a21);
-      a22 = FloatVector.fromArray(F, x, p20 + 2 * step).fma(w2, a22);
-      a23 = FloatVector.fromArray(F, x, p20 + 3 * step).fma(w3, a23);
-      a30 = FloatVector.fromArray(F, x, p30).fma(w0, a30);
-      a31 = FloatVector.fromArray(F, x, p30 + step).fma(w1, a31);
-      a32 = FloatVector.fromArray(F, x, p30 + 2 * step).fma(w2, a32);
-      a33 = FloatVector.fromArray(F, x, p30 + 3 * step).fma(w3, a33);
+      a00 = w0.fma(FloatVector.fromArray(F, x, x0 + i), a00);
+      a01 = w1.fma(FloatVector.fromArray(F, x, x0 + i + step), a01);
+      a10 = w0.fma(FloatVector.fromArray(F, x, x1 + i), a10);
+      a11 = w1.fma(FloatVector.fromArray(F, x, x1 + i + step), a11);
+      a20 = w0.fma(FloatVector.fromArray(F, x, x2 + i), a20);
+      a21 = w1.fma(FloatVector.fromArray(F, x, x2 + i + step), a21);
+      a30 = w0.fma(FloatVector.fromArray(F, x, x3 + i), a30);
+      a31 = w1.fma(FloatVector.fromArray(F, x, x3 + i + step), a31);
     }
-    int bound = F.loopBound(n);
-    for (; i < bound; i += step) {
+    if (i < F.loopBound(n)) {
       FloatVector w0 = FloatVector.fromArray(F, w, wo + i);
-      a00 = FloatVector.fromArray(F, x, x0 + i).fma(w0, a00);
-      a10 = FloatVector.fromArray(F, x, x0 + stride + i).fma(w0, a10);
-      a20 = FloatVector.fromArray(F, x, x0 + 2 * stride + i).fma(w0, a20);
-      a30 = FloatVector.fromArray(F, x, x0 + 3 * stride + i).fma(w0, a30);
+      a00 = w0.fma(FloatVector.fromArray(F, x, x0 + i), a00);
+      a10 = w0.fma(FloatVector.fromArray(F, x, x1 + i), a10);
+      a20 = w0.fma(FloatVector.fromArray(F, x, x2 + i), a20);
+      a30 = w0.fma(FloatVector.fromArray(F, x, x3 + i), a30);
+      i += step;
     }
-    float s0 = sum(a00.add(a01).add(a02.add(a03)));
-    float s1 = sum(a10.add(a11).add(a12.add(a13)));
-    float s2 = sum(a20.add(a21).add(a22.add(a23)));
-    float s3 = sum(a30.add(a31).add(a32.add(a33)));
+    float s0 = sum(a00.add(a01));
+    float s1 = sum(a10.add(a11));
+    float s2 = sum(a20.add(a21));
+    float s3 = sum(a30.add(a31));
     for (; i < n; i++) {
       float wi = w[wo + i];
       s0 += wi * x[x0 + i];
-      s1 += wi * x[x0 + stride + i];
-      s2 += wi * x[x0 + 2 * stride + i];
-      s3 += wi * x[x0 + 3 * stride + i];
+      s1 += wi * x[x1 + i];
+      s2 += wi * x[x2 + i];
+      s3 += wi * x[x3 + i];
     }
     out[0] = s0;
     out[1] = s1;
