@@ -334,6 +334,12 @@ class SchemaValidationTest {
             set("spec.method", "svd"),
             "spec.outputRank: outputRank is required for method svd"),
         reject(
+            "output is a source",
+            MP,
+            set("spec.output.adapterName", "first"),
+            "spec.output.adapterName: the output adapter cannot also be a source: each merge would"
+                + " feed the next"),
+        reject(
             "output rank 0",
             MP,
             set("spec.outputRank", "0"),

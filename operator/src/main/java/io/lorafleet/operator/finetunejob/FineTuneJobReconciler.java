@@ -15,6 +15,7 @@ import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.lorafleet.api.v1alpha1.basemodel.BaseModel;
+import io.lorafleet.api.v1alpha1.common.SecretReference;
 import io.lorafleet.api.v1alpha1.finetunejob.FineTuneJob;
 import io.lorafleet.api.v1alpha1.finetunejob.FineTuneJobPhase;
 import io.lorafleet.api.v1alpha1.finetunejob.FineTuneJobReason;
@@ -23,11 +24,15 @@ import io.lorafleet.api.v1alpha1.finetunejob.FineTuneJobStatusAggregator;
 import io.lorafleet.api.v1alpha1.finetunejob.TrainedAdapter;
 import io.lorafleet.artifacts.store.ObjectStoreException;
 import io.lorafleet.operator.events.ConditionEvents;
+import io.lorafleet.operator.jobs.JobReport;
+import io.lorafleet.operator.jobs.JobReports;
+import io.lorafleet.operator.loraadapter.PublishedAdapters;
 import io.lorafleet.operator.reconcile.Failures;
 import io.lorafleet.operator.storage.StorageFailure;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -54,13 +59,13 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob> {
   /** progress.json is rewritten every few seconds; reading it more often would show nothing new. */
   static final Duration PROGRESS_INTERVAL = Duration.ofSeconds(15);
 
-  private final RunReports reports;
-  private final OutputAdapters outputs;
+  private final JobReports reports;
+  private final PublishedAdapters outputs;
   private final ConditionEvents events;
   private final Clock clock;
 
   public FineTuneJobReconciler(
-      RunReports reports, OutputAdapters outputs, ConditionEvents events, Clock clock) {
+      JobReports reports, PublishedAdapters outputs, ConditionEvents events, Clock clock) {
     this.reports = reports;
     this.outputs = outputs;
     this.events = events;
@@ -151,7 +156,8 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob> {
           job, aggregator.build(FineTuneJobObservation.of(previous, trainer, null, null)));
     }
     if (condition(trainer, "Complete").isPresent()) {
-      Optional<RunReport.Result> result = reports.result(job);
+      Optional<JobReport.Result> result =
+          reports.result(ns(job), creds(job), FineTuneJobResources.runDirectory(job));
       if (result.isEmpty() || !result.get().succeeded()) {
         aggregator.failed(
             FineTuneJobReason.TrainerFailed,
@@ -159,9 +165,18 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob> {
         return publish(
             job, aggregator.build(FineTuneJobObservation.of(previous, trainer, null, null)));
       }
-      RunReport.Adapter adapter = result.get().adapter();
+      JobReport.Adapter adapter = result.get().adapter();
       if (job.getSpec().output().deploy() != null) {
-        outputs.publish(job, adapter.uri(), adapter.digest(), job.getSpec().output().deploy());
+        outputs.publish(
+            new PublishedAdapters.Produced(
+                ns(job),
+                job.getSpec().output().adapterName(),
+                job.getSpec().baseModelRef().name(),
+                adapter.uri(),
+                adapter.digest(),
+                creds(job),
+                job.getSpec().output().deploy(),
+                Map.of(FineTuneJobResources.FINE_TUNE_JOB, job.getMetadata().getName())));
       }
       aggregator.run(FineTuneJobPhase.Succeeded, "published " + adapter.digest());
       TrainedAdapter output =
@@ -170,11 +185,17 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob> {
           job,
           aggregator.build(
               FineTuneJobObservation.of(
-                  previous, trainer, reports.progress(job).orElse(null), output)));
+                  previous,
+                  trainer,
+                  reports
+                      .progress(ns(job), creds(job), FineTuneJobResources.runDirectory(job))
+                      .orElse(null),
+                  output)));
     }
     Optional<JobCondition> failed = condition(trainer, "Failed");
     if (failed.isPresent()) {
-      Optional<RunReport.Result> result = reports.result(job);
+      Optional<JobReport.Result> result =
+          reports.result(ns(job), creds(job), FineTuneJobResources.runDirectory(job));
       if (result.isPresent() && result.get().reason() != null) {
         aggregator.failed(
             FineTuneJobReasons.ofTrainer(result.get().reason()), result.get().message());
@@ -185,7 +206,8 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob> {
       return publish(
           job, aggregator.build(FineTuneJobObservation.of(previous, trainer, null, null)));
     }
-    Optional<RunReport.Progress> progress = reports.progress(job);
+    Optional<JobReport.Progress> progress =
+        reports.progress(ns(job), creds(job), FineTuneJobResources.runDirectory(job));
     boolean active =
         trainer.getStatus() != null
             && trainer.getStatus().getActive() != null
@@ -202,7 +224,15 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob> {
         .rescheduleAfter(PROGRESS_INTERVAL);
   }
 
-  private static Optional<JobCondition> condition(Job job, String type) {
+  private static String ns(FineTuneJob job) {
+    return job.getMetadata().getNamespace();
+  }
+
+  private static SecretReference creds(FineTuneJob job) {
+    return job.getSpec().output().credentialsSecretRef();
+  }
+
+  static Optional<JobCondition> condition(Job job, String type) {
     if (job.getStatus() == null || job.getStatus().getConditions() == null) {
       return Optional.empty();
     }

@@ -12,7 +12,6 @@ public final class FineTuneJobResources {
   public static final String TRAINER = "trainer";
   public static final String CONFIG_KEY = "trainer.json";
   public static final String CONFIG_DIR = "/etc/lorafleet";
-  public static final String CREDENTIALS_DIR = "/var/run/lorafleet/credentials";
 
   /** Trainer exit code for bad input (invalid dataset, config): fails the Job without retry. */
   public static final int EXIT_BAD_INPUT = 2;

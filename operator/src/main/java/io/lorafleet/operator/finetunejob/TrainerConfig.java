@@ -7,6 +7,7 @@ import io.lorafleet.api.v1alpha1.finetunejob.DatasetSpec;
 import io.lorafleet.api.v1alpha1.finetunejob.FineTuneJob;
 import io.lorafleet.api.v1alpha1.finetunejob.LoraSpec;
 import io.lorafleet.api.v1alpha1.finetunejob.TrainingSpec;
+import io.lorafleet.operator.reconcile.CredentialMounts;
 
 /**
  * The trainer's config file (trainer.json in the ConfigMap): the FineTuneJob's spec plus what the
@@ -59,7 +60,7 @@ public record TrainerConfig(
             credentialsDir(spec.output().credentialsSecretRef())));
   }
 
-  static String credentialsDir(SecretReference secret) {
-    return secret == null ? null : FineTuneJobResources.CREDENTIALS_DIR + "/" + secret.name();
+  private static String credentialsDir(SecretReference secret) {
+    return CredentialMounts.directory(secret);
   }
 }

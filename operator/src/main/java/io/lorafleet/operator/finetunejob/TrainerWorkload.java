@@ -13,13 +13,12 @@ import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.lorafleet.api.v1alpha1.basemodel.BaseModel;
-import io.lorafleet.api.v1alpha1.common.SecretReference;
 import io.lorafleet.api.v1alpha1.finetunejob.FineTuneJob;
 import io.lorafleet.operator.config.OperatorConfig;
 import io.lorafleet.operator.reconcile.CoreTypes;
+import io.lorafleet.operator.reconcile.CredentialMounts;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.TreeSet;
 import java.util.stream.Stream;
 
 /** The desired trainer ConfigMap and Job of a FineTuneJob: pure functions, unit-testable. */
@@ -103,17 +102,13 @@ public final class TrainerWorkload {
         .build();
   }
 
-  /** Every Secret the run reads from: base model, dataset and output, each mounted once. */
-  static TreeSet<String> secrets(FineTuneJob job, BaseModel base) {
-    TreeSet<String> names = new TreeSet<>();
-    Stream.of(
+  /** Every Secret the run reads from: base model, dataset and output. */
+  static CredentialMounts credentials(FineTuneJob job, BaseModel base) {
+    return CredentialMounts.of(
+        Stream.of(
             base.getSpec().source().credentialsSecretRef(),
             job.getSpec().dataset().credentialsSecretRef(),
-            job.getSpec().output().credentialsSecretRef())
-        .filter(java.util.Objects::nonNull)
-        .map(SecretReference::name)
-        .forEach(names::add);
-    return names;
+            job.getSpec().output().credentialsSecretRef()));
   }
 
   private static List<VolumeMount> mounts(FineTuneJob job, BaseModel base) {
@@ -125,14 +120,7 @@ public final class TrainerWorkload {
             .withReadOnly(true)
             .build());
     mounts.add(new VolumeMountBuilder().withName("scratch").withMountPath("/tmp").build());
-    for (String secret : secrets(job, base)) {
-      mounts.add(
-          new VolumeMountBuilder()
-              .withName("credentials-" + secrets(job, base).headSet(secret).size())
-              .withMountPath(FineTuneJobResources.CREDENTIALS_DIR + "/" + secret)
-              .withReadOnly(true)
-              .build());
-    }
+    mounts.addAll(credentials(job, base).mounts());
     return mounts;
   }
 
@@ -146,16 +134,7 @@ public final class TrainerWorkload {
             .endConfigMap()
             .build());
     volumes.add(new VolumeBuilder().withName("scratch").withNewEmptyDir().endEmptyDir().build());
-    for (String secret : secrets(job, base)) {
-      volumes.add(
-          new VolumeBuilder()
-              .withName("credentials-" + secrets(job, base).headSet(secret).size())
-              .withNewSecret()
-              .withSecretName(secret)
-              .withDefaultMode(0400)
-              .endSecret()
-              .build());
-    }
+    volumes.addAll(credentials(job, base).volumes());
     return volumes;
   }
 }

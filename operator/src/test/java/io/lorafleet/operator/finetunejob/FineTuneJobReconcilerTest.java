@@ -33,7 +33,7 @@ import io.lorafleet.api.v1alpha1.finetunejob.TrainingSpec;
 import io.lorafleet.api.v1alpha1.loraadapter.LoraAdapter;
 import io.lorafleet.operator.testing.EmbeddedObjectStore;
 import io.lorafleet.operator.testing.FakeDeploymentController;
-import io.lorafleet.operator.testing.FakeTrainer;
+import io.lorafleet.operator.testing.FakeJobRunner;
 import io.lorafleet.operator.testing.TestArtifacts;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
@@ -52,7 +52,7 @@ import org.junit.jupiter.api.Test;
 class FineTuneJobReconcilerTest {
   private static EmbeddedObjectStore objectStore;
   private static FakeDeploymentController kubelet;
-  private static FakeTrainer trainer;
+  private static FakeJobRunner trainer;
   private final String namespace = "ftj-" + UUID.randomUUID().toString().substring(0, 8);
 
   @Inject KubernetesClient client;
@@ -76,7 +76,7 @@ class FineTuneJobReconcilerTest {
   void setUp() {
     if (kubelet == null) {
       kubelet = new FakeDeploymentController(client);
-      trainer = new FakeTrainer(client, objectStore.client());
+      trainer = new FakeJobRunner(client, objectStore.client());
     }
     client
         .secrets()
@@ -183,7 +183,7 @@ class FineTuneJobReconcilerTest {
         .anySatisfy(
             m -> assertThat(m.getMountPath()).isEqualTo("/var/run/lorafleet/credentials/s3"));
 
-    trainer.finish(namespace, jobName, FakeTrainer.Outcome.SUCCEED);
+    trainer.finish(namespace, jobName, FakeJobRunner.Outcome.SUCCEED);
     awaitPhase("tune", FineTuneJobPhase.Succeeded);
     FineTuneJob done = get("tune");
     assertThat(done.isReady()).isTrue();
@@ -215,7 +215,7 @@ class FineTuneJobReconcilerTest {
     baseModel();
     fineTuneJob("bad", null);
     awaitPhase("bad", FineTuneJobPhase.Running);
-    trainer.finish(namespace, get("bad").getStatus().jobName(), FakeTrainer.Outcome.BAD_INPUT);
+    trainer.finish(namespace, get("bad").getStatus().jobName(), FakeJobRunner.Outcome.BAD_INPUT);
     awaitPhase("bad", FineTuneJobPhase.Failed);
     var degraded = get("bad").getStatus().condition(ConditionType.Degraded).orElseThrow();
     assertThat(degraded.reason()).isEqualTo("InvalidDataset");

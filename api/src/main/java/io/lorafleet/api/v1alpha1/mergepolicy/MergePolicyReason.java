@@ -12,5 +12,6 @@ public enum MergePolicyReason implements ConditionReason {
   SourceNotFound,
   SourceBaseModelMismatch,
   MergeFailed,
-  ObjectStoreUnavailable
+  ObjectStoreUnavailable,
+  ReconcileFailed
 }

@@ -20,6 +20,10 @@ import java.util.List;
     message = "each source adapter may appear only once",
     fieldPath = ".sources")
 @ValidationRule(
+    value = "!self.sources.exists(s, s.adapter == self.output.adapterName)",
+    message = "the output adapter cannot also be a source: each merge would feed the next",
+    fieldPath = ".output.adapterName")
+@ValidationRule(
     value = MergePolicySpec.DENSITY_RULE,
     message = "density in (0, 1] is required for ties, dare-linear, dare-ties and magnitude-prune",
     fieldPath = ".density")

@@ -19,11 +19,12 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Stands in for the kubelet running trainer Jobs until the trainer image exists (issue 5): it
- * follows the trainer contract (reads trainer.json from the ConfigMap, writes progress.json, a
- * published adapter version and result.json to object storage) and sets the Job's status.
+ * Stands in for the kubelet running the trainer image's Jobs until that image exists (issues 5 and
+ * 7): it follows the contract (reads trainer.json or merge.json from the ConfigMap, writes
+ * progress.json, a published adapter version and result.json to object storage) and sets the Job's
+ * status. Training runs wait for {@link #finish}; merges succeed at once.
  */
-public final class FakeTrainer implements AutoCloseable {
+public final class FakeJobRunner implements AutoCloseable {
   /** How a run ends. */
   public enum Outcome {
     SUCCEED,
@@ -37,7 +38,7 @@ public final class FakeTrainer implements AutoCloseable {
   private final Map<String, CompletableFuture<Outcome>> outcomes = new ConcurrentHashMap<>();
   private final Map<String, JsonNode> configs = new ConcurrentHashMap<>();
 
-  public FakeTrainer(KubernetesClient client, S3ObjectStore s3) {
+  public FakeJobRunner(KubernetesClient client, S3ObjectStore s3) {
     this.client = client;
     this.s3 = s3;
     this.informer =
@@ -46,7 +47,7 @@ public final class FakeTrainer implements AutoCloseable {
             .v1()
             .jobs()
             .inAnyNamespace()
-            .withLabel("app.kubernetes.io/component", FineTuneJobResources.TRAINER)
+            .withLabel("app.kubernetes.io/managed-by", "lorafleet-operator")
             .inform(
                 new ResourceEventHandler<>() {
                   @Override
@@ -80,6 +81,8 @@ public final class FakeTrainer implements AutoCloseable {
     try {
       String namespace = job.getMetadata().getNamespace();
       String name = job.getMetadata().getName();
+      boolean merge =
+          "merger".equals(job.getMetadata().getLabels().get("app.kubernetes.io/component"));
       JsonNode config =
           JSON.readTree(
               client
@@ -88,7 +91,10 @@ public final class FakeTrainer implements AutoCloseable {
                   .withName(name)
                   .get()
                   .getData()
-                  .get(FineTuneJobResources.CONFIG_KEY));
+                  .get(merge ? "merge.json" : FineTuneJobResources.CONFIG_KEY));
+      if (merge) {
+        outcome(namespace, name).complete(Outcome.SUCCEED);
+      }
       configs.put(namespace + "/" + name, config);
       S3Uri run = S3Uri.parse(config.at("/run/directory").asText());
       s3.ensureBucket(run.bucket());
@@ -115,7 +121,10 @@ public final class FakeTrainer implements AutoCloseable {
       if (outcome == Outcome.SUCCEED) {
         PublishedVersion version =
             TestArtifacts.publishAdapter(
-                s3, config.at("/output/versionsUri").asText(), config.at("/lora/rank").asInt(), 42);
+                s3,
+                config.at("/output/versionsUri").asText(),
+                merge ? config.path("outputRank").asInt(8) : config.at("/lora/rank").asInt(),
+                merge ? config.toString().hashCode() : 42);
         write(
             run,
             "progress.json",

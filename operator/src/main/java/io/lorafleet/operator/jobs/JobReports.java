@@ -1,7 +1,7 @@
-package io.lorafleet.operator.finetunejob;
+package io.lorafleet.operator.jobs;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.lorafleet.api.v1alpha1.finetunejob.FineTuneJob;
+import io.lorafleet.api.v1alpha1.common.SecretReference;
 import io.lorafleet.artifacts.store.ObjectStore;
 import io.lorafleet.artifacts.store.ObjectStoreException;
 import io.lorafleet.artifacts.store.S3Uri;
@@ -11,32 +11,33 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
 import java.util.Optional;
 
-/** Reads the trainer's progress.json and result.json from the run directory. */
+/** Reads progress.json and result.json from a run directory in object storage. */
 @ApplicationScoped
-public class RunReports {
+public class JobReports {
   static final String PROGRESS = "progress.json";
   static final String RESULT = "result.json";
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final ObjectStoreAccess access;
 
-  public RunReports(ObjectStoreAccess access) {
+  public JobReports(ObjectStoreAccess access) {
     this.access = access;
   }
 
-  public Optional<RunReport.Progress> progress(FineTuneJob job) throws StorageFailure {
-    return read(job, PROGRESS, RunReport.Progress.class);
+  public Optional<JobReport.Progress> progress(
+      String namespace, SecretReference credentials, S3Uri run) throws StorageFailure {
+    return read(namespace, credentials, run, PROGRESS, JobReport.Progress.class);
   }
 
-  public Optional<RunReport.Result> result(FineTuneJob job) throws StorageFailure {
-    return read(job, RESULT, RunReport.Result.class);
+  public Optional<JobReport.Result> result(String namespace, SecretReference credentials, S3Uri run)
+      throws StorageFailure {
+    return read(namespace, credentials, run, RESULT, JobReport.Result.class);
   }
 
-  private <T> Optional<T> read(FineTuneJob job, String file, Class<T> type) throws StorageFailure {
-    ObjectStore store =
-        access.open(
-            job.getMetadata().getNamespace(), job.getSpec().output().credentialsSecretRef());
-    S3Uri run = FineTuneJobResources.runDirectory(job);
+  private <T> Optional<T> read(
+      String namespace, SecretReference credentials, S3Uri run, String file, Class<T> type)
+      throws StorageFailure {
+    ObjectStore store = access.open(namespace, credentials);
     try {
       if (store.stat(run.bucket(), run.prefix() + file).isEmpty()) {
         return Optional.empty();

@@ -1,11 +1,14 @@
-package io.lorafleet.operator.finetunejob;
+package io.lorafleet.operator.jobs;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import java.util.Map;
 
-/** What the trainer writes to its run directory; unknown fields are ignored for forward compat. */
-public final class RunReport {
-  private RunReport() {}
+/**
+ * What the trainer image writes to a run directory, in training and in merge mode; unknown fields
+ * are ignored so newer trainers work with older operators.
+ */
+public final class JobReport {
+  private JobReport() {}
 
   /** progress.json, rewritten at most every few seconds. */
   @JsonIgnoreProperties(ignoreUnknown = true)

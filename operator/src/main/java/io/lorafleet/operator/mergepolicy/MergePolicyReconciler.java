@@ -1,0 +1,374 @@
+package io.lorafleet.operator.mergepolicy;
+
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobCondition;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import io.lorafleet.api.v1alpha1.basemodel.BaseModel;
+import io.lorafleet.api.v1alpha1.loraadapter.LoraAdapter;
+import io.lorafleet.api.v1alpha1.mergepolicy.MergePolicy;
+import io.lorafleet.api.v1alpha1.mergepolicy.MergePolicyReason;
+import io.lorafleet.api.v1alpha1.mergepolicy.MergePolicyStatus;
+import io.lorafleet.api.v1alpha1.mergepolicy.MergePolicyStatusAggregator;
+import io.lorafleet.api.v1alpha1.mergepolicy.MergeSource;
+import io.lorafleet.api.v1alpha1.mergepolicy.MergedAdapter;
+import io.lorafleet.api.v1alpha1.mergepolicy.SourceDigest;
+import io.lorafleet.artifacts.store.ObjectStoreException;
+import io.lorafleet.operator.basemodel.BaseModelResources;
+import io.lorafleet.operator.config.OperatorConfig;
+import io.lorafleet.operator.events.ConditionEvents;
+import io.lorafleet.operator.jobs.JobReport;
+import io.lorafleet.operator.jobs.JobReports;
+import io.lorafleet.operator.loraadapter.PublishedAdapters;
+import io.lorafleet.operator.reconcile.Failures;
+import io.lorafleet.operator.storage.StorageFailure;
+import java.time.Clock;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * Merges the sources of a MergePolicy once they are all Ready, with every source pinned to its
+ * digest, and publishes the result as a LoraAdapter. When a source's digest or the spec changes,
+ * the merge runs again; the previous output keeps serving until the new one is published.
+ */
+@ControllerConfiguration(name = MergePolicyReconciler.NAME)
+public class MergePolicyReconciler implements Reconciler<MergePolicy> {
+  public static final String NAME = "mergepolicy";
+  static final String BY_ADAPTER = "by-adapter";
+  static final String BY_BASE_MODEL = "by-base-model";
+
+  private final KubernetesClient client;
+  private final JobReports reports;
+  private final PublishedAdapters outputs;
+  private final OperatorConfig config;
+  private final ConditionEvents events;
+  private final Clock clock;
+
+  public MergePolicyReconciler(
+      KubernetesClient client,
+      JobReports reports,
+      PublishedAdapters outputs,
+      OperatorConfig config,
+      ConditionEvents events,
+      Clock clock) {
+    this.client = client;
+    this.reports = reports;
+    this.outputs = outputs;
+    this.config = config;
+    this.events = events;
+    this.clock = clock;
+  }
+
+  private static String key(String namespace, String name) {
+    return namespace + "/" + name;
+  }
+
+  @Override
+  public List<EventSource<?, MergePolicy>> prepareEventSources(
+      EventSourceContext<MergePolicy> context) {
+    var cache = context.getPrimaryCache();
+    cache.addIndexer(
+        BY_ADAPTER,
+        p ->
+            p.getSpec().sources().stream()
+                .map(s -> key(p.getMetadata().getNamespace(), s.adapter()))
+                .toList());
+    cache.addIndexer(
+        BY_BASE_MODEL,
+        p -> List.of(key(p.getMetadata().getNamespace(), p.getSpec().baseModelRef().name())));
+    Function<String, Function<io.fabric8.kubernetes.api.model.HasMetadata, Set<ResourceID>>>
+        byIndex =
+            index ->
+                r ->
+                    cache
+                        .byIndex(
+                            index, key(r.getMetadata().getNamespace(), r.getMetadata().getName()))
+                        .stream()
+                        .map(ResourceID::fromResource)
+                        .collect(Collectors.toSet());
+    return List.of(
+        new InformerEventSource<>(
+            InformerEventSourceConfiguration.from(LoraAdapter.class, MergePolicy.class)
+                .withName("sources")
+                .withSecondaryToPrimaryMapper(a -> byIndex.apply(BY_ADAPTER).apply(a))
+                .withPrimaryToSecondaryMapper(
+                    (MergePolicy p) ->
+                        p.getSpec().sources().stream()
+                            .map(s -> new ResourceID(s.adapter(), p.getMetadata().getNamespace()))
+                            .collect(Collectors.toSet()))
+                .build(),
+            context),
+        new InformerEventSource<>(
+            InformerEventSourceConfiguration.from(BaseModel.class, MergePolicy.class)
+                .withName("base-models")
+                .withSecondaryToPrimaryMapper(b -> byIndex.apply(BY_BASE_MODEL).apply(b))
+                .withPrimaryToSecondaryMapper(
+                    (MergePolicy p) ->
+                        Set.of(
+                            new ResourceID(
+                                p.getSpec().baseModelRef().name(), p.getMetadata().getNamespace())))
+                .build(),
+            context),
+        new InformerEventSource<>(
+            InformerEventSourceConfiguration.from(Job.class, MergePolicy.class)
+                .withName("merge-jobs")
+                .withLabelSelector(
+                    BaseModelResources.COMPONENT
+                        + "="
+                        + MergePolicyResources.MERGER
+                        + ","
+                        + BaseModelResources.MANAGED_SELECTOR)
+                .withSecondaryToPrimaryMapper(
+                    j ->
+                        Set.of(
+                            new ResourceID(
+                                j.getMetadata().getLabels().get(MergePolicyResources.MERGE_POLICY),
+                                j.getMetadata().getNamespace())))
+                // No primary-to-secondary mapper: JOSDK indexes the Jobs by the mapper above.
+                .build(),
+            context));
+  }
+
+  @Override
+  public UpdateControl<MergePolicy> reconcile(MergePolicy policy, Context<MergePolicy> context) {
+    MergePolicyStatusAggregator aggregator = new MergePolicyStatusAggregator(policy, clock);
+    MergePolicyStatus previous = policy.getStatus();
+    MergePolicyStatus kept =
+        previous != null ? previous : new MergePolicyStatus(null, null, null, null, null, null);
+    Optional<BaseModel> base = context.getSecondaryResource(BaseModel.class);
+    if (base.isEmpty()
+        || base.get().getStatus() == null
+        || base.get().getStatus().digest() == null) {
+      aggregator.waitingFor(
+          MergePolicyReason.BaseModelNotFound,
+          "BaseModel "
+              + policy.getSpec().baseModelRef().name()
+              + (base.isEmpty() ? " does not exist" : " has not resolved its model yet"));
+      return publish(policy, aggregator.build(kept));
+    }
+    Map<String, LoraAdapter> adapters =
+        context.getSecondaryResources(LoraAdapter.class).stream()
+            .collect(Collectors.toMap(a -> a.getMetadata().getName(), a -> a));
+    List<LoraAdapter> sources = new ArrayList<>();
+    List<String> missing = new ArrayList<>();
+    List<String> notReady = new ArrayList<>();
+    for (MergeSource source : policy.getSpec().sources()) {
+      LoraAdapter adapter = adapters.get(source.adapter());
+      if (adapter == null) {
+        missing.add(source.adapter());
+      } else if (!adapter.getSpec().baseModelRef().equals(policy.getSpec().baseModelRef())) {
+        aggregator.blockedBy(
+            MergePolicyReason.SourceBaseModelMismatch,
+            "source "
+                + source.adapter()
+                + " is an adapter of BaseModel "
+                + adapter.getSpec().baseModelRef().name()
+                + ", not of "
+                + policy.getSpec().baseModelRef().name());
+        return publish(policy, aggregator.build(kept));
+      } else if (adapter.getStatus() == null
+          || adapter.getStatus().digest() == null
+          || !adapter.isReady()) {
+        notReady.add(source.adapter());
+      } else {
+        sources.add(adapter);
+      }
+    }
+    if (!missing.isEmpty() || !notReady.isEmpty()) {
+      aggregator.waitingFor(
+          missing.isEmpty()
+              ? MergePolicyReason.WaitingForSources
+              : MergePolicyReason.SourceNotFound,
+          !missing.isEmpty()
+              ? "sources not found: " + String.join(", ", missing)
+              : "sources not ready: " + String.join(", ", notReady));
+      return publish(policy, aggregator.build(kept));
+    }
+    List<SourceDigest> digests =
+        sources.stream()
+            .map(a -> new SourceDigest(a.getMetadata().getName(), a.getStatus().digest()))
+            .toList();
+    String key =
+        MergePolicyResources.key(policy, digests.stream().map(SourceDigest::digest).toList());
+    try {
+      return merge(policy, context, base.get(), sources, digests, key, aggregator);
+    } catch (StorageFailure failure) {
+      aggregator.blockedBy(MergePolicyReason.MergeFailed, failure.getMessage());
+      return publish(policy, aggregator.build(kept));
+    }
+  }
+
+  private UpdateControl<MergePolicy> merge(
+      MergePolicy policy,
+      Context<MergePolicy> context,
+      BaseModel base,
+      List<LoraAdapter> sources,
+      List<SourceDigest> digests,
+      String key,
+      MergePolicyStatusAggregator aggregator)
+      throws StorageFailure {
+    MergePolicyStatus previous = policy.getStatus();
+    String jobName = MergePolicyResources.mergeName(policy, key);
+    boolean current =
+        previous != null
+            && previous.output() != null
+            && digests.equals(previous.sourceDigests())
+            && jobName.equals(previous.jobName());
+    List<Job> jobs = List.copyOf(context.getSecondaryResources(Job.class));
+    Optional<Job> job =
+        jobs.stream().filter(j -> j.getMetadata().getName().equals(jobName)).findFirst();
+    if (current) {
+      deleteOtherMerges(policy, jobs, jobName);
+      return publish(policy, aggregator.outputCurrent(true).build(previous));
+    }
+    MergePolicyStatus kept =
+        previous != null ? previous : new MergePolicyStatus(null, null, null, null, null, null);
+    if (job.isEmpty()) {
+      List<MergeConfig.Source> pinned = new ArrayList<>();
+      for (int i = 0; i < sources.size(); i++) {
+        pinned.add(
+            MergeWorkload.source(sources.get(i), policy.getSpec().sources().get(i).weight()));
+      }
+      var ns =
+          client
+              .resources(io.fabric8.kubernetes.api.model.ConfigMap.class)
+              .inNamespace(policy.getMetadata().getNamespace());
+      ns.resource(MergeWorkload.configMap(policy, key, MergeConfig.of(policy, base, pinned, key)))
+          .createOr(c -> c.update());
+      client
+          .batch()
+          .v1()
+          .jobs()
+          .inNamespace(policy.getMetadata().getNamespace())
+          .resource(MergeWorkload.job(policy, key, base, sources, config))
+          .create();
+      return publish(policy, aggregator.merging(true).build(kept));
+    }
+    var namespace = policy.getMetadata().getNamespace();
+    var credentials = policy.getSpec().output().credentialsSecretRef();
+    var run = MergePolicyResources.runDirectory(policy, key);
+    if (condition(job.get(), "Complete").isPresent()) {
+      Optional<JobReport.Result> result = reports.result(namespace, credentials, run);
+      if (result.isEmpty() || !result.get().succeeded()) {
+        aggregator.blockedBy(
+            MergePolicyReason.MergeFailed, "the merge exited 0 without a successful result.json");
+        return publish(policy, aggregator.build(kept));
+      }
+      JobReport.Adapter adapter = result.get().adapter();
+      if (policy.getSpec().output().deploy() != null) {
+        outputs.publish(
+            new PublishedAdapters.Produced(
+                namespace,
+                policy.getSpec().output().adapterName(),
+                policy.getSpec().baseModelRef().name(),
+                adapter.uri(),
+                adapter.digest(),
+                credentials,
+                policy.getSpec().output().deploy(),
+                Map.of(MergePolicyResources.MERGE_POLICY, policy.getMetadata().getName())));
+      }
+      Object error =
+          result.get().metrics() == null ? null : result.get().metrics().get("truncationError");
+      MergePolicyStatus merged =
+          new MergePolicyStatus(
+              null,
+              null,
+              digests,
+              new MergedAdapter(
+                  policy.getSpec().output().adapterName(),
+                  adapter.digest(),
+                  adapter.uri(),
+                  error instanceof Number n ? n.doubleValue() : null),
+              jobName,
+              clock.instant().truncatedTo(ChronoUnit.SECONDS).toString());
+      deleteOtherMerges(policy, jobs, jobName);
+      return publish(policy, aggregator.outputCurrent(true).build(merged));
+    }
+    Optional<JobCondition> failed = condition(job.get(), "Failed");
+    if (failed.isPresent()) {
+      Optional<JobReport.Result> result = reports.result(namespace, credentials, run);
+      aggregator.blockedBy(
+          MergePolicyReason.MergeFailed,
+          result
+              .map(r -> Objects.toString(r.reason(), "failed") + ": " + r.message())
+              .orElse(Objects.toString(failed.get().getMessage(), "merge Job failed")));
+      return publish(policy, aggregator.build(kept));
+    }
+    return publish(policy, aggregator.merging(true).build(kept));
+  }
+
+  /** Older merges of this policy are history once a newer output is current. */
+  private void deleteOtherMerges(MergePolicy policy, List<Job> jobs, String currentJob) {
+    for (Job job : jobs) {
+      if (!job.getMetadata().getName().equals(currentJob)) {
+        client
+            .resource(job)
+            .withPropagationPolicy(io.fabric8.kubernetes.api.model.DeletionPropagation.BACKGROUND)
+            .delete();
+        client
+            .configMaps()
+            .inNamespace(job.getMetadata().getNamespace())
+            .withName(job.getMetadata().getName())
+            .delete();
+      }
+    }
+  }
+
+  private static Optional<JobCondition> condition(Job job, String type) {
+    if (job.getStatus() == null || job.getStatus().getConditions() == null) {
+      return Optional.empty();
+    }
+    return job.getStatus().getConditions().stream()
+        .filter(c -> type.equals(c.getType()) && "True".equals(c.getStatus()))
+        .findFirst();
+  }
+
+  @Override
+  public ErrorStatusUpdateControl<MergePolicy> updateErrorStatus(
+      MergePolicy policy, Context<MergePolicy> context, Exception e) {
+    MergePolicyStatus previous = policy.getStatus();
+    Throwable cause = Failures.rootOf(e, ObjectStoreException.class);
+    MergePolicyStatus status =
+        new MergePolicyStatusAggregator(policy, clock)
+            .retrying(
+                cause instanceof ObjectStoreException
+                    ? MergePolicyReason.ObjectStoreUnavailable
+                    : MergePolicyReason.ReconcileFailed,
+                Failures.message(cause))
+            .build(
+                previous != null
+                    ? previous
+                    : new MergePolicyStatus(null, null, null, null, null, null));
+    if (status.equals(previous)) {
+      return ErrorStatusUpdateControl.noStatusUpdate();
+    }
+    events.recordTransitions(policy, previous, status);
+    policy.setStatus(status);
+    return ErrorStatusUpdateControl.patchStatus(policy);
+  }
+
+  private UpdateControl<MergePolicy> publish(MergePolicy policy, MergePolicyStatus status) {
+    if (status.equals(policy.getStatus())) {
+      return UpdateControl.noUpdate();
+    }
+    events.recordTransitions(policy, policy.getStatus(), status);
+    policy.setStatus(status);
+    return UpdateControl.patchStatus(policy);
+  }
+}

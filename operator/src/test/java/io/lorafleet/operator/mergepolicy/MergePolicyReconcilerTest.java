@@ -1,0 +1,230 @@
+package io.lorafleet.operator.mergepolicy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.lorafleet.api.v1alpha1.basemodel.AdapterSlots;
+import io.lorafleet.api.v1alpha1.basemodel.BaseModel;
+import io.lorafleet.api.v1alpha1.basemodel.BaseModelSpec;
+import io.lorafleet.api.v1alpha1.basemodel.ServingRuntime;
+import io.lorafleet.api.v1alpha1.basemodel.ServingSpec;
+import io.lorafleet.api.v1alpha1.common.ArtifactSource;
+import io.lorafleet.api.v1alpha1.common.ConditionType;
+import io.lorafleet.api.v1alpha1.common.LocalReference;
+import io.lorafleet.api.v1alpha1.common.Placement;
+import io.lorafleet.api.v1alpha1.common.PlacementStrategy;
+import io.lorafleet.api.v1alpha1.common.SecretReference;
+import io.lorafleet.api.v1alpha1.loraadapter.LoraAdapter;
+import io.lorafleet.api.v1alpha1.loraadapter.LoraAdapterSpec;
+import io.lorafleet.api.v1alpha1.mergepolicy.MajoritySign;
+import io.lorafleet.api.v1alpha1.mergepolicy.MergeMethod;
+import io.lorafleet.api.v1alpha1.mergepolicy.MergeOutput;
+import io.lorafleet.api.v1alpha1.mergepolicy.MergePolicy;
+import io.lorafleet.api.v1alpha1.mergepolicy.MergePolicySpec;
+import io.lorafleet.api.v1alpha1.mergepolicy.MergeSource;
+import io.lorafleet.api.v1alpha1.mergepolicy.SourceDigest;
+import io.lorafleet.artifacts.store.PublishedVersion;
+import io.lorafleet.operator.testing.EmbeddedObjectStore;
+import io.lorafleet.operator.testing.FakeDeploymentController;
+import io.lorafleet.operator.testing.FakeJobRunner;
+import io.lorafleet.operator.testing.TestArtifacts;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** MergePolicy reconciliation: pinned sources, merge Jobs, re-merge on a new source version. */
+@QuarkusTest
+@WithKubernetesTestServer(crud = true)
+class MergePolicyReconcilerTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static EmbeddedObjectStore objectStore;
+  private static FakeDeploymentController kubelet;
+  private static FakeJobRunner jobs;
+  private final String namespace = "mp-" + UUID.randomUUID().toString().substring(0, 8);
+
+  @Inject KubernetesClient client;
+
+  @BeforeAll
+  static void startObjectStore() throws Exception {
+    objectStore = EmbeddedObjectStore.start();
+    TestArtifacts.putTinyModel(objectStore.client(), "models", "tiny");
+  }
+
+  @AfterAll
+  static void stop() {
+    if (kubelet != null) {
+      kubelet.close();
+      jobs.close();
+    }
+    objectStore.close();
+  }
+
+  @BeforeEach
+  void setUp() {
+    if (kubelet == null) {
+      kubelet = new FakeDeploymentController(client);
+      jobs = new FakeJobRunner(client, objectStore.client());
+    }
+    client
+        .secrets()
+        .inNamespace(namespace)
+        .resource(objectStore.credentialsSecret(namespace, "s3", objectStore.endpoint()))
+        .create();
+  }
+
+  private void baseModel(String name) {
+    BaseModel model = new BaseModel();
+    model.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(namespace).build());
+    model.setSpec(
+        new BaseModelSpec(
+            new ArtifactSource("s3://models/tiny", new SecretReference("s3"), null),
+            new ServingSpec(
+                1, ServingRuntime.BUILTIN, null, null, null, null, new AdapterSlots(4, 16, 32))));
+    client.resource(model).create();
+  }
+
+  private void adapter(String name, String base, PublishedVersion version) {
+    LoraAdapter adapter = new LoraAdapter();
+    adapter.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(namespace).build());
+    adapter.setSpec(
+        new LoraAdapterSpec(
+            new LocalReference(base),
+            new ArtifactSource(version.uri().toString(), new SecretReference("s3"), null),
+            new Placement(new IntOrString("all"), PlacementStrategy.FEWEST_ADAPTERS),
+            null,
+            false));
+    client.resource(adapter).createOr(a -> a.update());
+  }
+
+  private PublishedVersion publish(String name, long seed) throws Exception {
+    return TestArtifacts.publishAdapter(
+        objectStore.client(), "s3://adapters/" + namespace + "/" + name, 4, seed);
+  }
+
+  private void policy(String name, String base) {
+    MergePolicy policy = new MergePolicy();
+    policy.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(namespace).build());
+    policy.setSpec(
+        new MergePolicySpec(
+            new LocalReference(base),
+            List.of(new MergeSource("tone", 0.7), new MergeSource("domain", 0.3)),
+            MergeMethod.TIES,
+            0.5,
+            MajoritySign.TOTAL,
+            8,
+            7L,
+            new MergeOutput(
+                "merged",
+                "s3://adapters",
+                new SecretReference("s3"),
+                new Placement(new IntOrString("all"), PlacementStrategy.FEWEST_ADAPTERS))));
+    client.resource(policy).create();
+  }
+
+  private MergePolicy get(String name) {
+    return client.resources(MergePolicy.class).inNamespace(namespace).withName(name).get();
+  }
+
+  private LoraAdapter adapter(String name) {
+    return client.resources(LoraAdapter.class).inNamespace(namespace).withName(name).get();
+  }
+
+  private void awaitReason(String name, String reason) {
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () -> {
+              assertThat(get(name).getStatus()).isNotNull();
+              assertThat(
+                      get(name).getStatus().condition(ConditionType.Ready).orElseThrow().reason())
+                  .isEqualTo(reason);
+            });
+  }
+
+  @Test
+  void mergesPinnedSourcesServesTheOutputAndMergesAgainOnANewSourceVersion() throws Exception {
+    baseModel("base");
+    policy("blend", "base");
+    awaitReason("blend", "SourceNotFound");
+
+    PublishedVersion tone = publish("tone", 1);
+    PublishedVersion domain = publish("domain", 2);
+    adapter("tone", "base", tone);
+    adapter("domain", "base", domain);
+    awaitReason("blend", "Merged");
+    MergePolicy merged = get("blend");
+    assertThat(merged.isReady()).isTrue();
+    assertThat(merged.getStatus().sourceDigests())
+        .containsExactly(
+            new SourceDigest("tone", "sha256:" + tone.digest()),
+            new SourceDigest("domain", "sha256:" + domain.digest()));
+    String firstDigest = merged.getStatus().output().digest();
+    JsonNode config =
+        JSON.readTree(
+            client
+                .configMaps()
+                .inNamespace(namespace)
+                .withName(merged.getStatus().jobName())
+                .get()
+                .getData()
+                .get("merge.json"));
+    assertThat(config.at("/method").asText()).isEqualTo("ties");
+    assertThat(config.at("/density").asDouble()).isEqualTo(0.5);
+    assertThat(config.at("/sources/0/uri").asText()).isEqualTo(tone.uri().toString());
+    assertThat(config.at("/sources/0/digest").asText()).isEqualTo("sha256:" + tone.digest());
+    assertThat(config.at("/sources/1/weight").asDouble()).isEqualTo(0.3);
+    assertThat(config.at("/output/versionsUri").asText())
+        .isEqualTo("s3://adapters/" + namespace + "/adapters/merged");
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () -> {
+              assertThat(adapter("merged")).isNotNull();
+              assertThat(adapter("merged").isReady()).isTrue();
+              assertThat(adapter("merged").getStatus().digest()).isEqualTo(firstDigest);
+            });
+
+    // A new version of one source: a new merge, a new output version, the old Job cleaned up.
+    String firstJob = merged.getStatus().jobName();
+    PublishedVersion tone2 = publish("tone", 3);
+    adapter("tone", "base", tone2);
+    await()
+        .atMost(Duration.ofSeconds(40))
+        .untilAsserted(
+            () -> {
+              MergePolicy again = get("blend");
+              assertThat(again.getStatus().sourceDigests())
+                  .contains(new SourceDigest("tone", "sha256:" + tone2.digest()));
+              assertThat(again.getStatus().output().digest()).isNotEqualTo(firstDigest);
+              assertThat(again.isReady()).isTrue();
+              assertThat(adapter("merged").getStatus().digest())
+                  .isEqualTo(again.getStatus().output().digest());
+              assertThat(client.batch().v1().jobs().inNamespace(namespace).withName(firstJob).get())
+                  .isNull();
+            });
+  }
+
+  @Test
+  void aSourceOfAnotherBaseModelIsRefused() throws Exception {
+    baseModel("base");
+    baseModel("other");
+    adapter("tone", "base", publish("tone", 4));
+    adapter("domain", "other", publish("domain", 5));
+    policy("mixed", "base");
+    awaitReason("mixed", "SourceBaseModelMismatch");
+    assertThat(get("mixed").getStatus().condition(ConditionType.Degraded).orElseThrow().message())
+        .isEqualTo("source domain is an adapter of BaseModel other, not of base");
+  }
+}
