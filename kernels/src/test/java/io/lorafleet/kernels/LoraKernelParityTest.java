@@ -103,9 +103,7 @@ class LoraKernelParityTest {
     k.bgmvExpand(p, pv, pb, pr, ps, py, rows, c.out(), c.rMax());
     float[] v = Parity.download(dev, Precision.F32, pv, rows * c.rMax());
     float[] y = Parity.download(dev, p, py, rows * c.out());
-    for (long ptr : new long[] {px, pa, pb, pr, ps, pv, py}) {
-      dev.free(ptr);
-    }
+    Parity.free(dev, px, pa, pb, pr, ps, pv, py);
     // v is fp32 in both; its inputs are identical, so it meets the fp32 bound even for bf16
     // storage.
     Parity.check("bgmv_shrink " + c.name() + " (" + p + " in)", Precision.F32, v, vRef);
@@ -160,9 +158,7 @@ class LoraKernelParityTest {
     k.sgmvExpand(p, pv, pb, pr, pt, pst, pid, ng, maxGroup, py, c.out(), c.rMax());
     float[] v = Parity.download(device, Precision.F32, pv, tokens * c.rMax());
     float[] y = Parity.download(device, p, py, tokens * c.out());
-    for (long ptr : new long[] {px, pa, pb, pr, pt, pst, pid, pv, py}) {
-      device.free(ptr);
-    }
+    Parity.free(device, px, pa, pb, pr, pt, pst, pid, pv, py);
     Parity.check("sgmv_shrink " + name + " (" + p + " in)", Precision.F32, v, vRef);
     Parity.check("sgmv_expand " + name, p, y, yRef);
   }

@@ -87,6 +87,12 @@ final class Parity {
     return ptr;
   }
 
+  static void free(Device d, long... pointers) {
+    for (long p : pointers) {
+      d.free(p);
+    }
+  }
+
   static float[] download(Device d, Precision p, long ptr, int n) {
     float[] out = new float[n];
     if (p == Precision.F32) {
