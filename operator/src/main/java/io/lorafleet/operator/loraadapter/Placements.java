@@ -7,6 +7,9 @@ import io.lorafleet.operator.serving.AdminClient;
 import io.lorafleet.operator.serving.AdminRefusal;
 import io.lorafleet.operator.serving.ResidentAdapter;
 import io.lorafleet.operator.serving.ServingPod;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.quarkus.runtime.ShutdownEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -67,10 +70,18 @@ public class Placements {
           new ArrayBlockingQueue<>(10_000),
           Thread.ofPlatform().name("adapter-admin-", 0).daemon().factory());
   private final Clock clock;
+  private final MeterRegistry metrics;
   private volatile SimpleInboundEventSource<LoraAdapter> events;
 
-  public Placements(Clock clock) {
+  public Placements(Clock clock, MeterRegistry metrics) {
     this.clock = clock;
+    this.metrics = metrics;
+    Gauge.builder(
+            "lorafleet.adapters.loaded",
+            slots,
+            s -> s.values().stream().filter(v -> v.phase() == Phase.LOADED).count())
+        .description("Adapter placements confirmed by serving pods")
+        .register(metrics);
   }
 
   void bind(SimpleInboundEventSource<LoraAdapter> eventSource) {
@@ -122,6 +133,7 @@ public class Placements {
   }
 
   private void run(Key key, Slot loading, Load load) {
+    Timer.Sample sample = Timer.start(metrics);
     Slot result;
     try {
       admin.load(load.pod().endpoint(), load.token(), load.servedName(), load.path());
@@ -161,6 +173,11 @@ public class Placements {
       Thread.currentThread().interrupt();
       return;
     }
+    sample.stop(
+        Timer.builder("lorafleet.adapter.load")
+            .description("Load and verification of an adapter on a serving pod")
+            .tag("outcome", result.phase().name().toLowerCase(java.util.Locale.ROOT))
+            .register(metrics));
     // A newer request for the same pod may have replaced this one meanwhile; it wins.
     slots.replace(key, loading, result);
     SimpleInboundEventSource<LoraAdapter> source = events;

@@ -129,6 +129,20 @@ class LoraAdapterReconcilerTest {
     return get(name).getStatus().condition(ConditionType.Ready).orElseThrow();
   }
 
+  /** The operator's Prometheus endpoint, as a scraper reads it. */
+  private static String metrics() throws Exception {
+    var http = java.net.http.HttpClient.newHttpClient();
+    var port =
+        org.eclipse.microprofile.config.ConfigProvider.getConfig()
+            .getValue("quarkus.http.test-port", Integer.class);
+    return http.send(
+            java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create("http://localhost:" + port + "/q/metrics"))
+                .build(),
+            java.net.http.HttpResponse.BodyHandlers.ofString())
+        .body();
+  }
+
   private static String uri(PublishedVersion version) {
     return version.uri().toString();
   }
@@ -156,6 +170,11 @@ class LoraAdapterReconcilerTest {
     Map<String, FakeServingPod> servers = kubelet.servers(namespace, "base");
     assertThat(servers.values())
         .allSatisfy(s -> assertThat(s.loaded()).containsEntry("tone", "sha256:" + v1.digest()));
+
+    String metrics = metrics();
+    assertThat(metrics)
+        .containsPattern("lorafleet_adapter_load_seconds_count\\{outcome=\"loaded\"[^}]*\\} [1-9]");
+    assertThat(metrics).contains("lorafleet_adapters_loaded");
 
     // A replaced pod starts empty; the pod informer brings the adapter back without touching the
     // CR.
