@@ -24,6 +24,7 @@ public final class BenchMain {
 
   public static void main(String[] args) throws Exception {
     Path model = BenchData.model(DType.F32);
+    BenchData.model(DType.BF16);
     for (int a = 0; a < 32; a++) {
       BenchData.adapter(model, a); // generated here once, not raced by forks
     }
@@ -36,6 +37,11 @@ public final class BenchMain {
         run(
             DecodeBenchmark.class,
             List.of(new String[] {"batch", "32"}, new String[] {"adapters", "32"}));
+    Collection<RunResult> bf16 =
+        run(
+            DecodeBenchmark.class,
+            List.of(new String[] {"batch", "1"}, new String[] {"dtype", "BF16"}));
+    long bf16BytesPerToken = DecodeBenchmark.weightBytesPerToken("BF16");
     Collection<RunResult> peers = run(PeerBenchmark.class, List.of());
 
     double single = tokensPerSecond(base, "1");
@@ -52,6 +58,14 @@ public final class BenchMain {
         "%.1f tokens/s = %.0f%% of the bound (target >= 60%%)",
         single,
         100 * single / bound);
+    double singleBf16 = tokensPerSecond(bf16, "1");
+    line(
+        out,
+        "single stream, bf16 weights",
+        "%.1f tokens/s = %.0f%% of its bound (%.1f tokens/s)",
+        singleBf16,
+        100 * singleBf16 * bf16BytesPerToken / bandwidth,
+        bandwidth / bf16BytesPerToken);
     line(out, "batch 8", "%.1f tokens/s", tokensPerSecond(base, "8"));
     line(out, "batch 32, base model", "%.1f tokens/s", b32);
     line(

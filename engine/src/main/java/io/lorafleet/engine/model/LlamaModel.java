@@ -83,23 +83,23 @@ public final class LlamaModel {
     int hq = config.numAttentionHeads();
     int hkv = config.numKeyValueHeads();
     int d = config.headDim();
-    float[] q = linear(s, l, LinearModule.Q_PROJ, w.q(), w.qBias(), x);
-    float[] k = linear(s, l, LinearModule.K_PROJ, w.k(), w.kBias(), x);
-    float[] v = linear(s, l, LinearModule.V_PROJ, w.v(), w.vBias(), x);
+    float[] q = linear(s, l, LinearModule.Q_PROJ, w, x);
+    float[] k = linear(s, l, LinearModule.K_PROJ, w, x);
+    float[] v = linear(s, l, LinearModule.V_PROJ, w, x);
     int[] pos = s.batch.layout().positions();
     backend.rope(q, t, hq, d, pos, invFreq);
     backend.rope(k, t, hkv, d, pos, invFreq);
     backend.kvAppend(cache, l, k, v, s.batch.layout());
     float[] attn = new float[t * hq * d];
     backend.attention(q, hq, cache, l, s.batch.layout(), (float) (1 / Math.sqrt(d)), attn);
-    return linear(s, l, LinearModule.O_PROJ, w.o(), null, attn);
+    return linear(s, l, LinearModule.O_PROJ, w, attn);
   }
 
   private float[] mlp(Step s, int l, LayerWeights w, float[] x) {
-    float[] g = linear(s, l, LinearModule.GATE_PROJ, w.gate(), null, x);
-    float[] u = linear(s, l, LinearModule.UP_PROJ, w.up(), null, x);
+    float[] g = linear(s, l, LinearModule.GATE_PROJ, w, x);
+    float[] u = linear(s, l, LinearModule.UP_PROJ, w, x);
     backend.siluMul(g, u, g.length, g);
-    return linear(s, l, LinearModule.DOWN_PROJ, w.down(), null, g);
+    return linear(s, l, LinearModule.DOWN_PROJ, w, g);
   }
 
   private float[] logits(Step s, float[] normed) {
@@ -123,7 +123,9 @@ public final class LlamaModel {
   }
 
   /** {@code y = x·Wᵀ + b} plus, for rows with an adapter on this module, {@code (x·Aᵀ)·(sB)ᵀ}. */
-  private float[] linear(Step s, int l, LinearModule m, Weights w, float[] bias, float[] x) {
+  private float[] linear(Step s, int l, LinearModule m, LayerWeights layer, float[] x) {
+    Weights w = layer.linear(m);
+    float[] bias = layer.bias(m);
     int t = s.batch.rows();
     float[] y = new float[t * w.rows()];
     backend.matmul(x, t, w, bias, y);

@@ -1,5 +1,6 @@
 package io.lorafleet.engine.model;
 
+import io.lorafleet.artifacts.hf.LinearModule;
 import io.lorafleet.artifacts.hf.ModelConfig;
 import io.lorafleet.artifacts.hf.ModelConfigParser;
 import io.lorafleet.artifacts.safetensors.DType;
@@ -12,7 +13,9 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 
 /** Loads an HF model directory ({@code config.json} + safetensors) into {@link ModelWeights}. */
 public final class ModelLoader {
@@ -43,13 +46,11 @@ public final class ModelLoader {
                 r.matrix(p + "self_attn.k_proj.weight", kv, h),
                 r.matrix(p + "self_attn.v_proj.weight", kv, h),
                 r.matrix(p + "self_attn.o_proj.weight", h, q),
-                c.attentionBias() ? r.vector(p + "self_attn.q_proj.bias", q) : null,
-                c.attentionBias() ? r.vector(p + "self_attn.k_proj.bias", kv) : null,
-                c.attentionBias() ? r.vector(p + "self_attn.v_proj.bias", kv) : null,
                 r.vector(p + "post_attention_layernorm.weight", h),
                 r.matrix(p + "mlp.gate_proj.weight", inter, h),
                 r.matrix(p + "mlp.up_proj.weight", inter, h),
-                r.matrix(p + "mlp.down_proj.weight", h, inter)));
+                r.matrix(p + "mlp.down_proj.weight", h, inter),
+                biases(r, c, i)));
       }
       Weights embed = r.matrix("model.embed_tokens.weight", c.vocabSize(), h);
       // Tied checkpoints usually omit lm_head.weight; when present it is used as stored.
@@ -59,6 +60,27 @@ public final class ModelLoader {
               : tiedHead(c, embed);
       return new ModelWeights(embed, layers, r.vector("model.norm.weight", h), head);
     }
+  }
+
+  /**
+   * q/k/v biases are required with attention bias (Qwen2, Llama {@code attention_bias}); o_proj's
+   * is read when present (Llama's {@code attention_bias} has it, Qwen2 does not); gate/up/down
+   * biases are required with {@code mlp_bias}.
+   */
+  private static Map<LinearModule, float[]> biases(Reader r, ModelConfig c, int layer) {
+    Map<LinearModule, float[]> out = new EnumMap<>(LinearModule.class);
+    for (LinearModule m : LinearModule.values()) {
+      if (!m.inDecoderLayer()) {
+        continue;
+      }
+      String name = m.path(layer) + ".bias";
+      boolean attention = m.block().equals("self_attn");
+      boolean required = attention ? c.attentionBias() && m != LinearModule.O_PROJ : c.mlpBias();
+      if (required || (attention && c.attentionBias() && r.st().names().contains(name))) {
+        out.put(m, r.vector(name, (int) c.shape(m).out()));
+      }
+    }
+    return out;
   }
 
   private static Weights tiedHead(ModelConfig c, Weights embed) {

@@ -2,25 +2,34 @@ package io.lorafleet.engine.parity;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.lorafleet.artifacts.hf.LinearModule;
+import io.lorafleet.artifacts.hf.ModelConfig;
 import io.lorafleet.artifacts.peft.LoraAdapter;
 import io.lorafleet.artifacts.peft.PeftAdapterReader;
 import io.lorafleet.artifacts.safetensors.DType;
+import io.lorafleet.artifacts.safetensors.SafetensorsFile;
+import io.lorafleet.artifacts.safetensors.SafetensorsWriter;
+import io.lorafleet.artifacts.safetensors.Tensor;
 import io.lorafleet.engine.backend.cpu.CpuBackend;
 import io.lorafleet.engine.lora.AdapterTable;
 import io.lorafleet.engine.lora.LoadedAdapter;
 import io.lorafleet.engine.model.LlamaModel;
+import io.lorafleet.engine.model.ModelLoader;
 import io.lorafleet.engine.model.WeightPrecision;
 import io.lorafleet.engine.support.EngineRun;
 import io.lorafleet.engine.testmodels.TestAdapterGenerator;
 import io.lorafleet.engine.testmodels.TestModelGenerator;
 import io.lorafleet.engine.testmodels.TestModelSpec;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -136,6 +145,54 @@ class TorchParityTest {
     // The adapter must change the logits far beyond the tolerance, or the check above proves
     // nothing.
     assertThat(EngineRun.relativeMaxError(baseTorch, loraTorch)).isGreaterThan(100 * BOUND);
+  }
+
+  @Test
+  void llamaAttentionAndMlpBiasesMatchPyTorch() throws Exception {
+    // Llama's attention_bias puts a bias on q, k, v and o; mlp_bias on gate, up and down. The
+    // generator writes neither, so add them to a generated model and switch them on.
+    Path dir = TestModelGenerator.write(TestModelSpec.llamaGqa(), tmp.resolve("llama-bias"));
+    List<Tensor> tensors = new ArrayList<>();
+    SplittableRandom r = new SplittableRandom(77);
+    try (SafetensorsFile f = SafetensorsFile.open(dir.resolve("model.safetensors"))) {
+      for (String n : f.names()) {
+        tensors.add(Tensor.ofBytes(n, f.info(n).dtype(), f.info(n).shape(), f.readBytes(n)));
+      }
+    }
+    ModelConfig c = ModelLoader.config(dir);
+    for (int l = 0; l < c.numHiddenLayers(); l++) {
+      for (LinearModule m : LinearModule.values()) {
+        if (m.inDecoderLayer()) {
+          float[] b = new float[(int) c.shape(m).out()];
+          for (int i = 0; i < b.length; i++) {
+            b[i] = (float) r.nextDouble(-0.2, 0.2);
+          }
+          tensors.add(Tensor.ofFloats(m.path(l) + ".bias", DType.F32, List.of((long) b.length), b));
+        }
+      }
+    }
+    SafetensorsWriter.write(dir.resolve("model.safetensors"), tensors, Map.of("format", "pt"));
+    String cfg = Files.readString(dir.resolve("config.json"));
+    assertThat(cfg).contains("\"attention_bias\" : false");
+    Files.writeString(
+        dir.resolve("config.json"),
+        cfg.replace(
+            "\"attention_bias\" : false", "\"attention_bias\" : true, \"mlp_bias\" : true"));
+
+    LlamaModel model = LlamaModel.load(dir, WeightPrecision.AS_STORED, backend);
+    assertThat(model.weights().layers().get(1).biases()).hasSize(7);
+    int[] ids = randomIds(c.vocabSize(), 24, 5);
+    float[] engine =
+        EngineRun.prefill(
+            model, AdapterTable.empty(c.numHiddenLayers()), List.of(ids), new int[] {-1});
+    float[] torch;
+    try (TorchReference ref = new TorchReference(dir, null)) {
+      torch = ref.logits(ids);
+    }
+    double rel = EngineRun.relativeMaxError(engine, torch);
+    System.out.printf(
+        "parity llama-bias: max|err| %.3g (rel %.3g)%n", EngineRun.maxAbsError(engine, torch), rel);
+    assertThat(rel).isLessThan(BOUND);
   }
 
   private static float[] torchPrefillThenDecode(
