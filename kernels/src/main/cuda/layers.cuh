@@ -126,3 +126,40 @@ __device__ __forceinline__ void lora_merge_impl(T* __restrict__ w, const T* __re
 }
 #define LF_LORA_MERGE_PARAMS(T) (T * w, const T* a, const T* b, int in, int rank, float sign)
 LF_KERNEL_F32_BF16(lora_merge, 128, LF_LORA_MERGE_PARAMS, (w, a, b, in, rank, sign))
+
+#define LF_MM_TILE 16
+
+// matmul: grid (ceil(out / 16), ceil(tokens / 16)), block (16, 16). y[t, o] = x[t, :] . w[o, :]
+// (+ bias[o]; bias may be null), fp32 accumulation over 16-wide K tiles staged in shared memory.
+// A plain SIMT GEMM: the host build and the device backend's tests use it; on a GPU the base-model
+// GEMMs are meant for cuBLAS (cublasGemmEx), which is far faster.
+template <typename T>
+__device__ __forceinline__ void matmul_impl(const T* __restrict__ x, const T* __restrict__ w,
+                                            const T* __restrict__ bias, T* __restrict__ y,
+                                            int tokens, int in, int out) {
+  __shared__ float xs[LF_MM_TILE][LF_MM_TILE + 1];
+  __shared__ float ws[LF_MM_TILE][LF_MM_TILE + 1];
+  int tx = threadIdx.x;
+  int ty = threadIdx.y;
+  int o0 = blockIdx.x * LF_MM_TILE;
+  int t0 = blockIdx.y * LF_MM_TILE;
+  float acc = 0.0f;
+  for (int k0 = 0; k0 < in; k0 += LF_MM_TILE) {
+    int k = k0 + tx;
+    xs[ty][tx] = (t0 + ty < tokens && k < in) ? lf_load(x + (size_t)(t0 + ty) * in + k) : 0.0f;
+    ws[ty][tx] = (o0 + ty < out && k < in) ? lf_load(w + (size_t)(o0 + ty) * in + k) : 0.0f;
+    __syncthreads();
+#pragma unroll
+    for (int kk = 0; kk < LF_MM_TILE; kk++) acc += xs[ty][kk] * ws[tx][kk];
+    __syncthreads();
+  }
+  int t = t0 + ty;
+  int o = o0 + tx;
+  if (t < tokens && o < out) {
+    lf_store(y + (size_t)t * out + o, acc + (bias != nullptr ? lf_load(bias + o) : 0.0f));
+  }
+}
+#define LF_MATMUL_PARAMS(T) \
+  (const T* x, const T* w, const T* bias, T* y, int tokens, int in, int out)
+LF_KERNEL_F32_BF16(matmul, LF_MM_TILE * LF_MM_TILE, LF_MATMUL_PARAMS,
+                   (x, w, bias, y, tokens, in, out))

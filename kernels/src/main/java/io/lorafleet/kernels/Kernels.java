@@ -157,6 +157,22 @@ public final class Kernels {
             .i32(rMax));
   }
 
+  /**
+   * {@code y[tokens, out] = x[tokens, in] · w[out, in]ᵀ (+ bias[out]; 0 = none)}: the SIMT tiled
+   * GEMM of the kernel module (a GPU device should route base-model GEMMs to cuBLAS instead).
+   */
+  public void matmul(Precision p, long x, long w, long bias, long y, int tokens, int in, int out) {
+    if (tokens == 0 || out == 0) {
+      return;
+    }
+    checkGridY(ceil(tokens, 16));
+    device.launch(
+        p.kernel("matmul"),
+        Dim3.of(ceil(out, 16), ceil(tokens, 16)),
+        Dim3.of(16, 16),
+        new KernelArgs().ptr(x).ptr(w).ptr(bias).ptr(y).i32(tokens).i32(in).i32(out));
+  }
+
   /** RMSNorm of {@code x[rows, dim]} with an optional fused residual ({@code 0} = none). */
   public void rmsNorm(
       Precision p, long x, long residual, long w, long out, float eps, int rows, int dim) {
