@@ -10,28 +10,34 @@ import java.util.Map;
 /**
  * The adapters of one model by slot, arranged as the kernels want them: for each (layer, module) an
  * array indexed by slot whose entry is null when that adapter does not adapt that module.
- * Immutable: {@link #with} returns a new table, so a running batch never sees a half-added slot.
+ * Immutable: {@link #with} and {@link #without} return new tables, so a running batch keeps the
+ * table it started with, and a removed adapter's slot stays empty (never renumbered) until a later
+ * adapter reuses it.
  */
 public final class AdapterTable {
   private static final LinearModule[] MODULES = LinearModule.values();
 
   private final int layers;
-  private final List<LoadedAdapter> slots;
+  private final List<LoadedAdapter> slots; // null = free slot
   // [layer][module ordinal][slot]; the lm_head lives at index `layers`.
   private final LoraPair[][][] pairs;
   private final int maxRank;
 
   private AdapterTable(int layers, List<LoadedAdapter> slots) {
     this.layers = layers;
-    this.slots = List.copyOf(slots);
+    this.slots = new ArrayList<>(slots);
     this.pairs = new LoraPair[layers + 1][MODULES.length][slots.size()];
     int r = 0;
     for (int s = 0; s < slots.size(); s++) {
-      for (Map.Entry<ModuleKey, LoraPair> e : slots.get(s).modules().entrySet()) {
+      LoadedAdapter a = slots.get(s);
+      if (a == null) {
+        continue;
+      }
+      for (Map.Entry<ModuleKey, LoraPair> e : a.modules().entrySet()) {
         int layer = e.getKey().module() == LinearModule.LM_HEAD ? layers : e.getKey().layer();
         pairs[layer][e.getKey().module().ordinal()][s] = e.getValue();
       }
-      r = Math.max(r, slots.get(s).maxRank());
+      r = Math.max(r, a.maxRank());
     }
     this.maxRank = r;
   }
@@ -40,17 +46,38 @@ public final class AdapterTable {
     return new AdapterTable(layers, List.of());
   }
 
-  /** A table with {@code adapter} in the next free slot ({@link #size()} before the call). */
+  /** A table with {@code adapter} in the lowest free slot (see {@link #slotOf}). */
   public AdapterTable with(LoadedAdapter adapter) {
+    if (slotOf(adapter.name()) >= 0) {
+      throw new IllegalArgumentException("adapter " + adapter.name() + " is already loaded");
+    }
     List<LoadedAdapter> next = new ArrayList<>(slots);
-    next.add(adapter);
+    int free = next.indexOf(null);
+    if (free >= 0) {
+      next.set(free, adapter);
+    } else {
+      next.add(adapter);
+    }
     return new AdapterTable(layers, next);
   }
 
+  /** A table without the named adapter; its slot becomes free. Unknown names are a no-op. */
+  public AdapterTable without(String name) {
+    int slot = slotOf(name);
+    if (slot < 0) {
+      return this;
+    }
+    List<LoadedAdapter> next = new ArrayList<>(slots);
+    next.set(slot, null);
+    return new AdapterTable(layers, next);
+  }
+
+  /** Number of slots, free ones included: valid slot numbers are below this. */
   public int size() {
     return slots.size();
   }
 
+  /** The adapter in a slot, or null when the slot is free. */
   public LoadedAdapter adapter(int slot) {
     return slots.get(slot);
   }
@@ -58,7 +85,7 @@ public final class AdapterTable {
   /** Slot of the adapter with this name, or -1. */
   public int slotOf(String name) {
     for (int s = 0; s < slots.size(); s++) {
-      if (slots.get(s).name().equals(name)) {
+      if (slots.get(s) != null && slots.get(s).name().equals(name)) {
         return s;
       }
     }

@@ -26,7 +26,8 @@ public final class Generator {
   public List<GenerationResult> generate(List<GenerationRequest> requests) {
     List<Sequence> seqs = new ArrayList<>();
     for (GenerationRequest r : requests) {
-      if (r.adapterSlot() >= adapters.size()) {
+      int slot = r.adapterSlot();
+      if (slot < -1 || slot >= adapters.size() || (slot >= 0 && adapters.adapter(slot) == null)) {
         throw new IllegalArgumentException("adapter slot " + r.adapterSlot() + " is not loaded");
       }
       seqs.add(new Sequence(r, cache));
