@@ -15,6 +15,13 @@ public interface Backend extends AutoCloseable {
   void matmul(float[] x, int tokens, Weights w, float[] bias, float[] y);
 
   /**
+   * Several matmuls of the same input in one step ({@code num_slices}: q, k and v, or gate and up):
+   * {@code ys[j] = x · ws[j]ᵀ (+ biases[j])}, each exactly as {@link #matmul} computes it. One
+   * launch (or one parallel region) instead of several.
+   */
+  void matmulSlices(float[] x, int tokens, Weights[] ws, float[][] biases, float[][] ys);
+
+  /**
    * SGMV shrink: zeroes {@code v[T, rMax]}, then for every row {@code t} of a group with slot
    * {@code s} whose pair is non-null: {@code v[t, :rank] = x[t] · pairs[s].aᵀ}. Columns at or above
    * the rank stay 0.

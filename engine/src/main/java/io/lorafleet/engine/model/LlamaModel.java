@@ -83,23 +83,24 @@ public final class LlamaModel {
     int hq = config.numAttentionHeads();
     int hkv = config.numKeyValueHeads();
     int d = config.headDim();
-    float[] q = linear(s, l, LinearModule.Q_PROJ, w, x);
-    float[] k = linear(s, l, LinearModule.K_PROJ, w, x);
-    float[] v = linear(s, l, LinearModule.V_PROJ, w, x);
+    float[][] qkv =
+        linear(s, l, w, x, LinearModule.Q_PROJ, LinearModule.K_PROJ, LinearModule.V_PROJ);
+    float[] q = qkv[0];
+    float[] k = qkv[1];
+    float[] v = qkv[2];
     int[] pos = s.batch.layout().positions();
     backend.rope(q, t, hq, d, pos, invFreq);
     backend.rope(k, t, hkv, d, pos, invFreq);
     backend.kvAppend(cache, l, k, v, s.batch.layout());
     float[] attn = new float[t * hq * d];
     backend.attention(q, hq, cache, l, s.batch.layout(), (float) (1 / Math.sqrt(d)), attn);
-    return linear(s, l, LinearModule.O_PROJ, w, attn);
+    return linear(s, l, w, attn, LinearModule.O_PROJ)[0];
   }
 
   private float[] mlp(Step s, int l, LayerWeights w, float[] x) {
-    float[] g = linear(s, l, LinearModule.GATE_PROJ, w, x);
-    float[] u = linear(s, l, LinearModule.UP_PROJ, w, x);
-    backend.siluMul(g, u, g.length, g);
-    return linear(s, l, LinearModule.DOWN_PROJ, w, g);
+    float[][] gu = linear(s, l, w, x, LinearModule.GATE_PROJ, LinearModule.UP_PROJ);
+    backend.siluMul(gu[0], gu[1], gu[0].length, gu[0]);
+    return linear(s, l, w, gu[0], LinearModule.DOWN_PROJ)[0];
   }
 
   private float[] logits(Step s, float[] normed) {
@@ -122,19 +123,35 @@ public final class LlamaModel {
     return y;
   }
 
-  /** {@code y = x·Wᵀ + b} plus, for rows with an adapter on this module, {@code (x·Aᵀ)·(sB)ᵀ}. */
-  private float[] linear(Step s, int l, LinearModule m, LayerWeights layer, float[] x) {
-    Weights w = layer.linear(m);
-    float[] bias = layer.bias(m);
+  /**
+   * {@code y = x·Wᵀ + b} for each of {@code modules} (which share the input, as q/k/v and gate/up
+   * do, so the base matmuls run as one backend step) plus, for rows with an adapter on a module,
+   * {@code (x·Aᵀ)·(sB)ᵀ}.
+   */
+  private float[][] linear(Step s, int l, LayerWeights layer, float[] x, LinearModule... modules) {
     int t = s.batch.rows();
-    float[] y = new float[t * w.rows()];
-    backend.matmul(x, t, w, bias, y);
+    Weights[] ws = new Weights[modules.length];
+    float[][] biases = new float[modules.length][];
+    float[][] ys = new float[modules.length][];
+    for (int j = 0; j < modules.length; j++) {
+      ws[j] = layer.linear(modules[j]);
+      biases[j] = layer.bias(modules[j]);
+      ys[j] = new float[t * ws[j].rows()];
+    }
+    backend.matmulSlices(x, t, ws, biases, ys);
+    for (int j = 0; j < modules.length; j++) {
+      addLora(s, l, modules[j], ws[j], x, ys[j]);
+    }
+    return ys;
+  }
+
+  private void addLora(Step s, int l, LinearModule m, Weights w, float[] x, float[] y) {
     if (s.rMax == 0 || s.groups.isEmpty()) {
-      return y;
+      return;
     }
     LoraPair[] pairs = s.adapters.pairs(l, m);
     if (!hasAny(pairs)) {
-      return y;
+      return;
     }
     float[] v = s.shrinkBuffer;
     if (s.batch.decode()) {
@@ -144,7 +161,6 @@ public final class LlamaModel {
       backend.sgmvShrink(x, w.cols(), s.groups, pairs, v, s.rMax);
       backend.sgmvExpand(v, s.rMax, s.groups, pairs, y, w.rows());
     }
-    return y;
   }
 
   private static boolean hasAny(LoraPair[] pairs) {

@@ -109,6 +109,27 @@ public abstract class BackendContractTest {
   }
 
   @Test
+  void matmulSlicesEqualSeparateMatmulsBitForBit() {
+    Weights q = Weights.f32(40, 71, random(40 * 71));
+    short[] bits = new short[9 * 71];
+    for (int i = 0; i < bits.length; i++) {
+      bits[i] = ElementCodec.floatToBf16((float) rnd.nextDouble(-1, 1));
+    }
+    Weights k = Weights.bf16(9, 71, bits);
+    Weights v = Weights.f32(3, 71, random(3 * 71));
+    float[] x = random(6 * 71);
+    float[][] biases = {random(40), null, random(3)};
+    float[][] ys = {new float[6 * 40], new float[6 * 9], new float[6 * 3]};
+    cpu.matmulSlices(x, 6, new Weights[] {q, k, v}, biases, ys);
+    Weights[] ws = {q, k, v};
+    for (int j = 0; j < 3; j++) {
+      float[] alone = new float[ys[j].length];
+      single.matmul(x, 6, ws[j], biases[j], alone);
+      assertThat(ys[j]).as("slice %d", j).isEqualTo(alone);
+    }
+  }
+
+  @Test
   void adapterGroupsListRowsBySlotAndSkipTheBaseModel() {
     AdapterGroups g = AdapterGroups.of(new int[] {2, -1, 0, 2, 0, -1, 2});
     assertThat(g.slotIds()).containsExactly(0, 2);

@@ -37,39 +37,64 @@ public final class CpuBackend implements Backend {
 
   @Override
   public void matmul(float[] x, int tokens, Weights w, float[] bias, float[] y) {
-    int in = w.cols();
-    int out = w.rows();
-    boolean bf16 = w.dtype() == DType.BF16;
+    matmulSlices(x, tokens, new Weights[] {w}, new float[][] {bias}, new float[][] {y});
+  }
+
+  @Override
+  public void matmulSlices(float[] x, int tokens, Weights[] ws, float[][] biases, float[][] ys) {
+    int[] start = new int[ws.length + 1];
+    for (int j = 0; j < ws.length; j++) {
+      if (ws[j].cols() != ws[0].cols()) {
+        throw new IllegalArgumentException("slices must share the input width");
+      }
+      start[j + 1] = start[j] + ws[j].rows();
+    }
+    // One parallel region over the rows of all slices, so they share one fork/join.
     parallel.forRange(
-        out,
+        start[ws.length],
         16,
         (from, to) -> {
-          float[] row = bf16 ? scratch(ROW, in) : null;
-          float[] four = FOUR.get();
-          for (int o = from; o < to; o++) {
-            float[] src;
-            int so;
-            if (bf16) {
-              VectorKernels.bf16ToF32(w.bf16(), o * in, row, in);
-              src = row;
-              so = 0;
-            } else {
-              src = w.f32();
-              so = o * in;
-            }
-            float b = bias == null ? 0f : bias[o];
-            int t = 0;
-            for (; t + 4 <= tokens; t += 4) {
-              VectorKernels.dot4(src, so, x, t * in, in, in, four);
-              for (int k = 0; k < 4; k++) {
-                y[(t + k) * out + o] = four[k] + b;
-              }
-            }
-            for (; t < tokens; t++) {
-              y[t * out + o] = VectorKernels.dot(src, so, x, t * in, in) + b;
+          for (int j = 0; j < ws.length; j++) {
+            int lo = Math.max(from, start[j]);
+            int hi = Math.min(to, start[j + 1]);
+            if (lo < hi) {
+              rows(x, tokens, ws[j], biases[j], ys[j], lo - start[j], hi - start[j]);
             }
           }
         });
+  }
+
+  /** Output features [from, to) of one matmul; each weight row is used for every token in turn. */
+  private static void rows(
+      float[] x, int tokens, Weights w, float[] bias, float[] y, int from, int to) {
+    int in = w.cols();
+    int out = w.rows();
+    boolean bf16 = w.dtype() == DType.BF16;
+    float[] row = bf16 ? scratch(ROW, in) : null;
+    float[] four = FOUR.get();
+    for (int o = from; o < to; o++) {
+      float[] src;
+      int so;
+      if (bf16) {
+        VectorKernels.bf16ToF32(w.bf16(), o * in, row, in);
+        src = row;
+        so = 0;
+      } else {
+        src = w.f32();
+        so = o * in;
+      }
+      float b = bias == null ? 0f : bias[o];
+      int t = 0;
+      for (; t + 4 <= tokens; t += 4) {
+        VectorKernels.dot4(src, so, x, t * in, in, in, four);
+        for (int k = 0; k < 4; k++) {
+          y[(t + k) * out + o] = four[k] + b;
+        }
+      }
+      for (; t < tokens; t++) {
+        y[t * out + o] = VectorKernels.dot(src, so, x, t * in, in) + b;
+      }
+    }
   }
 
   @Override
