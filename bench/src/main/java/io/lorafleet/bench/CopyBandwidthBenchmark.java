@@ -19,12 +19,15 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * STREAM-style copy of 256 MiB (far beyond the caches) split over all cores, as the engine's decode
- * is; bandwidth = 2 × 256 MiB × ops/s (every byte is read once and written once).
+ * is; bandwidth = 2 × 256 MiB × ops/s (every byte is read once and written once). Also a read-only
+ * pass, the access pattern of decode.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
-@Fork(value = 1)
+@Fork(
+    value = 1,
+    jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
 @Warmup(iterations = 2, time = 2)
 @Measurement(iterations = 3, time = 3)
 public class CopyBandwidthBenchmark {
@@ -56,6 +59,46 @@ public class CopyBandwidthBenchmark {
       f.get();
     }
     return dst[FLOATS - 1];
+  }
+
+  /**
+   * Reads the source once (a sum over all cores), the access pattern of decode, which streams the
+   * weights and writes almost nothing; bandwidth = 256 MiB × ops/s.
+   */
+  @Benchmark
+  public float read() throws Exception {
+    int chunk = FLOATS / threads;
+    @SuppressWarnings("unchecked")
+    Future<Float>[] parts = new Future[threads];
+    for (int t = 0; t < threads; t++) {
+      int from = t * chunk;
+      int len = t == threads - 1 ? FLOATS - from : chunk;
+      parts[t] = pool.submit(() -> sum(src, from, len));
+    }
+    float s = 0;
+    for (Future<Float> f : parts) {
+      s += f.get();
+    }
+    return s;
+  }
+
+  private static float sum(float[] a, int from, int len) {
+    var species = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED;
+    var acc = jdk.incubator.vector.FloatVector.zero(species);
+    int i = from;
+    int end = from + species.loopBound(len);
+    for (; i < end; i += species.length()) {
+      acc = acc.add(jdk.incubator.vector.FloatVector.fromArray(species, a, i));
+    }
+    float s = acc.reduceLanes(jdk.incubator.vector.VectorOperators.ADD);
+    for (; i < from + len; i++) {
+      s += a[i];
+    }
+    return s;
+  }
+
+  public static double readBytesPerOp() {
+    return (double) FLOATS * Float.BYTES;
   }
 
   public static double bytesPerOp() {
