@@ -121,36 +121,11 @@ public final class DeviceBackend implements Backend {
         .computeIfAbsent(
             rMax,
             r -> {
+              PackedPool packed = PackedPool.of(pairs, r, in, out);
+              float[] a = packed.a();
+              float[] b = packed.b();
+              int[] ranks = packed.ranks();
               int slots = pairs.length;
-              float[] a = new float[slots * r * in];
-              float[] b = new float[slots * out * r];
-              int[] ranks = new int[slots];
-              for (int s = 0; s < slots; s++) {
-                LoraPair p = pairs[s];
-                if (p == null) {
-                  continue;
-                }
-                if (p.rank() > r || p.in() != in || p.out() != out) {
-                  throw new IllegalArgumentException(
-                      "LoRA pair ["
-                          + p.rank()
-                          + ", "
-                          + p.in()
-                          + " -> "
-                          + p.out()
-                          + "] does not fit rMax "
-                          + r
-                          + ", in "
-                          + in
-                          + ", out "
-                          + out);
-                }
-                ranks[s] = p.rank();
-                System.arraycopy(p.a(), 0, a, s * r * in, p.rank() * in);
-                for (int o = 0; o < out; o++) {
-                  System.arraycopy(p.b(), o * p.rank(), b, (s * out + o) * r, p.rank());
-                }
-              }
               long pa = device.alloc(4L * Math.max(1, a.length));
               long pb = device.alloc(4L * Math.max(1, b.length));
               long pr = device.alloc(4L * Math.max(1, slots));
@@ -200,6 +175,24 @@ public final class DeviceBackend implements Backend {
     long py = temp(4L * tokens * out);
     kernels.matmul(P, px, resident(w), bias == null ? 0 : resident(bias), py, tokens, in, out);
     out(py, y, tokens * out);
+    release();
+  }
+
+  /** One upload of x, one matmul launch per slice (a GPU device would batch them in cuBLAS). */
+  @Override
+  public void matmulSlices(float[] x, int tokens, Weights[] ws, float[][] biases, float[][] ys) {
+    int in = ws[0].cols();
+    long px = in(x, tokens * in);
+    for (int j = 0; j < ws.length; j++) {
+      if (ws[j].cols() != in) {
+        throw new IllegalArgumentException("slices must share the input width");
+      }
+      int out = ws[j].rows();
+      long py = temp(4L * tokens * out);
+      long bias = biases[j] == null ? 0 : resident(biases[j]);
+      kernels.matmul(P, px, resident(ws[j]), bias, py, tokens, in, out);
+      out(py, ys[j], tokens * out);
+    }
     release();
   }
 

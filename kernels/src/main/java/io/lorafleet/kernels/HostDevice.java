@@ -9,10 +9,7 @@ import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
-import java.util.NavigableMap;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
@@ -32,8 +29,7 @@ public final class HostDevice implements Device {
   private final Arena libraryArena = Arena.ofShared();
   private final MethodHandle launch;
   private final Set<String> kernels;
-  private final NavigableMap<Long, Arena> allocations = new TreeMap<>();
-  private final Map<Long, Long> sizes = new TreeMap<>();
+  private final Allocations<Arena> allocations = new Allocations<>();
 
   private HostDevice(Path library) {
     Linker linker = Linker.nativeLinker();
@@ -102,34 +98,24 @@ public final class HostDevice implements Device {
   }
 
   @Override
-  public synchronized long alloc(long bytes) {
+  public long alloc(long bytes) {
     if (bytes <= 0) {
       throw new IllegalArgumentException("allocation of " + bytes + " bytes");
     }
     Arena arena = Arena.ofShared();
     MemorySegment s = arena.allocate(bytes, 16);
-    allocations.put(s.address(), arena);
-    sizes.put(s.address(), bytes);
+    allocations.add(s.address(), bytes, arena);
     return s.address();
   }
 
   @Override
-  public synchronized void free(long pointer) {
-    Arena arena = allocations.remove(pointer);
-    if (arena == null) {
-      throw new IllegalArgumentException("free of a pointer that was not allocated: " + pointer);
-    }
-    sizes.remove(pointer);
-    arena.close();
+  public void free(long pointer) {
+    allocations.remove(pointer).close();
   }
 
   /** The memory at {@code [pointer, pointer + bytes)}, checked to lie inside one allocation. */
-  private synchronized MemorySegment segment(long pointer, long bytes) {
-    Map.Entry<Long, Arena> e = allocations.floorEntry(pointer);
-    if (e == null || pointer + bytes > e.getKey() + sizes.get(e.getKey())) {
-      throw new IndexOutOfBoundsException(
-          "device range [" + pointer + ", +" + bytes + ") is outside every allocation");
-    }
+  private MemorySegment segment(long pointer, long bytes) {
+    allocations.find(pointer, bytes);
     return MemorySegment.ofAddress(pointer).reinterpret(bytes);
   }
 
@@ -220,11 +206,9 @@ public final class HostDevice implements Device {
 
   @Override
   public synchronized void close() {
-    for (Arena a : allocations.values()) {
+    for (Arena a : allocations.clear()) {
       a.close();
     }
-    allocations.clear();
-    sizes.clear();
     libraryArena.close();
   }
 }

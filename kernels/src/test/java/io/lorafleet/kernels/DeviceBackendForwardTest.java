@@ -156,6 +156,11 @@ class DeviceBackendForwardTest {
   @ParameterizedTest
   @ValueSource(strings = {"llamaGqa", "qwen2TiedBias"})
   void forwardPassWithMixedAdaptersEqualsTheCpuBackend(String family) throws Exception {
+    forwardPassOn(device, family);
+  }
+
+  /** The mixed-adapter prefill and decode steps on {@code dev} against the CPU backend. */
+  void forwardPassOn(Device dev, String family) throws Exception {
     TestModelSpec spec =
         family.equals("llamaGqa") ? TestModelSpec.llamaGqa() : TestModelSpec.qwen2TiedBias();
     LlamaModel onCpu =
@@ -171,7 +176,7 @@ class DeviceBackendForwardTest {
       prompts.add(p);
     }
     prompts.set(1, new int[] {42}); // sequence length 1
-    try (DeviceBackend backend = new DeviceBackend(device)) {
+    try (DeviceBackend backend = new DeviceBackend(dev)) {
       LlamaModel onDevice = new LlamaModel(onCpu.config(), onCpu.weights(), backend);
       long start = System.nanoTime();
       List<float[]> got = run(onDevice, table, prompts, slots);

@@ -35,26 +35,10 @@ class LoraKernelParityTest {
   }
 
   /** A slot pool: pairs[slot] may be null (an empty slot, rank 0). */
-  record Pool(LoraPair[] pairs, int rMax, int in, int out, float[] a, float[] b, int[] ranks) {
+  record Pool(LoraPair[] pairs, float[] a, float[] b, int[] ranks) {
     static Pool of(LoraPair[] pairs, int rMax, int in, int out) {
-      int slots = pairs.length;
-      float[] a = new float[slots * rMax * in];
-      float[] b = new float[slots * out * rMax];
-      int[] ranks = new int[slots];
-      for (int s = 0; s < slots; s++) {
-        LoraPair p = pairs[s];
-        if (p == null) {
-          continue;
-        }
-        ranks[s] = p.rank();
-        System.arraycopy(p.a(), 0, a, s * rMax * in, p.rank() * in);
-        for (int o = 0; o < out; o++) {
-          for (int j = 0; j < p.rank(); j++) {
-            b[(s * out + o) * rMax + j] = p.b()[o * p.rank() + j];
-          }
-        }
-      }
-      return new Pool(pairs, rMax, in, out, a, b, ranks);
+      PackedPool p = PackedPool.of(pairs, rMax, in, out);
+      return new Pool(pairs, p.a(), p.b(), p.ranks());
     }
   }
 
