@@ -21,13 +21,13 @@ namespace lfhost {
 namespace {
 
 constexpr size_t kStackBytes = 256 * 1024;
-constexpr long kMaxSpins = 100000000L;  // a barrier that never completes is a bug: stop loudly
 
 struct Fiber {
   ucontext_t ctx;
   char* stack = nullptr;
   dim3 tid;
   bool done = false;
+  bool waiting = false;  // yielded from a barrier that had not completed
 };
 
 struct Barrier {
@@ -50,6 +50,16 @@ Barrier block_barrier;
 std::vector<Barrier> warp_barriers;
 std::vector<uint32_t> exchange;
 std::mutex launch_lock;
+unsigned long progress = 0;  // barrier completions and finished threads, to detect deadlock
+std::string failure;         // why the current launch failed; empty while it is fine
+
+// Ends the calling fiber for good and tells the scheduler the launch failed.
+void fail(const std::string& why) {
+  failure = why;
+  fibers[current].done = true;
+  swapcontext(&fibers[current].ctx, &scheduler);
+  std::abort();  // never resumed
+}
 
 void yield() { swapcontext(&fibers[current].ctx, &scheduler); }
 
@@ -58,17 +68,12 @@ void wait(Barrier& b, int expected) {
   if (++b.count == expected) {
     b.count = 0;
     b.generation++;
+    progress++;
     return;
   }
-  long spins = 0;
-  while (b.generation == gen) {
-    if (++spins > kMaxSpins) {
-      std::fprintf(stderr, "lfhost: deadlock at a barrier (%d of %d threads arrived)\n", b.count,
-                   expected);
-      std::abort();
-    }
-    yield();
-  }
+  fibers[current].waiting = true;
+  while (b.generation == gen) yield();
+  fibers[current].waiting = false;
 }
 
 void fiber_main() {
@@ -81,10 +86,12 @@ int linear_tid() {
   return static_cast<int>(threadIdx.x + blockDim.x * (threadIdx.y + blockDim.y * threadIdx.z));
 }
 
-void run_block(int threads) {
+// Runs one block; false (with failure set) when a thread failed or the block deadlocked.
+bool run_block(int threads) {
   for (int i = 0; i < threads; i++) {
     Fiber& f = fibers[i];
     f.done = false;
+    f.waiting = false;
     f.tid = dim3(i % blockDim.x, (i / blockDim.x) % blockDim.y, i / (blockDim.x * blockDim.y));
     getcontext(&f.ctx);
     f.ctx.uc_stack.ss_sp = f.stack;
@@ -94,14 +101,32 @@ void run_block(int threads) {
   }
   int alive = threads;
   while (alive > 0) {
+    unsigned long before = progress;
+    bool all_waiting = true;
     for (int i = 0; i < threads; i++) {
       if (fibers[i].done) continue;
       current = i;
       threadIdx = fibers[i].tid;
       swapcontext(&scheduler, &fibers[i].ctx);
-      if (fibers[i].done) alive--;
+      if (!failure.empty()) return false;
+      if (fibers[i].done) {
+        alive--;
+        progress++;
+      } else if (!fibers[i].waiting) {
+        all_waiting = false;
+      }
+    }
+    // A full round in which every live thread waited and nothing completed repeats forever.
+    if (alive > 0 && all_waiting && progress == before) {
+      failure = "deadlock in block (" + std::to_string(blockIdx.x) + ", " +
+                std::to_string(blockIdx.y) + ", " + std::to_string(blockIdx.z) + "): " +
+                std::to_string(alive) + " of " + std::to_string(threads) +
+                " threads wait at a barrier that the others never reach (they exited or took "
+                "another path)";
+      return false;
     }
   }
+  return true;
 }
 
 }  // namespace
@@ -115,9 +140,8 @@ uint32_t warp_exchange(uint32_t value, int src_lane) {
   int warp = tid / 32;
   int in_warp = block_threads - warp * 32 < 32 ? block_threads - warp * 32 : 32;
   if (in_warp != 32) {
-    std::fprintf(stderr, "lfhost: warp shuffle in a partial warp (block of %d threads)\n",
-                 block_threads);
-    std::abort();
+    fail("warp shuffle in a partial warp (block of " + std::to_string(block_threads) +
+         " threads); the emulation supports full warps only");
   }
   exchange[tid] = value;
   wait(warp_barriers[warp], 32);  // everyone has written
@@ -138,8 +162,12 @@ const char* lfh_kernel_name(int i) {
   return it->first.c_str();
 }
 
+// Why the last launch returned -3.
+const char* lfh_last_error() { return lfhost::failure.c_str(); }
+
 // Runs kernel `name` on grid (gx, gy, gz) x block (bx, by, bz); params follow cuLaunchKernel's
-// protocol. Returns 0, or -1 for an unknown kernel, -2 for an invalid configuration.
+// protocol. Returns 0, or -1 for an unknown kernel, -2 for an invalid configuration, -3 when the
+// kernel failed in the emulation (deadlock, partial-warp shuffle; see lfh_last_error).
 int lfh_launch(const char* name, int gx, int gy, int gz, int bx, int by, int bz, void** params) {
   using namespace lfhost;
   std::lock_guard<std::mutex> guard(launch_lock);
@@ -155,6 +183,7 @@ int lfh_launch(const char* name, int gx, int gy, int gz, int bx, int by, int bz,
   warp_barriers.assign((threads + 31) / 32, Barrier());
   exchange.assign(((threads + 31) / 32) * 32, 0u);
   block_barrier = Barrier();
+  failure.clear();
   running = it->second;
   running_params = params;
   gridDim = dim3(gx, gy, gz);
@@ -163,7 +192,7 @@ int lfh_launch(const char* name, int gx, int gy, int gz, int bx, int by, int bz,
     for (int y = 0; y < gy; y++) {
       for (int x = 0; x < gx; x++) {
         blockIdx = dim3(x, y, z);
-        run_block(block_threads);
+        if (!run_block(block_threads)) return -3;
       }
     }
   }

@@ -69,3 +69,12 @@ extern "C" __global__ void test_wrong_rmsnorm_f32(const float* x, float* residua
   for (int i = threadIdx.x; i < dim; i += blockDim.x) out[base + i] = w[i] * (z[base + i] * inv);
 }
 LF_REGISTER(test_wrong_rmsnorm_f32)
+
+// A barrier that half of the block never reaches (they return first): undefined on a GPU, reported
+// as a deadlock by the emulation.
+extern "C" __global__ void test_divergent_barrier(float* out) {
+  if (threadIdx.x >= blockDim.x / 2) return;
+  __syncthreads();
+  out[threadIdx.x] = 1.0f;
+}
+LF_REGISTER(test_divergent_barrier)

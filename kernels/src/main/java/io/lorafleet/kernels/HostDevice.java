@@ -28,6 +28,7 @@ public final class HostDevice implements Device {
 
   private final Arena libraryArena = Arena.ofShared();
   private final MethodHandle launch;
+  private final MethodHandle lastError;
   private final Set<String> kernels;
   private final Allocations<Arena> allocations = new Allocations<>();
 
@@ -47,6 +48,9 @@ public final class HostDevice implements Device {
                 ValueLayout.JAVA_INT,
                 ValueLayout.JAVA_INT,
                 ValueLayout.ADDRESS));
+    this.lastError =
+        linker.downcallHandle(
+            lookup.findOrThrow("lfh_last_error"), FunctionDescriptor.of(ValueLayout.ADDRESS));
     MethodHandle count =
         linker.downcallHandle(
             lookup.findOrThrow("lfh_kernel_count"), FunctionDescriptor.of(ValueLayout.JAVA_INT));
@@ -189,6 +193,11 @@ public final class HostDevice implements Device {
                   block.y(),
                   block.z(),
                   params);
+      if (rc == -3) {
+        MemorySegment why = (MemorySegment) lastError.invokeExact();
+        throw new IllegalStateException(
+            "kernel " + kernel + " failed in the emulation: " + why.reinterpret(4096).getString(0));
+      }
       if (rc != 0) {
         throw new IllegalStateException("host launch of " + kernel + " failed: " + rc);
       }

@@ -82,6 +82,31 @@ class HostRuntimeTest {
   }
 
   @Test
+  void aBarrierThatPartOfTheBlockNeverReachesIsReportedAndTheDeviceStaysUsable() {
+    long out = device.alloc(4 * 64);
+    assertThatThrownBy(
+            () ->
+                device.launch(
+                    "test_divergent_barrier", Dim3.of(2), Dim3.of(64), new KernelArgs().ptr(out)))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("deadlock in block (0, 0, 0)")
+        .hasMessageContaining("32 of 64 threads");
+    // A shuffle in a partial warp (48 threads) is refused rather than emulated wrongly.
+    long in = device.alloc(4 * 48);
+    long sums = device.alloc(4 * 3);
+    assertThatThrownBy(
+            () ->
+                device.launch(
+                    "test_block_reductions",
+                    Dim3.of(1),
+                    Dim3.of(48),
+                    new KernelArgs().ptr(in).ptr(sums)))
+        .hasMessageContaining("partial warp");
+    Parity.free(device, out, in, sums);
+    syncthreadsMakesEveryWriteVisibleBeforeAnyRead(256);
+  }
+
+  @Test
   void copiesOutsideAnAllocationAreRefused() {
     long p = device.alloc(16);
     assertThatThrownBy(() -> device.upload(p, new float[5]))
