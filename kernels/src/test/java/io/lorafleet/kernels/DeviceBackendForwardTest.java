@@ -154,18 +154,23 @@ class DeviceBackendForwardTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"llamaGqa", "qwen2TiedBias"})
+  @ValueSource(strings = {"llamaGqa", "qwen2TiedBias", "llamaGqaBf16"})
   void forwardPassWithMixedAdaptersEqualsTheCpuBackend(String family) throws Exception {
     forwardPassOn(device, family);
   }
 
   /** The mixed-adapter prefill and decode steps on {@code dev} against the CPU backend. */
   void forwardPassOn(Device dev, String family) throws Exception {
+    // llamaGqaBf16: bf16 safetensors kept as bf16 on the CPU, widened once on the device.
     TestModelSpec spec =
-        family.equals("llamaGqa") ? TestModelSpec.llamaGqa() : TestModelSpec.qwen2TiedBias();
+        switch (family) {
+          case "llamaGqa" -> TestModelSpec.llamaGqa();
+          case "llamaGqaBf16" -> TestModelSpec.llamaGqa().withDtype(DType.BF16);
+          default -> TestModelSpec.qwen2TiedBias();
+        };
     LlamaModel onCpu =
         LlamaModel.load(
-            TestModelGenerator.write(spec, tmp.resolve(family)), WeightPrecision.F32, cpu);
+            TestModelGenerator.write(spec, tmp.resolve(family)), WeightPrecision.AS_STORED, cpu);
     AdapterTable table = adapters(onCpu, family);
     Random rnd = new Random(5);
     int[] slots = {2, -1, 0, 1, 0, -1, 1};
