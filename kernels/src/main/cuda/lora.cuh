@@ -1,6 +1,8 @@
 // Multi-LoRA kernels (Punica BGMV/SGMV, S-LoRA heterogeneous ranks) over a slot pool:
 //   a_pool[slot][r_max][in]   rows j < ranks[slot] hold A (PEFT [r, in]), the rest is unused;
-//   b_pool[slot][out][r_max]  columns j < ranks[slot] hold B (PEFT [out, r]) with the scale folded in;
+//   b_pool[slot][r_max][out]  rows j < ranks[slot] hold B transposed (PEFT B is [out, r]; the scale
+//                             is folded in), so the threads of an expand, one per output column,
+//                             read consecutive addresses (coalesced) for each j;
 //   ranks[slot]               0 marks an empty slot; slot -1 in a row's slot means "no adapter".
 // v is always fp32 [rows, r_max]. Semantics: Backend.bgmvShrink/bgmvExpand/sgmvShrink/sgmvExpand.
 #pragma once
@@ -37,7 +39,8 @@ __device__ __forceinline__ void bgmv_shrink_impl(const T* __restrict__ x,
 LF_KERNEL_F32_BF16(bgmv_shrink, LF_LORA_THREADS, LF_BGMV_SHRINK_PARAMS,
                    (x, a_pool, ranks, slot_of_row, v, in, r_max))
 
-// bgmv_expand: grid (ceil(out / 128), rows), block 128. y[b, o] += v[b, :rank] . B[slot(b)][o, :rank].
+// bgmv_expand: grid (ceil(out / 128), rows), block 128. y[b, o] += v[b, :rank] . B[slot(b)][o, :rank],
+// reading B^T[slot][j][o] (coalesced over o).
 template <typename T>
 __device__ __forceinline__ void bgmv_expand_impl(const float* __restrict__ v,
                                                  const T* __restrict__ b_pool,
@@ -51,9 +54,9 @@ __device__ __forceinline__ void bgmv_expand_impl(const float* __restrict__ v,
   int rank = ranks[slot];
   if (rank == 0) return;
   const float* vr = v + (size_t)b * r_max;
-  const T* br = b_pool + ((size_t)slot * out + o) * r_max;
+  const T* bt = b_pool + (size_t)slot * r_max * out + o;
   float acc = 0.0f;
-  for (int j = 0; j < rank; j++) acc += vr[j] * lf_load(br + j);
+  for (int j = 0; j < rank; j++) acc += vr[j] * lf_load(bt + (size_t)j * out);
   T* yp = y + (size_t)b * out + o;
   lf_store(yp, lf_load(yp) + acc);
 }
@@ -155,12 +158,12 @@ __device__ __forceinline__ void sgmv_expand_impl(const float* __restrict__ v,
   __syncthreads();
   int o = blockIdx.x * blockDim.x + threadIdx.x;
   if (o >= out) return;
-  const T* br = b_pool + ((size_t)slot * out + o) * r_max;
+  const T* bt = b_pool + (size_t)slot * r_max * out + o;
   float acc[LF_SGMV_BM];
 #pragma unroll
   for (int r = 0; r < LF_SGMV_BM; r++) acc[r] = 0.0f;
   for (int j = 0; j < rank; j++) {
-    float bj = lf_load(br + j);
+    float bj = lf_load(bt + (size_t)j * out);
 #pragma unroll
     for (int r = 0; r < LF_SGMV_BM; r++) acc[r] += vs[r][j] * bj;
   }

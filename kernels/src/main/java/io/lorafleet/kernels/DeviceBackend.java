@@ -37,7 +37,7 @@ public final class DeviceBackend implements Backend {
   private final Map<PagedKvCache, long[][]> caches = new IdentityHashMap<>();
   private final List<Long> scratch = new ArrayList<>();
 
-  /** A LoRA slot pool on the device: {@code a[slot][rMax][in]}, {@code b[slot][out][rMax]}. */
+  /** A LoRA slot pool on the device: {@code a[slot][rMax][in]}, {@code b[slot][rMax][out]}. */
   private record SlotPool(long a, long b, long ranks, int in, int out) {}
 
   public DeviceBackend(Device device) {

@@ -4,8 +4,9 @@ package io.lorafleet.kernels;
  * The Java side of the kernel module: launch configurations and argument lists for every kernel in
  * {@code src/main/cuda}, on any {@link Device}. Pointers are device pointers; sizes are elements.
  * The semantics are those of the engine's {@code Backend} (serving.md section 11), with the LoRA
- * matrices in a slot pool: {@code aPool[slot][rMax][in]}, {@code bPool[slot][out][rMax]} (scale
- * folded into B), {@code ranks[slot]} (0 = empty slot), and a row slot of -1 for "no adapter".
+ * matrices in a slot pool: {@code aPool[slot][rMax][in]}, {@code bPool[slot][rMax][out]} (B
+ * transposed, scale folded in), {@code ranks[slot]} (0 = empty slot), and a row slot of -1 for "no
+ * adapter".
  */
 public final class Kernels {
   static final int LORA_THREADS = 128;

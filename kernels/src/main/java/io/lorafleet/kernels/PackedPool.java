@@ -4,8 +4,8 @@ import io.lorafleet.engine.backend.LoraPair;
 
 /**
  * LoRA pairs by slot packed into the kernels' slot-pool layout: {@code a[slot][rMax][in]}, {@code
- * b[slot][out][rMax]} (scale already folded into B), {@code ranks[slot]} with 0 for an empty slot
- * (a null pair). Unused rows and columns are zero.
+ * b[slot][rMax][out]} (B transposed, scale already folded in, so expand reads are coalesced),
+ * {@code ranks[slot]} with 0 for an empty slot (a null pair). Unused rows are zero.
  */
 public record PackedPool(float[] a, float[] b, int[] ranks, int rMax, int in, int out) {
 
@@ -37,7 +37,9 @@ public record PackedPool(float[] a, float[] b, int[] ranks, int rMax, int in, in
       ranks[s] = p.rank();
       System.arraycopy(p.a(), 0, a, s * rMax * in, p.rank() * in);
       for (int o = 0; o < out; o++) {
-        System.arraycopy(p.b(), o * p.rank(), b, (s * out + o) * rMax, p.rank());
+        for (int j = 0; j < p.rank(); j++) {
+          b[(s * rMax + j) * out + o] = p.b()[o * p.rank() + j];
+        }
       }
     }
     return new PackedPool(a, b, ranks, rMax, in, out);
