@@ -22,6 +22,10 @@ newer_than() { # true when some source is newer than $1 (or $1 is missing)
 
 host_lib="$target/native/liblorafleet_host.so"
 CXX=${CXX:-g++}
+if ! command -v "$CXX" > /dev/null 2>&1; then
+  echo "[kernels] ERROR: $CXX not found: the host build of the kernels (which the tests verify) needs a C++17 compiler; install g++ or set CXX."
+  exit 1
+fi
 if newer_than "$host_lib"; then
   echo "[kernels] host build: $CXX -> $host_lib"
   "$CXX" -O2 -std=c++17 -fPIC -shared -Wall -Wno-unknown-pragmas -Wno-unused-parameter \
