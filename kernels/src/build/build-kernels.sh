@@ -78,7 +78,7 @@ fi
 cat "$report"
 
 # Decode-path kernels must not spill (serving.md section 11; issue 9 acceptance).
-decode='^(bgmv_shrink|bgmv_expand|sgmv_shrink|sgmv_expand|rmsnorm|rope|silu_mul|add|embedding|kv_append|paged_attention_decode)_'
+decode='^(bgmv_shrink|bgmv_expand|sgmv_shrink|sgmv_expand|rmsnorm|rope|silu_mul|add|embedding|kv_append|paged_attention_decode|paged_attention_partial|paged_attention_reduce)_'
 spilled=$(grep -E "$decode" "$report" | awk '$13 != 0 || $17 != 0' || true)
 if [[ -n $spilled ]]; then
   echo "[kernels] ERROR: decode kernels spill registers:"

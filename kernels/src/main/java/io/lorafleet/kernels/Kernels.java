@@ -305,6 +305,157 @@ public final class Kernels {
             .f32(scale));
   }
 
+  /** Positions per partition of the flash-decoding path. */
+  public static final int ATTENTION_PARTITION = 512;
+
+  /**
+   * Attention that picks its path by the longest attended length {@code maxLen} (the largest {@code
+   * positions[t] + 1}): one pass when it fits one partition, else flash-decoding partitions of
+   * {@link #ATTENTION_PARTITION} positions, so long contexts use more than rows × kvHeads blocks.
+   */
+  public void attention(
+      Precision p,
+      long q,
+      long kc,
+      long vc,
+      long blockTables,
+      int maxBlocks,
+      long seqOfRow,
+      long positions,
+      long out,
+      int rows,
+      int heads,
+      int kvHeads,
+      int headDim,
+      int blockSize,
+      float scale,
+      int maxLen) {
+    if (maxLen <= ATTENTION_PARTITION) {
+      attention(
+          p,
+          q,
+          kc,
+          vc,
+          blockTables,
+          maxBlocks,
+          seqOfRow,
+          positions,
+          out,
+          rows,
+          heads,
+          kvHeads,
+          headDim,
+          blockSize,
+          scale);
+    } else {
+      attentionPartitioned(
+          p,
+          q,
+          kc,
+          vc,
+          blockTables,
+          maxBlocks,
+          seqOfRow,
+          positions,
+          out,
+          rows,
+          heads,
+          kvHeads,
+          headDim,
+          blockSize,
+          scale,
+          maxLen,
+          ATTENTION_PARTITION);
+    }
+  }
+
+  /**
+   * Flash-decoding: {@code paged_attention_partial} over (rows, kvHeads, ⌈maxLen / partitionSize⌉)
+   * blocks into an fp32 workspace, then {@code paged_attention_reduce}.
+   */
+  public void attentionPartitioned(
+      Precision p,
+      long q,
+      long kc,
+      long vc,
+      long blockTables,
+      int maxBlocks,
+      long seqOfRow,
+      long positions,
+      long out,
+      int rows,
+      int heads,
+      int kvHeads,
+      int headDim,
+      int blockSize,
+      float scale,
+      int maxLen,
+      int partitionSize) {
+    checkAttentionShape(heads, kvHeads, headDim);
+    if (rows == 0) {
+      return;
+    }
+    if (partitionSize < 1 || maxLen < 1) {
+      throw new IllegalArgumentException(
+          "partition size " + partitionSize + " and max length " + maxLen + " must be positive");
+    }
+    checkGridY(kvHeads);
+    int parts = ceil(maxLen, partitionSize);
+    long states = (long) rows * heads * parts;
+    long m = device.alloc(4 * states);
+    long l = device.alloc(4 * states);
+    long acc = device.alloc(4 * states * headDim);
+    try {
+      device.launch(
+          p.kernel("paged_attention_partial"),
+          new Dim3(rows, kvHeads, parts),
+          Dim3.of(ATTENTION_THREADS),
+          new KernelArgs()
+              .ptr(q)
+              .ptr(kc)
+              .ptr(vc)
+              .ptr(blockTables)
+              .i32(maxBlocks)
+              .ptr(seqOfRow)
+              .ptr(positions)
+              .ptr(m)
+              .ptr(l)
+              .ptr(acc)
+              .i32(heads)
+              .i32(kvHeads)
+              .i32(headDim)
+              .i32(blockSize)
+              .f32(scale)
+              .i32(partitionSize));
+      device.launch(
+          p.kernel("paged_attention_reduce"),
+          Dim3.of(rows, heads),
+          Dim3.of(128),
+          new KernelArgs().ptr(m).ptr(l).ptr(acc).ptr(out).i32(heads).i32(headDim).i32(parts));
+      device.synchronize();
+    } finally {
+      device.free(m);
+      device.free(l);
+      device.free(acc);
+    }
+  }
+
+  private static void checkAttentionShape(int heads, int kvHeads, int headDim) {
+    if (kvHeads < 1 || heads % kvHeads != 0 || heads / kvHeads > ATTENTION_MAX_GROUP) {
+      throw new IllegalArgumentException(
+          heads
+              + " query heads over "
+              + kvHeads
+              + " KV heads: groups up to "
+              + ATTENTION_MAX_GROUP
+              + " are supported");
+    }
+    if (headDim > ATTENTION_MAX_HEAD_DIM) {
+      throw new IllegalArgumentException(
+          "head dimension " + headDim + " exceeds " + ATTENTION_MAX_HEAD_DIM);
+    }
+  }
+
   /** {@code w[out, in] += sign · b[out, rank] · a[rank, in]}, fp32 accumulation. */
   public void loraMerge(
       Precision p, long w, long a, long b, int out, int in, int rank, float sign) {

@@ -213,6 +213,20 @@ class LayerKernelParityTest {
       int[] cached,
       int[] fresh,
       long seed) {
+    checkAttention(p, heads, kvHeads, headDim, blockSize, cached, fresh, seed, 0);
+  }
+
+  /** As above; {@code partition > 0} runs the flash-decoding path with that partition size. */
+  static void checkAttention(
+      Precision p,
+      int heads,
+      int kvHeads,
+      int headDim,
+      int blockSize,
+      int[] cached,
+      int[] fresh,
+      long seed,
+      int partition) {
     Random rnd = new Random(seed);
     int seqs = cached.length;
     int maxLen = 0;
@@ -282,12 +296,24 @@ class LayerKernelParityTest {
     long ppos = Parity.upload(device, positions);
     long pout = device.alloc((long) ref.length * p.bytes());
     kernels.kvAppend(p, pk, pv, psm, pkc, pvc, rows, width);
-    kernels.attention(
-        p, pq, pkc, pvc, pbt, maxBlocks, psr, ppos, pout, rows, heads, kvHeads, headDim, blockSize,
-        scale);
+    if (partition > 0) {
+      kernels.attentionPartitioned(
+          p, pq, pkc, pvc, pbt, maxBlocks, psr, ppos, pout, rows, heads, kvHeads, headDim,
+          blockSize, scale, maxLen, partition);
+    } else {
+      kernels.attention(
+          p, pq, pkc, pvc, pbt, maxBlocks, psr, ppos, pout, rows, heads, kvHeads, headDim,
+          blockSize, scale);
+    }
     String what =
         String.format(
-            "attention %dq/%dkv d%d bs%d rows %d", heads, kvHeads, headDim, blockSize, rows);
+            "attention %dq/%dkv d%d bs%d rows %d%s",
+            heads,
+            kvHeads,
+            headDim,
+            blockSize,
+            rows,
+            partition > 0 ? " partitions of " + partition : "");
     Parity.check("kv_append keys, " + what, p, Parity.download(device, p, pkc, kc.length), kc);
     Parity.check("kv_append values, " + what, p, Parity.download(device, p, pvc, vc.length), vc);
     Parity.check(what, p, Parity.download(device, p, pout, ref.length), ref);
@@ -304,6 +330,17 @@ class LayerKernelParityTest {
     // Multi-head (group 1), head dim 128 (the limit), group 8 (the limit) with head dim 32.
     checkAttention(p, 4, 4, 128, 8, new int[] {70}, new int[] {1}, 3);
     checkAttention(p, 8, 1, 32, 16, new int[] {3, 100}, new int[] {2, 1}, 4);
+  }
+
+  @ParameterizedTest
+  @EnumSource(Precision.class)
+  void flashDecodingPartitions(Precision p) {
+    // Partitions of 8 over lengths 1..121: empty trailing partitions (short rows next to a long
+    // one), a partition holding one position, prefill rows.
+    checkAttention(p, 9, 3, 64, 16, new int[] {120, 0, 7}, new int[] {1, 1, 2}, 5, 8);
+    checkAttention(p, 14, 2, 64, 4, new int[] {0, 40}, new int[] {3, 1}, 6, 5);
+    // The default partition size: 600 positions make two partitions, the second partly filled.
+    checkAttention(p, 4, 2, 32, 16, new int[] {599}, new int[] {1}, 7, 512);
   }
 
   @Test
