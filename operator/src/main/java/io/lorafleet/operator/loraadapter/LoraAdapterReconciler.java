@@ -32,7 +32,6 @@ import io.lorafleet.operator.basemodel.ResolvedModels;
 import io.lorafleet.operator.events.ConditionEvents;
 import io.lorafleet.operator.reconcile.Failures;
 import io.lorafleet.operator.serving.ServingPod;
-import io.lorafleet.operator.storage.AdapterArtifactResolver;
 import io.lorafleet.operator.storage.ResolvedAdapter;
 import io.lorafleet.operator.storage.ResolvedModel;
 import io.lorafleet.operator.storage.StorageFailure;
@@ -71,7 +70,7 @@ public class LoraAdapterReconciler implements Reconciler<LoraAdapter>, Cleaner<L
   private static final Duration RETRY_LOAD_AFTER = Duration.ofSeconds(5);
   private static final Duration UNLOAD_TIMEOUT = Duration.ofSeconds(30);
 
-  private final AdapterArtifactResolver artifacts;
+  private final ResolvedAdapters artifacts;
   private final ResolvedModels models;
   private final AdminTokens adminTokens;
   private final Placements placements;
@@ -80,7 +79,7 @@ public class LoraAdapterReconciler implements Reconciler<LoraAdapter>, Cleaner<L
   private InformerEventSource<Pod, LoraAdapter> pods;
 
   public LoraAdapterReconciler(
-      AdapterArtifactResolver artifacts,
+      ResolvedAdapters artifacts,
       ResolvedModels models,
       AdminTokens adminTokens,
       Placements placements,
@@ -170,8 +169,7 @@ public class LoraAdapterReconciler implements Reconciler<LoraAdapter>, Cleaner<L
     }
     ResolvedAdapter artifact;
     try {
-      artifact =
-          artifacts.resolve(adapter.getMetadata().getNamespace(), adapter.getSpec().artifact());
+      artifact = artifacts.resolve(adapter);
     } catch (StorageFailure failure) {
       aggregator.blockedBy(LoraAdapterReasons.of(failure.problem()), failure.getMessage());
       return publish(adapter, aggregator.build(LoraAdapterObservation.unresolved(servedName)));
