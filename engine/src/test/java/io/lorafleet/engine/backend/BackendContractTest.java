@@ -129,6 +129,65 @@ public abstract class BackendContractTest {
     }
   }
 
+  /** Sizes large enough that a multi-worker backend splits every operation into several tasks. */
+  @Test
+  void workSplitAcrossWorkersGivesBitIdenticalResults() {
+    int rows = 300;
+    int in = 157;
+    int out = 611;
+    Weights w = Weights.f32(out, in, random(out * in));
+    float[] x = random(rows * in);
+    float[] y1 = new float[rows * out];
+    float[] y2 = new float[rows * out];
+    cpu.matmul(x, rows, w, null, y1);
+    single.matmul(x, rows, w, null, y2);
+    assertThat(y1).isEqualTo(y2);
+
+    LoraPair[] pairs = {
+      new LoraPair(6, in, out, random(6 * in), random(out * 6)),
+      new LoraPair(3, in, out, random(3 * in), random(out * 3))
+    };
+    int[] slots = new int[rows];
+    for (int r = 0; r < rows; r++) {
+      slots[r] = r % 3 - 1;
+    }
+    float[] v1 = new float[rows * 6];
+    float[] v2 = new float[rows * 6];
+    cpu.sgmvShrink(x, in, AdapterGroups.of(slots), pairs, v1, 6);
+    single.bgmvShrink(x, in, slots, pairs, v2, 6);
+    assertThat(v1).isEqualTo(v2);
+    cpu.sgmvExpand(v1, 6, AdapterGroups.of(slots), pairs, y1, out);
+    single.bgmvExpand(v2, 6, slots, pairs, y2, out);
+    assertThat(y1).isEqualTo(y2);
+
+    float[] n1 = new float[rows * in];
+    float[] n2 = new float[rows * in];
+    float[] norm = random(in);
+    cpu.rmsNorm(x, null, norm, 1e-6f, rows, in, n1);
+    single.rmsNorm(x, null, norm, 1e-6f, rows, in, n2);
+    assertThat(n1).isEqualTo(n2);
+
+    int heads = 4;
+    int d = 16;
+    PagedKvCache cache = new PagedKvCache(1, rows / 4 + 1, 4, 2, d);
+    int[][] table = {new int[rows / 4 + 1]};
+    for (int b = 0; b < table[0].length; b++) {
+      table[0][b] = cache.allocate();
+    }
+    int[] pos = new int[rows];
+    for (int r = 0; r < rows; r++) {
+      pos[r] = r;
+    }
+    AttentionLayout layout = new AttentionLayout(new int[rows], pos, table, 4);
+    cpu.kvAppend(cache, 0, random(rows * 2 * d), random(rows * 2 * d), layout);
+    float[] q = random(rows * heads * d);
+    float[] a1 = new float[q.length];
+    float[] a2 = new float[q.length];
+    cpu.attention(q, heads, cache, 0, layout, 0.25f, a1);
+    single.attention(q, heads, cache, 0, layout, 0.25f, a2);
+    assertThat(a1).isEqualTo(a2);
+  }
+
   @Test
   void adapterGroupsListRowsBySlotAndSkipTheBaseModel() {
     AdapterGroups g = AdapterGroups.of(new int[] {2, -1, 0, 2, 0, -1, 2});

@@ -52,7 +52,7 @@ public final class CpuBackend implements Backend {
     // One parallel region over the rows of all slices, so they share one fork/join.
     parallel.forRange(
         start[ws.length],
-        16,
+        Parallel.chunkFor((long) ws[0].cols() * tokens),
         (from, to) -> {
           for (int j = 0; j < ws.length; j++) {
             int lo = Math.max(from, start[j]);
@@ -101,26 +101,26 @@ public final class CpuBackend implements Backend {
   public void sgmvShrink(
       float[] x, int in, AdapterGroups groups, LoraPair[] pairs, float[] v, int rMax) {
     Arrays.fill(v, 0, groups.tokens() * rMax, 0f);
-    forSortedRows(groups, pairs, (t, p) -> shrinkRow(x, in, t, p, v, rMax));
+    forSortedRows(groups, pairs, (long) rMax * in, (t, p) -> shrinkRow(x, in, t, p, v, rMax));
   }
 
   @Override
   public void sgmvExpand(
       float[] v, int rMax, AdapterGroups groups, LoraPair[] pairs, float[] y, int out) {
-    forSortedRows(groups, pairs, (t, p) -> expandRow(v, rMax, t, p, y, out));
+    forSortedRows(groups, pairs, (long) rMax * out, (t, p) -> expandRow(v, rMax, t, p, y, out));
   }
 
   @Override
   public void bgmvShrink(
       float[] x, int in, int[] slotOfRow, LoraPair[] pairs, float[] v, int rMax) {
     Arrays.fill(v, 0, slotOfRow.length * rMax, 0f);
-    forEachRow(slotOfRow, pairs, (t, p) -> shrinkRow(x, in, t, p, v, rMax));
+    forEachRow(slotOfRow, pairs, (long) rMax * in, (t, p) -> shrinkRow(x, in, t, p, v, rMax));
   }
 
   @Override
   public void bgmvExpand(
       float[] v, int rMax, int[] slotOfRow, LoraPair[] pairs, float[] y, int out) {
-    forEachRow(slotOfRow, pairs, (t, p) -> expandRow(v, rMax, t, p, y, out));
+    forEachRow(slotOfRow, pairs, (long) rMax * out, (t, p) -> expandRow(v, rMax, t, p, y, out));
   }
 
   @FunctionalInterface
@@ -132,11 +132,11 @@ public final class CpuBackend implements Backend {
    * Visits adapted rows in sorted order: consecutive rows of a chunk mostly share an adapter, so
    * its matrices stay in cache (the CPU form of SGMV's segment loop).
    */
-  private void forSortedRows(AdapterGroups groups, LoraPair[] pairs, RowOp op) {
+  private void forSortedRows(AdapterGroups groups, LoraPair[] pairs, long workPerRow, RowOp op) {
     int[] rows = groups.tokIdxSorted();
     parallel.forRange(
         rows.length,
-        1,
+        Parallel.chunkFor(workPerRow),
         (from, to) -> {
           for (int i = from; i < to; i++) {
             LoraPair p = pair(pairs, groups.slotOfRow()[rows[i]]);
@@ -148,10 +148,10 @@ public final class CpuBackend implements Backend {
   }
 
   /** Visits every row with its own slot (BGMV's gather). */
-  private void forEachRow(int[] slotOfRow, LoraPair[] pairs, RowOp op) {
+  private void forEachRow(int[] slotOfRow, LoraPair[] pairs, long workPerRow, RowOp op) {
     parallel.forRange(
         slotOfRow.length,
-        1,
+        Parallel.chunkFor(workPerRow),
         (from, to) -> {
           for (int t = from; t < to; t++) {
             LoraPair p = pair(pairs, slotOfRow[t]);
@@ -190,7 +190,7 @@ public final class CpuBackend implements Backend {
       float[] x, float[] residual, float[] w, float eps, int rows, int dim, float[] out) {
     parallel.forRange(
         rows,
-        8,
+        Parallel.chunkFor(dim),
         (from, to) -> {
           for (int t = from; t < to; t++) {
             int base = t * dim;
@@ -212,7 +212,7 @@ public final class CpuBackend implements Backend {
     int half = headDim / 2;
     parallel.forRange(
         tokens,
-        4,
+        Parallel.chunkFor((long) heads * headDim),
         (from, to) -> {
           float[] cos = new float[half];
           float[] sin = new float[half];
@@ -261,9 +261,14 @@ public final class CpuBackend implements Backend {
     int group = heads / cache.kvHeads();
     float[] kc = cache.keys(layer);
     float[] vc = cache.values(layer);
+    int longest = 0;
+    for (int p : layout.positions()) {
+      longest = Math.max(longest, p + 1);
+    }
+    // Per (row, head): a dot and an axpy of length d for each visible position.
     parallel.forRange(
         layout.rows() * heads,
-        1,
+        Parallel.chunkFor(2L * longest * d),
         (from, to) -> {
           for (int th = from; th < to; th++) {
             int t = th / heads;
@@ -347,7 +352,7 @@ public final class CpuBackend implements Backend {
     int r = p.rank();
     parallel.forRange(
         p.out(),
-        8,
+        Parallel.chunkFor((long) p.rank() * in),
         (from, to) -> {
           for (int o = from; o < to; o++) {
             for (int j = 0; j < r; j++) {
