@@ -28,6 +28,7 @@ public final class ModelFetcher {
     if (Files.exists(dir.resolve(ArtifactStore.MANIFEST))) {
       return dir; // the manifest is written last by pull, so its presence means complete
     }
+    Files.createDirectories(cacheRoot); // a first fetch must not need a prepared cache
     Path partial = Files.createTempDirectory(cacheRoot, ".fetch-");
     store.pull(v.uri(), partial);
     try {

@@ -92,20 +92,26 @@ public abstract class BackendContractTest {
 
   @Test
   void matmulBf16WidensExactlyAndAccumulatesInFp32() {
-    float[] f = random(41 * 70);
+    float[] f = random(41 * 87);
     short[] bits = new short[f.length];
     for (int i = 0; i < f.length; i++) {
       bits[i] = ElementCodec.floatToBf16(f[i]);
     }
-    Weights w = Weights.bf16(41, 70, bits);
-    float[] x = random(5 * 70);
+    Weights w = Weights.bf16(41, 87, bits);
+    float[] x = random(5 * 87);
     float[] y = new float[5 * 41];
     cpu.matmul(x, 5, w, null, y);
     assertClose(y, naiveMatmul(x, 5, w, null), 1e-5);
-    // And it equals the fp32 kernel on the widened weights, bit for bit.
+    // And it equals the fp32 kernel on the widened weights, bit for bit, for every token count
+    // (1 to 3 tokens widen in registers, 4 or more through a widened row).
     float[] y32 = new float[y.length];
     cpu.matmul(x, 5, w.toF32Copy(), null, y32);
     assertThat(y).isEqualTo(y32);
+    for (int t = 1; t <= 3; t++) {
+      float[] yt = new float[t * 41];
+      cpu.matmul(x, t, w, null, yt);
+      assertThat(yt).isEqualTo(java.util.Arrays.copyOf(y32, t * 41));
+    }
   }
 
   @Test

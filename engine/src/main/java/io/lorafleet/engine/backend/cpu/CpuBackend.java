@@ -69,13 +69,21 @@ public final class CpuBackend implements Backend {
       float[] x, int tokens, Weights w, float[] bias, float[] y, int from, int to) {
     int in = w.cols();
     int out = w.rows();
-    boolean bf16 = w.dtype() == DType.BF16;
-    float[] row = bf16 ? scratch(ROW, in) : null;
+    // bf16 rows feed 4-token kernels through a widened copy; fewer tokens widen in registers.
+    boolean widenRow = w.dtype() == DType.BF16 && tokens >= 4;
+    float[] row = widenRow ? scratch(ROW, in) : null;
     float[] four = FOUR.get();
     for (int o = from; o < to; o++) {
+      float b = bias == null ? 0f : bias[o];
+      if (w.dtype() == DType.BF16 && !widenRow) {
+        for (int t = 0; t < tokens; t++) {
+          y[t * out + o] = VectorKernels.dotBf16(w.bf16(), o * in, x, t * in, in) + b;
+        }
+        continue;
+      }
       float[] src;
       int so;
-      if (bf16) {
+      if (widenRow) {
         VectorKernels.bf16ToF32(w.bf16(), o * in, row, in);
         src = row;
         so = 0;
@@ -83,7 +91,6 @@ public final class CpuBackend implements Backend {
         src = w.f32();
         so = o * in;
       }
-      float b = bias == null ? 0f : bias[o];
       int t = 0;
       for (; t + 4 <= tokens; t += 4) {
         VectorKernels.dot4(src, so, x, t * in, in, in, four);

@@ -129,6 +129,40 @@ final class VectorKernels {
     out[3] = s3;
   }
 
+  /**
+   * {@link #dot} of bf16 weights (raw bits) with fp32 activations, widening each vector in
+   * registers instead of through a scratch row; same summation order, so the same result as
+   * widening first and calling {@link #dot}.
+   */
+  static float dotBf16(short[] w, int wo, float[] x, int xo, int n) {
+    int step = F.length();
+    FloatVector acc0 = FloatVector.zero(F);
+    FloatVector acc1 = FloatVector.zero(F);
+    int i = 0;
+    int bound2 = n - 2 * step + 1;
+    for (; i < bound2; i += 2 * step) {
+      acc0 = widen(w, wo + i).fma(FloatVector.fromArray(F, x, xo + i), acc0);
+      acc1 = widen(w, wo + i + step).fma(FloatVector.fromArray(F, x, xo + i + step), acc1);
+    }
+    if (i < F.loopBound(n)) {
+      acc0 = widen(w, wo + i).fma(FloatVector.fromArray(F, x, xo + i), acc0);
+      i += step;
+    }
+    float s = sum(acc0.add(acc1));
+    for (; i < n; i++) {
+      s += Float.intBitsToFloat((w[wo + i] & 0xffff) << 16) * x[xo + i];
+    }
+    return s;
+  }
+
+  /** One vector of bf16 bits widened to fp32: the bits are the top half of a float. */
+  private static FloatVector widen(short[] src, int offset) {
+    return ((IntVector)
+            ShortVector.fromArray(S, src, offset).convertShape(VectorOperators.S2I, I, 0))
+        .lanewise(VectorOperators.LSHL, 16)
+        .reinterpretAsFloats();
+  }
+
   /** {@code y[yo..yo+n) += s · x[xo..xo+n)}. */
   static void axpy(float s, float[] x, int xo, float[] y, int yo, int n) {
     FloatVector sv = FloatVector.broadcast(F, s);
@@ -149,10 +183,7 @@ final class VectorKernels {
     int i = 0;
     int bound = S.loopBound(n);
     for (; i < bound; i += S.length()) {
-      ((IntVector) ShortVector.fromArray(S, src, so + i).convertShape(VectorOperators.S2I, I, 0))
-          .lanewise(VectorOperators.LSHL, 16)
-          .reinterpretAsFloats()
-          .intoArray(dst, i);
+      widen(src, so + i).intoArray(dst, i);
     }
     for (; i < n; i++) {
       dst[i] = Float.intBitsToFloat((src[so + i] & 0xffff) << 16);
