@@ -15,8 +15,8 @@ import picocli.CommandLine.Spec;
     name = "lorafleet",
     mixinStandardHelpOptions = true,
     version = "lorafleet 0.1.0-SNAPSHOT",
-    description = "LoRA adapters on Kubernetes: inspect, push and pull artifacts.",
-    subcommands = {InspectCommand.class, PushCommand.class, PullCommand.class})
+    description = "LoRA adapters on Kubernetes: inspect, push and pull artifacts; the local demo.",
+    subcommands = {InspectCommand.class, PushCommand.class, PullCommand.class, DemoCommand.class})
 public final class Lorafleet implements Runnable {
   final Map<String, String> env;
 
