@@ -394,24 +394,30 @@ public final class DeviceBackend implements Backend {
     for (int s = 0; s < tables.length; s++) {
       System.arraycopy(tables[s], 0, flat, s * maxBlocks, tables[s].length);
     }
+    int maxLen = 0;
+    for (int pos : layout.positions()) {
+      maxLen = Math.max(maxLen, pos + 1);
+    }
     long[] m = mirror(cache, layer);
     long po = temp(4L * rows * heads * d);
     kernels.attention(
         P,
-        in(q, rows * heads * d),
-        m[0],
-        m[1],
-        in(flat),
-        maxBlocks,
-        in(layout.seqOfRow()),
-        in(layout.positions()),
-        po,
-        rows,
-        heads,
-        cache.kvHeads(),
-        d,
-        layout.blockSize(),
-        scale);
+        new Kernels.PagedAttention(
+            in(q, rows * heads * d),
+            m[0],
+            m[1],
+            in(flat),
+            maxBlocks,
+            in(layout.seqOfRow()),
+            in(layout.positions()),
+            po,
+            rows,
+            heads,
+            cache.kvHeads(),
+            d,
+            layout.blockSize(),
+            scale),
+        maxLen);
     out(po, out, rows * heads * d);
     release();
   }

@@ -249,11 +249,11 @@ public final class Kernels {
   }
 
   /**
-   * Paged attention for {@code rows} rows: row t attends to positions {@code 0..positions[t]} of
-   * sequence {@code seqOfRow[t]}, whose blocks are {@code blockTables[seq * maxBlocks ..]}.
+   * The buffers and shape of one paged-attention call: row t attends to positions {@code
+   * 0..positions[t]} of sequence {@code seqOfRow[t]}, whose blocks are {@code blockTables[seq *
+   * maxBlocks ..]}; {@code q} and {@code out} are {@code [rows, heads, headDim]}.
    */
-  public void attention(
-      Precision p,
+  public record PagedAttention(
       long q,
       long kc,
       long vc,
@@ -268,41 +268,39 @@ public final class Kernels {
       int headDim,
       int blockSize,
       float scale) {
-    if (kvHeads < 1 || heads % kvHeads != 0 || heads / kvHeads > ATTENTION_MAX_GROUP) {
-      throw new IllegalArgumentException(
-          heads
-              + " query heads over "
-              + kvHeads
-              + " KV heads: groups up to "
-              + ATTENTION_MAX_GROUP
-              + " are supported");
+    public PagedAttention {
+      checkAttentionShape(heads, kvHeads, headDim);
     }
-    if (headDim > ATTENTION_MAX_HEAD_DIM) {
-      throw new IllegalArgumentException(
-          "head dimension " + headDim + " exceeds " + ATTENTION_MAX_HEAD_DIM);
+
+    KernelArgs args() {
+      return new KernelArgs()
+          .ptr(q)
+          .ptr(kc)
+          .ptr(vc)
+          .ptr(blockTables)
+          .i32(maxBlocks)
+          .ptr(seqOfRow)
+          .ptr(positions);
     }
-    if (rows == 0) {
+  }
+
+  /** Paged attention in one pass: one block per (row, KV head) over the whole sequence. */
+  public void attention(Precision p, PagedAttention a) {
+    if (a.rows() == 0) {
       return;
     }
-    checkGridY(kvHeads);
+    checkGridY(a.kvHeads());
     device.launch(
         p.kernel("paged_attention_decode"),
-        Dim3.of(rows, kvHeads),
+        Dim3.of(a.rows(), a.kvHeads()),
         Dim3.of(ATTENTION_THREADS),
-        new KernelArgs()
-            .ptr(q)
-            .ptr(kc)
-            .ptr(vc)
-            .ptr(blockTables)
-            .i32(maxBlocks)
-            .ptr(seqOfRow)
-            .ptr(positions)
-            .ptr(out)
-            .i32(heads)
-            .i32(kvHeads)
-            .i32(headDim)
-            .i32(blockSize)
-            .f32(scale));
+        a.args()
+            .ptr(a.out())
+            .i32(a.heads())
+            .i32(a.kvHeads())
+            .i32(a.headDim())
+            .i32(a.blockSize())
+            .f32(a.scale()));
   }
 
   /** Positions per partition of the flash-decoding path. */
@@ -313,59 +311,11 @@ public final class Kernels {
    * positions[t] + 1}): one pass when it fits one partition, else flash-decoding partitions of
    * {@link #ATTENTION_PARTITION} positions, so long contexts use more than rows × kvHeads blocks.
    */
-  public void attention(
-      Precision p,
-      long q,
-      long kc,
-      long vc,
-      long blockTables,
-      int maxBlocks,
-      long seqOfRow,
-      long positions,
-      long out,
-      int rows,
-      int heads,
-      int kvHeads,
-      int headDim,
-      int blockSize,
-      float scale,
-      int maxLen) {
+  public void attention(Precision p, PagedAttention a, int maxLen) {
     if (maxLen <= ATTENTION_PARTITION) {
-      attention(
-          p,
-          q,
-          kc,
-          vc,
-          blockTables,
-          maxBlocks,
-          seqOfRow,
-          positions,
-          out,
-          rows,
-          heads,
-          kvHeads,
-          headDim,
-          blockSize,
-          scale);
+      attention(p, a);
     } else {
-      attentionPartitioned(
-          p,
-          q,
-          kc,
-          vc,
-          blockTables,
-          maxBlocks,
-          seqOfRow,
-          positions,
-          out,
-          rows,
-          heads,
-          kvHeads,
-          headDim,
-          blockSize,
-          scale,
-          maxLen,
-          ATTENTION_PARTITION);
+      attentionPartitioned(p, a, maxLen, ATTENTION_PARTITION);
     }
   }
 
@@ -373,65 +323,47 @@ public final class Kernels {
    * Flash-decoding: {@code paged_attention_partial} over (rows, kvHeads, ⌈maxLen / partitionSize⌉)
    * blocks into an fp32 workspace, then {@code paged_attention_reduce}.
    */
-  public void attentionPartitioned(
-      Precision p,
-      long q,
-      long kc,
-      long vc,
-      long blockTables,
-      int maxBlocks,
-      long seqOfRow,
-      long positions,
-      long out,
-      int rows,
-      int heads,
-      int kvHeads,
-      int headDim,
-      int blockSize,
-      float scale,
-      int maxLen,
-      int partitionSize) {
-    checkAttentionShape(heads, kvHeads, headDim);
-    if (rows == 0) {
+  public void attentionPartitioned(Precision p, PagedAttention a, int maxLen, int partitionSize) {
+    if (a.rows() == 0) {
       return;
     }
     if (partitionSize < 1 || maxLen < 1) {
       throw new IllegalArgumentException(
           "partition size " + partitionSize + " and max length " + maxLen + " must be positive");
     }
-    checkGridY(kvHeads);
+    checkGridY(a.kvHeads());
     int parts = ceil(maxLen, partitionSize);
-    long states = (long) rows * heads * parts;
+    long states = (long) a.rows() * a.heads() * parts;
     long m = device.alloc(4 * states);
     long l = device.alloc(4 * states);
-    long acc = device.alloc(4 * states * headDim);
+    long acc = device.alloc(4 * states * a.headDim());
     try {
       device.launch(
           p.kernel("paged_attention_partial"),
-          new Dim3(rows, kvHeads, parts),
+          new Dim3(a.rows(), a.kvHeads(), parts),
           Dim3.of(ATTENTION_THREADS),
-          new KernelArgs()
-              .ptr(q)
-              .ptr(kc)
-              .ptr(vc)
-              .ptr(blockTables)
-              .i32(maxBlocks)
-              .ptr(seqOfRow)
-              .ptr(positions)
+          a.args()
               .ptr(m)
               .ptr(l)
               .ptr(acc)
-              .i32(heads)
-              .i32(kvHeads)
-              .i32(headDim)
-              .i32(blockSize)
-              .f32(scale)
+              .i32(a.heads())
+              .i32(a.kvHeads())
+              .i32(a.headDim())
+              .i32(a.blockSize())
+              .f32(a.scale())
               .i32(partitionSize));
       device.launch(
           p.kernel("paged_attention_reduce"),
-          Dim3.of(rows, heads),
+          Dim3.of(a.rows(), a.heads()),
           Dim3.of(128),
-          new KernelArgs().ptr(m).ptr(l).ptr(acc).ptr(out).i32(heads).i32(headDim).i32(parts));
+          new KernelArgs()
+              .ptr(m)
+              .ptr(l)
+              .ptr(acc)
+              .ptr(a.out())
+              .i32(a.heads())
+              .i32(a.headDim())
+              .i32(parts));
       device.synchronize();
     } finally {
       device.free(m);

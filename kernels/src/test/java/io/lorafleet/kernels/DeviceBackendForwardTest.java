@@ -223,6 +223,38 @@ class DeviceBackendForwardTest {
   }
 
   @Test
+  void longContextAttentionTakesTheFlashDecodingPath() {
+    // 700 positions > Kernels.ATTENTION_PARTITION: DeviceBackend sends this through partitions.
+    int blockSize = 16;
+    int len = 700;
+    int blocks = Kernels.ceil(len, blockSize);
+    PagedKvCache cache = new PagedKvCache(1, blocks, blockSize, 2, 32);
+    Random rnd = new Random(8);
+    System.arraycopy(
+        Parity.random(rnd, cache.keys(0).length, 1f), 0, cache.keys(0), 0, cache.keys(0).length);
+    System.arraycopy(
+        Parity.random(rnd, cache.values(0).length, 1f),
+        0,
+        cache.values(0),
+        0,
+        cache.values(0).length);
+    int[][] tables = {new int[blocks]};
+    for (int b = 0; b < blocks; b++) {
+      tables[0][b] = blocks - 1 - b; // reversed, so block order matters
+    }
+    AttentionLayout layout =
+        new AttentionLayout(new int[] {0, 0}, new int[] {len - 1, 300}, tables, blockSize);
+    float[] q = Parity.random(rnd, 2 * 6 * 32, 1f);
+    float[] want = new float[q.length];
+    cpu.attention(q, 6, cache, 0, layout, 0.25f, want);
+    float[] got = new float[q.length];
+    try (DeviceBackend backend = new DeviceBackend(device)) {
+      backend.attention(q, 6, cache, 0, layout, 0.25f, got);
+    }
+    Parity.check("DeviceBackend attention, 700 positions", Precision.F32, got, want);
+  }
+
+  @Test
   void bf16WeightsAreWidenedExactly() {
     Random rnd = new Random(1);
     int out = 37;

@@ -296,14 +296,14 @@ class LayerKernelParityTest {
     long ppos = Parity.upload(device, positions);
     long pout = device.alloc((long) ref.length * p.bytes());
     kernels.kvAppend(p, pk, pv, psm, pkc, pvc, rows, width);
+    Kernels.PagedAttention call =
+        new Kernels.PagedAttention(
+            pq, pkc, pvc, pbt, maxBlocks, psr, ppos, pout, rows, heads, kvHeads, headDim, blockSize,
+            scale);
     if (partition > 0) {
-      kernels.attentionPartitioned(
-          p, pq, pkc, pvc, pbt, maxBlocks, psr, ppos, pout, rows, heads, kvHeads, headDim,
-          blockSize, scale, maxLen, partition);
+      kernels.attentionPartitioned(p, call, maxLen, partition);
     } else {
-      kernels.attention(
-          p, pq, pkc, pvc, pbt, maxBlocks, psr, ppos, pout, rows, heads, kvHeads, headDim,
-          blockSize, scale);
+      kernels.attention(p, call);
     }
     String what =
         String.format(
@@ -346,10 +346,10 @@ class LayerKernelParityTest {
   @Test
   void attentionRefusesShapesBeyondItsRegisters() {
     assertThatThrownBy(
-            () -> kernels.attention(Precision.F32, 0, 0, 0, 0, 1, 0, 0, 0, 1, 18, 2, 64, 16, 1f))
+            () -> new Kernels.PagedAttention(0, 0, 0, 0, 1, 0, 0, 0, 1, 18, 2, 64, 16, 1f))
         .hasMessageContaining("groups up to 8");
     assertThatThrownBy(
-            () -> kernels.attention(Precision.F32, 0, 0, 0, 0, 1, 0, 0, 0, 1, 2, 2, 256, 16, 1f))
+            () -> new Kernels.PagedAttention(0, 0, 0, 0, 1, 0, 0, 0, 1, 2, 2, 256, 16, 1f))
         .hasMessageContaining("head dimension 256");
   }
 
