@@ -7,6 +7,7 @@
 #include <stdint.h>
 typedef __nv_bfloat16 bf16_t;
 #define LF_REGISTER(name)
+#define LF_REGISTER_BOUNDED(name, bound)
 __device__ __forceinline__ float lf_bf16_to_float(bf16_t h) { return __bfloat162float(h); }
 __device__ __forceinline__ bf16_t lf_float_to_bf16(float f) { return __float2bfloat16_rn(f); }
 #else
@@ -70,8 +71,8 @@ __device__ __forceinline__ float lf_block_max(float v) {
   extern "C" __global__ void __launch_bounds__(bound) name##_f32 PARAMS(float) {        \
     name##_impl<float> ARGS;                                                            \
   }                                                                                     \
-  LF_REGISTER(name##_f32)                                                               \
+  LF_REGISTER_BOUNDED(name##_f32, bound)                                                \
   extern "C" __global__ void __launch_bounds__(bound) name##_bf16 PARAMS(bf16_t) {      \
     name##_impl<bf16_t> ARGS;                                                           \
   }                                                                                     \
-  LF_REGISTER(name##_bf16)
+  LF_REGISTER_BOUNDED(name##_bf16, bound)

@@ -48,7 +48,8 @@ void call_with(F f, void** params, std::index_sequence<I...>) {
 }
 
 using Thunk = void (*)(void** params);
-void register_kernel(const char* name, Thunk thunk);
+// max_threads: the kernel's __launch_bounds__ (a launch with a bigger block fails on a GPU).
+void register_kernel(const char* name, Thunk thunk, int max_threads);
 
 template <auto F>
 struct Trampoline;
@@ -62,9 +63,10 @@ struct Trampoline<F> {
 
 // Registers a kernel under its C name, with the cuLaunchKernel parameter protocol (params[i] points
 // at the value of argument i).
-#define LF_REGISTER(name)                                                                \
+#define LF_REGISTER_BOUNDED(name, bound)                                                \
   static const bool lf_registered_##name =                                               \
-      (lfhost::register_kernel(#name, &lfhost::Trampoline<&name>::call), true);
+      (lfhost::register_kernel(#name, &lfhost::Trampoline<&name>::call, bound), true);
+#define LF_REGISTER(name) LF_REGISTER_BOUNDED(name, 1024)
 
 inline void __syncthreads() { lfhost::syncthreads(); }
 

@@ -35,8 +35,13 @@ struct Barrier {
   unsigned generation = 0;
 };
 
-std::map<std::string, Thunk>& registry() {
-  static std::map<std::string, Thunk> r;
+struct Kernel {
+  Thunk thunk;
+  int max_threads;
+};
+
+std::map<std::string, Kernel>& registry() {
+  static std::map<std::string, Kernel> r;
   return r;
 }
 
@@ -131,7 +136,9 @@ bool run_block(int threads) {
 
 }  // namespace
 
-void register_kernel(const char* name, Thunk thunk) { registry()[name] = thunk; }
+void register_kernel(const char* name, Thunk thunk, int max_threads) {
+  registry()[name] = Kernel{thunk, max_threads};
+}
 
 void syncthreads() { wait(block_barrier, block_threads); }
 
@@ -171,10 +178,17 @@ const char* lfh_last_error() { return lfhost::failure.c_str(); }
 int lfh_launch(const char* name, int gx, int gy, int gz, int bx, int by, int bz, void** params) {
   using namespace lfhost;
   std::lock_guard<std::mutex> guard(launch_lock);
+  failure.clear();
   auto it = registry().find(name);
   if (it == registry().end()) return -1;
   long threads = static_cast<long>(bx) * by * bz;
   if (gx < 1 || gy < 1 || gz < 1 || threads < 1 || threads > 1024) return -2;
+  if (threads > it->second.max_threads) {
+    failure = std::string(name) + ": a block of " + std::to_string(threads) +
+              " threads exceeds its __launch_bounds__ of " +
+              std::to_string(it->second.max_threads) + " (the launch would fail on a GPU)";
+    return -3;
+  }
   while (fibers.size() < static_cast<size_t>(threads)) {
     fibers.emplace_back();
     fibers.back().stack = static_cast<char*>(std::malloc(kStackBytes));
@@ -183,8 +197,7 @@ int lfh_launch(const char* name, int gx, int gy, int gz, int bx, int by, int bz,
   warp_barriers.assign((threads + 31) / 32, Barrier());
   exchange.assign(((threads + 31) / 32) * 32, 0u);
   block_barrier = Barrier();
-  failure.clear();
-  running = it->second;
+  running = it->second.thunk;
   running_params = params;
   gridDim = dim3(gx, gy, gz);
   blockDim = dim3(bx, by, bz);

@@ -107,6 +107,19 @@ class HostRuntimeTest {
   }
 
   @Test
+  void aBlockBeyondTheKernelsLaunchBoundsIsRefusedAsOnAGpu() {
+    // bgmv_shrink is compiled with __launch_bounds__(128): 256 threads would not launch on a GPU.
+    assertThatThrownBy(
+            () ->
+                device.launch(
+                    "bgmv_shrink_f32",
+                    Dim3.of(1),
+                    Dim3.of(256),
+                    new KernelArgs().ptr(0).ptr(0).ptr(0).ptr(0).ptr(0).i32(1).i32(1)))
+        .hasMessageContaining("exceeds its __launch_bounds__ of 128");
+  }
+
+  @Test
   void copiesOutsideAnAllocationAreRefused() {
     long p = device.alloc(16);
     assertThatThrownBy(() -> device.upload(p, new float[5]))
