@@ -414,6 +414,38 @@ public abstract class BackendContractTest {
   }
 
   @Test
+  void topKSamplingInvertsTheCdfOfTheKBestTokens() {
+    float[] logits = random(1000);
+    Integer[] order = new Integer[1000];
+    for (int i = 0; i < order.length; i++) {
+      order[i] = i;
+    }
+    java.util.Arrays.sort(order, (a, b) -> Float.compare(logits[b], logits[a]));
+    for (int k : new int[] {1, 5, 40}) {
+      double[] p = new double[k];
+      double z = 0;
+      for (int j = 0; j < k; j++) {
+        p[j] = Math.exp((logits[order[j]] - logits[order[0]]) / 0.7);
+        z += p[j];
+      }
+      for (double u : new double[] {0.0, 0.13, 0.5, 0.77, 0.999}) {
+        int expected = order[k - 1];
+        double acc = 0;
+        for (int j = 0; j < k; j++) {
+          acc += p[j] / z;
+          if (u < acc) {
+            expected = order[j];
+            break;
+          }
+        }
+        assertThat(cpu.sample(logits, 0, 1000, 0.7f, k, 1f, u))
+            .as("k %d, u %s", k, u)
+            .isEqualTo(expected);
+      }
+    }
+  }
+
+  @Test
   void mergeEqualsUnmergedLoraAndUnmergeRestores() {
     int in = 19;
     int out = 11;
