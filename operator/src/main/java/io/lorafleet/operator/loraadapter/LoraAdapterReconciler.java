@@ -30,8 +30,10 @@ import io.lorafleet.operator.basemodel.AdminTokens;
 import io.lorafleet.operator.basemodel.BaseModelResources;
 import io.lorafleet.operator.basemodel.ResolvedModels;
 import io.lorafleet.operator.events.ConditionEvents;
+import io.lorafleet.operator.events.EventRecorder;
 import io.lorafleet.operator.reconcile.Failures;
 import io.lorafleet.operator.serving.ServingPod;
+import io.lorafleet.operator.storage.AdapterArtifactResolver;
 import io.lorafleet.operator.storage.ResolvedAdapter;
 import io.lorafleet.operator.storage.ResolvedModel;
 import io.lorafleet.operator.storage.StorageFailure;
@@ -75,6 +77,8 @@ public class LoraAdapterReconciler implements Reconciler<LoraAdapter>, Cleaner<L
   private final AdminTokens adminTokens;
   private final Placements placements;
   private final ConditionEvents events;
+  private final AdapterArtifactResolver resolver;
+  private final EventRecorder recorder;
   private final Clock clock;
   private InformerEventSource<Pod, LoraAdapter> pods;
 
@@ -84,8 +88,12 @@ public class LoraAdapterReconciler implements Reconciler<LoraAdapter>, Cleaner<L
       AdminTokens adminTokens,
       Placements placements,
       ConditionEvents events,
+      AdapterArtifactResolver resolver,
+      EventRecorder recorder,
       Clock clock) {
     this.artifacts = artifacts;
+    this.resolver = resolver;
+    this.recorder = recorder;
     this.models = models;
     this.adminTokens = adminTokens;
     this.placements = placements;
@@ -273,8 +281,48 @@ public class LoraAdapterReconciler implements Reconciler<LoraAdapter>, Cleaner<L
         }
       }
     }
+    if (Boolean.TRUE.equals(adapter.getSpec().deleteArtifactOnRemoval())) {
+      deleteArtifact(adapter, context);
+    }
     placements.forget(adapter);
     return DeleteControl.defaultDelete();
+  }
+
+  /**
+   * Deletes the served version from object storage, unless another LoraAdapter serves the same
+   * digest: removing one adapter must never break another.
+   */
+  private void deleteArtifact(LoraAdapter adapter, Context<LoraAdapter> context) {
+    String digest = adapter.getStatus() == null ? null : adapter.getStatus().digest();
+    if (digest == null) {
+      return;
+    }
+    boolean shared =
+        context
+            .getPrimaryCache()
+            .list(adapter.getMetadata().getNamespace())
+            .anyMatch(
+                other ->
+                    !other.getMetadata().getUid().equals(adapter.getMetadata().getUid())
+                        && other.getStatus() != null
+                        && digest.equals(other.getStatus().digest()));
+    if (shared) {
+      recorder.record(
+          adapter,
+          EventRecorder.Type.Normal,
+          "ArtifactKept",
+          "version " + digest + " is kept: another LoraAdapter serves it");
+      return;
+    }
+    try {
+      resolver.delete(adapter.getMetadata().getNamespace(), adapter.getSpec().artifact(), digest);
+      recorder.record(
+          adapter, EventRecorder.Type.Normal, "ArtifactDeleted", "deleted version " + digest);
+    } catch (StorageFailure failure) {
+      // The adapter is gone from every pod; a version we may not delete stays, and says why.
+      recorder.record(
+          adapter, EventRecorder.Type.Warning, "ArtifactNotDeleted", failure.getMessage());
+    }
   }
 
   @Override

@@ -17,8 +17,8 @@ import io.lorafleet.api.v1alpha1.loraadapter.LoraAdapter;
 import io.lorafleet.api.v1alpha1.mergepolicy.MergePolicy;
 import io.lorafleet.operator.config.OperatorConfig;
 import io.lorafleet.operator.reconcile.CredentialMounts;
+import io.lorafleet.operator.storage.Versions;
 import java.util.List;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /** The ConfigMap and Job of one merge: pure functions of the policy and its pinned sources. */
@@ -28,20 +28,14 @@ public final class MergeWorkload {
   /** The trainer image's exit code for bad input; such a merge is not retried. */
   static final int EXIT_BAD_INPUT = 2;
 
-  private static final Pattern VERSION_DIR = Pattern.compile("sha256-[0-9a-f]{64}/?$");
-
   private MergeWorkload() {}
 
   /** The exact version directory of a Ready adapter, from its spec URI and resolved digest. */
   static MergeConfig.Source source(LoraAdapter adapter, double weight) {
-    String uri = adapter.getSpec().artifact().uri();
     String digest = adapter.getStatus().digest();
-    if (!VERSION_DIR.matcher(uri).find()) {
-      uri = uri.replaceAll("/+$", "") + "/sha256-" + digest.substring("sha256:".length()) + "/";
-    }
     return new MergeConfig.Source(
         adapter.getMetadata().getName(),
-        uri,
+        Versions.directory(adapter.getSpec().artifact().uri(), digest),
         digest,
         weight,
         CredentialMounts.directory(adapter.getSpec().artifact().credentialsSecretRef()));

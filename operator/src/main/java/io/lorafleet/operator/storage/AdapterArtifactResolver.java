@@ -82,6 +82,18 @@ public class AdapterArtifactResolver {
     }
   }
 
+  /** Deletes the version {@code digest} of the artifact (deleteArtifactOnRemoval). */
+  public void delete(String namespace, ArtifactSource source, String digest) throws StorageFailure {
+    ObjectStore store = access.open(namespace, source.credentialsSecretRef());
+    try {
+      new ArtifactStore(store, RETRY).delete(S3Uri.parse(Versions.directory(source.uri(), digest)));
+    } catch (ObjectStoreException e) {
+      if (e.kind() != ObjectStoreException.Kind.NOT_FOUND) {
+        throw Storage.permanentOrRethrow(e);
+      }
+    }
+  }
+
   private static PublishedVersion published(ArtifactStore artifacts, S3Uri uri)
       throws StorageFailure {
     try {

@@ -99,6 +99,19 @@ class LoraAdapterReconcilerTest {
         .until(() -> kubelet.servers(namespace, baseModel).size() == count);
   }
 
+  private LoraAdapter adapter(
+      String name, String base, String uri, IntOrString replicas, boolean deleteArtifact) {
+    LoraAdapter adapter = adapter(name, base, uri, replicas);
+    adapter.setSpec(
+        new LoraAdapterSpec(
+            adapter.getSpec().baseModelRef(),
+            adapter.getSpec().artifact(),
+            adapter.getSpec().placement(),
+            null,
+            deleteArtifact));
+    return adapter;
+  }
+
   private LoraAdapter adapter(String name, String base, String uri, IntOrString replicas) {
     LoraAdapter adapter = new LoraAdapter();
     adapter.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(namespace).build());
@@ -318,5 +331,42 @@ class LoraAdapterReconcilerTest {
     client.resource(pinned).create();
     assertThat(awaitReady("pinned", "DigestMismatch").message())
         .contains("spec pins sha256:" + "f".repeat(64));
+  }
+
+  @Test
+  void deletesItsArtifactOnRemovalUnlessAnotherAdapterServesIt() throws Exception {
+    PublishedVersion v1 =
+        TestArtifacts.publishAdapter(
+            objectStore.client(), "s3://adapters/" + namespace + "/shared", 4, 8);
+    String manifest = v1.uri().prefix() + "manifest.json";
+    baseModel("base", 1, 32);
+    client.resource(adapter("first", "base", uri(v1), new IntOrString("all"), true)).create();
+    client.resource(adapter("second", "base", uri(v1), new IntOrString("all"), false)).create();
+    awaitReady("first", "Placed");
+    awaitReady("second", "Placed");
+
+    client.resource(get("first")).delete();
+    await().atMost(Duration.ofSeconds(30)).until(() -> get("first") == null);
+    assertThat(objectStore.client().stat(v1.uri().bucket(), manifest))
+        .as("kept for second")
+        .isPresent();
+    assertThat(Serialization.asJson(client.v1().events().inNamespace(namespace).list()))
+        .contains("ArtifactKept");
+
+    LoraAdapter second = get("second");
+    second.setSpec(
+        new LoraAdapterSpec(
+            second.getSpec().baseModelRef(),
+            second.getSpec().artifact(),
+            second.getSpec().placement(),
+            null,
+            true));
+    client.resource(second).update();
+    client.resource(get("second")).delete();
+    await().atMost(Duration.ofSeconds(30)).until(() -> get("second") == null);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () -> assertThat(objectStore.client().stat(v1.uri().bucket(), manifest)).isEmpty());
   }
 }
