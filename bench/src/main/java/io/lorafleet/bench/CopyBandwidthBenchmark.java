@@ -1,5 +1,7 @@
 package io.lorafleet.bench;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -68,12 +70,11 @@ public class CopyBandwidthBenchmark {
   @Benchmark
   public float read() throws Exception {
     int chunk = FLOATS / threads;
-    @SuppressWarnings("unchecked")
-    Future<Float>[] parts = new Future[threads];
+    List<Future<Float>> parts = new ArrayList<>();
     for (int t = 0; t < threads; t++) {
       int from = t * chunk;
       int len = t == threads - 1 ? FLOATS - from : chunk;
-      parts[t] = pool.submit(() -> sum(src, from, len));
+      parts.add(pool.submit(() -> sum(src, from, len)));
     }
     float s = 0;
     for (Future<Float> f : parts) {
