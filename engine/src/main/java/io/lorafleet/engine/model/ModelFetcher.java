@@ -30,15 +30,28 @@ public final class ModelFetcher {
     }
     Files.createDirectories(cacheRoot); // a first fetch must not need a prepared cache
     Path partial = Files.createTempDirectory(cacheRoot, ".fetch-");
-    store.pull(v.uri(), partial);
     try {
+      store.pull(v.uri(), partial);
       Files.move(partial, dir);
-    } catch (IOException e) {
+    } catch (IOException | RuntimeException e) {
+      deleteTree(partial);
       if (!Files.exists(dir.resolve(ArtifactStore.MANIFEST))) {
         throw e;
       }
       // Another fetch of the same digest won the race; its copy is equally verified.
     }
     return dir;
+  }
+
+  /** Removes a half-downloaded directory so failed fetches leave nothing behind. */
+  private static void deleteTree(Path root) throws IOException {
+    if (!Files.exists(root)) {
+      return;
+    }
+    try (var paths = Files.walk(root)) {
+      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    }
   }
 }

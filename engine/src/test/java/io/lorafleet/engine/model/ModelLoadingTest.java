@@ -150,5 +150,15 @@ class ModelLoadingTest {
     int before = objects.gets();
     assertThat(fetcher.fetch(published.uri())).isEqualTo(local);
     assertThat(objects.gets() - before).as("second fetch reads only the manifest").isEqualTo(1);
+
+    // A version whose file is corrupted in the store fails verification and leaves no directory.
+    Path other = TestModelGenerator.write(TestModelSpec.llamaGqa(), tmp.resolve("src2"));
+    var second = store.push(other, S3Uri.parse("s3://models/team/llama-tiny/"), Map.of());
+    objects.putBytes("models", second.uri().prefix() + "config.json", "{}".getBytes());
+    assertThatThrownBy(() -> fetcher.fetch(second.uri())).isInstanceOf(Exception.class);
+    try (var left = Files.list(tmp.resolve("cache"))) {
+      assertThat(left.map(p -> p.getFileName().toString()).toList())
+          .containsExactly("sha256-" + published.digest());
+    }
   }
 }
