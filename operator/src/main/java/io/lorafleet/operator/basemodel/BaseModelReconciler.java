@@ -14,7 +14,7 @@ import io.lorafleet.api.v1alpha1.basemodel.BaseModelReason;
 import io.lorafleet.api.v1alpha1.basemodel.BaseModelStatus;
 import io.lorafleet.api.v1alpha1.basemodel.BaseModelStatusAggregator;
 import io.lorafleet.artifacts.store.ObjectStoreException;
-import io.lorafleet.operator.events.ConditionEvents;
+import io.lorafleet.operator.events.StatusUpdates;
 import io.lorafleet.operator.reconcile.Failures;
 import io.lorafleet.operator.storage.ResolvedModel;
 import io.lorafleet.operator.storage.StorageFailure;
@@ -40,14 +40,14 @@ public class BaseModelReconciler implements Reconciler<BaseModel> {
   public static final String NAME = "basemodel";
   private final ResolvedModels models;
   private final AdminTokens adminTokens;
-  private final ConditionEvents events;
+  private final StatusUpdates statuses;
   private final Clock clock;
 
   public BaseModelReconciler(
-      ResolvedModels models, AdminTokens adminTokens, ConditionEvents events, Clock clock) {
+      ResolvedModels models, AdminTokens adminTokens, StatusUpdates statuses, Clock clock) {
     this.models = models;
     this.adminTokens = adminTokens;
-    this.events = events;
+    this.statuses = statuses;
     this.clock = clock;
   }
 
@@ -59,7 +59,8 @@ public class BaseModelReconciler implements Reconciler<BaseModel> {
       resolved = models.resolve(model);
     } catch (StorageFailure failure) {
       aggregator.blockedBy(BaseModelReasons.of(failure.problem()), failure.getMessage());
-      return publish(model, aggregator.build(BaseModelObservation.unresolved(model.getStatus())));
+      return statuses.patch(
+          model, aggregator.build(BaseModelObservation.unresolved(model.getStatus())));
     }
     adminTokens.ensure(model);
     context.managedWorkflowAndDependentResourceContext().reconcileManagedWorkflow();
@@ -68,7 +69,7 @@ public class BaseModelReconciler implements Reconciler<BaseModel> {
     aggregator
         .resolved(true)
         .replicas(model.getSpec().serving().replicas(), observed.readyReplicas());
-    return publish(model, aggregator.build(observed));
+    return statuses.patch(model, aggregator.build(observed));
   }
 
   /** Transient failures: report them as Degraded, keep what was known, and let JOSDK retry. */
@@ -90,20 +91,6 @@ public class BaseModelReconciler implements Reconciler<BaseModel> {
             .retrying(
                 reason, e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage())
             .build(previous == null ? BaseModelObservation.unresolved(null) : previous);
-    if (status.equals(previous)) {
-      return ErrorStatusUpdateControl.noStatusUpdate();
-    }
-    events.recordTransitions(model, previous, status);
-    model.setStatus(status);
-    return ErrorStatusUpdateControl.patchStatus(model);
-  }
-
-  private UpdateControl<BaseModel> publish(BaseModel model, BaseModelStatus status) {
-    if (status.equals(model.getStatus())) {
-      return UpdateControl.noUpdate();
-    }
-    events.recordTransitions(model, model.getStatus(), status);
-    model.setStatus(status);
-    return UpdateControl.patchStatus(model);
+    return statuses.patchOnError(model, status);
   }
 }

@@ -23,7 +23,7 @@ import io.lorafleet.api.v1alpha1.finetunejob.FineTuneJobStatus;
 import io.lorafleet.api.v1alpha1.finetunejob.FineTuneJobStatusAggregator;
 import io.lorafleet.api.v1alpha1.finetunejob.TrainedAdapter;
 import io.lorafleet.artifacts.store.ObjectStoreException;
-import io.lorafleet.operator.events.ConditionEvents;
+import io.lorafleet.operator.events.StatusUpdates;
 import io.lorafleet.operator.jobs.JobReport;
 import io.lorafleet.operator.jobs.JobReports;
 import io.lorafleet.operator.loraadapter.PublishedAdapters;
@@ -61,14 +61,14 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob> {
 
   private final JobReports reports;
   private final PublishedAdapters outputs;
-  private final ConditionEvents events;
+  private final StatusUpdates statuses;
   private final Clock clock;
 
   public FineTuneJobReconciler(
-      JobReports reports, PublishedAdapters outputs, ConditionEvents events, Clock clock) {
+      JobReports reports, PublishedAdapters outputs, StatusUpdates statuses, Clock clock) {
     this.reports = reports;
     this.outputs = outputs;
-    this.events = events;
+    this.statuses = statuses;
     this.clock = clock;
   }
 
@@ -130,7 +130,8 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob> {
                   + " does not exist in namespace "
                   + job.getMetadata().getNamespace()
               : "BaseModel " + baseName + " has not resolved its model yet");
-      return publish(job, aggregator.build(FineTuneJobObservation.of(previous, null, null, null)));
+      return statuses.patch(
+          job, aggregator.build(FineTuneJobObservation.of(previous, null, null, null)));
     }
     context.managedWorkflowAndDependentResourceContext().reconcileManagedWorkflow();
     Job trainer = context.getSecondaryResource(Job.class).orElse(null);
@@ -138,7 +139,7 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob> {
       return observe(job, trainer, aggregator);
     } catch (StorageFailure failure) {
       aggregator.failed(FineTuneJobReasons.of(failure.problem()), failure.getMessage());
-      return publish(
+      return statuses.patch(
           job, aggregator.build(FineTuneJobObservation.of(previous, trainer, null, null)));
     }
   }
@@ -148,11 +149,12 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob> {
     FineTuneJobStatus previous = job.getStatus();
     if (trainer == null) {
       aggregator.run(FineTuneJobPhase.Pending, "creating the trainer Job");
-      return publish(job, aggregator.build(FineTuneJobObservation.of(previous, null, null, null)));
+      return statuses.patch(
+          job, aggregator.build(FineTuneJobObservation.of(previous, null, null, null)));
     }
     if (Boolean.TRUE.equals(job.getSpec().suspend())) {
       aggregator.run(FineTuneJobPhase.Suspended, "suspended; resumes from the last checkpoint");
-      return publish(
+      return statuses.patch(
           job, aggregator.build(FineTuneJobObservation.of(previous, trainer, null, null)));
     }
     if (condition(trainer, "Complete").isPresent()) {
@@ -162,7 +164,7 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob> {
         aggregator.failed(
             FineTuneJobReason.TrainerFailed,
             "the trainer exited 0 without a successful result.json");
-        return publish(
+        return statuses.patch(
             job, aggregator.build(FineTuneJobObservation.of(previous, trainer, null, null)));
       }
       JobReport.Adapter adapter = result.get().adapter();
@@ -181,7 +183,7 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob> {
       aggregator.run(FineTuneJobPhase.Succeeded, "published " + adapter.digest());
       TrainedAdapter output =
           new TrainedAdapter(job.getSpec().output().adapterName(), adapter.digest(), adapter.uri());
-      return publish(
+      return statuses.patch(
           job,
           aggregator.build(
               FineTuneJobObservation.of(
@@ -203,7 +205,7 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob> {
         aggregator.failed(
             FineTuneJobReasons.ofJob(failed.get().getReason()), failed.get().getMessage());
       }
-      return publish(
+      return statuses.patch(
           job, aggregator.build(FineTuneJobObservation.of(previous, trainer, null, null)));
     }
     Optional<JobReport.Progress> progress =
@@ -217,7 +219,8 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob> {
         progress
             .map(p -> "step " + p.step() + "/" + p.totalSteps())
             .orElse(active ? "trainer started" : "waiting for the trainer pod"));
-    return publish(
+    return statuses
+        .patch(
             job,
             aggregator.build(
                 FineTuneJobObservation.of(previous, trainer, progress.orElse(null), null)))
@@ -257,20 +260,6 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob> {
                     : FineTuneJobReason.ReconcileFailed,
                 Failures.message(cause))
             .build(FineTuneJobObservation.of(previous, null, null, null));
-    if (status.equals(previous)) {
-      return ErrorStatusUpdateControl.noStatusUpdate();
-    }
-    events.recordTransitions(job, previous, status);
-    job.setStatus(status);
-    return ErrorStatusUpdateControl.patchStatus(job);
-  }
-
-  private UpdateControl<FineTuneJob> publish(FineTuneJob job, FineTuneJobStatus status) {
-    if (status.equals(job.getStatus())) {
-      return UpdateControl.noUpdate();
-    }
-    events.recordTransitions(job, job.getStatus(), status);
-    job.setStatus(status);
-    return UpdateControl.patchStatus(job);
+    return statuses.patchOnError(job, status);
   }
 }

@@ -29,8 +29,8 @@ import io.lorafleet.artifacts.store.ObjectStoreException;
 import io.lorafleet.operator.basemodel.AdminTokens;
 import io.lorafleet.operator.basemodel.BaseModelResources;
 import io.lorafleet.operator.basemodel.ResolvedModels;
-import io.lorafleet.operator.events.ConditionEvents;
 import io.lorafleet.operator.events.EventRecorder;
+import io.lorafleet.operator.events.StatusUpdates;
 import io.lorafleet.operator.reconcile.Failures;
 import io.lorafleet.operator.serving.ServingPod;
 import io.lorafleet.operator.storage.AdapterArtifactResolver;
@@ -76,7 +76,7 @@ public class LoraAdapterReconciler implements Reconciler<LoraAdapter>, Cleaner<L
   private final ResolvedModels models;
   private final AdminTokens adminTokens;
   private final Placements placements;
-  private final ConditionEvents events;
+  private final StatusUpdates statuses;
   private final AdapterArtifactResolver resolver;
   private final EventRecorder recorder;
   private final Clock clock;
@@ -87,7 +87,7 @@ public class LoraAdapterReconciler implements Reconciler<LoraAdapter>, Cleaner<L
       ResolvedModels models,
       AdminTokens adminTokens,
       Placements placements,
-      ConditionEvents events,
+      StatusUpdates statuses,
       AdapterArtifactResolver resolver,
       EventRecorder recorder,
       Clock clock) {
@@ -97,7 +97,7 @@ public class LoraAdapterReconciler implements Reconciler<LoraAdapter>, Cleaner<L
     this.models = models;
     this.adminTokens = adminTokens;
     this.placements = placements;
-    this.events = events;
+    this.statuses = statuses;
     this.clock = clock;
   }
 
@@ -173,14 +173,16 @@ public class LoraAdapterReconciler implements Reconciler<LoraAdapter>, Cleaner<L
               + baseName
               + " does not exist in namespace "
               + adapter.getMetadata().getNamespace());
-      return publish(adapter, aggregator.build(LoraAdapterObservation.unresolved(servedName)));
+      return statuses.patch(
+          adapter, aggregator.build(LoraAdapterObservation.unresolved(servedName)));
     }
     ResolvedAdapter artifact;
     try {
       artifact = artifacts.resolve(adapter);
     } catch (StorageFailure failure) {
       aggregator.blockedBy(LoraAdapterReasons.of(failure.problem()), failure.getMessage());
-      return publish(adapter, aggregator.build(LoraAdapterObservation.unresolved(servedName)));
+      return statuses.patch(
+          adapter, aggregator.build(LoraAdapterObservation.unresolved(servedName)));
     }
     ResolvedModel baseModel;
     try {
@@ -189,7 +191,8 @@ public class LoraAdapterReconciler implements Reconciler<LoraAdapter>, Cleaner<L
       aggregator.waitingFor(
           LoraAdapterReason.BaseModelNotReady,
           "BaseModel " + baseName + " cannot be read: " + failure.getMessage());
-      return publish(adapter, aggregator.build(LoraAdapterObservation.unresolved(servedName)));
+      return statuses.patch(
+          adapter, aggregator.build(LoraAdapterObservation.unresolved(servedName)));
     }
     CompatibilityReport report =
         CompatibilityChecker.check(
@@ -200,7 +203,7 @@ public class LoraAdapterReconciler implements Reconciler<LoraAdapter>, Cleaner<L
     if (!report.compatible()) {
       aggregator.blockedBy(
           LoraAdapterReasons.of(report.problems().getFirst().reason()), report.summary());
-      return publish(
+      return statuses.patch(
           adapter, aggregator.build(LoraAdapterObservation.of(artifact, servedName, 0, List.of())));
     }
     return place(adapter, base.get(), artifact, servedName, aggregator);
@@ -254,7 +257,7 @@ public class LoraAdapterReconciler implements Reconciler<LoraAdapter>, Cleaner<L
     int desired = PlacementPlanner.desired(adapter.getSpec().placement(), ready.size());
     aggregator.resolved(true).replicas(desired, loaded.size());
     UpdateControl<LoraAdapter> control =
-        publish(
+        statuses.patch(
             adapter,
             aggregator.build(LoraAdapterObservation.of(artifact, servedName, desired, loaded)));
     return retryLater ? control.rescheduleAfter(RETRY_LOAD_AFTER) : control;
@@ -342,12 +345,7 @@ public class LoraAdapterReconciler implements Reconciler<LoraAdapter>, Cleaner<L
             .replicas(orZero(observed.desiredReplicas()), orZero(observed.readyReplicas()))
             .retrying(reason, Failures.message(cause))
             .build(observed);
-    if (status.equals(previous)) {
-      return ErrorStatusUpdateControl.noStatusUpdate();
-    }
-    events.recordTransitions(adapter, previous, status);
-    adapter.setStatus(status);
-    return ErrorStatusUpdateControl.patchStatus(adapter);
+    return statuses.patchOnError(adapter, status);
   }
 
   private List<ServingPod> readyPods(BaseModel base) {
@@ -375,14 +373,5 @@ public class LoraAdapterReconciler implements Reconciler<LoraAdapter>, Cleaner<L
 
   private static int orZero(Integer value) {
     return value == null ? 0 : value;
-  }
-
-  private UpdateControl<LoraAdapter> publish(LoraAdapter adapter, LoraAdapterStatus status) {
-    if (status.equals(adapter.getStatus())) {
-      return UpdateControl.noUpdate();
-    }
-    events.recordTransitions(adapter, adapter.getStatus(), status);
-    adapter.setStatus(status);
-    return UpdateControl.patchStatus(adapter);
   }
 }

@@ -25,7 +25,7 @@ import io.lorafleet.api.v1alpha1.mergepolicy.SourceDigest;
 import io.lorafleet.artifacts.store.ObjectStoreException;
 import io.lorafleet.operator.basemodel.BaseModelResources;
 import io.lorafleet.operator.config.OperatorConfig;
-import io.lorafleet.operator.events.ConditionEvents;
+import io.lorafleet.operator.events.StatusUpdates;
 import io.lorafleet.operator.jobs.JobReport;
 import io.lorafleet.operator.jobs.JobReports;
 import io.lorafleet.operator.loraadapter.PublishedAdapters;
@@ -57,7 +57,7 @@ public class MergePolicyReconciler implements Reconciler<MergePolicy> {
   private final JobReports reports;
   private final PublishedAdapters outputs;
   private final OperatorConfig config;
-  private final ConditionEvents events;
+  private final StatusUpdates statuses;
   private final Clock clock;
 
   public MergePolicyReconciler(
@@ -65,13 +65,13 @@ public class MergePolicyReconciler implements Reconciler<MergePolicy> {
       JobReports reports,
       PublishedAdapters outputs,
       OperatorConfig config,
-      ConditionEvents events,
+      StatusUpdates statuses,
       Clock clock) {
     this.client = client;
     this.reports = reports;
     this.outputs = outputs;
     this.config = config;
-    this.events = events;
+    this.statuses = statuses;
     this.clock = clock;
   }
 
@@ -160,7 +160,7 @@ public class MergePolicyReconciler implements Reconciler<MergePolicy> {
           "BaseModel "
               + policy.getSpec().baseModelRef().name()
               + (base.isEmpty() ? " does not exist" : " has not resolved its model yet"));
-      return publish(policy, aggregator.build(kept));
+      return statuses.patch(policy, aggregator.build(kept));
     }
     Map<String, LoraAdapter> adapters =
         context.getSecondaryResources(LoraAdapter.class).stream()
@@ -181,7 +181,7 @@ public class MergePolicyReconciler implements Reconciler<MergePolicy> {
                 + adapter.getSpec().baseModelRef().name()
                 + ", not of "
                 + policy.getSpec().baseModelRef().name());
-        return publish(policy, aggregator.build(kept));
+        return statuses.patch(policy, aggregator.build(kept));
       } else if (adapter.getStatus() == null
           || adapter.getStatus().digest() == null
           || !adapter.isReady()) {
@@ -198,7 +198,7 @@ public class MergePolicyReconciler implements Reconciler<MergePolicy> {
           !missing.isEmpty()
               ? "sources not found: " + String.join(", ", missing)
               : "sources not ready: " + String.join(", ", notReady));
-      return publish(policy, aggregator.build(kept));
+      return statuses.patch(policy, aggregator.build(kept));
     }
     List<SourceDigest> digests =
         sources.stream()
@@ -210,7 +210,7 @@ public class MergePolicyReconciler implements Reconciler<MergePolicy> {
       return merge(policy, context, base.get(), sources, digests, key, aggregator);
     } catch (StorageFailure failure) {
       aggregator.blockedBy(MergePolicyReason.MergeFailed, failure.getMessage());
-      return publish(policy, aggregator.build(kept));
+      return statuses.patch(policy, aggregator.build(kept));
     }
   }
 
@@ -235,7 +235,7 @@ public class MergePolicyReconciler implements Reconciler<MergePolicy> {
         jobs.stream().filter(j -> j.getMetadata().getName().equals(jobName)).findFirst();
     if (current) {
       deleteOtherMerges(policy, jobs, jobName);
-      return publish(policy, aggregator.outputCurrent(true).build(previous));
+      return statuses.patch(policy, aggregator.outputCurrent(true).build(previous));
     }
     MergePolicyStatus kept =
         previous != null ? previous : new MergePolicyStatus(null, null, null, null, null, null);
@@ -258,7 +258,7 @@ public class MergePolicyReconciler implements Reconciler<MergePolicy> {
           .inNamespace(policy.getMetadata().getNamespace())
           .resource(MergeWorkload.job(policy, key, base, sources, config))
           .create();
-      return publish(policy, aggregator.merging(true).build(kept));
+      return statuses.patch(policy, aggregator.merging(true).build(kept));
     }
     var namespace = policy.getMetadata().getNamespace();
     var credentials = policy.getSpec().output().credentialsSecretRef();
@@ -268,7 +268,7 @@ public class MergePolicyReconciler implements Reconciler<MergePolicy> {
       if (result.isEmpty() || !result.get().succeeded()) {
         aggregator.blockedBy(
             MergePolicyReason.MergeFailed, "the merge exited 0 without a successful result.json");
-        return publish(policy, aggregator.build(kept));
+        return statuses.patch(policy, aggregator.build(kept));
       }
       JobReport.Adapter adapter = result.get().adapter();
       if (policy.getSpec().output().deploy() != null) {
@@ -298,7 +298,7 @@ public class MergePolicyReconciler implements Reconciler<MergePolicy> {
               jobName,
               clock.instant().truncatedTo(ChronoUnit.SECONDS).toString());
       deleteOtherMerges(policy, jobs, jobName);
-      return publish(policy, aggregator.outputCurrent(true).build(merged));
+      return statuses.patch(policy, aggregator.outputCurrent(true).build(merged));
     }
     Optional<JobCondition> failed = condition(job.get(), "Failed");
     if (failed.isPresent()) {
@@ -308,9 +308,9 @@ public class MergePolicyReconciler implements Reconciler<MergePolicy> {
           result
               .map(r -> Objects.toString(r.reason(), "failed") + ": " + r.message())
               .orElse(Objects.toString(failed.get().getMessage(), "merge Job failed")));
-      return publish(policy, aggregator.build(kept));
+      return statuses.patch(policy, aggregator.build(kept));
     }
-    return publish(policy, aggregator.merging(true).build(kept));
+    return statuses.patch(policy, aggregator.merging(true).build(kept));
   }
 
   /** Older merges of this policy are history once a newer output is current. */
@@ -355,20 +355,6 @@ public class MergePolicyReconciler implements Reconciler<MergePolicy> {
                 previous != null
                     ? previous
                     : new MergePolicyStatus(null, null, null, null, null, null));
-    if (status.equals(previous)) {
-      return ErrorStatusUpdateControl.noStatusUpdate();
-    }
-    events.recordTransitions(policy, previous, status);
-    policy.setStatus(status);
-    return ErrorStatusUpdateControl.patchStatus(policy);
-  }
-
-  private UpdateControl<MergePolicy> publish(MergePolicy policy, MergePolicyStatus status) {
-    if (status.equals(policy.getStatus())) {
-      return UpdateControl.noUpdate();
-    }
-    events.recordTransitions(policy, policy.getStatus(), status);
-    policy.setStatus(status);
-    return UpdateControl.patchStatus(policy);
+    return statuses.patchOnError(policy, status);
   }
 }

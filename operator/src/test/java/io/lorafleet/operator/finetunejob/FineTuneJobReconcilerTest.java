@@ -7,13 +7,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.lorafleet.api.v1alpha1.basemodel.AdapterSlots;
 import io.lorafleet.api.v1alpha1.basemodel.BaseModel;
-import io.lorafleet.api.v1alpha1.basemodel.BaseModelSpec;
-import io.lorafleet.api.v1alpha1.basemodel.ServingRuntime;
-import io.lorafleet.api.v1alpha1.basemodel.ServingSpec;
-import io.lorafleet.api.v1alpha1.common.ArtifactSource;
+import io.lorafleet.api.v1alpha1.common.AdapterOutput;
 import io.lorafleet.api.v1alpha1.common.ConditionType;
 import io.lorafleet.api.v1alpha1.common.LocalReference;
 import io.lorafleet.api.v1alpha1.common.Placement;
@@ -27,75 +22,22 @@ import io.lorafleet.api.v1alpha1.finetunejob.FineTuneJobSpec;
 import io.lorafleet.api.v1alpha1.finetunejob.LearningRateSchedule;
 import io.lorafleet.api.v1alpha1.finetunejob.LoraInit;
 import io.lorafleet.api.v1alpha1.finetunejob.LoraSpec;
-import io.lorafleet.api.v1alpha1.finetunejob.OutputSpec;
 import io.lorafleet.api.v1alpha1.finetunejob.TargetModule;
 import io.lorafleet.api.v1alpha1.finetunejob.TrainingSpec;
 import io.lorafleet.api.v1alpha1.loraadapter.LoraAdapter;
+import io.lorafleet.operator.testing.ClusterTestBase;
 import io.lorafleet.operator.testing.EmbeddedObjectStore;
-import io.lorafleet.operator.testing.FakeDeploymentController;
 import io.lorafleet.operator.testing.FakeJobRunner;
-import io.lorafleet.operator.testing.TestArtifacts;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
-import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.List;
-import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** FineTuneJob reconciliation: trainer Job, progress, result, and the deployed adapter. */
 @QuarkusTest
 @WithKubernetesTestServer(crud = true)
-class FineTuneJobReconcilerTest {
-  private static EmbeddedObjectStore objectStore;
-  private static FakeDeploymentController kubelet;
-  private static FakeJobRunner trainer;
-  private final String namespace = "ftj-" + UUID.randomUUID().toString().substring(0, 8);
-
-  @Inject KubernetesClient client;
-
-  @BeforeAll
-  static void startObjectStore() throws Exception {
-    objectStore = EmbeddedObjectStore.start();
-    TestArtifacts.putTinyModel(objectStore.client(), "models", "tiny");
-  }
-
-  @AfterAll
-  static void stop() {
-    if (kubelet != null) {
-      kubelet.close();
-      trainer.close();
-    }
-    objectStore.close();
-  }
-
-  @BeforeEach
-  void setUp() {
-    if (kubelet == null) {
-      kubelet = new FakeDeploymentController(client);
-      trainer = new FakeJobRunner(client, objectStore.client());
-    }
-    client
-        .secrets()
-        .inNamespace(namespace)
-        .resource(objectStore.credentialsSecret(namespace, "s3", objectStore.endpoint()))
-        .create();
-  }
-
-  private void baseModel() {
-    BaseModel model = new BaseModel();
-    model.setMetadata(new ObjectMetaBuilder().withName("base").withNamespace(namespace).build());
-    model.setSpec(
-        new BaseModelSpec(
-            new ArtifactSource("s3://models/tiny", new SecretReference("s3"), null),
-            new ServingSpec(
-                1, ServingRuntime.BUILTIN, null, null, null, null, new AdapterSlots(4, 16, 32))));
-    client.resource(model).create();
-  }
-
+class FineTuneJobReconcilerTest extends ClusterTestBase {
   private FineTuneJob fineTuneJob(String name, Placement deploy) {
     FineTuneJob job = new FineTuneJob();
     job.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(namespace).build());
@@ -117,7 +59,7 @@ class FineTuneJobReconcilerTest {
                 false),
             new TrainingSpec(
                 null, 100L, 2.0e-4, LearningRateSchedule.COSINE, 0, 8, 1, 512, 0.0, 1.0, 7L, 50),
-            new OutputSpec("tuned", "s3://adapters", new SecretReference("s3"), deploy),
+            new AdapterOutput("tuned", "s3://adapters", new SecretReference("s3"), deploy),
             null,
             null,
             null,
@@ -144,7 +86,7 @@ class FineTuneJobReconcilerTest {
 
   @Test
   void trainsReportsProgressAndDeploysTheAdapter() {
-    baseModel();
+    baseModel("base");
     fineTuneJob("tune", new Placement(new IntOrString("all"), PlacementStrategy.FEWEST_ADAPTERS));
 
     awaitPhase("tune", FineTuneJobPhase.Running);
@@ -158,7 +100,7 @@ class FineTuneJobReconcilerTest {
     assertThat(running.getStatus().lastCheckpoint().step()).isEqualTo(50);
 
     String jobName = running.getStatus().jobName();
-    JsonNode config = trainer.config(namespace, jobName);
+    JsonNode config = jobs.config(namespace, jobName);
     BaseModel base =
         client.resources(BaseModel.class).inNamespace(namespace).withName("base").get();
     assertThat(config.at("/baseModel/digest").asText()).isEqualTo(base.getStatus().digest());
@@ -183,7 +125,7 @@ class FineTuneJobReconcilerTest {
         .anySatisfy(
             m -> assertThat(m.getMountPath()).isEqualTo("/var/run/lorafleet/credentials/s3"));
 
-    trainer.finish(namespace, jobName, FakeJobRunner.Outcome.SUCCEED);
+    jobs.finish(namespace, jobName, FakeJobRunner.Outcome.SUCCEED);
     awaitPhase("tune", FineTuneJobPhase.Succeeded);
     FineTuneJob done = get("tune");
     assertThat(done.isReady()).isTrue();
@@ -212,10 +154,10 @@ class FineTuneJobReconcilerTest {
 
   @Test
   void badInputFailsWithTheTrainersReason() {
-    baseModel();
+    baseModel("base");
     fineTuneJob("bad", null);
     awaitPhase("bad", FineTuneJobPhase.Running);
-    trainer.finish(namespace, get("bad").getStatus().jobName(), FakeJobRunner.Outcome.BAD_INPUT);
+    jobs.finish(namespace, get("bad").getStatus().jobName(), FakeJobRunner.Outcome.BAD_INPUT);
     awaitPhase("bad", FineTuneJobPhase.Failed);
     var degraded = get("bad").getStatus().condition(ConditionType.Degraded).orElseThrow();
     assertThat(degraded.reason()).isEqualTo("InvalidDataset");
@@ -241,7 +183,7 @@ class FineTuneJobReconcilerTest {
     assertThat(get("early").getStatus().phase()).isEqualTo(FineTuneJobPhase.Pending);
     assertThat(client.batch().v1().jobs().inNamespace(namespace).list().getItems()).isEmpty();
 
-    baseModel();
+    baseModel("base");
     awaitPhase("early", FineTuneJobPhase.Running);
     FineTuneJob job = get("early");
     job.setSpec(

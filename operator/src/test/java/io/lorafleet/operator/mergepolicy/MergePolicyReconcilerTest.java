@@ -7,12 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.lorafleet.api.v1alpha1.basemodel.AdapterSlots;
-import io.lorafleet.api.v1alpha1.basemodel.BaseModel;
-import io.lorafleet.api.v1alpha1.basemodel.BaseModelSpec;
-import io.lorafleet.api.v1alpha1.basemodel.ServingRuntime;
-import io.lorafleet.api.v1alpha1.basemodel.ServingSpec;
+import io.lorafleet.api.v1alpha1.common.AdapterOutput;
 import io.lorafleet.api.v1alpha1.common.ArtifactSource;
 import io.lorafleet.api.v1alpha1.common.ConditionType;
 import io.lorafleet.api.v1alpha1.common.LocalReference;
@@ -23,77 +18,24 @@ import io.lorafleet.api.v1alpha1.loraadapter.LoraAdapter;
 import io.lorafleet.api.v1alpha1.loraadapter.LoraAdapterSpec;
 import io.lorafleet.api.v1alpha1.mergepolicy.MajoritySign;
 import io.lorafleet.api.v1alpha1.mergepolicy.MergeMethod;
-import io.lorafleet.api.v1alpha1.mergepolicy.MergeOutput;
 import io.lorafleet.api.v1alpha1.mergepolicy.MergePolicy;
 import io.lorafleet.api.v1alpha1.mergepolicy.MergePolicySpec;
 import io.lorafleet.api.v1alpha1.mergepolicy.MergeSource;
 import io.lorafleet.api.v1alpha1.mergepolicy.SourceDigest;
 import io.lorafleet.artifacts.store.PublishedVersion;
-import io.lorafleet.operator.testing.EmbeddedObjectStore;
-import io.lorafleet.operator.testing.FakeDeploymentController;
-import io.lorafleet.operator.testing.FakeJobRunner;
+import io.lorafleet.operator.testing.ClusterTestBase;
 import io.lorafleet.operator.testing.TestArtifacts;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
-import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.List;
-import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** MergePolicy reconciliation: pinned sources, merge Jobs, re-merge on a new source version. */
 @QuarkusTest
 @WithKubernetesTestServer(crud = true)
-class MergePolicyReconcilerTest {
+class MergePolicyReconcilerTest extends ClusterTestBase {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static EmbeddedObjectStore objectStore;
-  private static FakeDeploymentController kubelet;
-  private static FakeJobRunner jobs;
-  private final String namespace = "mp-" + UUID.randomUUID().toString().substring(0, 8);
-
-  @Inject KubernetesClient client;
-
-  @BeforeAll
-  static void startObjectStore() throws Exception {
-    objectStore = EmbeddedObjectStore.start();
-    TestArtifacts.putTinyModel(objectStore.client(), "models", "tiny");
-  }
-
-  @AfterAll
-  static void stop() {
-    if (kubelet != null) {
-      kubelet.close();
-      jobs.close();
-    }
-    objectStore.close();
-  }
-
-  @BeforeEach
-  void setUp() {
-    if (kubelet == null) {
-      kubelet = new FakeDeploymentController(client);
-      jobs = new FakeJobRunner(client, objectStore.client());
-    }
-    client
-        .secrets()
-        .inNamespace(namespace)
-        .resource(objectStore.credentialsSecret(namespace, "s3", objectStore.endpoint()))
-        .create();
-  }
-
-  private void baseModel(String name) {
-    BaseModel model = new BaseModel();
-    model.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(namespace).build());
-    model.setSpec(
-        new BaseModelSpec(
-            new ArtifactSource("s3://models/tiny", new SecretReference("s3"), null),
-            new ServingSpec(
-                1, ServingRuntime.BUILTIN, null, null, null, null, new AdapterSlots(4, 16, 32))));
-    client.resource(model).create();
-  }
 
   private void adapter(String name, String base, PublishedVersion version) {
     LoraAdapter adapter = new LoraAdapter();
@@ -125,7 +67,7 @@ class MergePolicyReconcilerTest {
             MajoritySign.TOTAL,
             8,
             7L,
-            new MergeOutput(
+            new AdapterOutput(
                 "merged",
                 "s3://adapters",
                 new SecretReference("s3"),

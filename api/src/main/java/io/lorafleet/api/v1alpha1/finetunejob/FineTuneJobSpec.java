@@ -6,6 +6,7 @@ import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
+import io.lorafleet.api.v1alpha1.common.AdapterOutput;
 import io.lorafleet.api.v1alpha1.common.ComputeResources;
 import io.lorafleet.api.v1alpha1.common.LocalReference;
 import io.lorafleet.api.v1alpha1.common.Toleration;
@@ -32,7 +33,7 @@ public record FineTuneJobSpec(
     @JsonPropertyDescription("Optimisation settings.") @Required TrainingSpec training,
     @JsonPropertyDescription("Where the trained adapter is written and whether it is deployed.")
         @Required
-        OutputSpec output,
+        AdapterOutput output,
     @JsonPropertyDescription("Trainer container resources, e.g. nvidia.com/gpu.")
         ComputeResources resources,
     @JsonPropertyDescription("Node labels the trainer pod must match.")

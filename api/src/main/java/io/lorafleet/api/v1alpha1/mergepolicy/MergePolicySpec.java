@@ -6,6 +6,7 @@ import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
+import io.lorafleet.api.v1alpha1.common.AdapterOutput;
 import io.lorafleet.api.v1alpha1.common.LocalReference;
 import java.util.List;
 
@@ -62,7 +63,7 @@ public record MergePolicySpec(
         @Default("0")
         Long seed,
     @JsonPropertyDescription("The merged adapter's name, storage and placement.") @Required
-        MergeOutput output) {
+        AdapterOutput output) {
 
   static final String DENSITY_RULE =
       "!(self.method in ['ties', 'dare-linear', 'dare-ties', 'magnitude-prune'])"

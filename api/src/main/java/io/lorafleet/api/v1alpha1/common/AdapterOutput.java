@@ -1,15 +1,15 @@
-package io.lorafleet.api.v1alpha1.finetunejob;
+package io.lorafleet.api.v1alpha1.common;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
-import io.lorafleet.api.v1alpha1.common.Placement;
-import io.lorafleet.api.v1alpha1.common.SecretReference;
-import io.lorafleet.api.v1alpha1.common.Validation;
 
-/** Where a produced adapter is stored and whether a LoraAdapter serves it. */
+/**
+ * Where an adapter the operator produces (a training run, a merge) is stored, and whether a
+ * LoraAdapter serves it.
+ */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @ValidationRule(
     value =
@@ -22,9 +22,10 @@ import io.lorafleet.api.v1alpha1.common.Validation;
     value = "self.artifactPrefix.matches(" + Validation.S3_URI_PATTERN + ")",
     message = "artifactPrefix must be an s3:// URI: " + Validation.S3_URI_MESSAGE,
     fieldPath = ".artifactPrefix")
-public record OutputSpec(
+public record AdapterOutput(
     @JsonPropertyDescription(
-            "Name of the LoraAdapter created or updated with the result; also the artifact name.")
+            "Name of the LoraAdapter created or updated with the produced adapter; also the"
+                + " artifact name.")
         @Required
         @Size(max = 63)
         String adapterName,
