@@ -39,7 +39,14 @@
  * out × in result) to {@code outputRank}, by default the largest source rank; a rank above {@code
  * min(out, in)} is rejected. Non-finite deltas are rejected.
  *
- * <p>Not here yet: merge-into-base, the merge.json job entry point, lineage manifest, the PyTorch
- * cross-check and the quality report of issue 7.
+ * <h2>Merge into base ({@link io.lorafleet.engine.merge.BaseMerger})</h2>
+ *
+ * A copy of an HF model directory with {@code W + Σ w_i s_i B_i A_i} in every adapted weight (fp64
+ * sum, one rounding to the storage dtype via fp32, non-finite results rejected, other tensors
+ * copied byte for byte). Unmerge is serving the untouched original, not subtraction (lossy in
+ * BF16/F16).
+ *
+ * <p>Not here yet: the merge.json job entry point and CLI, the lineage manifest, the PyTorch
+ * cross-check, the quality report and the benchmark of issue 7.
  */
 package io.lorafleet.engine.merge;
