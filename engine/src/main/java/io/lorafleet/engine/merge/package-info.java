@@ -46,7 +46,18 @@
  * copied byte for byte). Unmerge is serving the untouched original, not subtraction (lossy in
  * BF16/F16).
  *
- * <p>Not here yet: the merge.json job entry point and CLI, the lineage manifest, the PyTorch
+ * <h2>Merge job ({@link io.lorafleet.engine.merge.MergeJob})</h2>
+ *
+ * Reads the operator's merge.json (schema 1), pulls each source version and checks it is the pinned
+ * {@code sha256:} digest, merges, publishes the adapter under {@code output.versionsUri} with
+ * lineage in its manifest ({@code merge.method}, {@code merge.density}, {@code merge.majoritySign},
+ * {@code merge.outputRank}, {@code merge.seed}, {@code merge.source.<i>.adapter|digest|weight}) and
+ * writes {@code result.json} ({@code status}, {@code adapter.uri|digest}, {@code
+ * metrics.rank|truncationError}, or {@code reason}/{@code message} on failure) to {@code
+ * run.directory}.
+ *
+ * <p>Not here yet: the trainer image's {@code merge} command and CLI wiring (a main that builds an
+ * S3 object store from the mounted credentials and calls {@code MergeJob.run}), the PyTorch
  * cross-check, the quality report and the benchmark of issue 7.
  */
 package io.lorafleet.engine.merge;
