@@ -22,6 +22,18 @@ public record Svd(int m, int n, int k, double[] u, double[] s, double[] v) {
       Svd t = of(transpose(a, m, n), n, m);
       return new Svd(m, n, t.k, t.v, t.s, t.u);
     }
+    if (m > n) {
+      // Tall: M = Q·R, SVD of the n×n R, U = Q·U_R. Jacobi then rotates columns of length n, not
+      // m (about m/n times less work per sweep, e.g. 5.4x on an MLP projection of a 0.5B model).
+      double[][] qr = thinQr(a, m, n);
+      Svd core = jacobi(qr[1], n, n);
+      return new Svd(m, n, n, multiply(qr[0], core.u, m, n, n), core.s, core.v);
+    }
+    return jacobi(a, m, n);
+  }
+
+  /** One-sided Jacobi on the columns of a row-major m×n matrix, m >= n. */
+  private static Svd jacobi(double[] a, int m, int n) {
     // m >= n: columns of A, column-major so rotations touch contiguous arrays.
     double[][] g = new double[n][m];
     for (int i = 0; i < m; i++) {
