@@ -57,7 +57,7 @@
  * run.directory}.
  *
  * <p>Not here yet: the trainer image's {@code merge} command and CLI wiring (a main that builds an
- * S3 object store from the mounted credentials and calls {@code MergeJob.run}), the PyTorch
- * cross-check, the quality report and the benchmark of issue 7.
+ * S3 object store from the mounted credentials and calls {@code MergeJob.run}), the adapter quality
+ * report (B4), DAREx-q, the SVD clamp option and the benchmark of issue 7.
  */
 package io.lorafleet.engine.merge;
