@@ -56,8 +56,15 @@
  * metrics.rank|truncationError}, or {@code reason}/{@code message} on failure) to {@code
  * run.directory}.
  *
+ * <h2>Quality report ({@link io.lorafleet.engine.merge.AdapterQuality})</h2>
+ *
+ * Per module: {@code ‖ΔW‖_F}, the numerical rank of ΔW, and the intruder dimensions of B4 (top 10
+ * left singular vectors of {@code W0 + ΔW} whose max |cos| against the base's left singular vectors
+ * is below 0.5). Base singular vectors of a zero singular value are zero here, not an arbitrary
+ * completion of the basis, so they never match.
+ *
  * <p>Not here yet: the trainer image's {@code merge} command and CLI wiring (a main that builds an
- * S3 object store from the mounted credentials and calls {@code MergeJob.run}), the adapter quality
- * report (B4), DAREx-q, the SVD clamp option and the benchmark of issue 7.
+ * S3 object store from the mounted credentials and calls {@code MergeJob.run}), DAREx-q, the SVD
+ * clamp option, the intruder mitigation and the benchmark of issue 7.
  */
 package io.lorafleet.engine.merge;
