@@ -94,20 +94,22 @@ class OperatorScaleBench {
         client.resource(adapter).create();
       }
       long created = System.nanoTime();
-      await()
-          .atMost(Duration.ofMinutes(20))
-          .pollInterval(Duration.ofSeconds(2))
-          .until(
-              () ->
-                  client
-                          .resources(LoraAdapter.class)
-                          .inNamespace(namespace)
-                          .list()
-                          .getItems()
-                          .stream()
-                          .filter(LoraAdapter::isReady)
-                          .count()
-                      == adapters);
+      java.util.function.LongSupplier ready =
+          () ->
+              client.resources(LoraAdapter.class).inNamespace(namespace).list().getItems().stream()
+                  .filter(LoraAdapter::isReady)
+                  .count();
+      try {
+        await()
+            .atMost(Duration.ofMinutes(Integer.getInteger("lorafleet.scale.minutes", 20)))
+            .pollInterval(Duration.ofSeconds(2))
+            .until(() -> ready.getAsLong() == adapters);
+      } catch (org.awaitility.core.ConditionTimeoutException e) {
+        // A report, not a test: say how far it got.
+        System.out.printf(
+            "SCALE not converged: %d of %d Ready at the deadline%n", ready.getAsLong(), adapters);
+        return;
+      }
       long converged = System.nanoTime();
       long loads =
           kubelet.servers(namespace, "base").values().stream()
