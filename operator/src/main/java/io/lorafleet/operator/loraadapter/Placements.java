@@ -76,11 +76,21 @@ public class Placements {
   public Placements(Clock clock, MeterRegistry metrics) {
     this.clock = clock;
     this.metrics = metrics;
+    registerGauge();
+  }
+
+  /**
+   * Idempotent (micrometer returns the existing gauge); called again at first use because the
+   * registry a bean sees at construction may not yet be bound to the Prometheus endpoint, and with
+   * a strong reference so the gauge lives exactly as long as the registry.
+   */
+  private void registerGauge() {
     Gauge.builder(
             "lorafleet.adapters.loaded",
             slots,
             s -> s.values().stream().filter(v -> v.phase() == Phase.LOADED).count())
         .description("Adapter placements confirmed by serving pods")
+        .strongReference(true)
         .register(metrics);
   }
 
@@ -104,6 +114,7 @@ public class Placements {
   Slot ensure(Load load, java.time.Duration retryAfter) {
     Key key = new Key(load.adapter().getMetadata().getUid(), load.pod().uid());
     Instant now = clock.instant();
+    registerGauge();
     Slot slot = slots.get(key);
     boolean current =
         slot != null
