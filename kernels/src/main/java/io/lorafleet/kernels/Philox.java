@@ -6,27 +6,14 @@ package io.lorafleet.kernels;
  * drop the same elements. Checked against Random123's published known-answer vectors.
  */
 public final class Philox {
-  private static final long M0 = 0xD2511F53L;
-  private static final long M1 = 0xCD9E8D57L;
-  private static final int W0 = 0x9E3779B9;
-  private static final int W1 = 0xBB67AE85;
-
   private Philox() {}
 
-  /** Ten rounds on {@code ctr} (4 words, updated in place) with key {@code (k0, k1)}. */
+  /**
+   * Ten rounds on {@code ctr} (4 words, updated in place) with key {@code (k0, k1)}: the engine's
+   * implementation, so CPU merges, the host build and the GPU share one definition.
+   */
   public static void philox4x32x10(int[] ctr, int k0, int k1) {
-    for (int round = 0; round < 10; round++) {
-      long p0 = M0 * (ctr[0] & 0xffffffffL);
-      long p1 = M1 * (ctr[2] & 0xffffffffL);
-      int n0 = (int) (p1 >>> 32) ^ ctr[1] ^ k0;
-      int n2 = (int) (p0 >>> 32) ^ ctr[3] ^ k1;
-      ctr[0] = n0;
-      ctr[1] = (int) p1;
-      ctr[2] = n2;
-      ctr[3] = (int) p0;
-      k0 += W0;
-      k1 += W1;
-    }
+    io.lorafleet.engine.merge.Philox.philox4x32x10(ctr, k0, k1);
   }
 
   /**
