@@ -1,10 +1,10 @@
 package io.lorafleet.operator.basemodel;
 
-import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.lorafleet.api.v1alpha1.basemodel.BaseModel;
+import io.lorafleet.operator.reconcile.Owners;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.security.SecureRandom;
 import java.util.Base64;
@@ -42,15 +42,7 @@ public class AdminTokens {
             .withName(name)
             .withNamespace(namespace)
             .withLabels(BaseModelResources.labels(model))
-            .withOwnerReferences(
-                new OwnerReferenceBuilder()
-                    .withApiVersion(model.getApiVersion())
-                    .withKind(model.getKind())
-                    .withName(model.getMetadata().getName())
-                    .withUid(model.getMetadata().getUid())
-                    .withController(true)
-                    .withBlockOwnerDeletion(true)
-                    .build())
+            .withOwnerReferences(Owners.controller(model))
             .endMetadata()
             .withType("Opaque")
             // data, not stringData: what is stored is then the same on every API server.

@@ -24,6 +24,7 @@ import io.lorafleet.api.v1alpha1.finetunejob.FineTuneJobStatusAggregator;
 import io.lorafleet.api.v1alpha1.finetunejob.TrainedAdapter;
 import io.lorafleet.artifacts.store.ObjectStoreException;
 import io.lorafleet.operator.events.StatusUpdates;
+import io.lorafleet.operator.jobs.JobConditions;
 import io.lorafleet.operator.jobs.JobReport;
 import io.lorafleet.operator.jobs.JobReports;
 import io.lorafleet.operator.loraadapter.PublishedAdapters;
@@ -157,7 +158,7 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob> {
       return statuses.patch(
           job, aggregator.build(FineTuneJobObservation.of(previous, trainer, null, null)));
     }
-    if (condition(trainer, "Complete").isPresent()) {
+    if (JobConditions.of(trainer, "Complete").isPresent()) {
       Optional<JobReport.Result> result =
           reports.result(ns(job), creds(job), FineTuneJobResources.runDirectory(job));
       if (result.isEmpty() || !result.get().succeeded()) {
@@ -194,7 +195,7 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob> {
                       .orElse(null),
                   output)));
     }
-    Optional<JobCondition> failed = condition(trainer, "Failed");
+    Optional<JobCondition> failed = JobConditions.of(trainer, "Failed");
     if (failed.isPresent()) {
       Optional<JobReport.Result> result =
           reports.result(ns(job), creds(job), FineTuneJobResources.runDirectory(job));
@@ -233,15 +234,6 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob> {
 
   private static SecretReference creds(FineTuneJob job) {
     return job.getSpec().output().credentialsSecretRef();
-  }
-
-  static Optional<JobCondition> condition(Job job, String type) {
-    if (job.getStatus() == null || job.getStatus().getConditions() == null) {
-      return Optional.empty();
-    }
-    return job.getStatus().getConditions().stream()
-        .filter(c -> type.equals(c.getType()) && "True".equals(c.getStatus()))
-        .findFirst();
   }
 
   @Override

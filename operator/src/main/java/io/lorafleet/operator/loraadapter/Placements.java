@@ -24,7 +24,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 import org.jboss.logging.Logger;
 
 /**
@@ -49,17 +48,16 @@ public class Placements {
   }
 
   public record Slot(
-      String podName,
-      String digest,
-      int restarts,
-      Phase phase,
-      String code,
-      String message,
-      Instant at) {}
+      String digest, int restarts, Phase phase, String code, String message, Instant at) {}
 
   private record Key(String adapterUid, String podUid) {}
 
-  private final Map<Key, Slot> slots = new ConcurrentHashMap<>();
+  /**
+   * Adapter UID to pod UID to slot: a reconcile reads and prunes only its own adapter's slots, so
+   * its cost does not grow with the number of other adapters in the fleet.
+   */
+  private final Map<String, Map<String, Slot>> byAdapter = new ConcurrentHashMap<>();
+
   private final AdminClient admin = new AdminClient();
   private final ThreadPoolExecutor pool =
       new ThreadPoolExecutor(
@@ -87,8 +85,12 @@ public class Placements {
   private void registerGauge() {
     Gauge.builder(
             "lorafleet.adapters.loaded",
-            slots,
-            s -> s.values().stream().filter(v -> v.phase() == Phase.LOADED).count())
+            byAdapter,
+            all ->
+                all.values().stream()
+                    .flatMap(pods -> pods.values().stream())
+                    .filter(v -> v.phase() == Phase.LOADED)
+                    .count())
         .description("Adapter placements confirmed by serving pods")
         .strongReference(true)
         .register(metrics);
@@ -115,7 +117,7 @@ public class Placements {
     Key key = new Key(load.adapter().getMetadata().getUid(), load.pod().uid());
     Instant now = clock.instant();
     registerGauge();
-    Slot slot = slots.get(key);
+    Slot slot = slots(key).get(key.podUid());
     boolean current =
         slot != null
             && slot.digest().equals(load.digest())
@@ -123,21 +125,13 @@ public class Placements {
     if (current && (slot.phase() != Phase.FAILED || slot.at().plus(retryAfter).isAfter(now))) {
       return slot;
     }
-    Slot loading =
-        new Slot(
-            load.pod().name(),
-            load.digest(),
-            load.pod().restarts(),
-            Phase.LOADING,
-            null,
-            null,
-            now);
-    slots.put(key, loading);
+    Slot loading = new Slot(load.digest(), load.pod().restarts(), Phase.LOADING, null, null, now);
+    slots(key).put(key.podUid(), loading);
     try {
       pool.execute(() -> run(key, loading, load));
     } catch (RejectedExecutionException e) {
       Slot failed = failed(loading, "LoadFailed", "admin worker queue is full");
-      slots.replace(key, loading, failed);
+      replace(key, loading, failed);
       return failed;
     }
     return loading;
@@ -154,13 +148,7 @@ public class Placements {
                   .anyMatch(
                       r -> r.name().equals(load.servedName()) && load.digest().equals(r.digest()))
               ? new Slot(
-                  loading.podName(),
-                  loading.digest(),
-                  loading.restarts(),
-                  Phase.LOADED,
-                  null,
-                  null,
-                  clock.instant())
+                  loading.digest(), loading.restarts(), Phase.LOADED, null, null, clock.instant())
               : failed(
                   loading,
                   "NotResident",
@@ -171,7 +159,6 @@ public class Placements {
     } catch (AdminRefusal refusal) {
       result =
           new Slot(
-              loading.podName(),
               loading.digest(),
               loading.restarts(),
               Phase.REFUSED,
@@ -190,7 +177,7 @@ public class Placements {
             .tag("outcome", result.phase().name().toLowerCase(java.util.Locale.ROOT))
             .register(metrics));
     // A newer request for the same pod may have replaced this one meanwhile; it wins.
-    slots.replace(key, loading, result);
+    replace(key, loading, result);
     SimpleInboundEventSource<LoraAdapter> source = events;
     if (source != null) {
       source.propagateEvent(ResourceID.fromResource(load.adapter()));
@@ -199,28 +186,34 @@ public class Placements {
 
   private Slot failed(Slot loading, String code, String message) {
     return new Slot(
-        loading.podName(),
-        loading.digest(),
-        loading.restarts(),
-        Phase.FAILED,
-        code,
-        message,
-        clock.instant());
+        loading.digest(), loading.restarts(), Phase.FAILED, code, message, clock.instant());
   }
 
-  /** Slots of one adapter by pod UID. */
+  private Map<String, Slot> slots(Key key) {
+    return byAdapter.computeIfAbsent(key.adapterUid(), uid -> new ConcurrentHashMap<>());
+  }
+
+  /** Only if the adapter is still known: a load finishing after forget() must not revive it. */
+  private void replace(Key key, Slot expected, Slot next) {
+    Map<String, Slot> slots = byAdapter.get(key.adapterUid());
+    if (slots != null) {
+      slots.replace(key.podUid(), expected, next);
+    }
+  }
+
+  /** Slots of one adapter by pod UID (a snapshot). */
   Map<String, Slot> of(LoraAdapter adapter) {
-    String uid = adapter.getMetadata().getUid();
-    return slots.entrySet().stream()
-        .filter(e -> e.getKey().adapterUid().equals(uid))
-        .collect(Collectors.toMap(e -> e.getKey().podUid(), Map.Entry::getValue));
+    return Map.copyOf(byAdapter.getOrDefault(adapter.getMetadata().getUid(), Map.of()));
   }
 
-  /** Adapters held or being loaded on a pod, for placement decisions. */
+  /**
+   * Adapters held or being loaded on a pod, for choosing pods when an adapter asks for N of them
+   * (not needed, and not computed, for placement on all pods).
+   */
   long adaptersOn(String podUid) {
-    return slots.entrySet().stream()
-        .filter(e -> e.getKey().podUid().equals(podUid))
-        .filter(e -> e.getValue().phase() == Phase.LOADED || e.getValue().phase() == Phase.LOADING)
+    return byAdapter.values().stream()
+        .map(pods -> pods.get(podUid))
+        .filter(v -> v != null && (v.phase() == Phase.LOADED || v.phase() == Phase.LOADING))
         .count();
   }
 
@@ -230,20 +223,24 @@ public class Placements {
     return pool.submit(
         () -> {
           admin.unload(pod.endpoint(), token, servedName);
-          slots.remove(key);
+          Map<String, Slot> slots = byAdapter.get(key.adapterUid());
+          if (slots != null) {
+            slots.remove(key.podUid());
+          }
           return null;
         });
   }
 
   /** Drops slots of pods that no longer exist. */
   void retainPods(LoraAdapter adapter, java.util.Set<String> livePodUids) {
-    String uid = adapter.getMetadata().getUid();
-    slots.keySet().removeIf(k -> k.adapterUid().equals(uid) && !livePodUids.contains(k.podUid()));
+    Map<String, Slot> slots = byAdapter.get(adapter.getMetadata().getUid());
+    if (slots != null) {
+      slots.keySet().retainAll(livePodUids);
+    }
   }
 
   void forget(LoraAdapter adapter) {
-    String uid = adapter.getMetadata().getUid();
-    slots.keySet().removeIf(k -> k.adapterUid().equals(uid));
+    byAdapter.remove(adapter.getMetadata().getUid());
   }
 
   void onShutdown(@Observes ShutdownEvent event) {

@@ -26,6 +26,7 @@ import io.lorafleet.artifacts.store.ObjectStoreException;
 import io.lorafleet.operator.basemodel.BaseModelResources;
 import io.lorafleet.operator.config.OperatorConfig;
 import io.lorafleet.operator.events.StatusUpdates;
+import io.lorafleet.operator.jobs.JobConditions;
 import io.lorafleet.operator.jobs.JobReport;
 import io.lorafleet.operator.jobs.JobReports;
 import io.lorafleet.operator.loraadapter.PublishedAdapters;
@@ -263,7 +264,7 @@ public class MergePolicyReconciler implements Reconciler<MergePolicy> {
     var namespace = policy.getMetadata().getNamespace();
     var credentials = policy.getSpec().output().credentialsSecretRef();
     var run = MergePolicyResources.runDirectory(policy, key);
-    if (condition(job.get(), "Complete").isPresent()) {
+    if (JobConditions.of(job.get(), "Complete").isPresent()) {
       Optional<JobReport.Result> result = reports.result(namespace, credentials, run);
       if (result.isEmpty() || !result.get().succeeded()) {
         aggregator.blockedBy(
@@ -300,7 +301,7 @@ public class MergePolicyReconciler implements Reconciler<MergePolicy> {
       deleteOtherMerges(policy, jobs, jobName);
       return statuses.patch(policy, aggregator.outputCurrent(true).build(merged));
     }
-    Optional<JobCondition> failed = condition(job.get(), "Failed");
+    Optional<JobCondition> failed = JobConditions.of(job.get(), "Failed");
     if (failed.isPresent()) {
       Optional<JobReport.Result> result = reports.result(namespace, credentials, run);
       aggregator.blockedBy(
@@ -328,15 +329,6 @@ public class MergePolicyReconciler implements Reconciler<MergePolicy> {
             .delete();
       }
     }
-  }
-
-  private static Optional<JobCondition> condition(Job job, String type) {
-    if (job.getStatus() == null || job.getStatus().getConditions() == null) {
-      return Optional.empty();
-    }
-    return job.getStatus().getConditions().stream()
-        .filter(c -> type.equals(c.getType()) && "True".equals(c.getStatus()))
-        .findFirst();
   }
 
   @Override

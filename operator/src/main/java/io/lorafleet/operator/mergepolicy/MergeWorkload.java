@@ -6,7 +6,6 @@ import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
-import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.VolumeBuilder;
 import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
@@ -17,6 +16,7 @@ import io.lorafleet.api.v1alpha1.loraadapter.LoraAdapter;
 import io.lorafleet.api.v1alpha1.mergepolicy.MergePolicy;
 import io.lorafleet.operator.config.OperatorConfig;
 import io.lorafleet.operator.reconcile.CredentialMounts;
+import io.lorafleet.operator.reconcile.Owners;
 import io.lorafleet.operator.storage.Versions;
 import java.util.List;
 import java.util.stream.Stream;
@@ -133,15 +133,7 @@ public final class MergeWorkload {
         .withName(MergePolicyResources.mergeName(policy, key))
         .withNamespace(policy.getMetadata().getNamespace())
         .withLabels(MergePolicyResources.labels(policy, key))
-        .withOwnerReferences(
-            new OwnerReferenceBuilder()
-                .withApiVersion(policy.getApiVersion())
-                .withKind(policy.getKind())
-                .withName(policy.getMetadata().getName())
-                .withUid(policy.getMetadata().getUid())
-                .withController(true)
-                .withBlockOwnerDeletion(true)
-                .build())
+        .withOwnerReferences(Owners.controller(policy))
         .build();
   }
 }
