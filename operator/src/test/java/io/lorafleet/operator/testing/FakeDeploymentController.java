@@ -1,14 +1,13 @@
 package io.lorafleet.operator.testing;
 
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
-import io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.lorafleet.operator.basemodel.BaseModelResources;
+import io.lorafleet.operator.testing.kubelet.ReadyPod;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -16,7 +15,6 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -55,34 +53,15 @@ public final class FakeDeploymentController implements AutoCloseable {
   }
 
   private synchronized void reconcile(Deployment deployment) {
-    Integer wanted = deployment.getSpec().getReplicas();
     if (BaseModelResources.SERVER.equals(
         deployment.getMetadata().getLabels().get(BaseModelResources.COMPONENT))) {
-      for (int i = podsOf(deployment).size(); i < wanted; i++) {
+      for (int i = ReadyPod.podsOf(client, deployment).size();
+          i < deployment.getSpec().getReplicas();
+          i++) {
         startPod(deployment);
       }
     }
-    if (deployment.getStatus() != null
-        && Objects.equals(deployment.getStatus().getReadyReplicas(), wanted)) {
-      return;
-    }
-    deployment.setStatus(
-        new DeploymentStatusBuilder()
-            .withReplicas(wanted)
-            .withReadyReplicas(wanted)
-            .withAvailableReplicas(wanted)
-            .withObservedGeneration(deployment.getMetadata().getGeneration())
-            .build());
-    client.apps().deployments().resource(deployment).updateStatus();
-  }
-
-  private List<Pod> podsOf(Deployment deployment) {
-    return client
-        .pods()
-        .inNamespace(deployment.getMetadata().getNamespace())
-        .withLabels(deployment.getSpec().getSelector().getMatchLabels())
-        .list()
-        .getItems();
+    ReadyPod.markReady(client, deployment);
   }
 
   private void startPod(Deployment deployment) {
@@ -97,32 +76,7 @@ public final class FakeDeploymentController implements AutoCloseable {
     String name =
         deployment.getMetadata().getName() + "-" + UUID.randomUUID().toString().substring(0, 5);
     servers.put(namespace + "/" + name, server);
-    Pod pod =
-        new PodBuilder()
-            .withNewMetadata()
-            .withName(name)
-            .withNamespace(namespace)
-            .withLabels(deployment.getSpec().getTemplate().getMetadata().getLabels())
-            .endMetadata()
-            .withNewSpec()
-            .addNewContainer()
-            .withName("server")
-            .withImage("fake")
-            .addNewPort()
-            .withName("http")
-            .withContainerPort(server.port())
-            .endPort()
-            .endContainer()
-            .endSpec()
-            .withNewStatus()
-            .withPodIP("127.0.0.1")
-            .addNewCondition()
-            .withType("Ready")
-            .withStatus("True")
-            .endCondition()
-            .endStatus()
-            .build();
-    client.pods().inNamespace(namespace).resource(pod).create();
+    ReadyPod.create(client, deployment, name, server.port());
   }
 
   private String adminToken(String namespace, String baseModel) {
@@ -163,10 +117,14 @@ public final class FakeDeploymentController implements AutoCloseable {
     String deploymentName = podName.substring(0, podName.lastIndexOf('-'));
     Deployment deployment =
         client.apps().deployments().inNamespace(namespace).withName(deploymentName).get();
-    List<String> before = podsOf(deployment).stream().map(p -> p.getMetadata().getName()).toList();
+    List<String> before =
+        ReadyPod.podsOf(client, deployment).stream().map(p -> p.getMetadata().getName()).toList();
     startPod(deployment);
     List<String> after =
-        new ArrayList<>(podsOf(deployment).stream().map(p -> p.getMetadata().getName()).toList());
+        new ArrayList<>(
+            ReadyPod.podsOf(client, deployment).stream()
+                .map(p -> p.getMetadata().getName())
+                .toList());
     after.removeAll(before);
     return after.isEmpty() ? pod.getMetadata().getName() : after.getFirst();
   }

@@ -3,8 +3,6 @@ package io.lorafleet.operator.testing;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
-import io.fabric8.kubernetes.api.model.batch.v1.JobConditionBuilder;
-import io.fabric8.kubernetes.api.model.batch.v1.JobStatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
@@ -12,8 +10,8 @@ import io.lorafleet.artifacts.store.PublishedVersion;
 import io.lorafleet.artifacts.store.S3ObjectStore;
 import io.lorafleet.artifacts.store.S3Uri;
 import io.lorafleet.operator.finetunejob.FineTuneJobResources;
+import io.lorafleet.operator.testing.kubelet.JobStatusWriter;
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -35,12 +33,14 @@ public final class FakeJobRunner implements AutoCloseable {
   private final KubernetesClient client;
   private final S3ObjectStore s3;
   private final SharedIndexInformer<Job> informer;
+  private final JobStatusWriter statuses;
   private final Map<String, CompletableFuture<Outcome>> outcomes = new ConcurrentHashMap<>();
   private final Map<String, JsonNode> configs = new ConcurrentHashMap<>();
 
   public FakeJobRunner(KubernetesClient client, S3ObjectStore s3) {
     this.client = client;
     this.s3 = s3;
+    this.statuses = new JobStatusWriter(client);
     this.informer =
         client
             .batch()
@@ -98,7 +98,7 @@ public final class FakeJobRunner implements AutoCloseable {
       configs.put(namespace + "/" + name, config);
       S3Uri run = S3Uri.parse(config.at("/run/directory").asText());
       s3.ensureBucket(run.bucket());
-      setStatus(job, 1, null, null);
+      statuses.running(job, 0);
       write(
           run,
           "progress.json",
@@ -137,7 +137,7 @@ public final class FakeJobRunner implements AutoCloseable {
                 "succeeded",
                 "adapter",
                 Map.of("uri", version.uri().toString(), "digest", "sha256:" + version.digest())));
-        setStatus(job, 0, "Complete", "Completed");
+        statuses.complete(job);
       } else {
         write(
             run,
@@ -149,7 +149,7 @@ public final class FakeJobRunner implements AutoCloseable {
                 "InvalidDataset",
                 "message",
                 "37 of 120 lines invalid (30.8% > 1%); first: train.jsonl:3: missing \"completion\""));
-        setStatus(job, 0, "Failed", "PodFailurePolicy");
+        statuses.failed(job, 1, "PodFailurePolicy");
       }
     } catch (Exception e) {
       throw new IllegalStateException("fake trainer failed", e);
@@ -161,35 +161,6 @@ public final class FakeJobRunner implements AutoCloseable {
         run.bucket(),
         run.prefix() + file,
         JSON.writeValueAsString(content).getBytes(StandardCharsets.UTF_8));
-  }
-
-  private void setStatus(Job job, int active, String condition, String reason) {
-    Job current =
-        client
-            .batch()
-            .v1()
-            .jobs()
-            .inNamespace(job.getMetadata().getNamespace())
-            .withName(job.getMetadata().getName())
-            .get();
-    JobStatusBuilder status =
-        new JobStatusBuilder().withActive(active).withStartTime(Instant.now().toString());
-    if (condition != null) {
-      status.addToConditions(
-          new JobConditionBuilder()
-              .withType(condition)
-              .withStatus("True")
-              .withReason(reason)
-              .withMessage("trainer " + reason)
-              .build());
-      if (condition.equals("Complete")) {
-        status.withCompletionTime(Instant.now().toString()).withSucceeded(1);
-      } else {
-        status.withFailed(1);
-      }
-    }
-    current.setStatus(status.build());
-    client.batch().v1().jobs().resource(current).updateStatus();
   }
 
   @Override

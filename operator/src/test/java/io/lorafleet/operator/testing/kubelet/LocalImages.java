@@ -1,0 +1,61 @@
+package io.lorafleet.operator.testing.kubelet;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What the trainer and server images run, as local commands: the same JVM flags as the images'
+ * entrypoints, on the jars the reactor built. The images themselves cannot be built here (no
+ * container engine).
+ */
+public final class LocalImages {
+  private LocalImages() {}
+
+  private static Path root() {
+    return Path.of(System.getProperty("lorafleet.root", ".."));
+  }
+
+  public static Path trainerJar() {
+    return root().resolve("trainer-image/target/lorafleet-trainer-image-0.1.0-SNAPSHOT.jar");
+  }
+
+  public static Path serverJar() {
+    return root().resolve("server-image/target/quarkus-app/quarkus-run.jar");
+  }
+
+  /** Whether the reactor built both applications (it does before the operator module). */
+  public static String missing() {
+    for (Path jar : List.of(trainerJar(), serverJar())) {
+      if (!Files.isRegularFile(jar)) {
+        return jar.toAbsolutePath().normalize().toString();
+      }
+    }
+    return null;
+  }
+
+  public static List<String> trainer() {
+    return jar(trainerJar());
+  }
+
+  public static List<String> server() {
+    return jar(serverJar());
+  }
+
+  private static List<String> jar(Path jar) {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(
+        List.of(
+            "-Xmx1g",
+            "-XX:+UseSerialGC",
+            "--add-modules",
+            "jdk.incubator.vector",
+            "--enable-native-access=ALL-UNNAMED",
+            "-Dai.djl.offline=true",
+            "-jar",
+            jar.toAbsolutePath().normalize().toString()));
+    return command;
+  }
+}
