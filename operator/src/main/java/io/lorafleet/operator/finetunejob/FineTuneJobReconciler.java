@@ -15,6 +15,7 @@ import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.lorafleet.api.v1alpha1.basemodel.BaseModel;
+import io.lorafleet.api.v1alpha1.common.Condition;
 import io.lorafleet.api.v1alpha1.common.SecretReference;
 import io.lorafleet.api.v1alpha1.finetunejob.FineTuneJob;
 import io.lorafleet.api.v1alpha1.finetunejob.FineTuneJobPhase;
@@ -111,9 +112,29 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob> {
     FineTuneJobStatus previous = job.getStatus();
     if (previous != null
         && (previous.phase() == FineTuneJobPhase.Succeeded
-            || previous.phase() == FineTuneJobPhase.Failed)
-        && Objects.equals(previous.observedGeneration(), job.getMetadata().getGeneration())) {
-      return UpdateControl.noUpdate(); // a finished run is history
+            || previous.phase() == FineTuneJobPhase.Failed)) {
+      // A finished run is history. Only suspend can change after creation, and suspending a
+      // finished run changes nothing (as with a Job): acknowledge the generation, keep the rest.
+      long generation = job.getMetadata().getGeneration();
+      if (Objects.equals(previous.observedGeneration(), generation)) {
+        return UpdateControl.noUpdate();
+      }
+      return statuses.patch(
+          job,
+          previous.withPhaseAndConditions(
+              generation,
+              previous.phase(),
+              previous.conditions().stream()
+                  .map(
+                      c ->
+                          new Condition(
+                              c.type(),
+                              c.status(),
+                              c.reason(),
+                              c.message(),
+                              c.lastTransitionTime(),
+                              generation))
+                  .toList()));
     }
     FineTuneJobStatusAggregator aggregator = new FineTuneJobStatusAggregator(job, clock);
     String baseName = job.getSpec().baseModelRef().name();
@@ -152,11 +173,6 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob> {
       aggregator.run(FineTuneJobPhase.Pending, "creating the trainer Job");
       return statuses.patch(
           job, aggregator.build(FineTuneJobObservation.of(previous, null, null, null)));
-    }
-    if (Boolean.TRUE.equals(job.getSpec().suspend())) {
-      aggregator.run(FineTuneJobPhase.Suspended, "suspended; resumes from the last checkpoint");
-      return statuses.patch(
-          job, aggregator.build(FineTuneJobObservation.of(previous, trainer, null, null)));
     }
     if (JobConditions.of(trainer, "Complete").isPresent()) {
       Optional<JobReport.Result> result =
@@ -206,6 +222,12 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob> {
         aggregator.failed(
             FineTuneJobReasons.ofJob(failed.get().getReason()), failed.get().getMessage());
       }
+      return statuses.patch(
+          job, aggregator.build(FineTuneJobObservation.of(previous, trainer, null, null)));
+    }
+    // After the terminal checks: suspending a finished run changes nothing, as with a Job.
+    if (Boolean.TRUE.equals(job.getSpec().suspend())) {
+      aggregator.run(FineTuneJobPhase.Suspended, "suspended; resumes from the last checkpoint");
       return statuses.patch(
           job, aggregator.build(FineTuneJobObservation.of(previous, trainer, null, null)));
     }

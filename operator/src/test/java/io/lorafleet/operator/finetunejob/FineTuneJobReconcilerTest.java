@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.lorafleet.api.v1alpha1.basemodel.BaseModel;
 import io.lorafleet.api.v1alpha1.common.AdapterOutput;
 import io.lorafleet.api.v1alpha1.common.ConditionType;
@@ -32,6 +34,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
 import org.junit.jupiter.api.Test;
 
 /** FineTuneJob reconciliation: trainer Job, progress, result, and the deployed adapter. */
@@ -39,6 +42,10 @@ import org.junit.jupiter.api.Test;
 @WithKubernetesTestServer(crud = true)
 class FineTuneJobReconcilerTest extends ClusterTestBase {
   private FineTuneJob fineTuneJob(String name, Placement deploy) {
+    return fineTuneJob(name, deploy, 8);
+  }
+
+  private FineTuneJob fineTuneJob(String name, Placement deploy, int rank) {
     FineTuneJob job = new FineTuneJob();
     job.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(namespace).build());
     job.setSpec(
@@ -51,7 +58,7 @@ class FineTuneJobReconcilerTest extends ClusterTestBase {
                 0.05,
                 0.01),
             new LoraSpec(
-                8,
+                rank,
                 16.0,
                 0.05,
                 List.of(TargetModule.Q_PROJ, TargetModule.K_PROJ),
@@ -150,6 +157,49 @@ class FineTuneJobReconcilerTest extends ClusterTestBase {
               assertThat(adapter.isReady()).isTrue();
               assertThat(adapter.getStatus().lineage().fineTuneJob()).isEqualTo("tune-42");
             });
+  }
+
+  @Test
+  void aLaterRunOwnsTheAdapterNameAndAnEarlierOneNeverRollsItBack() {
+    baseModel("base");
+    Placement all = new Placement(new IntOrString("all"), PlacementStrategy.FEWEST_ADAPTERS);
+    fineTuneJob("first", all, 8);
+    awaitPhase("first", FineTuneJobPhase.Running);
+    jobs.finish(namespace, get("first").getStatus().jobName(), FakeJobRunner.Outcome.SUCCEED);
+    awaitPhase("first", FineTuneJobPhase.Succeeded);
+    fineTuneJob("second", all, 4);
+    awaitPhase("second", FineTuneJobPhase.Running);
+    jobs.finish(namespace, get("second").getStatus().jobName(), FakeJobRunner.Outcome.SUCCEED);
+    awaitPhase("second", FineTuneJobPhase.Succeeded);
+    String second = get("second").getStatus().output().digest();
+    assertThat(second).isNotEqualTo(get("first").getStatus().output().digest());
+    await().atMost(Duration.ofSeconds(30)).until(() -> second.equals(tunedDigest()));
+
+    // Reconciling the first job again (its generation changes when suspend is toggled) neither
+    // reopens the finished run nor publishes its older version again.
+    client
+        .resources(FineTuneJob.class)
+        .inNamespace(namespace)
+        .withName("first")
+        .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"suspend\":true}}");
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                Objects.equals(
+                    get("first").getStatus().observedGeneration(),
+                    get("first").getMetadata().getGeneration()));
+    assertThat(get("first").getStatus().phase()).isEqualTo(FineTuneJobPhase.Succeeded);
+    await()
+        .during(Duration.ofSeconds(3))
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> second.equals(tunedDigest()));
+  }
+
+  private String tunedDigest() {
+    LoraAdapter adapter =
+        client.resources(LoraAdapter.class).inNamespace(namespace).withName("tuned").get();
+    return adapter == null ? null : adapter.getSpec().artifact().digest();
   }
 
   @Test
