@@ -42,12 +42,18 @@ public record AdapterConfig(
 
   /** A plain config: rank, alpha and target module names, everything else at PEFT defaults. */
   public static AdapterConfig of(int r, double alpha, List<String> targets) {
+    return of(r, alpha, targets, false, 0.0);
+  }
+
+  /** A plain config with rsLoRA on or off and the dropout it was trained with (as PEFT saves). */
+  public static AdapterConfig of(
+      int r, double alpha, List<String> targets, boolean useRslora, double loraDropout) {
     return new AdapterConfig(
         r,
         alpha,
         new ModuleSelector.Names(targets),
         Optional.empty(),
-        false,
+        useRslora,
         Map.of(),
         Map.of(),
         false,
@@ -58,7 +64,7 @@ public record AdapterConfig(
         List.of(),
         Optional.empty(),
         "CAUSAL_LM",
-        0.0,
+        loraDropout,
         List.of());
   }
 

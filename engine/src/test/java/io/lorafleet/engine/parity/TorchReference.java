@@ -115,6 +115,58 @@ public final class TorchReference implements AutoCloseable {
    */
   public float[] forward(int[] ids) {
     try (NDManager step = nd.newSubManager()) {
+      return forward(step, ids).toFloatArray();
+    }
+  }
+
+  /**
+   * Summed cross-entropy of the target positions of {@code sequences} (each a full causal pass from
+   * position 0; {@code masks[s][i]} marks {@code ids[i]} as a target predicted from the prefix) and
+   * its gradient with respect to every LoRA A and B, by PyTorch autograd. Returns the gradients by
+   * PEFT tensor name and the loss under {@code "loss"} (one element).
+   */
+  public Map<String, float[]> loraGradients(
+      java.util.List<int[]> sequences, java.util.List<boolean[]> masks) {
+    Map<String, float[]> out = new HashMap<>();
+    for (NDArray[] ab : lora.values()) {
+      ab[0].setRequiresGradient(true);
+      ab[1].setRequiresGradient(true);
+    }
+    try (NDManager step = nd.newSubManager();
+        ai.djl.training.GradientCollector gc =
+            ai.djl.engine.Engine.getEngine("PyTorch").newGradientCollector()) {
+      NDArray total = step.zeros(new Shape());
+      int vocab = cfg.get("vocab_size").asInt();
+      for (int s = 0; s < sequences.size(); s++) {
+        int[] ids = sequences.get(s);
+        boolean[] mask = masks.get(s);
+        reset();
+        NDArray logp = forward(step, ids).logSoftmax(-1);
+        float[] pick = new float[ids.length * vocab];
+        for (int i = 1; i < ids.length; i++) {
+          if (mask[i]) {
+            pick[(i - 1) * vocab + ids[i]] = 1f;
+          }
+        }
+        total = total.sub(logp.mul(step.create(pick, new Shape(ids.length, vocab))).sum());
+      }
+      reset();
+      gc.backward(total);
+      out.put("loss", new float[] {total.getFloat()});
+      for (Map.Entry<String, NDArray[]> e : lora.entrySet()) {
+        out.put(
+            "base_model.model." + e.getKey() + ".lora_A.weight",
+            e.getValue()[0].getGradient().toFloatArray());
+        out.put(
+            "base_model.model." + e.getKey() + ".lora_B.weight",
+            e.getValue()[1].getGradient().toFloatArray());
+      }
+    }
+    return out;
+  }
+
+  private NDArray forward(NDManager step, int[] ids) {
+    {
       int t = ids.length;
       int heads = cfg.get("num_attention_heads").asInt();
       int kvHeads = cfg.get("num_key_value_heads").asInt();
@@ -162,7 +214,7 @@ public final class TorchReference implements AutoCloseable {
       x = rmsNorm(x, w.get("model.norm.weight"), eps);
       NDArray head = w.getOrDefault("lm_head.weight", w.get("model.embed_tokens.weight"));
       past += t;
-      return x.matMul(head.transpose()).toFloatArray();
+      return x.matMul(head.transpose());
     }
   }
 
