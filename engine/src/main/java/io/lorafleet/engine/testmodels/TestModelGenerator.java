@@ -26,6 +26,25 @@ public final class TestModelGenerator {
 
   private TestModelGenerator() {}
 
+  /**
+   * {@code TestModelGenerator <llamaGqa|qwen2TiedBias|llama3Rope> <dir>}: for tests in modules
+   * that must not link the engine (they run this in a child JVM).
+   */
+  public static void main(String[] args) throws IOException {
+    if (args.length != 2) {
+      System.err.println("usage: TestModelGenerator <llamaGqa|qwen2TiedBias|llama3Rope> <dir>");
+      System.exit(2);
+    }
+    TestModelSpec spec =
+        switch (args[0]) {
+          case "llamaGqa" -> TestModelSpec.llamaGqa();
+          case "qwen2TiedBias" -> TestModelSpec.qwen2TiedBias();
+          case "llama3Rope" -> TestModelSpec.llama3Rope();
+          default -> throw new IllegalArgumentException("unknown test model " + args[0]);
+        };
+    write(spec, Path.of(args[1]));
+  }
+
   public static Path write(TestModelSpec spec, Path dir) throws IOException {
     Files.createDirectories(dir);
     int tokenizerSize = TokenizerFiles.write(dir, spec.vocabSize());
