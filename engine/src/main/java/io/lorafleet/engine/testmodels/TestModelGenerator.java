@@ -27,8 +27,8 @@ public final class TestModelGenerator {
   private TestModelGenerator() {}
 
   /**
-   * {@code TestModelGenerator <llamaGqa|qwen2TiedBias|llama3Rope> <dir>}: for tests in modules
-   * that must not link the engine (they run this in a child JVM).
+   * {@code TestModelGenerator <llamaGqa|qwen2TiedBias|llama3Rope> <dir>}: for tests in modules that
+   * must not link the engine (they run this in a child JVM).
    */
   public static void main(String[] args) throws IOException {
     if (args.length != 2) {
