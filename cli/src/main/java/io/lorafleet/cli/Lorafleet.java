@@ -15,8 +15,15 @@ import picocli.CommandLine.Spec;
     name = "lorafleet",
     mixinStandardHelpOptions = true,
     version = "lorafleet 0.1.0-SNAPSHOT",
-    description = "LoRA adapters on Kubernetes: inspect, push and pull artifacts; the local demo.",
-    subcommands = {InspectCommand.class, PushCommand.class, PullCommand.class, DemoCommand.class})
+    description =
+        "LoRA adapters on Kubernetes: inspect, push, pull and merge artifacts; the local demo.",
+    subcommands = {
+      InspectCommand.class,
+      PushCommand.class,
+      PullCommand.class,
+      MergeCommand.class,
+      DemoCommand.class
+    })
 public final class Lorafleet implements Runnable {
   final Map<String, String> env;
 

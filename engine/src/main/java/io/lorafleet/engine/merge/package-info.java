@@ -63,8 +63,11 @@
  * is below 0.5). Base singular vectors of a zero singular value are zero here, not an arbitrary
  * completion of the basis, so they never match.
  *
- * <p>Not here yet: the trainer image's {@code merge} command and CLI wiring (a main that builds an
- * S3 object store from the mounted credentials and calls {@code MergeJob.run}), DAREx-q, the SVD
- * clamp option, the intruder mitigation and the benchmark of issue 7.
+ * <p>The same code path ({@code MergeJob.merge}, {@code write}, {@code publish}) serves the CLI's
+ * {@code lorafleet merge}, whose sources may also be local directories.
+ *
+ * <p>Not here yet: the trainer image's {@code merge} command (a main that builds an S3 object store
+ * from the mounted credentials and calls {@code MergeJob.run}), DAREx-q, the SVD clamp option and
+ * the intruder mitigation. Merge times: {@code bench/merge.md}.
  */
 package io.lorafleet.engine.merge;

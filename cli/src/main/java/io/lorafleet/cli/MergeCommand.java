@@ -1,0 +1,218 @@
+package io.lorafleet.cli;
+
+import io.lorafleet.artifacts.peft.PeftAdapterReader;
+import io.lorafleet.artifacts.store.Manifest;
+import io.lorafleet.artifacts.store.PublishedVersion;
+import io.lorafleet.artifacts.store.S3Uri;
+import io.lorafleet.engine.merge.Combiners.MajoritySign;
+import io.lorafleet.engine.merge.MergeJob;
+import io.lorafleet.engine.merge.MergeJob.LoadedSource;
+import io.lorafleet.engine.merge.MergeMethod;
+import io.lorafleet.engine.merge.MergeSpec;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.OptionalInt;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/**
+ * Merges adapters with the merge job's code path ({@link MergeJob#merge}, then {@link
+ * MergeJob#write} or {@link MergeJob#publish}): sources are local PEFT directories or published
+ * versions, the output a new local directory or a new immutable version with the merge's lineage.
+ */
+@Command(
+    name = "merge",
+    description =
+        "Merge LoRA adapters (docs/merging.md): write the result to a new directory, or publish"
+            + " it as an immutable version with its lineage when --out is s3://.")
+final class MergeCommand implements Callable<Integer> {
+  @ParentCommand Lorafleet root;
+
+  @Spec CommandSpec spec;
+
+  @Option(
+      names = "--method",
+      required = true,
+      description = "linear, cat, svd, ties, dare-linear, dare-ties or magnitude-prune")
+  String method;
+
+  @Option(
+      names = "--source",
+      required = true,
+      paramLabel = "SOURCE:WEIGHT",
+      description =
+          "a local adapter directory or s3://.../sha256-DIGEST/ (or a prefix: its latest version)"
+              + " and its merge weight, e.g. ./tone:0.7; repeat for every source")
+  List<String> sources;
+
+  @Option(
+      names = "--density",
+      description = "kept fraction in (0, 1] for ties, dare-*, magnitude-prune")
+  Double density;
+
+  @Option(
+      names = "--rank",
+      description =
+          "output rank (required for svd; default for ties, dare-*, magnitude-prune: the largest"
+              + " source rank; linear and cat keep the sum of the ranks)")
+  Integer rank;
+
+  @Option(
+      names = "--seed",
+      defaultValue = "0",
+      description = "DARE seed (default: ${DEFAULT-VALUE})")
+  long seed;
+
+  @Option(
+      names = "--majority-sign",
+      defaultValue = "total",
+      description = "TIES sign election: total or frequency (default: ${DEFAULT-VALUE})")
+  String majoritySign;
+
+  @Option(
+      names = "--out",
+      required = true,
+      paramLabel = "DIR|s3://BUCKET/PREFIX",
+      description = "a new local directory, or the versions prefix to publish under")
+  String out;
+
+  @Mixin StoreOptions store;
+
+  private record Parsed(String location, double weight) {}
+
+  @Override
+  public Integer call() throws Exception {
+    MergeSpec mergeSpec = mergeSpec();
+    List<Parsed> parsed = new ArrayList<>();
+    for (String s : sources) {
+      parsed.add(parseSource(s));
+    }
+    boolean remoteOut = S3Uri.isS3(out);
+    Path localOut = remoteOut ? null : Path.of(out);
+    if (localOut != null && Files.exists(localOut)) {
+      throw usage("--out " + out + " already exists; give a new directory");
+    }
+    boolean needsStore = remoteOut || parsed.stream().anyMatch(p -> S3Uri.isS3(p.location()));
+    Path work = Files.createTempDirectory("lorafleet-merge");
+    try (StoreOptions.Opened opened = needsStore ? store.open(root.env) : null) {
+      List<LoadedSource> loaded = new ArrayList<>();
+      for (int i = 0; i < parsed.size(); i++) {
+        Parsed p = parsed.get(i);
+        Path dir;
+        String digest;
+        if (S3Uri.isS3(p.location())) {
+          dir = work.resolve("source-" + i);
+          PublishedVersion v = opened.artifacts().pull(S3Uri.parse(p.location()), dir);
+          digest = v.digest();
+        } else {
+          dir = Path.of(p.location());
+          digest = new LocalArtifactView(dir).digest().orElseThrow();
+        }
+        loaded.add(
+            new LoadedSource(
+                p.location(), "sha256:" + digest, p.weight(), PeftAdapterReader.read(dir)));
+      }
+      MergeJob.Merged merged = MergeJob.merge(loaded, mergeSpec);
+      String summary =
+          String.format(
+              Locale.ROOT,
+              "merged %d sources (%s): rank %d, truncation error %.6g",
+              loaded.size(),
+              mergeSpec.method().wireName(),
+              merged.result().adapter().config().r(),
+              merged.result().totalTruncationError());
+      if (remoteOut) {
+        PublishedVersion v =
+            MergeJob.publish(merged, opened.artifacts(), work.resolve("merged"), S3Uri.parse(out));
+        root.out().printf("%s%n%s%ndigest sha256-%s%n", summary, v.uri(), v.digest());
+      } else {
+        Manifest m = MergeJob.write(merged, localOut);
+        root.out().printf("%s%n%s%ndigest sha256-%s%n", summary, localOut, m.digest());
+      }
+      return 0;
+    } finally {
+      deleteRecursively(work);
+    }
+  }
+
+  private MergeSpec mergeSpec() {
+    MergeMethod m;
+    try {
+      m = MergeMethod.fromWireName(method);
+    } catch (IllegalArgumentException e) {
+      throw usage(
+          "unknown --method '"
+              + method
+              + "'; one of "
+              + Arrays.stream(MergeMethod.values()).map(MergeMethod::wireName).toList());
+    }
+    MajoritySign sign;
+    try {
+      sign = MajoritySign.valueOf(majoritySign.toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw usage("--majority-sign must be total or frequency, not '" + majoritySign + "'");
+    }
+    if (density != null && !m.needsDensity()) {
+      throw usage("--density does not apply to --method " + m.wireName());
+    }
+    try {
+      return new MergeSpec(
+          m,
+          density == null ? Double.NaN : density,
+          sign,
+          rank == null ? OptionalInt.empty() : OptionalInt.of(rank),
+          seed);
+    } catch (IllegalArgumentException e) {
+      throw usage(
+          e.getMessage().replace("outputRank", "--rank").replace("density in", "--density in"));
+    }
+  }
+
+  /** {@code LOCATION:WEIGHT}, split at the last colon (s3:// URIs contain one too). */
+  private Parsed parseSource(String s) {
+    int colon = s.lastIndexOf(':');
+    String location = colon < 0 ? s : s.substring(0, colon);
+    String weight = colon < 0 ? "" : s.substring(colon + 1);
+    if (colon <= 0 || location.isEmpty() || location.equals("s3")) {
+      throw usage("--source '" + s + "' must be SOURCE:WEIGHT, e.g. ./tone:0.7");
+    }
+    double w;
+    try {
+      w = Double.parseDouble(weight);
+    } catch (NumberFormatException e) {
+      throw usage("the weight of --source '" + s + "' is not a number: '" + weight + "'");
+    }
+    if (!Double.isFinite(w)) {
+      throw usage("the weight of --source '" + s + "' must be finite");
+    }
+    if (!S3Uri.isS3(location) && !Files.isDirectory(Path.of(location))) {
+      throw usage("--source " + location + " is not a directory");
+    }
+    return new Parsed(location, w);
+  }
+
+  private ParameterException usage(String message) {
+    return new ParameterException(spec.commandLine(), message);
+  }
+
+  private static void deleteRecursively(Path dir) throws IOException {
+    try (Stream<Path> walk = Files.walk(dir)) {
+      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
+  }
+}
