@@ -11,10 +11,7 @@ import io.lorafleet.artifacts.peft.PeftAdapterWriter;
 import io.lorafleet.artifacts.safetensors.DType;
 import io.lorafleet.artifacts.store.ArtifactStore;
 import io.lorafleet.artifacts.store.Sha256;
-import io.lorafleet.artifacts.store.local.LocalObjectStore;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -22,47 +19,10 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** Runs the real command line against files on disk and the embedded S3Proxy. */
-class LorafleetCliTest {
-  static LocalObjectStore local;
-  static Map<String, String> env;
-  @TempDir static Path shared;
-  @TempDir Path work;
-
-  record Run(int exit, String out, String err) {}
-
-  @BeforeAll
-  static void start() throws Exception {
-    local = LocalObjectStore.start(shared.resolve("s3"));
-    env =
-        Map.of(
-            "LORAFLEET_S3_ENDPOINT", local.endpoint().toString(),
-            "AWS_ACCESS_KEY_ID", local.credentials().accessKey(),
-            "AWS_SECRET_ACCESS_KEY", local.credentials().secretKey(),
-            "LORAFLEET_S3_CREATE_BUCKET", "true");
-  }
-
-  @AfterAll
-  static void stop() {
-    local.close();
-  }
-
-  static Run run(String... args) {
-    CommandLine cl = Lorafleet.commandLine(env);
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    cl.setOut(new PrintWriter(out, true));
-    cl.setErr(new PrintWriter(err, true));
-    int exit = cl.execute(args);
-    return new Run(exit, out.toString(), err.toString());
-  }
-
+class LorafleetCliTest extends CliTestBase {
   /** A tiny Llama: hidden 32, 4 heads, 2 KV heads (head dim 8), 2 layers. */
   static Path model(Path dir) throws IOException {
     Files.createDirectories(dir);

@@ -14,7 +14,6 @@ import io.lorafleet.artifacts.store.Manifest;
 import io.lorafleet.artifacts.store.PublishedVersion;
 import io.lorafleet.artifacts.store.S3Uri;
 import io.lorafleet.artifacts.store.Sha256;
-import io.lorafleet.artifacts.store.local.LocalObjectStore;
 import io.lorafleet.engine.merge.AdapterMerger;
 import io.lorafleet.engine.merge.AdapterMerger.Source;
 import io.lorafleet.engine.merge.Combiners.MajoritySign;
@@ -22,8 +21,6 @@ import io.lorafleet.engine.merge.MergeMethod;
 import io.lorafleet.engine.merge.MergeSpec;
 import io.lorafleet.engine.testmodels.TestAdapterGenerator;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -31,14 +28,10 @@ import java.util.Map;
 import java.util.OptionalInt;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** {@code lorafleet merge} against generated adapters, to a directory and to the embedded S3. */
-class MergeCommandTest {
+class MergeCommandTest extends CliTestBase {
   static final ModelConfig MODEL =
       ModelConfigParser.parse(
           """
@@ -49,39 +42,6 @@ class MergeCommandTest {
               .getBytes(UTF_8));
   static final List<String> ALL =
       List.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj");
-
-  static LocalObjectStore local;
-  static Map<String, String> env;
-  @TempDir static Path shared;
-  @TempDir Path work;
-
-  record Run(int exit, String out, String err) {}
-
-  @BeforeAll
-  static void start() throws Exception {
-    local = LocalObjectStore.start(shared.resolve("s3"));
-    env =
-        Map.of(
-            "LORAFLEET_S3_ENDPOINT", local.endpoint().toString(),
-            "AWS_ACCESS_KEY_ID", local.credentials().accessKey(),
-            "AWS_SECRET_ACCESS_KEY", local.credentials().secretKey(),
-            "LORAFLEET_S3_CREATE_BUCKET", "true");
-  }
-
-  @AfterAll
-  static void stop() {
-    local.close();
-  }
-
-  static Run run(String... args) {
-    CommandLine cl = Lorafleet.commandLine(env);
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    cl.setOut(new PrintWriter(out, true));
-    cl.setErr(new PrintWriter(err, true));
-    int exit = cl.execute(args);
-    return new Run(exit, out.toString(), err.toString());
-  }
 
   /** Two adapters of different ranks (8 with alpha 16, 4 with alpha 4) on all seven modules. */
   Path[] sources() throws IOException {
