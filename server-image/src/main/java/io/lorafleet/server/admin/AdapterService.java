@@ -1,0 +1,128 @@
+package io.lorafleet.server.admin;
+
+import io.lorafleet.artifacts.store.S3Uri;
+import io.lorafleet.engine.lora.LoadedAdapter;
+import io.lorafleet.server.config.ServerConfig;
+import io.lorafleet.server.metrics.ServerMetrics;
+import io.lorafleet.server.model.BaseModel;
+import io.lorafleet.server.model.ModelService;
+import io.lorafleet.server.residency.AdapterLoadException;
+import io.lorafleet.server.residency.AdapterRegistry;
+import io.lorafleet.server.residency.AdapterValidator;
+import io.lorafleet.server.residency.AdapterVersion;
+import io.lorafleet.server.residency.ArtifactResolver;
+import io.lorafleet.server.residency.HostCache;
+import io.lorafleet.server.residency.ResolvedArtifact;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.Optional;
+import org.jboss.logging.Logger;
+
+/**
+ * Loading and unloading adapters (vLLM's admin semantics, plus digests): fetch and verify, check
+ * compatibility, parse, then switch the served name to the new version in one step.
+ */
+@ApplicationScoped
+public class AdapterService {
+  private static final Logger LOG = Logger.getLogger(AdapterService.class);
+
+  /** What a load did. */
+  public record LoadResult(
+      AdapterVersion version, boolean alreadyLoaded, AdapterVersion replaced) {}
+
+  private final ModelService models;
+  private final ArtifactResolver resolver;
+  private final AdapterRegistry registry;
+  private final HostCache host;
+  private final ServerMetrics metrics;
+  private final int maxRank;
+
+  AdapterService(
+      ModelService models,
+      ArtifactResolver resolver,
+      AdapterRegistry registry,
+      HostCache host,
+      ServerMetrics metrics,
+      ServerConfig config) {
+    this.models = models;
+    this.resolver = resolver;
+    this.registry = registry;
+    this.host = host;
+    this.metrics = metrics;
+    this.maxRank = config.maxRank();
+  }
+
+  public LoadResult load(String name, String path, boolean inplace, boolean pinned)
+      throws AdapterLoadException {
+    if (name == null || name.isBlank() || name.length() > 256) {
+      throw AdapterLoadException.refused("InvalidRequest", "lora_name is required (1-256 chars)");
+    }
+    BaseModel base = models.current();
+    if (base == null) {
+      throw new AdapterLoadException("ModelNotReady", 503, "the base model is still loading");
+    }
+    if (name.equals(base.name())) {
+      throw AdapterLoadException.refused(
+          "InvalidRequest", "lora_name " + name + " is the base model's name");
+    }
+    AdapterVersion current = registry.get(name);
+    Optional<String> named = ArtifactResolver.namedDigest(path == null ? "" : path);
+    if (current != null && named.isPresent() && named.get().equals(current.digest())) {
+      return new LoadResult(current, true, null); // nothing to fetch
+    }
+    long start = System.nanoTime();
+    ResolvedArtifact artifact = resolver.resolve(path);
+    if (current != null && artifact.digest().equals(current.digest())) {
+      return new LoadResult(current, true, null);
+    }
+    if (current != null && !inplace) {
+      throw AdapterLoadException.refused(
+          "AdapterNameInUse",
+          "adapter "
+              + name
+              + " is loaded with sha256:"
+              + current.digest()
+              + "; set load_inplace to replace it with sha256:"
+              + artifact.digest());
+    }
+    AdapterValidator.check(artifact.dir(), base.config(), maxRank);
+    String key = AdapterVersion.newKey(name, artifact.digest());
+    LoadedAdapter weights = AdapterValidator.parse(artifact.dir(), key, base.config());
+    AdapterVersion v =
+        new AdapterVersion(
+            key, name, artifact.digest(), path, artifact.dir(), weights.maxRank(), pinned);
+    host.put(v, weights);
+    AdapterVersion replaced = registry.register(v);
+    metrics.adapterLoaded(
+        name, S3Uri.isS3(path) ? "object-store" : "local", System.nanoTime() - start);
+    metrics.trackAdapter(name, registry, r -> tierValue(r.get(name)));
+    LOG.infof(
+        "adapter %s loaded: sha256:%s rank %d from %s%s",
+        name,
+        v.digest(),
+        v.rank(),
+        path,
+        replaced == null ? "" : " (replaces sha256:" + replaced.digest() + ")");
+    return new LoadResult(v, false, replaced);
+  }
+
+  /** Returns the version that was unloaded, or null when the name was not loaded. */
+  public AdapterVersion unload(String name) {
+    AdapterVersion old = registry.unregister(name);
+    if (old != null) {
+      metrics.untrackAdapter(name);
+      LOG.infof("adapter %s unloaded (sha256:%s)", name, old.digest());
+    }
+    return old;
+  }
+
+  private static double tierValue(AdapterVersion v) {
+    if (v == null) {
+      return Double.NaN;
+    }
+    return switch (v.tier()) {
+      case "device" -> 2;
+      case "host" -> 1;
+      default -> 0;
+    };
+  }
+}

@@ -1,0 +1,4 @@
+package io.lorafleet.server.admin;
+
+/** {@code {"lora_name"}}. */
+public record UnloadRequest(String loraName) {}

@@ -1,0 +1,84 @@
+package io.lorafleet.server.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Everything the server is told at start-up ({@code lorafleet.server.*}; the {@code serve} flags of
+ * {@link ServeCommand} map onto these, and environment variables such as {@code
+ * LORAFLEET_SERVER_MAX_LOADED} work as usual for Quarkus).
+ */
+@ConfigMapping(prefix = "lorafleet.server")
+public interface ServerConfig {
+
+  /** Base model: a local HF directory or an {@code s3://} URI of a published version or prefix. */
+  String model();
+
+  /** Name clients use for the base model; default: derived from the model path. */
+  Optional<String> servedModelName();
+
+  /** Device tier: adapters in the active adapter table at once (distinct adapters per batch). */
+  @WithDefault("8")
+  int maxLoaded();
+
+  /** Host tier: parsed adapters kept in memory (LRU; pinned and active ones always stay). */
+  @WithDefault("32")
+  int maxCached();
+
+  /** Largest LoRA rank a load accepts (RankTooLarge above). */
+  @WithDefault("64")
+  int maxRank();
+
+  /** File holding the bearer token of the admin API; without it the admin API answers 401. */
+  Optional<Path> adminTokenFile();
+
+  /** Local cache: fetched model and adapter versions by digest. */
+  @WithDefault("${java.io.tmpdir}/lorafleet-cache")
+  Path cacheDir();
+
+  /** Adapters loaded (and pinned) at start-up, as {@code name=path}. */
+  Optional<List<String>> adapters();
+
+  /** Adapter names that must be registered before /health/ready reports UP. */
+  Optional<List<String>> requiredAdapters();
+
+  /** Weight precision: {@code F32} (default) or {@code AS_STORED} (keeps bf16 weights). */
+  @WithDefault("F32")
+  String precision();
+
+  /** Engine threads for the CPU backend; 0 = all available processors. */
+  @WithDefault("0")
+  int threads();
+
+  /** KV cache capacity in token positions (shared by all running sequences). */
+  @WithDefault("16384")
+  int kvCacheTokens();
+
+  /** Positions per KV cache block. */
+  @WithDefault("16")
+  int kvBlockSize();
+
+  /** Sequences decoded together at most. */
+  @WithDefault("64")
+  int maxRunning();
+
+  /** Prompt tokens prefilled in one engine step at most (a longer single prompt runs alone). */
+  @WithDefault("2048")
+  int maxBatchTokens();
+
+  /** Requests waiting for admission at most; more are refused with 429. */
+  @WithDefault("256")
+  int maxWaiting();
+
+  /** Default {@code max_tokens} when a request gives none. */
+  @WithDefault("256")
+  int defaultMaxTokens();
+
+  /** How long a SIGTERM drain lets running requests finish. */
+  @WithDefault("30s")
+  Duration drainTimeout();
+}

@@ -1,0 +1,66 @@
+package io.lorafleet.server.residency;
+
+import io.lorafleet.artifacts.ArtifactFormatException;
+import io.lorafleet.artifacts.compat.CompatibilityChecker;
+import io.lorafleet.artifacts.compat.CompatibilityLimits;
+import io.lorafleet.artifacts.compat.CompatibilityReport;
+import io.lorafleet.artifacts.hf.ModelConfig;
+import io.lorafleet.artifacts.peft.AdapterConfigParser;
+import io.lorafleet.artifacts.peft.LoraAdapter;
+import io.lorafleet.artifacts.peft.PeftAdapterReader;
+import io.lorafleet.artifacts.safetensors.SafetensorsFile;
+import io.lorafleet.engine.lora.LoadedAdapter;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Checks an adapter directory against the base model before any weight is read (the artifacts
+ * compatibility check, whose first reason becomes the refusal code), then parses it.
+ */
+public final class AdapterValidator {
+  private AdapterValidator() {}
+
+  /** Refuses with the compatibility check's first typed reason. */
+  public static void check(Path dir, ModelConfig base, int maxRank) throws AdapterLoadException {
+    Path configFile = dir.resolve(AdapterConfigParser.FILE_NAME);
+    Path weights = dir.resolve(PeftAdapterReader.WEIGHTS_FILE);
+    if (!Files.exists(configFile) || !Files.exists(weights)) {
+      throw AdapterLoadException.refused(
+          "ArtifactNotFound",
+          dir
+              + " needs "
+              + AdapterConfigParser.FILE_NAME
+              + " and "
+              + PeftAdapterReader.WEIGHTS_FILE);
+    }
+    CompatibilityReport report;
+    try {
+      report =
+          CompatibilityChecker.check(
+              AdapterConfigParser.read(configFile),
+              SafetensorsFile.readHeader(weights).tensors().values(),
+              base,
+              CompatibilityLimits.maxRank(maxRank));
+    } catch (ArtifactFormatException | IOException e) {
+      throw AdapterLoadException.refused("InvalidArtifact", e.getMessage());
+    }
+    if (!report.compatible()) {
+      throw AdapterLoadException.refused(
+          report.problems().getFirst().reason().conditionReason(), report.summary());
+    }
+  }
+
+  /** Parses the weights into the kernels' form under the table key {@code key}. */
+  public static LoadedAdapter parse(Path dir, String key, ModelConfig base)
+      throws AdapterLoadException {
+    try {
+      LoraAdapter adapter = PeftAdapterReader.read(dir);
+      return LoadedAdapter.of(key, adapter, base);
+    } catch (ArtifactFormatException | IOException e) {
+      throw AdapterLoadException.refused("InvalidArtifact", e.getMessage());
+    } catch (IllegalArgumentException e) {
+      throw AdapterLoadException.refused("ShapeMismatch", e.getMessage());
+    }
+  }
+}

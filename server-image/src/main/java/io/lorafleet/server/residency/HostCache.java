@@ -1,0 +1,129 @@
+package io.lorafleet.server.residency;
+
+import io.lorafleet.artifacts.hf.ModelConfig;
+import io.lorafleet.engine.lora.LoadedAdapter;
+import io.lorafleet.server.config.ServerConfig;
+import io.lorafleet.server.metrics.ServerMetrics;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.jboss.logging.Logger;
+
+/**
+ * The host tier: parsed adapters in memory, at most {@code maxCached} (least recently used go back
+ * to the disk tier, except pinned ones and ones in the device tier). Loads from disk run on a small
+ * pool, so a request for a cold adapter waits only for that adapter.
+ */
+@ApplicationScoped
+public class HostCache {
+  private static final Logger LOG = Logger.getLogger(HostCache.class);
+
+  /** Where a version's weights stand. */
+  public enum State {
+    READY,
+    LOADING,
+    FAILED
+  }
+
+  private final int maxCached;
+  private final ServerMetrics metrics;
+  private final LinkedHashMap<String, AdapterVersion> lru = new LinkedHashMap<>(16, 0.75f, true);
+  private final ExecutorService loader =
+      Executors.newFixedThreadPool(
+          2, Thread.ofPlatform().name("lorafleet-adapter-load-", 0).daemon().factory());
+  private volatile Runnable onLoaded = () -> {};
+
+  HostCache(ServerConfig config, ServerMetrics metrics) {
+    this.maxCached = Math.max(config.maxCached(), config.maxLoaded());
+    this.metrics = metrics;
+  }
+
+  /** Called after every background load (the scheduler wakes up). */
+  public void onLoaded(Runnable r) {
+    this.onLoaded = r;
+  }
+
+  public synchronized void put(AdapterVersion v, LoadedAdapter weights) {
+    v.weights(weights);
+    lru.put(v.key(), v);
+    evict();
+  }
+
+  /** READY (and marks it used), or starts/continues a background load from the disk tier. */
+  public synchronized State ensure(AdapterVersion v, ModelConfig config) {
+    if (v.weights() != null) {
+      lru.get(v.key());
+      return State.READY;
+    }
+    CompletableFuture<LoadedAdapter> f = v.loading();
+    if (f != null && f.isCompletedExceptionally()) {
+      return State.FAILED;
+    }
+    if (f == null || f.isDone()) {
+      long start = System.nanoTime();
+      v.loading(
+          CompletableFuture.supplyAsync(
+                  () -> {
+                    try {
+                      return AdapterValidator.parse(v.localDir(), v.key(), config);
+                    } catch (AdapterLoadException e) {
+                      throw new CompletionException(e);
+                    }
+                  },
+                  loader)
+              .whenComplete(
+                  (w, e) -> {
+                    if (e == null) {
+                      put(v, w);
+                      metrics.adapterLoaded(v.name(), "disk", System.nanoTime() - start);
+                    } else {
+                      LOG.errorf(
+                          "adapter %s could not be read back from %s: %s", v, v.localDir(), e);
+                    }
+                    onLoaded.run();
+                  }));
+    }
+    return State.LOADING;
+  }
+
+  /** Why a background load failed. */
+  public Throwable failure(AdapterVersion v) {
+    CompletableFuture<LoadedAdapter> f = v.loading();
+    return f == null ? null : f.handle((w, e) -> e).join();
+  }
+
+  /** Forgets a retired version's weights (running sequences keep their own reference). */
+  public synchronized void drop(AdapterVersion v) {
+    if (lru.remove(v.key()) != null && v.deviceSlot() < 0) {
+      v.weights(null);
+    }
+  }
+
+  public synchronized int size() {
+    return lru.size();
+  }
+
+  private void evict() {
+    Iterator<AdapterVersion> it = lru.values().iterator();
+    int excess = lru.size() - maxCached;
+    while (excess > 0 && it.hasNext()) {
+      AdapterVersion v = it.next();
+      if (!v.pinned() && v.deviceSlot() < 0) {
+        it.remove();
+        v.weights(null);
+        metrics.adapterEvicted("host");
+        excess--;
+      }
+    }
+  }
+
+  @PreDestroy
+  void close() {
+    loader.shutdownNow();
+  }
+}
