@@ -42,6 +42,12 @@ class GradientCheckTest {
                 LinearModule.UP_PROJ,
                 LinearModule.DOWN_PROJ),
             true),
+        // bf16 base weights (widened in the kernels; the reference widens them on load).
+        Arguments.of(
+            "llama-gqa-bf16",
+            TestModelSpec.llamaGqa().withDtype(io.lorafleet.artifacts.safetensors.DType.BF16),
+            List.of(LinearModule.V_PROJ, LinearModule.O_PROJ, LinearModule.GATE_PROJ),
+            true),
         // llama3 rope scaling.
         Arguments.of(
             "llama3-rope",
