@@ -1,0 +1,104 @@
+package io.lorafleet.trainer;
+
+import io.lorafleet.trainer.merge.MergeRun;
+import io.lorafleet.trainer.report.TerminationMessage;
+import io.lorafleet.trainer.run.EngineTrainingMath;
+import io.lorafleet.trainer.run.TrainJob;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The trainer image's entry point: {@code train --config FILE} (a FineTuneJob's run) and {@code
+ * merge --config FILE} (a MergePolicy's run). Exit codes: {@link ExitCodes}.
+ */
+@Command(
+    name = "trainer",
+    mixinStandardHelpOptions = true,
+    subcommands = {TrainerMain.Train.class, TrainerMain.Merge.class},
+    description = "Lorafleet trainer: LoRA fine-tuning and adapter merging jobs.")
+public final class TrainerMain {
+  /** Where the Kubernetes termination message goes (tests point it elsewhere). */
+  public static final String TERMINATION_LOG_ENV = "LORAFLEET_TERMINATION_LOG";
+
+  public static void main(String[] args) {
+    System.exit(run(args));
+  }
+
+  /** Runs a command line and returns the exit code (usage errors are bad input). */
+  public static int run(String... args) {
+    CommandLine cl = new CommandLine(new TrainerMain());
+    cl.setExitCodeExceptionMapper(e -> ExitCodes.TRANSIENT);
+    int code = cl.execute(args);
+    return code == CommandLine.ExitCode.USAGE ? ExitCodes.BAD_INPUT : code;
+  }
+
+  static TerminationMessage termination() {
+    String p = System.getenv(TERMINATION_LOG_ENV);
+    return new TerminationMessage(
+        p == null || p.isBlank() ? TerminationMessage.DEFAULT : Path.of(p));
+  }
+
+  static Path defaultWorkDir() {
+    return Path.of(System.getProperty("java.io.tmpdir"), "lorafleet-trainer");
+  }
+
+  @Command(
+      name = "train",
+      mixinStandardHelpOptions = true,
+      description =
+          "Train a LoRA adapter from trainer.json (JSON or YAML); resumes from the run"
+              + " directory's checkpoints.")
+  static final class Train implements Callable<Integer> {
+    @Option(names = "--config", required = true, paramLabel = "FILE", description = "trainer.json")
+    Path config;
+
+    @Option(
+        names = "--work-dir",
+        paramLabel = "DIR",
+        description = "local scratch: model cache, checkpoint staging (default: $java.io.tmpdir)")
+    Path workDir;
+
+    @Option(
+        names = "--progress-interval",
+        paramLabel = "SECONDS",
+        defaultValue = "5",
+        description = "minimum seconds between progress.json writes (default: 5)")
+    double progressInterval;
+
+    @Override
+    public Integer call() {
+      return new TrainJob(
+              new EngineTrainingMath(),
+              System.getenv(),
+              workDir != null ? workDir : defaultWorkDir(),
+              termination(),
+              Clock.systemUTC(),
+              Duration.ofMillis(Math.round(progressInterval * 1000)))
+          .run(config);
+    }
+  }
+
+  @Command(
+      name = "merge",
+      mixinStandardHelpOptions = true,
+      description = "Merge adapters as merge.json says and publish the result.")
+  static final class Merge implements Callable<Integer> {
+    @Option(names = "--config", required = true, paramLabel = "FILE", description = "merge.json")
+    Path config;
+
+    @Option(names = "--work-dir", paramLabel = "DIR", description = "local scratch")
+    Path workDir;
+
+    @Override
+    public Integer call() {
+      return new MergeRun(
+              System.getenv(), workDir != null ? workDir : defaultWorkDir(), termination())
+          .run(config);
+    }
+  }
+}

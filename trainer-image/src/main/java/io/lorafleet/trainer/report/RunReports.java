@@ -1,0 +1,72 @@
+package io.lorafleet.trainer.report;
+
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.lorafleet.trainer.storage.Place;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+
+/**
+ * Writes progress.json (at most every {@code minInterval}, unless forced) and result.json to the
+ * run directory.
+ */
+public final class RunReports {
+  public static final String PROGRESS = "progress.json";
+  public static final String RESULT = "result.json";
+  private static final JsonMapper JSON =
+      JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
+
+  private final Place run;
+  private final Clock clock;
+  private final Duration minInterval;
+  private Instant lastWrite = Instant.MIN;
+
+  public RunReports(Place run, Clock clock, Duration minInterval) {
+    this.run = run;
+    this.clock = clock;
+    this.minInterval = minInterval;
+  }
+
+  public Clock clock() {
+    return clock;
+  }
+
+  /** Writes when {@code force} or when the last write is at least minInterval old. */
+  public boolean progress(Progress p, boolean force) {
+    Instant now = clock.instant();
+    if (!force && lastWrite.plus(minInterval).isAfter(now)) {
+      return false;
+    }
+    run.writeBytes(PROGRESS, json(p));
+    lastWrite = now;
+    return true;
+  }
+
+  public void result(RunResult r) {
+    run.writeBytes(RESULT, json(r));
+  }
+
+  /** The result a previous attempt of this run wrote, if any. */
+  public Optional<RunResult> previousResult() {
+    if (!run.exists(RESULT)) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(JSON.readValue(run.readBytes(RESULT), RunResult.class));
+    } catch (IOException e) {
+      return Optional.empty(); // unreadable: treated as absent, this run writes a new one
+    }
+  }
+
+  static byte[] json(Object o) {
+    try {
+      return JSON.writeValueAsBytes(o);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
