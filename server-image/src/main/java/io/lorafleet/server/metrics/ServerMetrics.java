@@ -1,6 +1,7 @@
 package io.lorafleet.server.metrics;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -89,6 +90,18 @@ public class ServerMetrics {
         .tags("tier", tier)
         .register(registry)
         .increment();
+  }
+
+  /** One decode step: its rows and how many distinct adapters (base counts as one) they use. */
+  public void decodeStep(int rows, int adapters) {
+    DistributionSummary.builder("lorafleet.server.decode.batch.rows")
+        .description("Sequences per decode step")
+        .register(registry)
+        .record(rows);
+    DistributionSummary.builder("lorafleet.server.decode.batch.adapters")
+        .description("Distinct adapters per decode step (the base model counts as one)")
+        .register(registry)
+        .record(adapters);
   }
 
   public void deviceResident(int n) {

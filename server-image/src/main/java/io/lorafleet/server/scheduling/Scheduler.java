@@ -432,6 +432,13 @@ public final class Scheduler implements AutoCloseable {
         model.forward(Batches.decode(running, cache.blockSize()), device.table(), cache);
     long now = System.nanoTime();
     times.decodeStep(now - start);
+    int distinct = 0;
+    for (int i = 0; i < running.size(); i++) {
+      if (i == 0 || running.get(i).slot != running.get(i - 1).slot) {
+        distinct++; // rows are sorted by slot
+      }
+    }
+    metrics.decodeStep(running.size(), distinct);
     for (int i = 0; i < running.size(); i++) {
       deliver(running.get(i), pick(running.get(i), logits, i * vocab), now);
     }

@@ -37,6 +37,7 @@ public final class Fixture {
   public final Path root;
   public final ModelConfig modelConfig;
   public final ArtifactStore store;
+  public final S3ObjectStore objects;
 
   public Fixture(URI base) throws IOException {
     this.base = base;
@@ -44,14 +45,14 @@ public final class Fixture {
     this.root = Path.of(config.getValue("lorafleet.test.root", String.class));
     this.modelConfig =
         ModelLoader.config(Path.of(config.getValue("lorafleet.test.model-dir", String.class)));
-    S3ObjectStore client =
+    this.objects =
         new S3ObjectStore(
             ObjectStoreConfig.of(
                 URI.create(config.getValue("LORAFLEET_S3_ENDPOINT", String.class)),
                 new S3Credentials(
                     config.getValue("AWS_ACCESS_KEY_ID", String.class),
                     config.getValue("AWS_SECRET_ACCESS_KEY", String.class))));
-    this.store = new ArtifactStore(client, RetryPolicy.defaults());
+    this.store = new ArtifactStore(objects, RetryPolicy.defaults());
   }
 
   /** Waits until /health/ready is UP. */

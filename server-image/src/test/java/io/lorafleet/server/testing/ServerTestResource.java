@@ -38,6 +38,7 @@ public class ServerTestResource implements QuarkusTestResourceLifecycleManager {
       props.put("lorafleet.server.admin-token-file", token.toString());
       props.put("lorafleet.server.cache-dir", root.resolve("cache").toString());
       props.put("lorafleet.server.max-rank", "16");
+      props.put("lorafleet.server.max-loaded", "16");
       props.put("lorafleet.server.threads", "2");
       props.put("LORAFLEET_S3_ENDPOINT", store.endpoint().toString());
       props.put("AWS_ACCESS_KEY_ID", store.credentials().accessKey());
