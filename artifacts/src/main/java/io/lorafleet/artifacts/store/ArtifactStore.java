@@ -54,6 +54,11 @@ public final class ArtifactStore {
     this.retrier = new Retrier(retry);
   }
 
+  /** The object store underneath, for layouts outside the versioned one (plain directories). */
+  public ObjectStore objects() {
+    return store;
+  }
+
   /** Builds the manifest of a local directory (a root {@code manifest.json} is not content). */
   public static Manifest manifestOf(Path dir, Map<String, String> lineage) throws IOException {
     List<Manifest.Entry> entries = new ArrayList<>();

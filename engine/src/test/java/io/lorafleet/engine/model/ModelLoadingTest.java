@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.lorafleet.artifacts.safetensors.DType;
 import io.lorafleet.artifacts.safetensors.SafetensorsFormatException;
 import io.lorafleet.artifacts.store.ArtifactStore;
+import io.lorafleet.artifacts.store.ObjectStoreException;
+import io.lorafleet.artifacts.store.PlainDirectory;
 import io.lorafleet.artifacts.store.RetryPolicy;
 import io.lorafleet.artifacts.store.S3Uri;
 import io.lorafleet.engine.backend.cpu.CpuBackend;
@@ -159,6 +161,40 @@ class ModelLoadingTest {
     try (var left = Files.list(tmp.resolve("cache"))) {
       assertThat(left.map(p -> p.getFileName().toString()).toList())
           .containsExactly("sha256-" + published.digest());
+    }
+  }
+
+  @Test
+  void loadsAPlainDirectoryUploadedWithoutAManifest() throws Exception {
+    Path dir = TestModelGenerator.write(TestModelSpec.llamaGqa(), tmp.resolve("plain-src"));
+    InMemoryObjectStore objects = new InMemoryObjectStore();
+    try (var files = Files.list(dir)) {
+      for (Path f : files.toList()) {
+        objects.putBytes("models", "hf/llama/" + f.getFileName(), Files.readAllBytes(f));
+      }
+    }
+    ModelFetcher fetcher =
+        new ModelFetcher(
+            new ArtifactStore(objects, RetryPolicy.defaults()),
+            Files.createDirectories(tmp.resolve("plain-cache")));
+    ModelFetcher.FetchedModel fetched = fetcher.fetchModel(S3Uri.parse("s3://models/hf/llama/"));
+    String listing = PlainDirectory.listingDigest(objects.list("models", "hf/llama/"), "hf/llama/");
+    assertThat(fetched.digest()).isEqualTo("sha256:" + listing);
+    assertThat(logits(LlamaModel.load(fetched.dir(), WeightPrecision.AS_STORED, backend)))
+        .isEqualTo(logits(LlamaModel.load(dir, WeightPrecision.AS_STORED, backend)));
+    int before = objects.gets();
+    assertThat(fetcher.fetchModel(S3Uri.parse("s3://models/hf/llama/")).dir())
+        .isEqualTo(fetched.dir());
+    assertThat(objects.gets()).as("a complete copy is not downloaded again").isEqualTo(before);
+
+    // Neither a version nor a config.json: NOT_FOUND, nothing left in the cache.
+    assertThatThrownBy(() -> fetcher.fetchModel(S3Uri.parse("s3://models/hf/none/")))
+        .isInstanceOfSatisfying(
+            ObjectStoreException.class,
+            e -> assertThat(e.kind()).isEqualTo(ObjectStoreException.Kind.NOT_FOUND));
+    try (var left = Files.list(tmp.resolve("plain-cache"))) {
+      assertThat(left.map(p -> p.getFileName().toString()).toList())
+          .containsExactly("plain-" + listing);
     }
   }
 }

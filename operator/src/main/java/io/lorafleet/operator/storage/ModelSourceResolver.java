@@ -5,15 +5,14 @@ import io.lorafleet.artifacts.ArtifactFormatException;
 import io.lorafleet.artifacts.hf.ModelConfigParser;
 import io.lorafleet.artifacts.store.ArtifactStore;
 import io.lorafleet.artifacts.store.Manifest;
-import io.lorafleet.artifacts.store.ObjectInfo;
 import io.lorafleet.artifacts.store.ObjectStore;
 import io.lorafleet.artifacts.store.ObjectStoreException;
+import io.lorafleet.artifacts.store.PlainDirectory;
 import io.lorafleet.artifacts.store.PublishedVersion;
 import io.lorafleet.artifacts.store.RetryPolicy;
 import io.lorafleet.artifacts.store.S3Uri;
 import io.lorafleet.artifacts.store.Sha256;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
 /**
@@ -99,17 +98,8 @@ public class ModelSourceResolver {
           "no " + ModelConfigParser.FILE_NAME + " and no published version at " + uri);
     }
     byte[] config = store.getBytes(uri.bucket(), uri.prefix() + ModelConfigParser.FILE_NAME);
-    StringBuilder listing = new StringBuilder();
-    for (ObjectInfo object : store.list(uri.bucket(), uri.prefix())) {
-      listing
-          .append(object.key().substring(uri.prefix().length()))
-          .append('\t')
-          .append(object.size())
-          .append('\t')
-          .append(object.lastModified())
-          .append('\n');
-    }
-    String digest = Sha256.hex(listing.toString().getBytes(StandardCharsets.UTF_8));
+    String digest =
+        PlainDirectory.listingDigest(store.list(uri.bucket(), uri.prefix()), uri.prefix());
     return new ResolvedModel("sha256:" + digest, ModelConfigParser.parse(config));
   }
 }

@@ -75,7 +75,8 @@ public class ModelService {
     if (S3Uri.isS3(source)) {
       dir =
           new ModelFetcher(storage.store(), config.cacheDir().resolve("models"))
-              .fetch(S3Uri.parse(source));
+              .fetchModel(S3Uri.parse(source))
+              .dir();
     } else {
       dir = Path.of(source).toAbsolutePath();
       if (!Files.isDirectory(dir)) {

@@ -1,25 +1,17 @@
 package io.lorafleet.trainer.model;
 
 import io.lorafleet.artifacts.store.ArtifactStore;
-import io.lorafleet.artifacts.store.ObjectInfo;
 import io.lorafleet.artifacts.store.ObjectStoreException;
-import io.lorafleet.artifacts.store.PublishedVersion;
 import io.lorafleet.artifacts.store.RetryPolicy;
 import io.lorafleet.artifacts.store.Sha256;
 import io.lorafleet.engine.model.ModelFetcher;
 import io.lorafleet.trainer.TrainerFailure;
 import io.lorafleet.trainer.storage.Place;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.util.Comparator;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.stream.Stream;
 
 /**
  * Brings the base model to a local directory and names its digest, the way the operator resolved it
@@ -66,73 +58,16 @@ public final class BaseModelSource {
 
   private static LocalModel remote(Place source, Path cacheRoot)
       throws TrainerFailure, IOException {
-    ArtifactStore artifacts = new ArtifactStore(source.store(), RetryPolicy.defaults());
-    PublishedVersion version;
+    ModelFetcher fetcher =
+        new ModelFetcher(new ArtifactStore(source.store(), RetryPolicy.defaults()), cacheRoot);
     try {
-      version = artifacts.manifest(source.uri());
+      ModelFetcher.FetchedModel model = fetcher.fetchModel(source.uri());
+      return new LocalModel(model.dir(), model.digest());
     } catch (ObjectStoreException e) {
-      if (e.kind() != ObjectStoreException.Kind.NOT_FOUND
-          && e.kind() != ObjectStoreException.Kind.INVALID) {
-        throw e;
+      if (e.kind() == ObjectStoreException.Kind.NOT_FOUND) {
+        throw TrainerFailure.badInput(NOT_FOUND, e.getMessage());
       }
-      return plain(source, cacheRoot);
-    }
-    Path dir = new ModelFetcher(artifacts, cacheRoot).fetch(version.uri());
-    return new LocalModel(dir, "sha256:" + version.digest());
-  }
-
-  private static LocalModel plain(Place source, Path cacheRoot) throws TrainerFailure, IOException {
-    String prefix = source.uri().prefix();
-    List<ObjectInfo> objects = source.store().list(source.bucket(), prefix);
-    if (objects.stream().noneMatch(o -> o.key().equals(prefix + "config.json"))) {
-      throw TrainerFailure.badInput(
-          NOT_FOUND, "no config.json and no published version at " + source);
-    }
-    StringBuilder listing = new StringBuilder();
-    for (ObjectInfo o : objects) {
-      listing
-          .append(o.key().substring(prefix.length()))
-          .append('\t')
-          .append(o.size())
-          .append('\t')
-          .append(o.lastModified())
-          .append('\n');
-    }
-    String digest = Sha256.hex(listing.toString().getBytes(StandardCharsets.UTF_8));
-    Path dir = cacheRoot.resolve("plain-" + digest);
-    Path done = dir.resolve(".complete");
-    if (Files.exists(done)) {
-      return new LocalModel(dir, "sha256:" + digest);
-    }
-    Files.createDirectories(cacheRoot);
-    Path partial = Files.createTempDirectory(cacheRoot, ".fetch-");
-    try {
-      for (ObjectInfo o : objects) {
-        Path target = partial.resolve(o.key().substring(prefix.length())).normalize();
-        if (!target.startsWith(partial)) {
-          continue; // a key that would escape the directory is not part of a model
-        }
-        Files.createDirectories(target.getParent());
-        try (InputStream in = source.store().get(source.bucket(), o.key())) {
-          Files.copy(in, target, StandardCopyOption.REPLACE_EXISTING);
-        }
-      }
-      Files.writeString(partial.resolve(".complete"), digest);
-      Files.move(partial, dir, StandardCopyOption.ATOMIC_MOVE);
-    } finally {
-      deleteTree(partial);
-    }
-    return new LocalModel(dir, "sha256:" + digest);
-  }
-
-  private static void deleteTree(Path root) throws IOException {
-    if (!Files.exists(root)) {
-      return;
-    }
-    try (Stream<Path> s = Files.walk(root)) {
-      for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
+      throw e;
     }
   }
 }
