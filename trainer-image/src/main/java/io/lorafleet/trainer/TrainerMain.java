@@ -32,9 +32,12 @@ public final class TrainerMain {
   /** Runs a command line and returns the exit code (usage errors are bad input). */
   public static int run(String... args) {
     CommandLine cl = new CommandLine(new TrainerMain());
-    cl.setExitCodeExceptionMapper(e -> ExitCodes.TRANSIENT);
-    int code = cl.execute(args);
-    return code == CommandLine.ExitCode.USAGE ? ExitCodes.BAD_INPUT : code;
+    cl.setExitCodeExceptionMapper(
+        e ->
+            e instanceof CommandLine.ParameterException
+                ? ExitCodes.BAD_INPUT
+                : ExitCodes.TRANSIENT);
+    return cl.execute(args);
   }
 
   static TerminationMessage termination() {
