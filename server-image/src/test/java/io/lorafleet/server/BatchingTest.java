@@ -109,8 +109,12 @@ class BatchingTest {
 
     for (int a = 0; a < ADAPTERS; a++) {
       String m = "mix-" + a;
-      assertThat(requests(f, m) - requestsBefore.get(m)).as(m).isEqualTo(requestsSeen.get(m).doubleValue());
-      assertThat(tokens(f, m) - tokensBefore.get(m)).as(m).isEqualTo(tokensSeen.get(m).doubleValue());
+      assertThat(requests(f, m) - requestsBefore.get(m))
+          .as(m)
+          .isEqualTo(requestsSeen.get(m).doubleValue());
+      assertThat(tokens(f, m) - tokensBefore.get(m))
+          .as(m)
+          .isEqualTo(tokensSeen.get(m).doubleValue());
     }
     assertThat(f.metric("lorafleet_server_decode_batch_adapters_max", Map.of()))
         .as("decode steps mixed adapters")

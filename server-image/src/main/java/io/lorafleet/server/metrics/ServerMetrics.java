@@ -25,9 +25,11 @@ public class ServerMetrics {
 
   ServerMetrics(MeterRegistry registry) {
     this.registry = registry;
-    Gauge.builder("lorafleet.server.adapters.device", deviceResident, AtomicInteger::get)
-        .description("Adapter versions in the active adapter table (device tier)")
-        .register(registry);
+    gauge(
+        "lorafleet.server.adapters.device",
+        "Adapter versions in the active adapter table (device tier)",
+        deviceResident,
+        AtomicInteger::get);
   }
 
   public MeterRegistry registry() {
@@ -112,11 +114,14 @@ public class ServerMetrics {
   public <T> void trackAdapter(String adapter, T state, ToDoubleFunction<T> tier) {
     tierGauges.computeIfAbsent(
         adapter,
-        a ->
-            Gauge.builder("lorafleet.server.adapter.residency", state, tier)
-                .description("Tier of each served adapter: 2 device, 1 host, 0 disk")
-                .tags("adapter", a)
-                .register(registry));
+        a -> {
+          Gauge.Builder<T> b =
+              Gauge.builder("lorafleet.server.adapter.residency", state, tier)
+                  .description("Tier of each served adapter: 2 device, 1 host, 0 disk")
+                  .tags("adapter", a)
+                  .strongReference(true);
+          return replace(b, "lorafleet.server.adapter.residency", "adapter", a);
+        });
   }
 
   public void untrackAdapter(String adapter) {
@@ -126,8 +131,19 @@ public class ServerMetrics {
     }
   }
 
+  /** A gauge on {@code state}, replacing one of the same name left by an earlier instance. */
   public <T> void gauge(String name, String description, T state, ToDoubleFunction<T> f) {
-    Gauge.builder(name, state, f).description(description).strongReference(true).register(registry);
+    replace(Gauge.builder(name, state, f).description(description).strongReference(true), name);
+  }
+
+  /**
+   * Registers a gauge after removing an existing one with the same id: Micrometer keeps the first
+   * registration, which in a registry that outlives this bean (Quarkus tests restart the
+   * application in one JVM) would read a dead instance's state.
+   */
+  private <T> Gauge replace(Gauge.Builder<T> builder, String name, String... tags) {
+    registry.find(name).tags(tags).gauges().forEach(registry::remove);
+    return builder.register(registry);
   }
 
   private Timer timer(String name, String description, String model) {

@@ -20,6 +20,13 @@ import java.util.Map;
 public class ServerTestResource implements QuarkusTestResourceLifecycleManager {
   public static final String TOKEN = "test-admin-token-0123456789";
   private LocalObjectStore store;
+  private Map<String, String> overrides = Map.of();
+
+  /** Init args are configuration properties that override the defaults below. */
+  @Override
+  public void init(Map<String, String> initArgs) {
+    overrides = Map.copyOf(initArgs);
+  }
 
   @Override
   public Map<String, String> start() {
@@ -45,6 +52,7 @@ public class ServerTestResource implements QuarkusTestResourceLifecycleManager {
       props.put("AWS_SECRET_ACCESS_KEY", store.credentials().secretKey());
       props.put("lorafleet.test.root", root.toString());
       props.put("lorafleet.test.model-dir", model.toString());
+      props.putAll(overrides);
       return props;
     } catch (Exception e) {
       throw new IllegalStateException("test fixture failed", e);
