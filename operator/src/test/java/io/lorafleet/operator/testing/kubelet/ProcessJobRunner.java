@@ -76,10 +76,10 @@ public final class ProcessJobRunner implements AutoCloseable {
     return pods.getOrDefault(namespace + "/" + jobName, 0);
   }
 
-  /** The output of the Job's latest pod. */
+  /** The whole output of the Job's latest pod. */
   public String log(String namespace, String jobName) {
     ContainerProcess p = running.get(namespace + "/" + jobName);
-    return p == null ? "(no pod)" : p.logTail(40);
+    return p == null ? "(no pod)" : p.logTail(Integer.MAX_VALUE);
   }
 
   private void run(Job job) {
