@@ -1,197 +1,298 @@
 package io.lorafleet.cli;
 
-import io.lorafleet.artifacts.compat.CompatibilityChecker;
-import io.lorafleet.artifacts.compat.CompatibilityLimits;
-import io.lorafleet.artifacts.compat.CompatibilityReport;
-import io.lorafleet.artifacts.hf.ModelConfig;
-import io.lorafleet.artifacts.peft.PeftAdapterReader;
-import io.lorafleet.artifacts.safetensors.SafetensorsFile;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.lorafleet.artifacts.store.ArtifactStore;
 import io.lorafleet.artifacts.store.PublishedVersion;
 import io.lorafleet.artifacts.store.RetryPolicy;
+import io.lorafleet.artifacts.store.S3Credentials;
+import io.lorafleet.artifacts.store.S3ObjectStore;
 import io.lorafleet.artifacts.store.S3Uri;
 import io.lorafleet.artifacts.store.local.LocalObjectStore;
-import io.lorafleet.engine.backend.cpu.CpuBackend;
-import io.lorafleet.engine.lora.AdapterTable;
-import io.lorafleet.engine.lora.LoadedAdapter;
-import io.lorafleet.engine.model.GenerationRequest;
-import io.lorafleet.engine.model.GenerationResult;
-import io.lorafleet.engine.model.Generator;
-import io.lorafleet.engine.model.LlamaModel;
-import io.lorafleet.engine.model.ModelFetcher;
-import io.lorafleet.engine.model.ModelLoader;
-import io.lorafleet.engine.model.SamplingParams;
-import io.lorafleet.engine.model.WeightPrecision;
-import io.lorafleet.engine.testmodels.TestAdapterGenerator;
 import io.lorafleet.engine.testmodels.TestModelGenerator;
 import io.lorafleet.engine.testmodels.TestModelSpec;
-import io.lorafleet.engine.tokenizer.HfTokenizer;
+import io.lorafleet.trainer.TrainerMain;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Arrays;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
 /**
- * The local main job: embedded object storage, a small model it creates, adapters published as
- * immutable versions, checked against the model, fetched back by digest and served side by side in
- * one batch on the CPU backend. Nothing is downloaded; the data stays under --data-dir.
+ * The local main job: embedded object storage (S3Proxy), a small model it generates, an adapter
+ * trained on a task the model cannot do, published as an immutable version, a real server process
+ * that loads it through the admin API, and the base and adapted answers side by side. The server
+ * keeps running with curl lines to try until interrupted. Nothing is downloaded.
  */
 @Command(
     name = "demo",
     mixinStandardHelpOptions = true,
     description =
-        "Local end-to-end run: embedded S3, a small random Llama-shaped model, LoRA adapters"
-            + " published, validated, fetched by digest and served in one mixed batch (CPU).")
+        "Local end-to-end run: embedded S3, a small generated Llama-shaped model, a LoRA adapter"
+            + " trained to reverse letters, published, hot-loaded into the multi-LoRA server, base"
+            + " and adapted answers side by side; the server then stays up until Ctrl-C.")
 final class DemoCommand implements Callable<Integer> {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String BUCKET = "lorafleet";
+
   @ParentCommand Lorafleet parent;
 
   @Option(
       names = "--data-dir",
       defaultValue = ".lorafleet/demo",
-      description =
-          "Where the embedded object store and caches keep their files (default: ${DEFAULT-VALUE}).")
+      description = "Object store files, caches and logs (default: ${DEFAULT-VALUE}).")
   Path dataDir;
 
   @Option(
-      names = "--adapters",
-      defaultValue = "3",
-      description = "Adapters to create and serve (default: ${DEFAULT-VALUE}).")
-  int adapters;
+      names = "--steps",
+      defaultValue = "1200",
+      description = "Optimizer steps of 32 rows (default: ${DEFAULT-VALUE}).")
+  int steps;
 
   @Option(
-      names = "--max-tokens",
-      defaultValue = "12",
-      description = "Tokens to generate per row (default: ${DEFAULT-VALUE}).")
-  int maxTokens;
+      names = "--examples",
+      defaultValue = "8",
+      description = "Held-out words shown side by side (default: ${DEFAULT-VALUE}).")
+  int examples;
 
   @Option(
-      names = "--prompt",
-      defaultValue = "the quick brown fox",
-      description = "Prompt of every row (default: '${DEFAULT-VALUE}').")
-  String prompt;
+      names = "--no-wait",
+      description = "Stop the server and exit after the comparison instead of waiting.")
+  boolean noWait;
 
   @Override
   public Integer call() throws Exception {
-    if (adapters < 1 || adapters > 32) {
-      throw new IllegalArgumentException("--adapters must be between 1 and 32");
-    }
     PrintWriter out = parent.out();
     long start = System.nanoTime();
-    Path work = Files.createDirectories(dataDir.resolve("work")).toAbsolutePath();
-    try (LocalObjectStore local = LocalObjectStore.start(dataDir.resolve("s3").toAbsolutePath())) {
-      ArtifactStore store = new ArtifactStore(local.client(), RetryPolicy.defaults());
-      local.client().ensureBucket("lorafleet");
-      out.printf(
-          "1/6 embedded object storage (S3Proxy) at %s, data in %s%n",
-          local.endpoint(), dataDir.resolve("s3"));
+    Path data = Files.createDirectories(dataDir).toAbsolutePath();
+    S3Credentials credentials =
+        new S3Credentials("demo", "demo-" + UUID.randomUUID().toString().substring(0, 8));
+    try (LocalObjectStore local = LocalObjectStore.start(data.resolve("s3"), credentials)) {
+      S3ObjectStore s3 = local.client();
+      s3.ensureBucket(BUCKET);
+      out.printf("1/6 object storage: S3Proxy at %s (files in %s)%n", local.endpoint(), data);
 
       Path modelDir =
           TestModelGenerator.write(
-              TestModelSpec.llamaGqa(), Files.createTempDirectory(work, "model"));
-      ModelConfig config = ModelLoader.config(modelDir);
+              reverseFriendlyModel(), Files.createTempDirectory(data, "model"));
       PublishedVersion model =
-          store.push(
-              modelDir,
-              S3Uri.parse("s3://lorafleet/default/models/demo-llama"),
-              Map.of("source", "lorafleet demo"));
+          new ArtifactStore(s3, RetryPolicy.defaults())
+              .push(modelDir, S3Uri.parse("s3://lorafleet/models/demo-llama"), Map.of());
       out.printf(
-          "2/6 model %s (%d layers, hidden %d, %d/%d heads, vocab %d) published: sha256:%s%n",
-          config.architecture(),
-          config.numHiddenLayers(),
-          config.hiddenSize(),
-          config.numAttentionHeads(),
-          config.numKeyValueHeads(),
-          config.vocabSize(),
-          model.digest());
+          "2/6 base model: a random Llama (2 layers, hidden 64) published at %s%n", model.uri());
 
-      List<PublishedVersion> published = new ArrayList<>();
-      for (int i = 0; i < adapters; i++) {
-        int rank = 4 << (i % 3);
-        Path dir = Files.createTempDirectory(work, "adapter");
-        TestAdapterGenerator.write(
-            TestAdapterGenerator.Spec.simple(
-                rank, 2.0 * rank, List.of("q_proj", "k_proj", "v_proj", "o_proj"), 100 + i),
-            config,
-            dir);
-        CompatibilityReport report =
-            CompatibilityChecker.check(
-                io.lorafleet.artifacts.peft.AdapterConfigParser.read(
-                    dir.resolve("adapter_config.json")),
-                SafetensorsFile.readHeader(dir.resolve(PeftAdapterReader.WEIGHTS_FILE))
-                    .tensors()
-                    .values(),
-                config,
-                CompatibilityLimits.maxRank(64));
-        if (!report.compatible()) {
-          throw new IllegalStateException("adapter-" + i + " does not fit: " + report.summary());
-        }
-        PublishedVersion version =
-            store.push(
-                dir,
-                S3Uri.parse("s3://lorafleet/default/adapters/adapter-" + i),
-                Map.of("baseModelDigest", "sha256:" + model.digest()));
-        published.add(version);
-        out.printf(
-            "3/6 adapter-%d (rank %d) %s, published: sha256:%s%n",
-            i, rank, report.summary(), version.digest());
-      }
-
-      Path fetched =
-          new ModelFetcher(store, dataDir.resolve("cache").toAbsolutePath()).fetch(model.uri());
-      LlamaModel llama = LlamaModel.load(fetched, WeightPrecision.F32, new CpuBackend());
-      AdapterTable table = AdapterTable.empty(config.numHiddenLayers());
-      for (int i = 0; i < adapters; i++) {
-        Path dir = Files.createTempDirectory(work, "pulled");
-        store.pull(published.get(i).uri(), dir);
-        table = table.with(LoadedAdapter.of("adapter-" + i, PeftAdapterReader.read(dir), config));
-      }
+      ReverseTask task = new ReverseTask(7, 100);
+      s3.putBytes(
+          BUCKET,
+          "datasets/reverse.jsonl",
+          task.trainingJsonl(4000).getBytes(StandardCharsets.UTF_8));
+      Path credentialsDir = writeCredentials(data.resolve("credentials"), local);
+      Path config = writeTrainerConfig(data, credentialsDir);
       out.printf(
-          "4/6 model and %d adapters fetched back by digest (every file's sha256 verified), loaded on the %s backend%n",
-          adapters, llama.backend().name());
+          "3/6 training a rank-16 LoRA to reverse letters (%d steps x 32 rows, CPU)...%n", steps);
+      out.flush();
+      int exit =
+          TrainerMain.run(
+              "train",
+              "--config",
+              config.toString(),
+              "--work-dir",
+              data.resolve("work").toString());
+      if (exit != 0) {
+        out.printf("training failed with exit code %d%n", exit);
+        return exit;
+      }
+      JsonNode result = JSON.readTree(s3.getBytes(BUCKET, "demo/runs/reverse-letters/result.json"));
+      String adapterUri = result.at("/adapter/uri").asText();
+      out.printf("    published %s%n", adapterUri);
 
-      try (HfTokenizer tokenizer = HfTokenizer.load(fetched)) {
-        int[] ids = tokenizer.encode(prompt, false);
-        SamplingParams greedy = SamplingParams.greedy(maxTokens, Set.of());
-        List<GenerationRequest> batch = new ArrayList<>();
-        batch.add(new GenerationRequest(ids, -1, greedy));
-        for (int i = 0; i < adapters; i++) {
-          batch.add(new GenerationRequest(ids, table.slotOf("adapter-" + i), greedy));
-        }
-        List<GenerationResult> together =
-            new Generator(llama, table, llama.newCache(256, 16)).generate(batch);
+      Path token = data.resolve("admin-token");
+      String adminToken = UUID.randomUUID().toString();
+      Files.writeString(token, adminToken);
+      Path log = data.resolve("server.log");
+      int port = ServerProcess.freePort();
+      try (ServerProcess server =
+          ServerProcess.start(
+              List.of(
+                  "--model",
+                  model.uri().toString(),
+                  "--served-model-name",
+                  "demo-llama",
+                  "--admin-token-file",
+                  token.toString(),
+                  "--cache-dir",
+                  data.resolve("cache").toString()),
+              port,
+              Map.of(
+                  "AWS_ACCESS_KEY_ID", credentials.accessKey(),
+                  "AWS_SECRET_ACCESS_KEY", credentials.secretKey(),
+                  "LORAFLEET_S3_ENDPOINT", local.endpoint().toString()),
+              log)) {
+        server.awaitReady(Duration.ofSeconds(120), log);
+        out.printf("4/6 server on http://127.0.0.1:%d (log: %s)%n", port, log);
+        ServerClient client = new ServerClient(server, adminToken);
+        client.load("reverse", adapterUri);
+        out.printf("5/6 adapter 'reverse' loaded through POST /v1/load_lora_adapter%n");
+        int right = compare(out, client, task);
         out.printf(
-            "5/6 one batch, %d rows (base model and %d adapters), prompt '%s', %d greedy tokens each:%n",
-            batch.size(), adapters, prompt, maxTokens);
-        for (int row = 0; row < batch.size(); row++) {
-          String name = row == 0 ? "base     " : "adapter-" + (row - 1);
-          out.printf(
-              "    %s -> %s%n",
-              name, tokenizer.decode(together.get(row).tokens(), true).replace("\n", "\\n"));
+            "6/6 held-out words reversed exactly: adapter %d/%d; done in %.0f s%n",
+            right, task.heldOut().size(), (System.nanoTime() - start) / 1e9);
+        if (noWait) {
+          return 0;
         }
-        int same = 0;
-        for (int row = 0; row < batch.size(); row++) {
-          GenerationResult alone =
-              new Generator(llama, table, llama.newCache(64, 16))
-                  .generate(List.of(batch.get(row)))
-                  .getFirst();
-          if (Arrays.equals(alone.tokens(), together.get(row).tokens())) {
-            same++;
-          }
-        }
-        out.printf(
-            "6/6 each row run alone gives the same tokens: %d/%d rows identical%n",
-            same, batch.size());
-        out.printf("done in %.1f s%n", (System.nanoTime() - start) / 1e9);
-        return same == batch.size() ? 0 : 1;
+        printTryIt(out, port, token);
+        server.waitFor();
       }
     }
+    return 0;
+  }
+
+  /** Side by side for the first few held-out words; the count over all of them. */
+  private int compare(PrintWriter out, ServerClient client, ReverseTask task) throws Exception {
+    out.printf("    %-10s %-10s %-12s %-12s%n", "prompt", "expected", "base model", "adapter");
+    int right = 0;
+    for (int i = 0; i < task.heldOut().size(); i++) {
+      String word = task.heldOut().get(i);
+      String adapted = client.complete("reverse", ReverseTask.prompt(word), 8).strip();
+      if (adapted.equals(ReverseTask.answer(word))) {
+        right++;
+      }
+      if (i < examples) {
+        String base = client.complete("demo-llama", ReverseTask.prompt(word), 8).strip();
+        out.printf(
+            "    %-10s %-10s %-12s %-12s%n",
+            ReverseTask.prompt(word),
+            ReverseTask.answer(word),
+            printable(base),
+            printable(adapted));
+      }
+    }
+    return right;
+  }
+
+  private static String printable(String s) {
+    return "'" + s.replace("\n", "\\n") + "'";
+  }
+
+  private static void printTryIt(PrintWriter out, int port, Path token) {
+    String base = "http://127.0.0.1:" + port;
+    out.printf(
+        """
+        The server keeps running; try it (Ctrl-C stops it):
+          curl -s %1$s/v1/models
+          curl -s %1$s/v1/completions -H 'Content-Type: application/json' \\
+            -d '{"model":"reverse","prompt":"hgfb=","max_tokens":8,"temperature":0}'
+          curl -s %1$s/v1/chat/completions -H 'Content-Type: application/json' \\
+            -d '{"model":"demo-llama","messages":[{"role":"user","content":"hi"}],"max_tokens":8}'
+          curl -s %1$s/v1/adapters -H "Authorization: Bearer $(cat %2$s)"
+          curl -s %1$s/metrics | grep lorafleet_
+        """,
+        base, token);
+    out.flush();
+  }
+
+  /** The engine's reverse-task model shape: letters and '=' are single tokens. */
+  private static TestModelSpec reverseFriendlyModel() {
+    TestModelSpec gqa = TestModelSpec.llamaGqa();
+    return new TestModelSpec(
+        gqa.architecture(),
+        gqa.hiddenSize(),
+        gqa.intermediateSize(),
+        gqa.layers(),
+        gqa.heads(),
+        gqa.kvHeads(),
+        gqa.vocabSize(),
+        gqa.tieEmbeddings(),
+        gqa.ropeTheta(),
+        gqa.ropeScaling(),
+        gqa.rmsNormEps(),
+        gqa.dtype(),
+        2024);
+  }
+
+  /** The files a mounted credentials Secret has, as the trainer reads them. */
+  private static Path writeCredentials(Path dir, LocalObjectStore local) throws Exception {
+    Files.createDirectories(dir);
+    Files.writeString(dir.resolve("AWS_ACCESS_KEY_ID"), local.credentials().accessKey());
+    Files.writeString(dir.resolve("AWS_SECRET_ACCESS_KEY"), local.credentials().secretKey());
+    Files.writeString(dir.resolve("AWS_ENDPOINT_URL"), local.endpoint().toString());
+    return dir;
+  }
+
+  /** trainer.json as the operator would render it for the walk-through's FineTuneJob. */
+  private Path writeTrainerConfig(Path data, Path credentials) throws Exception {
+    String creds = credentials.toString();
+    Map<String, Object> config =
+        Map.of(
+            "schemaVersion", 1,
+            "run",
+                Map.of(
+                    "namespace", "demo",
+                    "name", "reverse-letters",
+                    "uid", "demo",
+                    "directory", "s3://lorafleet/demo/runs/reverse-letters/"),
+            "baseModel", Map.of("uri", "s3://lorafleet/models/demo-llama", "credentialsDir", creds),
+            "dataset",
+                Map.of(
+                    "uri",
+                    "s3://lorafleet/datasets/reverse.jsonl",
+                    "format",
+                    "prompt-completion",
+                    "validationSplit",
+                    0.02),
+            "datasetCredentialsDir", creds,
+            "lora",
+                Map.of(
+                    "rank",
+                    16,
+                    "alpha",
+                    32.0,
+                    "dropout",
+                    0.0,
+                    "targetModules",
+                    List.of(
+                        "q_proj",
+                        "k_proj",
+                        "v_proj",
+                        "o_proj",
+                        "gate_proj",
+                        "up_proj",
+                        "down_proj")),
+            "training",
+                Map.of(
+                    "maxSteps",
+                    steps,
+                    "learningRate",
+                    3.0e-3,
+                    "schedule",
+                    "cosine",
+                    "warmupSteps",
+                    20,
+                    "batchSize",
+                    32,
+                    "maxSequenceLength",
+                    32,
+                    "seed",
+                    42,
+                    "checkpointInterval",
+                    Math.max(1, steps / 4)),
+            "output",
+                Map.of(
+                    "adapterName",
+                    "reverse",
+                    "versionsUri",
+                    "s3://lorafleet/demo/adapters/reverse/",
+                    "credentialsDir",
+                    creds));
+    Path file = data.resolve("trainer.json");
+    Files.write(file, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(config));
+    return file;
   }
 }

@@ -16,12 +16,15 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     version = "lorafleet 0.1.0-SNAPSHOT",
     description =
-        "LoRA adapters on Kubernetes: inspect, push, pull and merge artifacts; the local demo.",
+        "LoRA adapters on Kubernetes: inspect, push, pull and merge artifacts; train and serve"
+            + " locally; the local demo.",
     subcommands = {
       InspectCommand.class,
       PushCommand.class,
       PullCommand.class,
       MergeCommand.class,
+      TrainCommand.class,
+      ServeCommand.class,
       DemoCommand.class
     })
 public final class Lorafleet implements Runnable {

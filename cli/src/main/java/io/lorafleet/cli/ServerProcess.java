@@ -1,0 +1,137 @@
+package io.lorafleet.cli;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The multi-LoRA server (server-image, a Quarkus application) run as a child process of this JVM,
+ * with the same JVM flags as its container entrypoint. Closing it sends SIGTERM: the server drains
+ * running requests, then exits.
+ */
+final class ServerProcess implements AutoCloseable {
+  /** Set by the {@code lorafleet} launcher; otherwise found beside the CLI jar in a checkout. */
+  static final String JAR_PROPERTY = "lorafleet.server.jar";
+
+  private final Process process;
+  private final int port;
+
+  private ServerProcess(Process process, int port) {
+    this.process = process;
+    this.port = port;
+  }
+
+  static Path jar() {
+    String configured = System.getProperty(JAR_PROPERTY);
+    Path jar;
+    if (configured != null) {
+      jar = Path.of(configured);
+    } else {
+      String root = System.getProperty("lorafleet.root");
+      jar =
+          root != null
+              ? Path.of(root, "server-image/target/quarkus-app/quarkus-run.jar")
+              : Path.of("server-image/target/quarkus-app/quarkus-run.jar");
+    }
+    if (!Files.isRegularFile(jar)) {
+      throw new IllegalArgumentException(
+          "the server is not built: "
+              + jar.toAbsolutePath().normalize()
+              + " is missing (./mvnw -pl server-image -am package -DskipTests, or use ./lorafleet)");
+    }
+    return jar;
+  }
+
+  /** The command that runs the server with {@code args} (the {@code serve ...} flags). */
+  static List<String> command(List<String> args) {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(
+        List.of(
+            "--add-modules",
+            "jdk.incubator.vector",
+            "--enable-native-access=ALL-UNNAMED",
+            "-Dai.djl.offline=true",
+            "-jar",
+            jar().toAbsolutePath().toString(),
+            "serve"));
+    command.addAll(args);
+    return command;
+  }
+
+  static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+
+  /** Starts the server on {@code port}, its output in {@code log}, extra environment in env. */
+  static ServerProcess start(List<String> args, int port, Map<String, String> env, Path log)
+      throws IOException {
+    List<String> all = new ArrayList<>(args);
+    all.addAll(List.of("--port", Integer.toString(port), "--host", "127.0.0.1"));
+    ProcessBuilder builder = new ProcessBuilder(command(all));
+    builder.environment().putAll(env);
+    builder.redirectErrorStream(true).redirectOutput(log.toFile());
+    return new ServerProcess(builder.start(), port);
+  }
+
+  URI uri(String path) {
+    return URI.create("http://127.0.0.1:" + port + path);
+  }
+
+  int port() {
+    return port;
+  }
+
+  /** Waits until /health/ready answers 200 (base model loaded). */
+  void awaitReady(Duration timeout, Path log) throws IOException, InterruptedException {
+    HttpClient http = HttpClient.newHttpClient();
+    Instant deadline = Instant.now().plus(timeout);
+    while (Instant.now().isBefore(deadline)) {
+      if (!process.isAlive()) {
+        throw new IOException("the server exited with " + process.exitValue() + "; see " + log);
+      }
+      try {
+        if (http.send(
+                    HttpRequest.newBuilder(uri("/health/ready")).build(),
+                    HttpResponse.BodyHandlers.discarding())
+                .statusCode()
+            == 200) {
+          return;
+        }
+      } catch (IOException e) {
+        // not listening yet
+      }
+      Thread.sleep(200);
+    }
+    throw new IOException("the server was not ready within " + timeout + "; see " + log);
+  }
+
+  void waitFor() throws InterruptedException {
+    process.waitFor();
+  }
+
+  @Override
+  public void close() {
+    process.destroy(); // SIGTERM: drain, then exit
+    try {
+      if (!process.waitFor(Duration.ofSeconds(30))) {
+        process.destroyForcibly();
+      }
+    } catch (InterruptedException e) {
+      process.destroyForcibly();
+      Thread.currentThread().interrupt();
+    }
+  }
+}
