@@ -23,7 +23,7 @@ public class ServerMetrics {
   private final AtomicInteger deviceResident = new AtomicInteger();
   private final Map<String, Gauge> tierGauges = new ConcurrentHashMap<>();
 
-  ServerMetrics(MeterRegistry registry) {
+  public ServerMetrics(MeterRegistry registry) {
     this.registry = registry;
     gauge(
         "lorafleet.server.adapters.device",

@@ -6,6 +6,7 @@ import io.lorafleet.server.config.ServerConfig;
 import io.lorafleet.server.metrics.ServerMetrics;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.concurrent.CompletableFuture;
@@ -38,8 +39,16 @@ public class HostCache {
           2, Thread.ofPlatform().name("lorafleet-adapter-load-", 0).daemon().factory());
   private volatile Runnable onLoaded = () -> {};
 
+  @Inject
   HostCache(ServerConfig config, ServerMetrics metrics) {
-    this.maxCached = Math.max(config.maxCached(), config.maxLoaded());
+    this(Math.max(config.maxCached(), config.maxLoaded()), metrics);
+  }
+
+  /**
+   * A host tier of {@code maxCached} parsed adapters (also for use outside CDI, e.g. benchmarks).
+   */
+  public HostCache(int maxCached, ServerMetrics metrics) {
+    this.maxCached = maxCached;
     this.metrics = metrics;
   }
 
