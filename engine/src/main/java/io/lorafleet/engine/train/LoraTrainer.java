@@ -613,9 +613,7 @@ public final class LoraTrainer implements LoraTraining, AutoCloseable {
       }
       float[] shrunk = new float[t * p.rank];
       backend.matmul(in, t, Weights.f32(p.rank, p.in, p.a), null, shrunk);
-      float[] expanded = new float[t * p.out];
-      backend.matmul(shrunk, t, Weights.f32(p.out, p.rank, p.b), null, expanded);
-      TrainingKernels.axpy(scale, expanded, 0, ys[j], 0, expanded.length);
+      addProduct(shrunk, scale, transpose(p.b, p.out, p.rank), p.rank, p.out, t, ys[j], null);
       if (pass != null) {
         int m = ms[j].ordinal();
         pass.loraIn[m] = in;
@@ -825,18 +823,39 @@ public final class LoraTrainer implements LoraTraining, AutoCloseable {
         p.gradA[i] += da[i];
       }
       // dX += (G·A) ⊙ mask
-      float[] dxl = new float[t * in];
-      backend.matmul(g, t, Weights.f32(in, r, transpose(p.a, r, in)), null, dxl);
-      float[] mask = pass.mask[m];
-      if (mask == null) {
-        TrainingKernels.axpy(1f, dxl, 0, dx, 0, dx.length);
-      } else {
-        for (int i = 0; i < dx.length; i++) {
-          dx[i] += dxl[i] * mask[i];
-        }
-      }
+      addProduct(g, 1f, p.a, r, in, t, dx, pass.mask[m]);
     }
     return dx;
+  }
+
+  /**
+   * {@code y[t, :] += (s · Σ_j u[t, j] · rows[j, :]) ⊙ mask[t, :]} for {@code u [T, r]} and {@code
+   * rows [r, n]}: a rank-r product as r row updates per token (no length-r dot products and their
+   * lane reductions); mask may be null. Parallel over tokens, j in order.
+   */
+  private void addProduct(
+      float[] u, float s, float[] rows, int r, int n, int tokens, float[] y, float[] mask) {
+    kernels.forRange(
+        tokens,
+        (long) r * n,
+        (from, to) -> {
+          float[] acc = mask == null ? null : new float[n];
+          for (int t = from; t < to; t++) {
+            float[] target = mask == null ? y : acc;
+            int off = mask == null ? t * n : 0;
+            if (acc != null) {
+              java.util.Arrays.fill(acc, 0f);
+            }
+            for (int j = 0; j < r; j++) {
+              TrainingKernels.axpy(s * u[t * r + j], rows, j * n, target, off, n);
+            }
+            if (mask != null) {
+              for (int i = 0; i < n; i++) {
+                y[t * n + i] += acc[i] * mask[t * n + i];
+              }
+            }
+          }
+        });
   }
 
   /**

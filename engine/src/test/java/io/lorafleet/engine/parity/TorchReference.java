@@ -132,23 +132,35 @@ public final class TorchReference implements AutoCloseable {
       ab[0].setRequiresGradient(true);
       ab[1].setRequiresGradient(true);
     }
-    try (NDManager step = nd.newSubManager();
+    // Every intermediate (most are created in the weights' manager) is freed with the scope.
+    try (ai.djl.ndarray.NDScope scope = new ai.djl.ndarray.NDScope();
+        NDManager step = nd.newSubManager();
         ai.djl.training.GradientCollector gc =
             ai.djl.engine.Engine.getEngine("PyTorch").newGradientCollector()) {
       NDArray total = step.zeros(new Shape());
-      int vocab = cfg.get("vocab_size").asInt();
       for (int s = 0; s < sequences.size(); s++) {
         int[] ids = sequences.get(s);
         boolean[] mask = masks.get(s);
-        reset();
-        NDArray logp = forward(step, ids).logSoftmax(-1);
-        float[] pick = new float[ids.length * vocab];
+        java.util.List<Long> rows = new java.util.ArrayList<>();
+        java.util.List<Long> targets = new java.util.ArrayList<>();
         for (int i = 1; i < ids.length; i++) {
           if (mask[i]) {
-            pick[(i - 1) * vocab + ids[i]] = 1f;
+            rows.add((long) i - 1);
+            targets.add((long) ids[i]);
           }
         }
-        total = total.sub(logp.mul(step.create(pick, new Shape(ids.length, vocab))).sum());
+        reset();
+        NDArray logits = forward(step, ids);
+        if (rows.isEmpty()) {
+          continue;
+        }
+        NDArray rowIdx = step.create(rows.stream().mapToLong(Long::longValue).toArray());
+        NDArray tgt =
+            step.create(
+                targets.stream().mapToLong(Long::longValue).toArray(), new Shape(rows.size(), 1));
+        // cross_entropy(reduction="sum") on the target rows: -log_softmax gathered at the target.
+        total =
+            total.sub(logits.get(new NDIndex("{}", rowIdx)).logSoftmax(-1).gather(tgt, 1).sum());
       }
       reset();
       gc.backward(total);
@@ -163,6 +175,49 @@ public final class TorchReference implements AutoCloseable {
       }
     }
     return out;
+  }
+
+  private final Map<String, NDArray[]> moments = new HashMap<>(); // module -> {mA, vA, mB, vB}
+  private long adamSteps;
+
+  /**
+   * One torch.optim.AdamW update of every LoRA A and B from the gradients the last {@link
+   * #loraGradients} left on them (divided by {@code targets} first, as for a mean loss). The
+   * updated tensors are new leaves without gradients; until then, gradients accumulate over calls
+   * as in PyTorch.
+   */
+  public void adamWStep(double lr, double wd, double b1, double b2, double eps, long targets) {
+    adamSteps++;
+    double bc1 = 1 - Math.pow(b1, adamSteps);
+    double bc2 = Math.sqrt(1 - Math.pow(b2, adamSteps));
+    for (Map.Entry<String, NDArray[]> e : lora.entrySet()) {
+      NDArray[] ab = e.getValue();
+      NDArray[] mv =
+          moments.computeIfAbsent(
+              e.getKey(),
+              k ->
+                  new NDArray[] {
+                    ab[0].zerosLike(), ab[0].zerosLike(), ab[1].zerosLike(), ab[1].zerosLike()
+                  });
+      for (int h = 0; h < 2; h++) {
+        try (ai.djl.ndarray.NDScope scope = new ai.djl.ndarray.NDScope()) {
+          NDArray p = ab[h];
+          NDArray g = p.getGradient().div(targets);
+          NDArray m = mv[2 * h].mul(b1).add(g.mul(1 - b1));
+          NDArray v = mv[2 * h + 1].mul(b2).add(g.square().mul(1 - b2));
+          NDArray denom = v.sqrt().div(bc2).add(eps);
+          NDArray next = p.mul(1 - lr * wd).sub(m.div(denom).mul(lr / bc1));
+          ai.djl.ndarray.NDScope.unregister(m, v, next);
+          mv[2 * h].close();
+          mv[2 * h + 1].close();
+          mv[2 * h] = m;
+          mv[2 * h + 1] = v;
+          p.close();
+          next.setRequiresGradient(true);
+          ab[h] = next;
+        }
+      }
+    }
   }
 
   private NDArray forward(NDManager step, int[] ids) {
