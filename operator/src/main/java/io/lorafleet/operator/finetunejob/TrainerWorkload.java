@@ -37,7 +37,8 @@ public final class TrainerWorkload {
           .withLabels(FineTuneJobResources.labels(job))
           .endMetadata()
           .addToData(
-              FineTuneJobResources.CONFIG_KEY, JSON.writeValueAsString(TrainerConfig.of(job, base)))
+              FineTuneJobResources.CONFIG_KEY,
+              JSON.writeValueAsString(TrainerConfigs.of(job, base)))
           .build();
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("trainer config cannot be serialized", e);

@@ -222,14 +222,13 @@ class FineTuneJobReconcilerTest extends ClusterTestBase {
     await()
         .atMost(Duration.ofSeconds(30))
         .untilAsserted(
-            () ->
-                assertThat(
-                        get("early")
-                            .getStatus()
-                            .condition(ConditionType.Ready)
-                            .orElseThrow()
-                            .reason())
-                    .isEqualTo("BaseModelNotFound"));
+            () -> {
+              FineTuneJob early = get("early");
+              // The first status patch may not have landed yet.
+              assertThat(early.getStatus()).isNotNull();
+              assertThat(early.getStatus().condition(ConditionType.Ready).orElseThrow().reason())
+                  .isEqualTo("BaseModelNotFound");
+            });
     assertThat(get("early").getStatus().phase()).isEqualTo(FineTuneJobPhase.Pending);
     assertThat(client.batch().v1().jobs().inNamespace(namespace).list().getItems()).isEmpty();
 

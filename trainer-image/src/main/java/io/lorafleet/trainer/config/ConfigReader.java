@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.lorafleet.api.v1alpha1.finetunejob.LoraSpec;
+import io.lorafleet.api.v1alpha1.jobs.TrainerConfig;
 import io.lorafleet.trainer.TrainerFailure;
 import java.io.IOException;
 import java.nio.file.Files;

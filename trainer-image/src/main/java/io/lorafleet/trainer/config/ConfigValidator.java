@@ -3,6 +3,7 @@ package io.lorafleet.trainer.config;
 import io.lorafleet.api.v1alpha1.finetunejob.DatasetSpec;
 import io.lorafleet.api.v1alpha1.finetunejob.LoraSpec;
 import io.lorafleet.api.v1alpha1.finetunejob.TrainingSpec;
+import io.lorafleet.api.v1alpha1.jobs.TrainerConfig;
 import io.lorafleet.trainer.TrainerFailure;
 import java.util.ArrayList;
 import java.util.List;

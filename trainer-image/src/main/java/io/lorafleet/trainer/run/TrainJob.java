@@ -2,6 +2,7 @@ package io.lorafleet.trainer.run;
 
 import io.lorafleet.api.v1alpha1.finetunejob.DatasetFormat;
 import io.lorafleet.api.v1alpha1.finetunejob.LoraInit;
+import io.lorafleet.api.v1alpha1.jobs.TrainerConfig;
 import io.lorafleet.artifacts.hf.LinearModule;
 import io.lorafleet.artifacts.hf.ModelConfig;
 import io.lorafleet.artifacts.peft.LoraAdapter;
@@ -19,7 +20,6 @@ import io.lorafleet.trainer.ExitCodes;
 import io.lorafleet.trainer.TrainerFailure;
 import io.lorafleet.trainer.checkpoint.CheckpointStore;
 import io.lorafleet.trainer.config.ConfigReader;
-import io.lorafleet.trainer.config.TrainerConfig;
 import io.lorafleet.trainer.data.BatchPlan;
 import io.lorafleet.trainer.data.DataSplit;
 import io.lorafleet.trainer.data.DatasetReader;

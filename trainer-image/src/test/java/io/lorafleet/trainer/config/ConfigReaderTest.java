@@ -7,6 +7,7 @@ import io.lorafleet.api.v1alpha1.finetunejob.DatasetFormat;
 import io.lorafleet.api.v1alpha1.finetunejob.LearningRateSchedule;
 import io.lorafleet.api.v1alpha1.finetunejob.LoraInit;
 import io.lorafleet.api.v1alpha1.finetunejob.TargetModule;
+import io.lorafleet.api.v1alpha1.jobs.TrainerConfig;
 import io.lorafleet.trainer.ExitCodes;
 import io.lorafleet.trainer.TrainerFailure;
 import java.nio.charset.StandardCharsets;

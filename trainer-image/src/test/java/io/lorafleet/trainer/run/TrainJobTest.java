@@ -3,6 +3,7 @@ package io.lorafleet.trainer.run;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.lorafleet.api.v1alpha1.jobs.TrainerConfig;
 import io.lorafleet.artifacts.peft.LoraAdapter;
 import io.lorafleet.artifacts.peft.PeftAdapterReader;
 import io.lorafleet.artifacts.safetensors.SafetensorsFile;
@@ -20,7 +21,6 @@ import io.lorafleet.engine.train.LoraTrainer;
 import io.lorafleet.engine.train.TrainingStateFiles;
 import io.lorafleet.trainer.ExitCodes;
 import io.lorafleet.trainer.config.ConfigReader;
-import io.lorafleet.trainer.config.TrainerConfig;
 import io.lorafleet.trainer.report.TerminationMessage;
 import io.lorafleet.trainer.support.TestWorld;
 import java.nio.charset.StandardCharsets;
