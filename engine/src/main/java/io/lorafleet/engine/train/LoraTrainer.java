@@ -30,18 +30,20 @@ import java.util.Map;
  * positions, AdamW as {@code torch.optim.AdamW} and global-norm clipping as {@code
  * torch.nn.utils.clip_grad_norm_}.
  *
- * <p>Numerics: fp32 activations and gradients; the base matmuls, norms, rotary embedding and SiLU
- * are the inference {@link Backend}'s own operations and attention is computed exactly as the CPU
- * backend does, so the training forward gives the logits the serving path gives with the adapter
- * loaded. Memory: activation recomputation per layer (only each layer's input is kept during the
- * forward pass; the layer is run again during the backward pass). The transposed base weights (same
- * dtype as the base) are kept for the activation-gradient matmuls.
+ * <p>Numerics: fp32 activations and gradients; norms, rotary embedding and SiLU are the inference
+ * {@link Backend}'s own operations and attention is computed as the CPU backend does; the
+ * many-token matmuls use {@link TrainingKernels#matmulKn} (the same products, one fma chain per
+ * output), so the training forward gives the serving path's logits to fp32 rounding. Memory:
+ * activation recomputation per layer (only each layer's input is kept during the forward pass; the
+ * layer is run again during the backward pass). Two extra copies of the base weights (same dtype)
+ * are kept: transposed for the forward matmuls and with q/k/v and gate/up stacked for the
+ * input-gradient matmuls, both in the {@code [k, n]} layout of {@link TrainingKernels#matmulKn}.
  *
- * <p>Determinism: every output element of every matmul is one dot product in a fixed order;
- * reductions over tokens are dot products over rows in row order; attention work is split per
- * (sequence, head) and per-head gradients are summed in head order. Nothing depends on the thread
- * count. Dropout masks are Philox draws keyed by (seed, dropoutKey) at counter (feature/4,
- * position, sequence index, layer·16 + module); initialisation draws use a disjoint counter space.
+ * <p>Determinism: every output element of every matmul is one fma chain or dot product in a fixed
+ * order (reductions over tokens run over rows in row order); attention work is split per (sequence,
+ * head) and per-head gradients are summed in head order. Nothing depends on the thread count.
+ * Dropout masks are Philox draws keyed by (seed, dropoutKey) at counter (feature/4, position,
+ * sequence index, layer·16 + module); initialisation draws use a disjoint counter space.
  *
  * <p>PiSSA ({@link LoraTrainingOptions.Init#PISSA}): A and B are the top-{@code r} singular
  * triplets of each target weight (algorithms.md B2.1) and the frozen base becomes {@code W_res = W
@@ -73,12 +75,22 @@ public final class LoraTrainer implements LoraTraining, AutoCloseable {
   private final LoraParameter[][] lora;
 
   private final List<LoraParameter> parameters = new ArrayList<>();
-  private final Transposed[] transposed;
+
+  /** Per layer: Wᵀ ({@code [in, out]}) for the forward matmuls. */
+  private final GroupWeights[] forward;
+
+  /** Per layer: W ({@code [out, in]}, q/k/v and gate/up stacked) for the input gradients. */
+  private final GroupWeights[] backward;
+
   private final Weights headT;
   private long steps;
 
-  /** The activation-gradient weights of one layer: Wᵀ, with q/k/v and gate/up side by side. */
-  private record Transposed(Weights qkv, Weights o, Weights gateUp, Weights down) {}
+  /**
+   * One layer's base weights for {@link TrainingKernels#matmulKn}, as {@code [k, n]} matrices:
+   * q/k/v and gate/up joined along n (forward) or k (backward); biases joined like the outputs.
+   */
+  private record GroupWeights(
+      Weights qkv, Weights o, Weights gateUp, Weights down, float[] qkvBias, float[] gateUpBias) {}
 
   private LoraTrainer(LlamaModel model, LoraTrainingOptions options, int threads) {
     this.config = model.config();
@@ -109,15 +121,23 @@ public final class LoraTrainer implements LoraTraining, AutoCloseable {
     parameters.sort((x, y) -> x.key.compareTo(y.key));
     this.base =
         options.init() == LoraTrainingOptions.Init.PISSA ? pissa(model) : standardInit(model);
-    this.transposed = new Transposed[layers];
+    this.forward = new GroupWeights[layers];
+    this.backward = new GroupWeights[layers];
     for (int l = 0; l < layers; l++) {
       LayerWeights w = base.weights().layers().get(l);
-      transposed[l] =
-          new Transposed(
+      float[] qkvBias = joinBiases(w, QKV);
+      float[] guBias = joinBiases(w, GATE_UP);
+      forward[l] =
+          new GroupWeights(
               transposeConcat(w.q(), w.k(), w.v()),
               transposeConcat(w.o()),
               transposeConcat(w.gate(), w.up()),
-              transposeConcat(w.down()));
+              transposeConcat(w.down()),
+              qkvBias,
+              guBias);
+      backward[l] =
+          new GroupWeights(
+              stack(w.q(), w.k(), w.v()), w.o(), stack(w.gate(), w.up()), w.down(), null, null);
     }
     this.headT = transposeConcat(base.weights().lmHead());
   }
@@ -211,6 +231,56 @@ public final class LoraTrainer implements LoraTraining, AutoCloseable {
         new ModelWeights(mw.embedTokens(), layers, mw.finalNorm(), mw.lmHead()));
   }
 
+  /** The biases of modules that share an input, end to end (zeros where one has none). */
+  private static float[] joinBiases(LayerWeights w, LinearModule[] ms) {
+    int total = 0;
+    boolean any = false;
+    for (LinearModule m : ms) {
+      total += w.linear(m).rows();
+      any |= w.bias(m) != null;
+    }
+    if (!any) {
+      return null;
+    }
+    float[] out = new float[total];
+    int off = 0;
+    for (LinearModule m : ms) {
+      if (w.bias(m) != null) {
+        System.arraycopy(w.bias(m), 0, out, off, w.bias(m).length);
+      }
+      off += w.linear(m).rows();
+    }
+    return out;
+  }
+
+  /** {@code [rows_i, cols]} weights stacked into {@code [Σ rows_i, cols]}. */
+  private static Weights stack(Weights... ws) {
+    int cols = ws[0].cols();
+    int rows = 0;
+    boolean bf16 = true;
+    for (Weights w : ws) {
+      rows += w.rows();
+      bf16 &= w.dtype() == DType.BF16;
+    }
+    if (bf16) {
+      short[] t = new short[rows * cols];
+      int off = 0;
+      for (Weights w : ws) {
+        System.arraycopy(w.bf16(), 0, t, off, w.bf16().length);
+        off += w.bf16().length;
+      }
+      return Weights.bf16(rows, cols, t);
+    }
+    float[] t = new float[rows * cols];
+    int off = 0;
+    for (Weights w : ws) {
+      float[] f = w.toF32Copy().f32();
+      System.arraycopy(f, 0, t, off, f.length);
+      off += f.length;
+    }
+    return Weights.f32(rows, cols, t);
+  }
+
   /** {@code [Σ rows, cols]} weights side by side, transposed to {@code [cols, Σ rows]}. */
   private static Weights transposeConcat(Weights... ws) {
     int cols = ws[0].cols();
@@ -294,7 +364,7 @@ public final class LoraTrainer implements LoraTraining, AutoCloseable {
     float[] normed = new float[x.length];
     backend.rmsNorm(x, null, base.weights().finalNorm(), eps(), b.rows, h, normed);
     float[] y = new float[b.rows * config.vocabSize()];
-    backend.matmul(normed, b.rows, base.weights().lmHead(), null, y);
+    kernels.matmulKn(normed, b.rows, headT, null, y);
     return y;
   }
 
@@ -589,15 +659,22 @@ public final class LoraTrainer implements LoraTraining, AutoCloseable {
   private float[][] linear(
       Batch b, int l, LayerWeights w, float[] x, LinearModule[] ms, Pass pass) {
     int t = b.rows;
-    Weights[] ws = new Weights[ms.length];
-    float[][] biases = new float[ms.length][];
-    float[][] ys = new float[ms.length][];
-    for (int j = 0; j < ms.length; j++) {
-      ws[j] = w.linear(ms[j]);
-      biases[j] = w.bias(ms[j]);
-      ys[j] = new float[t * ws[j].rows()];
+    GroupWeights g = forward[l];
+    Weights wt;
+    float[] bias;
+    if (ms == QKV) {
+      wt = g.qkv();
+      bias = g.qkvBias();
+    } else if (ms == GATE_UP) {
+      wt = g.gateUp();
+      bias = g.gateUpBias();
+    } else {
+      wt = ms[0] == LinearModule.O_PROJ ? g.o() : g.down();
+      bias = w.bias(ms[0]);
     }
-    backend.matmulSlices(x, t, ws, biases, ys);
+    float[] joined = new float[t * wt.cols()];
+    kernels.matmulKn(x, t, wt, bias, joined);
+    float[][] ys = split(joined, t, w, ms);
     for (int j = 0; j < ms.length; j++) {
       LoraParameter p = lora[l][ms[j].ordinal()];
       if (p == null) {
@@ -620,6 +697,25 @@ public final class LoraTrainer implements LoraTraining, AutoCloseable {
         pass.mask[m] = mask;
         pass.shrunk[m] = shrunk;
       }
+    }
+    return ys;
+  }
+
+  /** The per-module outputs of a joined {@code [T, Σ out]} result. */
+  private static float[][] split(float[] joined, int t, LayerWeights w, LinearModule[] ms) {
+    if (ms.length == 1) {
+      return new float[][] {joined};
+    }
+    int width = joined.length / t;
+    float[][] ys = new float[ms.length][];
+    int off = 0;
+    for (int j = 0; j < ms.length; j++) {
+      int out = w.linear(ms[j]).rows();
+      ys[j] = new float[t * out];
+      for (int r = 0; r < t; r++) {
+        System.arraycopy(joined, r * width + off, ys[j], r * out, out);
+      }
+      off += out;
     }
     return ys;
   }
@@ -681,7 +777,7 @@ public final class LoraTrainer implements LoraTraining, AutoCloseable {
         System.arraycopy(normed, targets.get(c0 + i)[0] * h, rows, i * h, h);
       }
       float[] logits = new float[n * vocab];
-      backend.matmul(rows, n, base.weights().lmHead(), null, logits);
+      kernels.matmulKn(rows, n, headT, null, logits);
       for (int i = 0; i < n; i++) {
         int off = i * vocab;
         int target = targets.get(c0 + i)[1];
@@ -704,7 +800,7 @@ public final class LoraTrainer implements LoraTraining, AutoCloseable {
       }
       if (dNormed != null) {
         float[] dRows = new float[n * h];
-        backend.matmul(logits, n, headT, null, dRows);
+        kernels.matmulKn(logits, n, base.weights().lmHead(), null, dRows);
         for (int i = 0; i < n; i++) {
           TrainingKernels.axpy(1f, dRows, i * h, dNormed, targets.get(c0 + i)[0] * h, h);
         }
@@ -721,7 +817,7 @@ public final class LoraTrainer implements LoraTraining, AutoCloseable {
   /** Given dL/d(output) of layer l, accumulates its LoRA gradients and returns dL/d(input). */
   private float[] layerBackward(Batch b, int l, Pass p, float[] dOut) {
     LayerWeights w = base.weights().layers().get(l);
-    Transposed wt = transposed[l];
+    GroupWeights wt = backward[l];
     int t = b.rows;
     int h = config.hiddenSize();
     int hq = config.numAttentionHeads();
@@ -762,12 +858,12 @@ public final class LoraTrainer implements LoraTraining, AutoCloseable {
    * dY_j·W_j + s·((dY_j·B_j)·A_j) ⊙ mask_j}.
    */
   private float[] linearBackward(
-      Batch b, int l, Pass pass, LinearModule[] ms, float[][] dys, float[] x, Weights wT) {
+      Batch b, int l, Pass pass, LinearModule[] ms, float[][] dys, float[] x, Weights w) {
     int t = b.rows;
-    int in = wT.rows();
+    int in = w.cols();
     float[] dy = dys[0];
     if (ms.length > 1) {
-      int width = wT.cols();
+      int width = w.rows();
       dy = new float[t * width];
       int off = 0;
       for (float[] part : dys) {
@@ -779,8 +875,7 @@ public final class LoraTrainer implements LoraTraining, AutoCloseable {
       }
     }
     float[] dx = new float[t * in];
-    backend.matmul(dy, t, wT, null, dx);
-    float[] xT = null;
+    kernels.matmulKn(dy, t, w, null, dx);
     for (int j = 0; j < ms.length; j++) {
       LoraParameter p = lora[l][ms[j].ordinal()];
       if (p == null) {
@@ -801,24 +896,16 @@ public final class LoraTrainer implements LoraTraining, AutoCloseable {
         uT[i] *= scale;
       }
       float[] dbT = new float[r * p.out];
-      backend.matmul(uT, r, Weights.f32(p.out, t, transpose(dyj, t, p.out)), null, dbT);
+      kernels.matmulKn(uT, r, Weights.f32(t, p.out, dyj), null, dbT);
       for (int o = 0; o < p.out; o++) {
         for (int k = 0; k < r; k++) {
           p.gradB[o * r + k] += dbT[k * p.out + o];
         }
       }
       // dA [r, in] = Gᵀ·drop(x)
-      float[] inT;
-      if (pass.mask[m] == null) {
-        if (xT == null) {
-          xT = transpose(x, t, in);
-        }
-        inT = xT;
-      } else {
-        inT = transpose(pass.loraIn[m], t, in);
-      }
+      float[] in0 = pass.mask[m] == null ? x : pass.loraIn[m];
       float[] da = new float[r * in];
-      backend.matmul(transpose(g, t, r), r, Weights.f32(in, t, inT), null, da);
+      kernels.matmulKn(transpose(g, t, r), r, Weights.f32(t, in, in0), null, da);
       for (int i = 0; i < da.length; i++) {
         p.gradA[i] += da[i];
       }

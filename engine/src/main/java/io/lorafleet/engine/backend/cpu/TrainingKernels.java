@@ -1,14 +1,33 @@
 package io.lorafleet.engine.backend.cpu;
 
+import io.lorafleet.artifacts.safetensors.DType;
+import io.lorafleet.engine.backend.Weights;
 import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The CPU kernels of LoRA training that the inference {@link io.lorafleet.engine.backend.Backend}
- * has no counterpart for: full causal attention over whole sequences that keeps its probabilities,
- * and its backward pass. Work is split over (sequence, query head) pairs; each pair is computed in
- * a fixed order by one thread, so results do not depend on the thread count.
+ * has no counterpart for: a many-token matmul against {@code [in, out]} weights, full causal
+ * attention over whole sequences that keeps its probabilities, and its backward pass. Every output
+ * element is produced by one thread in a fixed order (matmul: one fused multiply-add chain over the
+ * shared dimension in ascending order; attention: per (sequence, query head)), so results do not
+ * depend on the thread count or on how the work is tiled.
  */
 public final class TrainingKernels implements AutoCloseable {
+  private static final VectorSpecies<Float> F = VectorKernels.F;
+
+  /** Output columns per block: four vectors, the register tile's width. */
+  private static final int COLS = 4 * 16;
+
+  /** Activation rows per work item. */
+  private static final int ROWS = 64;
+
+  /** Shared-dimension rows of the weights per pass: a [256, 64] fp32 block is 64 KB. */
+  private static final int DEPTH = 256;
+
+  private static final ThreadLocal<float[]> BLOCK = ThreadLocal.withInitial(() -> new float[0]);
+
   private final Parallel parallel;
 
   public TrainingKernels(int threads) {
@@ -31,6 +50,187 @@ public final class TrainingKernels implements AutoCloseable {
    */
   public void forRange(int n, long workPerItem, RangeBody body) {
     parallel.forRange(n, Parallel.chunkFor(workPerItem), body::run);
+  }
+
+  /**
+   * {@code y[m, n] = x[m, k] · w (+ bias[n])} for weights stored {@code w [k, n]} (row-major, fp32
+   * or bf16): each output is the fma chain {@code Σ_i x[t, i] · w[i, c]} in ascending {@code i}
+   * from 0, then the bias. Register tile: 4 rows × 4 vectors of columns (16 accumulators, 4 loads
+   * and 4 broadcasts per 16 FMAs, no lane reductions); blocks of {@link #DEPTH} rows of w keep the
+   * weights in cache, partial sums wait in {@code y}. Parallel over (column block, row block)
+   * pairs.
+   */
+  public void matmulKn(float[] x, int m, Weights w, float[] bias, float[] y) {
+    int k = w.rows();
+    int n = w.cols();
+    if (F.length() * 4 != COLS) {
+      throw new IllegalStateException("the tile assumes 16-lane vectors, not " + F);
+    }
+    int colBlocks = (n + COLS - 1) / COLS;
+    int rowBlocks = (m + ROWS - 1) / ROWS;
+    parallel.forRange(
+        colBlocks * rowBlocks,
+        Parallel.chunkFor((long) ROWS * COLS * k),
+        (from, to) -> {
+          for (int item = from; item < to; item++) {
+            int c0 = (item / rowBlocks) * COLS;
+            int r0 = (item % rowBlocks) * ROWS;
+            block(x, m, k, n, w, c0, Math.min(COLS, n - c0), r0, Math.min(m, r0 + ROWS), y);
+            if (bias != null) {
+              for (int r = r0; r < Math.min(m, r0 + ROWS); r++) {
+                for (int c = c0; c < Math.min(n, c0 + COLS); c++) {
+                  y[r * n + c] += bias[c];
+                }
+              }
+            }
+          }
+        });
+  }
+
+  /** Columns {@code [c0, c0+cols)} of rows {@code [r0, r1)}. */
+  private static void block(
+      float[] x, int m, int k, int n, Weights w, int c0, int cols, int r0, int r1, float[] y) {
+    for (int k0 = 0; k0 < k; k0 += DEPTH) {
+      int depth = Math.min(DEPTH, k - k0);
+      float[] wb;
+      int wo;
+      int ws;
+      if (w.dtype() == DType.BF16) {
+        wb = scratch(depth * COLS);
+        for (int i = 0; i < depth; i++) {
+          VectorKernels.bf16ToF32(w.bf16(), (k0 + i) * n + c0, wb, i * COLS, cols);
+        }
+        wo = 0;
+        ws = COLS;
+      } else {
+        wb = w.f32();
+        wo = k0 * n + c0;
+        ws = n;
+      }
+      boolean first = k0 == 0;
+      int r = r0;
+      if (cols == COLS) {
+        for (; r + 4 <= r1; r += 4) {
+          tile(x, r * k + k0, k, depth, wb, wo, ws, y, r * n + c0, n, first);
+        }
+      }
+      for (; r < r1; r++) {
+        for (int c = 0; c < cols; c++) {
+          float acc = first ? 0f : y[r * n + c0 + c];
+          for (int i = 0; i < depth; i++) {
+            acc = Math.fma(x[r * k + k0 + i], wb[wo + i * ws + c], acc);
+          }
+          y[r * n + c0 + c] = acc;
+        }
+      }
+    }
+  }
+
+  private static float[] scratch(int n) {
+    float[] a = BLOCK.get();
+    if (a.length < n) {
+      a = new float[n];
+      BLOCK.set(a);
+    }
+    return a;
+  }
+
+  /**
+   * Four rows × 64 columns over {@code depth} steps: {@code x} rows at {@code xo + i·xs}, weight
+   * rows at {@code wo + d·ws}, output rows at {@code yo + i·ys}; starts from 0 or from {@code y}.
+   */
+  private static void tile(
+      float[] x,
+      int xo,
+      int xs,
+      int depth,
+      float[] w,
+      int wo,
+      int ws,
+      float[] y,
+      int yo,
+      int ys,
+      boolean first) {
+    int v = F.length();
+    FloatVector a00, a01, a02, a03, a10, a11, a12, a13, a20, a21, a22, a23, a30, a31, a32, a33;
+    if (first) {
+      a00 = FloatVector.zero(F);
+      a01 = a00;
+      a02 = a00;
+      a03 = a00;
+      a10 = a00;
+      a11 = a00;
+      a12 = a00;
+      a13 = a00;
+      a20 = a00;
+      a21 = a00;
+      a22 = a00;
+      a23 = a00;
+      a30 = a00;
+      a31 = a00;
+      a32 = a00;
+      a33 = a00;
+    } else {
+      a00 = FloatVector.fromArray(F, y, yo);
+      a01 = FloatVector.fromArray(F, y, yo + v);
+      a02 = FloatVector.fromArray(F, y, yo + 2 * v);
+      a03 = FloatVector.fromArray(F, y, yo + 3 * v);
+      a10 = FloatVector.fromArray(F, y, yo + ys);
+      a11 = FloatVector.fromArray(F, y, yo + ys + v);
+      a12 = FloatVector.fromArray(F, y, yo + ys + 2 * v);
+      a13 = FloatVector.fromArray(F, y, yo + ys + 3 * v);
+      a20 = FloatVector.fromArray(F, y, yo + 2 * ys);
+      a21 = FloatVector.fromArray(F, y, yo + 2 * ys + v);
+      a22 = FloatVector.fromArray(F, y, yo + 2 * ys + 2 * v);
+      a23 = FloatVector.fromArray(F, y, yo + 2 * ys + 3 * v);
+      a30 = FloatVector.fromArray(F, y, yo + 3 * ys);
+      a31 = FloatVector.fromArray(F, y, yo + 3 * ys + v);
+      a32 = FloatVector.fromArray(F, y, yo + 3 * ys + 2 * v);
+      a33 = FloatVector.fromArray(F, y, yo + 3 * ys + 3 * v);
+    }
+    for (int d = 0; d < depth; d++) {
+      int o = wo + d * ws;
+      FloatVector b0 = FloatVector.fromArray(F, w, o);
+      FloatVector b1 = FloatVector.fromArray(F, w, o + v);
+      FloatVector b2 = FloatVector.fromArray(F, w, o + 2 * v);
+      FloatVector b3 = FloatVector.fromArray(F, w, o + 3 * v);
+      FloatVector s = FloatVector.broadcast(F, x[xo + d]);
+      a00 = s.fma(b0, a00);
+      a01 = s.fma(b1, a01);
+      a02 = s.fma(b2, a02);
+      a03 = s.fma(b3, a03);
+      s = FloatVector.broadcast(F, x[xo + xs + d]);
+      a10 = s.fma(b0, a10);
+      a11 = s.fma(b1, a11);
+      a12 = s.fma(b2, a12);
+      a13 = s.fma(b3, a13);
+      s = FloatVector.broadcast(F, x[xo + 2 * xs + d]);
+      a20 = s.fma(b0, a20);
+      a21 = s.fma(b1, a21);
+      a22 = s.fma(b2, a22);
+      a23 = s.fma(b3, a23);
+      s = FloatVector.broadcast(F, x[xo + 3 * xs + d]);
+      a30 = s.fma(b0, a30);
+      a31 = s.fma(b1, a31);
+      a32 = s.fma(b2, a32);
+      a33 = s.fma(b3, a33);
+    }
+    a00.intoArray(y, yo);
+    a01.intoArray(y, yo + v);
+    a02.intoArray(y, yo + 2 * v);
+    a03.intoArray(y, yo + 3 * v);
+    a10.intoArray(y, yo + ys);
+    a11.intoArray(y, yo + ys + v);
+    a12.intoArray(y, yo + ys + 2 * v);
+    a13.intoArray(y, yo + ys + 3 * v);
+    a20.intoArray(y, yo + 2 * ys);
+    a21.intoArray(y, yo + 2 * ys + v);
+    a22.intoArray(y, yo + 2 * ys + 2 * v);
+    a23.intoArray(y, yo + 2 * ys + 3 * v);
+    a30.intoArray(y, yo + 3 * ys);
+    a31.intoArray(y, yo + 3 * ys + v);
+    a32.intoArray(y, yo + 3 * ys + 2 * v);
+    a33.intoArray(y, yo + 3 * ys + 3 * v);
   }
 
   /** {@code y[yo..yo+n) += s · x[xo..xo+n)}, the Vector API form. */

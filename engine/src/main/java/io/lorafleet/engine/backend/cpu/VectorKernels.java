@@ -180,13 +180,18 @@ final class VectorKernels {
 
   /** Widens {@code n} bf16 values (raw bits) to fp32: the bits are the top half of a float. */
   static void bf16ToF32(short[] src, int so, float[] dst, int n) {
+    bf16ToF32(src, so, dst, 0, n);
+  }
+
+  /** As {@link #bf16ToF32(short[], int, float[], int)}, writing from {@code dst[dso]}. */
+  static void bf16ToF32(short[] src, int so, float[] dst, int dso, int n) {
     int i = 0;
     int bound = S.loopBound(n);
     for (; i < bound; i += S.length()) {
-      widen(src, so + i).intoArray(dst, i);
+      widen(src, so + i).intoArray(dst, dso + i);
     }
     for (; i < n; i++) {
-      dst[i] = Float.intBitsToFloat((src[so + i] & 0xffff) << 16);
+      dst[dso + i] = Float.intBitsToFloat((src[so + i] & 0xffff) << 16);
     }
   }
 }
