@@ -778,25 +778,19 @@ public final class LoraTrainer implements LoraTraining, AutoCloseable {
       }
       float[] logits = new float[n * vocab];
       kernels.matmulKn(rows, n, headT, null, logits);
-      for (int i = 0; i < n; i++) {
-        int off = i * vocab;
-        int target = targets.get(c0 + i)[1];
-        float max = Float.NEGATIVE_INFINITY;
-        for (int v = 0; v < vocab; v++) {
-          max = Math.max(max, logits[off + v]);
-        }
-        double sum = 0;
-        for (int v = 0; v < vocab; v++) {
-          sum += Math.exp(logits[off + v] - max);
-        }
-        double lse = max + Math.log(sum);
-        loss += lse - logits[off + target];
-        if (dNormed != null) {
-          for (int v = 0; v < vocab; v++) {
-            logits[off + v] = (float) Math.exp(logits[off + v] - lse);
-          }
-          logits[off + target] -= 1f;
-        }
+      double[] rowLoss = new double[n];
+      int c = c0;
+      boolean grad = dNormed != null;
+      kernels.forRange(
+          n,
+          4L * vocab,
+          (from, to) -> {
+            for (int i = from; i < to; i++) {
+              rowLoss[i] = crossEntropy(logits, i * vocab, vocab, targets.get(c + i)[1], grad);
+            }
+          });
+      for (double l : rowLoss) {
+        loss += l;
       }
       if (dNormed != null) {
         float[] dRows = new float[n * h];
@@ -810,6 +804,34 @@ public final class LoraTrainer implements LoraTraining, AutoCloseable {
       rmsNormBackward(x, base.weights().finalNorm(), dNormed, b.rows, h, dx);
     }
     return new LossSum(loss, targets.size());
+  }
+
+  /**
+   * {@code logsumexp(row) − row[target]}; with {@code grad}, overwrites the row with its gradient
+   * {@code softmax(row) − onehot(target)}.
+   */
+  private static double crossEntropy(float[] l, int off, int vocab, int target, boolean grad) {
+    float max = Float.NEGATIVE_INFINITY;
+    for (int v = 0; v < vocab; v++) {
+      max = Math.max(max, l[off + v]);
+    }
+    float picked = l[off + target];
+    double sum = 0;
+    for (int v = 0; v < vocab; v++) {
+      float e = (float) Math.exp(l[off + v] - max);
+      sum += e;
+      if (grad) {
+        l[off + v] = e;
+      }
+    }
+    if (grad) {
+      float inv = (float) (1 / sum);
+      for (int v = 0; v < vocab; v++) {
+        l[off + v] *= inv;
+      }
+      l[off + target] -= 1f;
+    }
+    return max + Math.log(sum) - picked;
   }
 
   // ---------------------------------------------------------------- backward
@@ -827,12 +849,17 @@ public final class LoraTrainer implements LoraTraining, AutoCloseable {
     float[] dAct = linearBackward(b, l, p, DOWN, new float[][] {dOut}, p.act, wt.down());
     float[] dg = new float[p.g.length];
     float[] du = new float[p.u.length];
-    for (int i = 0; i < dg.length; i++) {
-      float g = p.g[i];
-      float sig = (float) (1 / (1 + Math.exp(-g)));
-      du[i] = dAct[i] * g * sig;
-      dg[i] = dAct[i] * p.u[i] * sig * (1 + g * (1 - sig));
-    }
+    kernels.forRange(
+        dg.length,
+        32,
+        (from, to) -> {
+          for (int i = from; i < to; i++) {
+            float g = p.g[i];
+            float sig = (float) (1 / (1 + Math.exp(-g)));
+            du[i] = dAct[i] * g * sig;
+            dg[i] = dAct[i] * p.u[i] * sig * (1 + g * (1 - sig));
+          }
+        });
     float[] dn2 = linearBackward(b, l, p, GATE_UP, new float[][] {dg, du}, p.n2, wt.gateUp());
     float[] dx2 = dOut.clone();
     rmsNormBackward(p.x2, w.postAttentionNorm(), dn2, t, h, dx2);
