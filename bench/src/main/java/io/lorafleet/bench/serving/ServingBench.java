@@ -38,8 +38,9 @@ public final class ServingBench {
             Arrays.stream(naiveCounts).max().orElse(0));
 
     Path modelDir = ServingData.model();
-    List<Path> adapters = ServingData.adapters(modelDir, maxAdapters);
-    CpuBackend backend = new CpuBackend();
+    List<Path> adapters = ServingData.adapters(modelDir, Math.max(8, maxAdapters));
+    int threads = Integer.getInteger("lorafleet.serving.threads", 0);
+    CpuBackend backend = threads > 0 ? new CpuBackend(threads) : new CpuBackend();
     LlamaModel model = LlamaModel.load(modelDir, WeightPrecision.F32, backend);
     int vocab = model.config().vocabSize();
     int positions = prompt + tokens;
@@ -65,58 +66,81 @@ public final class ServingBench {
         concurrency,
         positions);
 
+    // Paired runs: each configuration right after its own base-only run (and the naive baseline
+    // right after ours on the same workload), so load from other processes on this shared machine
+    // hits both sides of a ratio alike.
     Map<String, List<RunStats>> results = new LinkedHashMap<>();
+    Map<String, List<Double>> vsBase = new LinkedHashMap<>();
+    Map<String, List<Double>> vsNaive = new LinkedHashMap<>();
     for (int round = 0; round < rounds; round++) {
-      record(
-          "base only",
-          results,
-          runScheduler(
-              "base only",
-              model,
-              List.of(),
-              ServingWorkload.of(requests, 0, prompt, tokens, vocab, 10 + round),
-              concurrency,
-              positions));
       for (int n : adapterCounts) {
+        RunStats base =
+            runScheduler(
+                "base only",
+                model,
+                List.of(),
+                ServingWorkload.of(requests, 0, prompt, tokens, vocab, 10 + round),
+                concurrency,
+                positions);
+        record("base only", results, base);
         ServingWorkload w = ServingWorkload.of(requests, n, prompt, tokens, vocab, 20 + round);
-        String name = n + " adapters (" + w.distinctAdapters() + " used)";
-        record(
-            n + " adapters",
-            results,
-            runScheduler(name, model, adapters.subList(0, n), w, concurrency, positions));
-      }
-      for (int n : naiveCounts) {
-        ServingWorkload w = ServingWorkload.of(requests, n, prompt, tokens, vocab, 20 + round);
-        String name = "naive merge, " + n + " adapters (" + w.distinctAdapters() + " used)";
-        record(
-            "naive " + n,
-            results,
-            runNaive(name, model, adapters.subList(0, n), w, concurrency, positions, tokens));
+        String key = n + " adapters";
+        RunStats ours =
+            runScheduler(
+                key + " (" + w.distinctAdapters() + " used)",
+                model,
+                adapters.subList(0, n),
+                w,
+                concurrency,
+                positions);
+        record(key, results, ours);
+        vsBase
+            .computeIfAbsent(key, k -> new ArrayList<>())
+            .add(ours.tokensPerSecond() / base.tokensPerSecond());
+        if (Arrays.stream(naiveCounts).anyMatch(c -> c == n)) {
+          RunStats naive =
+              runNaive(
+                  "naive merge, " + key + " (" + w.distinctAdapters() + " used)",
+                  model,
+                  adapters.subList(0, n),
+                  w,
+                  concurrency,
+                  positions,
+                  tokens);
+          record("naive, " + key, results, naive);
+          vsBase
+              .computeIfAbsent("naive, " + key, k -> new ArrayList<>())
+              .add(naive.tokensPerSecond() / base.tokensPerSecond());
+          vsNaive
+              .computeIfAbsent(key, k -> new ArrayList<>())
+              .add(ours.tokensPerSecond() / naive.tokensPerSecond());
+        }
       }
     }
 
     StringBuilder report = new StringBuilder();
     report.append(RunStats.header()).append('\n');
     results.values().forEach(list -> list.forEach(s -> report.append(s.row()).append('\n')));
-    double base = median(results.get("base only"));
-    report.append("\nMedian tokens/s over ").append(rounds).append(" rounds, and ratios:\n\n");
+    report
+        .append("\nMedians over ")
+        .append(rounds)
+        .append(" rounds; ratios are medians of paired runs:\n\n");
     report.append(
-        "| configuration | tokens/s | vs base only | vs naive (same adapters) |\n|---|---|---|---|\n");
+        "| configuration | tokens/s | vs base only (paired) | ours vs naive (paired) |\n|---|---|---|---|\n");
     for (Map.Entry<String, List<RunStats>> e : results.entrySet()) {
-      double tps = median(e.getValue());
-      String naiveKey = "naive " + e.getKey().replace(" adapters", "");
-      String vsNaive =
-          results.containsKey(naiveKey) && !e.getKey().startsWith("naive")
-              ? String.format(Locale.ROOT, "%.1fx", tps / median(results.get(naiveKey)))
-              : "";
+      String key = e.getKey();
       report.append(
           String.format(
               Locale.ROOT,
-              "| %s | %.1f | %.0f%% | %s |%n",
-              e.getKey(),
-              tps,
-              100 * tps / base,
-              vsNaive));
+              "| %s | %.1f | %s | %s |%n",
+              key,
+              median(e.getValue().stream().mapToDouble(RunStats::tokensPerSecond).toArray()),
+              vsBase.containsKey(key)
+                  ? String.format(Locale.ROOT, "%.0f%%", 100 * median(vsBase.get(key)))
+                  : "",
+              vsNaive.containsKey(key)
+                  ? String.format(Locale.ROOT, "%.2fx", median(vsNaive.get(key)))
+                  : ""));
     }
     System.out.println(report);
     String file = System.getProperty("lorafleet.serving.report");
@@ -166,8 +190,13 @@ public final class ServingBench {
     results.computeIfAbsent(key, k -> new ArrayList<>()).add(s);
   }
 
-  private static double median(List<RunStats> runs) {
-    double[] v = runs.stream().mapToDouble(RunStats::tokensPerSecond).sorted().toArray();
+  private static double median(List<Double> values) {
+    return median(values.stream().mapToDouble(Double::doubleValue).toArray());
+  }
+
+  private static double median(double[] values) {
+    double[] v = values.clone();
+    Arrays.sort(v);
     return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
   }
 
