@@ -30,14 +30,17 @@ import java.util.Map;
  * positions, AdamW as {@code torch.optim.AdamW} and global-norm clipping as {@code
  * torch.nn.utils.clip_grad_norm_}.
  *
+ * <p>Memory: by default only each layer's input is kept through the forward pass and every layer is
+ * recomputed during the backward pass; {@link #create(LlamaModel, LoraTrainingOptions, int, long)}
+ * can keep a budget of activations instead.
+ *
  * <p>Numerics: fp32 activations and gradients; norms, rotary embedding and SiLU are the inference
  * {@link Backend}'s own operations and attention is computed as the CPU backend does; the
  * many-token matmuls use {@link TrainingKernels#matmulKn} (the same products, one fma chain per
- * output), so the training forward gives the serving path's logits to fp32 rounding. Memory:
- * activation recomputation per layer (only each layer's input is kept during the forward pass; the
- * layer is run again during the backward pass). Two extra copies of the base weights (same dtype)
- * are kept: transposed for the forward matmuls and with q/k/v and gate/up stacked for the
- * input-gradient matmuls, both in the {@code [k, n]} layout of {@link TrainingKernels#matmulKn}.
+ * output), so the training forward gives the serving path's logits to fp32 rounding. Two extra
+ * copies of the base weights (same dtype) are kept: transposed for the forward matmuls and with
+ * q/k/v and gate/up stacked for the input-gradient matmuls, both in the {@code [k, n]} layout of
+ * {@link TrainingKernels#matmulKn}.
  *
  * <p>Determinism: every output element of every matmul is one fma chain or dot product in a fixed
  * order (reductions over tokens run over rows in row order); attention work is split per (sequence,
@@ -83,6 +86,11 @@ public final class LoraTrainer implements LoraTraining, AutoCloseable {
   private final GroupWeights[] backward;
 
   private final Weights headT;
+  private final long activationBudget;
+
+  /** Layers whose activations the last {@link #accumulate} kept (for tests). */
+  int lastKeptLayers;
+
   private long steps;
 
   /**
@@ -92,7 +100,9 @@ public final class LoraTrainer implements LoraTraining, AutoCloseable {
   private record GroupWeights(
       Weights qkv, Weights o, Weights gateUp, Weights down, float[] qkvBias, float[] gateUpBias) {}
 
-  private LoraTrainer(LlamaModel model, LoraTrainingOptions options, int threads) {
+  private LoraTrainer(
+      LlamaModel model, LoraTrainingOptions options, int threads, long activationBudget) {
+    this.activationBudget = activationBudget;
     this.config = model.config();
     this.options = options;
     this.backend = model.backend();
@@ -152,7 +162,18 @@ public final class LoraTrainer implements LoraTraining, AutoCloseable {
    * backend). Results do not depend on {@code threads}.
    */
   public static LoraTrainer create(LlamaModel base, LoraTrainingOptions options, int threads) {
-    return new LoraTrainer(base, options, threads);
+    return create(base, options, threads, 0);
+  }
+
+  /**
+   * As {@link #create(LlamaModel, LoraTrainingOptions, int)}, keeping up to {@code
+   * activationBudgetBytes} of layer activations from the forward pass (first layers first) instead
+   * of recomputing those layers in the backward pass. 0 recomputes every layer (the default: memory
+   * is then the layer inputs plus one layer's activations). Results are identical either way.
+   */
+  public static LoraTrainer create(
+      LlamaModel base, LoraTrainingOptions options, int threads, long activationBudgetBytes) {
+    return new LoraTrainer(base, options, threads, activationBudgetBytes);
   }
 
   /**
@@ -328,15 +349,27 @@ public final class LoraTrainer implements LoraTraining, AutoCloseable {
     }
     int layers = config.numHiddenLayers();
     float[][] inputs = new float[layers + 1][];
+    Pass[] kept = new Pass[layers];
+    long used = 0;
     inputs[0] = embed(b);
     for (int l = 0; l < layers; l++) {
-      inputs[l + 1] = layer(b, l, inputs[l], null);
+      Pass pass = used < activationBudget ? new Pass() : null;
+      inputs[l + 1] = layer(b, l, inputs[l], pass);
+      if (pass != null && used + pass.bytes() <= activationBudget) {
+        kept[l] = pass;
+        used += pass.bytes();
+      }
     }
+    lastKeptLayers = (int) java.util.Arrays.stream(kept).filter(java.util.Objects::nonNull).count();
     float[] dx = new float[b.rows * config.hiddenSize()];
     LossSum loss = head(b, inputs[layers], dx);
     for (int l = layers - 1; l >= 0; l--) {
-      Pass pass = new Pass();
-      layer(b, l, inputs[l], pass);
+      Pass pass = kept[l];
+      if (pass == null) {
+        pass = new Pass();
+        layer(b, l, inputs[l], pass);
+      }
+      kept[l] = null;
       inputs[l + 1] = null;
       dx = layerBackward(b, l, pass, dx);
     }
@@ -580,6 +613,20 @@ public final class LoraTrainer implements LoraTraining, AutoCloseable {
 
     final float[][] mask = new float[LinearModule.values().length][];
     final float[][] shrunk = new float[LinearModule.values().length][];
+
+    /** Bytes held beyond the layer input. */
+    long bytes() {
+      long n = 0;
+      for (float[] a : new float[][] {n1, q, k, v, probs, attn, x2, n2, g, u, act}) {
+        n += a.length;
+      }
+      for (float[][] per : new float[][][] {loraIn, mask, shrunk}) {
+        for (float[] a : per) {
+          n += a == null || a == x || a == n1 || a == attn || a == n2 || a == act ? 0 : a.length;
+        }
+      }
+      return 4 * n;
+    }
   }
 
   private float eps() {

@@ -182,12 +182,23 @@ public final class TorchReference implements AutoCloseable {
 
   /**
    * One torch.optim.AdamW update of every LoRA A and B from the gradients the last {@link
-   * #loraGradients} left on them (divided by {@code targets} first, as for a mean loss). The
+   * #loraGradients} left on them (divided by {@code targets} first, as for a mean loss, then
+   * clipped to a global norm of {@code maxNorm} as torch.nn.utils.clip_grad_norm_ does). The
    * updated tensors are new leaves without gradients; until then, gradients accumulate over calls
    * as in PyTorch.
    */
-  public void adamWStep(double lr, double wd, double b1, double b2, double eps, long targets) {
+  public void adamWStep(
+      double lr, double wd, double b1, double b2, double eps, long targets, double maxNorm) {
     adamSteps++;
+    double sumSq = 0;
+    for (NDArray[] ab : lora.values()) {
+      for (int h = 0; h < 2; h++) {
+        try (ai.djl.ndarray.NDScope scope = new ai.djl.ndarray.NDScope()) {
+          sumSq += ab[h].getGradient().div(targets).square().sum().getFloat();
+        }
+      }
+    }
+    double clip = Math.min(1, maxNorm / (Math.sqrt(sumSq) + 1e-6));
     double bc1 = 1 - Math.pow(b1, adamSteps);
     double bc2 = Math.sqrt(1 - Math.pow(b2, adamSteps));
     for (Map.Entry<String, NDArray[]> e : lora.entrySet()) {
@@ -202,7 +213,7 @@ public final class TorchReference implements AutoCloseable {
       for (int h = 0; h < 2; h++) {
         try (ai.djl.ndarray.NDScope scope = new ai.djl.ndarray.NDScope()) {
           NDArray p = ab[h];
-          NDArray g = p.getGradient().div(targets);
+          NDArray g = p.getGradient().div(targets).mul(clip);
           NDArray m = mv[2 * h].mul(b1).add(g.mul(1 - b1));
           NDArray v = mv[2 * h + 1].mul(b2).add(g.square().mul(1 - b2));
           NDArray denom = v.sqrt().div(bc2).add(eps);

@@ -16,7 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Same seed, same bytes: across runs, across a snapshot written to disk and restored into a new
- * trainer, and across thread counts; with dropout on, so the masks are part of what must repeat.
+ * trainer, across thread counts and with or without activation recomputation; with dropout on, so
+ * the masks are part of what must repeat.
  */
 class DeterminismTest {
   static final int STEPS = 6;
@@ -66,9 +67,21 @@ class DeterminismTest {
   }
 
   static byte[] run(int threads, long seed, String name) throws Exception {
+    return run(threads, seed, 0, 0, name);
+  }
+
+  static byte[] run(int threads, long seed, long activationBudget, String name) throws Exception {
+    return run(threads, seed, activationBudget, -1, name);
+  }
+
+  static byte[] run(int threads, long seed, long activationBudget, int kept, String name)
+      throws Exception {
     LlamaModel m = TrainTestSupport.load(modelDir, threads);
-    try (LoraTrainer t = LoraTrainer.create(m, options(seed), threads)) {
+    try (LoraTrainer t = LoraTrainer.create(m, options(seed), threads, activationBudget)) {
       train(t, 0, STEPS);
+      if (kept >= 0) {
+        assertThat(t.lastKeptLayers).as("layers kept").isEqualTo(kept);
+      }
       return adapterBytes(t, name);
     } finally {
       m.backend().close();
@@ -81,6 +94,9 @@ class DeterminismTest {
     assertThat(run(2, 5, "b")).isEqualTo(twoThreads);
     assertThat(run(1, 5, "c")).as("1 thread vs 2").isEqualTo(twoThreads);
     assertThat(run(2, 6, "d")).as("another seed").isNotEqualTo(twoThreads);
+    // Kept activations (all layers, or only some) instead of recomputation: same bytes.
+    assertThat(run(2, 5, Long.MAX_VALUE, 2, "e")).as("no recomputation").isEqualTo(twoThreads);
+    assertThat(run(1, 5, 800_000, 1, "f")).as("first layer kept").isEqualTo(twoThreads);
 
     // Interrupted after 3 steps: the state goes through a file into a fresh trainer.
     Path state = tmp.resolve("state.safetensors");

@@ -23,8 +23,8 @@ public final class TrainingKernels implements AutoCloseable {
   /** Activation rows per work item. */
   private static final int ROWS = 64;
 
-  /** Shared-dimension rows of the weights per pass: a [256, 64] fp32 block is 64 KB. */
-  private static final int DEPTH = 256;
+  /** Shared-dimension rows of the weights per pass: a [128, 64] fp32 block is 32 KB (L1). */
+  private static final int DEPTH = 128;
 
   private static final ThreadLocal<float[]> BLOCK = ThreadLocal.withInitial(() -> new float[0]);
 
