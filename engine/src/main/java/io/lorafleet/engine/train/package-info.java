@@ -4,8 +4,8 @@
  *
  * <p>The trainer application ({@code trainer-image}) drives {@link
  * io.lorafleet.engine.train.LoraTraining}: it owns data, configuration, object storage and
- * checkpoint files; this package owns the math ({@link io.lorafleet.engine.train.LoraTrainer}),
- * the schedules ({@link io.lorafleet.engine.train.LearningRates}) and the exact contents of a
+ * checkpoint files; this package owns the math ({@link io.lorafleet.engine.train.LoraTrainer}), the
+ * schedules ({@link io.lorafleet.engine.train.LearningRates}) and the exact contents of a
  * checkpoint ({@link io.lorafleet.engine.train.TrainingState}, one safetensors file through {@link
  * io.lorafleet.engine.train.TrainingStateFiles}).
  *

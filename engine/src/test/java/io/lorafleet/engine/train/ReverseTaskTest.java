@@ -3,8 +3,6 @@ package io.lorafleet.engine.train;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.lorafleet.api.v1alpha1.finetunejob.LearningRateSchedule;
-import io.lorafleet.artifacts.hf.RopeScaling;
-import io.lorafleet.artifacts.safetensors.DType;
 import io.lorafleet.engine.lora.AdapterTable;
 import io.lorafleet.engine.model.GenerationRequest;
 import io.lorafleet.engine.model.GenerationResult;
@@ -18,7 +16,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -51,21 +48,8 @@ class ReverseTaskTest {
 
   @Test
   void loraLearnsToReverseStrings() throws Exception {
-    TestModelSpec spec =
-        new TestModelSpec(
-            "LlamaForCausalLM",
-            64,
-            160,
-            2,
-            4,
-            2,
-            384,
-            false,
-            10000,
-            Optional.<RopeScaling>empty(),
-            1e-5,
-            DType.F32,
-            2024);
+    // hidden 64, intermediate 160, 2 layers, 4 query heads on 2 KV heads, vocab 384
+    TestModelSpec spec = TestModelSpec.llamaGqa();
     Path dir = TrainTestSupport.writeModel(spec, tmp.resolve("model"));
     int[] ids = new int[LETTERS.length()];
     int eq;
