@@ -353,11 +353,14 @@ public final class LoraTrainer implements LoraTraining, AutoCloseable {
     long used = 0;
     inputs[0] = embed(b);
     for (int l = 0; l < layers; l++) {
-      Pass pass = used < activationBudget ? new Pass() : null;
-      inputs[l + 1] = layer(b, l, inputs[l], pass);
-      if (pass != null && used + pass.bytes() <= activationBudget) {
+      // The last layer's activations are kept at no cost in peak memory: its backward pass,
+      // which would recompute them, comes next.
+      boolean last = l == layers - 1;
+      Pass pass = last || used < activationBudget ? new Pass() : null;
+      inputs[l + 1] = layer(b, l, inputs[l], pass, true);
+      if (pass != null && (last || used + pass.bytes() <= activationBudget)) {
         kept[l] = pass;
-        used += pass.bytes();
+        used += last ? 0 : pass.bytes();
       }
     }
     lastKeptLayers = (int) java.util.Arrays.stream(kept).filter(java.util.Objects::nonNull).count();
@@ -367,7 +370,7 @@ public final class LoraTrainer implements LoraTraining, AutoCloseable {
       Pass pass = kept[l];
       if (pass == null) {
         pass = new Pass();
-        layer(b, l, inputs[l], pass);
+        layer(b, l, inputs[l], pass, false); // the output is known: skip the down projection
       }
       kept[l] = null;
       inputs[l + 1] = null;
@@ -643,13 +646,17 @@ public final class LoraTrainer implements LoraTraining, AutoCloseable {
   private float[] hidden(Batch b) {
     float[] x = embed(b);
     for (int l = 0; l < config.numHiddenLayers(); l++) {
-      x = layer(b, l, x, null);
+      x = layer(b, l, x, null, true);
     }
     return x;
   }
 
-  /** One decoder layer; fills {@code pass} when non-null. Returns the layer's output. */
-  private float[] layer(Batch b, int l, float[] x, Pass pass) {
+  /**
+   * One decoder layer; fills {@code pass} when non-null. Returns the layer's output, or null
+   * without {@code output} (a recomputation: the down projection's base and LoRA products, which
+   * only feed the output, are skipped; its LoRA input products, which its gradients need, are not).
+   */
+  private float[] layer(Batch b, int l, float[] x, Pass pass, boolean output) {
     LayerWeights w = base.weights().layers().get(l);
     int t = b.rows;
     int h = config.hiddenSize();
@@ -658,7 +665,7 @@ public final class LoraTrainer implements LoraTraining, AutoCloseable {
     int d = config.headDim();
     float[] n1 = new float[t * h];
     backend.rmsNorm(x, null, w.inputNorm(), eps(), t, h, n1);
-    float[][] qkv = linear(b, l, w, n1, QKV, pass);
+    float[][] qkv = linear(b, l, w, n1, QKV, pass, true);
     backend.rope(qkv[0], t, hq, d, b.positions, invFreq);
     backend.rope(qkv[1], t, hkv, d, b.positions, invFreq);
     float[] probs =
@@ -666,19 +673,19 @@ public final class LoraTrainer implements LoraTraining, AutoCloseable {
     float[] attn = new float[t * hq * d];
     kernels.attentionForward(
         qkv[0], qkv[1], qkv[2], b.starts, hq, hkv, d, attentionScale(), probs, attn);
-    float[] o = linear(b, l, w, attn, O, pass)[0];
+    float[] o = linear(b, l, w, attn, O, pass, true)[0];
     float[] x2 = new float[t * h];
     for (int i = 0; i < x2.length; i++) {
       x2[i] = x[i] + o[i];
     }
     float[] n2 = new float[t * h];
     backend.rmsNorm(x2, null, w.postAttentionNorm(), eps(), t, h, n2);
-    float[][] gu = linear(b, l, w, n2, GATE_UP, pass);
+    float[][] gu = linear(b, l, w, n2, GATE_UP, pass, true);
     float[] act = new float[gu[0].length];
     backend.siluMul(gu[0], gu[1], act.length, act);
-    float[] down = linear(b, l, w, act, DOWN, pass)[0];
-    float[] x3 = new float[t * h];
-    for (int i = 0; i < x3.length; i++) {
+    float[] down = linear(b, l, w, act, DOWN, pass, output)[0];
+    float[] x3 = output ? new float[t * h] : null;
+    for (int i = 0; output && i < x3.length; i++) {
       x3[i] = x2[i] + down[i];
     }
     if (pass != null) {
@@ -702,9 +709,13 @@ public final class LoraTrainer implements LoraTraining, AutoCloseable {
     return (float) (1 / Math.sqrt(config.headDim()));
   }
 
-  /** {@code y_j = x·W_jᵀ + b_j + s·(drop(x)·A_jᵀ)·B_jᵀ} for modules sharing the input x. */
+  /**
+   * {@code y_j = x·W_jᵀ + b_j + s·(drop(x)·A_jᵀ)·B_jᵀ} for modules sharing the input x; without
+   * {@code output} only what {@code pass} needs ({@code drop(x)}, its mask and {@code
+   * drop(x)·A_jᵀ}) is computed and the outputs are null.
+   */
   private float[][] linear(
-      Batch b, int l, LayerWeights w, float[] x, LinearModule[] ms, Pass pass) {
+      Batch b, int l, LayerWeights w, float[] x, LinearModule[] ms, Pass pass, boolean output) {
     int t = b.rows;
     GroupWeights g = forward[l];
     Weights wt;
@@ -719,9 +730,14 @@ public final class LoraTrainer implements LoraTraining, AutoCloseable {
       wt = ms[0] == LinearModule.O_PROJ ? g.o() : g.down();
       bias = w.bias(ms[0]);
     }
-    float[] joined = new float[t * wt.cols()];
-    kernels.matmulKn(x, t, wt, bias, joined);
-    float[][] ys = split(joined, t, w, ms);
+    float[][] ys;
+    if (output) {
+      float[] joined = new float[t * wt.cols()];
+      kernels.matmulKn(x, t, wt, bias, joined);
+      ys = split(joined, t, w, ms);
+    } else {
+      ys = new float[ms.length][];
+    }
     for (int j = 0; j < ms.length; j++) {
       LoraParameter p = lora[l][ms[j].ordinal()];
       if (p == null) {
@@ -737,7 +753,9 @@ public final class LoraTrainer implements LoraTraining, AutoCloseable {
       }
       float[] shrunk = new float[t * p.rank];
       backend.matmul(in, t, Weights.f32(p.rank, p.in, p.a), null, shrunk);
-      addProduct(shrunk, scale, transpose(p.b, p.out, p.rank), p.rank, p.out, t, ys[j], null);
+      if (output) {
+        addProduct(shrunk, scale, transpose(p.b, p.out, p.rank), p.rank, p.out, t, ys[j], null);
+      }
       if (pass != null) {
         int m = ms[j].ordinal();
         pass.loraIn[m] = in;
