@@ -93,7 +93,12 @@ public final class ProcessDeploymentController implements AutoCloseable {
               workDir.resolve(namespace).resolve(name),
               args -> withPort(args, port));
       ServerPod pod = new ServerPod(name, port, process);
-      awaitReady(pod);
+      try {
+        awaitReady(pod);
+      } catch (RuntimeException e) {
+        process.kill(); // a pod that never became ready must not outlive the test
+        throw e;
+      }
       pods.put(namespace + "/" + name, pod);
       ReadyPod.create(client, deployment, name, port);
     } catch (IOException e) {
