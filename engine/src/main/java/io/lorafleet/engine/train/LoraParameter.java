@@ -20,6 +20,9 @@ final class LoraParameter {
   final float[] expAvgSqA;
   final float[] expAvgB;
   final float[] expAvgSqB;
+  // PiSSA's initial factors (null for standard init): the published adapter subtracts them.
+  float[] initialA;
+  float[] initialB;
 
   LoraParameter(ModuleKey key, int rank, int in, int out) {
     this.key = key;

@@ -236,6 +236,8 @@ public final class LoraTrainer implements LoraTraining, AutoCloseable {
           p.b[o * r + j] = (float) (svd.u()[o * svd.k() + j] * root);
         }
       }
+      p.initialA = p.a.clone();
+      p.initialB = p.b.clone();
       float[] res = new float[p.out * p.in];
       for (int o = 0; o < p.out; o++) {
         for (int i = 0; i < p.in; i++) {
@@ -502,6 +504,39 @@ public final class LoraTrainer implements LoraTraining, AutoCloseable {
       modules.put(
           p.key,
           new LoraWeights(p.key, p.rank, p.in, p.out, options.scale(), p.a.clone(), p.b.clone()));
+    }
+    return new LoraAdapter(c, modules, dtype);
+  }
+
+  /**
+   * The adapter valid on the model given to {@link #create}. With standard init that is {@link
+   * #toAdapter}. With PiSSA the trained factors only reproduce the trained model on the residual
+   * base {@code W − s·B₀A₀}, so, as PEFT's {@code path_initial_model_for_weight_conversion} does,
+   * the published adapter is {@code s·(B·A − B₀·A₀)} stored exactly at rank 2r: A' = [A; A₀], B' =
+   * [B, −B₀], with lora_alpha chosen so that its scale is the trained one.
+   */
+  @Override
+  public LoraAdapter toPublishedAdapter(DType dtype) {
+    if (options.init() != LoraTrainingOptions.Init.PISSA) {
+      return toAdapter(dtype);
+    }
+    int r2 = 2 * options.rank();
+    double scale = options.scale();
+    List<String> targets = options.targetModules().stream().map(LinearModule::moduleName).toList();
+    AdapterConfig c = AdapterConfig.of(r2, scale * r2, targets, false, options.dropout());
+    Map<ModuleKey, LoraWeights> modules = new LinkedHashMap<>();
+    for (LoraParameter p : parameters) {
+      float[] a = new float[r2 * p.in];
+      System.arraycopy(p.a, 0, a, 0, p.a.length);
+      System.arraycopy(p.initialA, 0, a, p.a.length, p.initialA.length);
+      float[] b = new float[p.out * r2];
+      for (int o = 0; o < p.out; o++) {
+        for (int j = 0; j < p.rank; j++) {
+          b[o * r2 + j] = p.b[o * p.rank + j];
+          b[o * r2 + p.rank + j] = -p.initialB[o * p.rank + j];
+        }
+      }
+      modules.put(p.key, new LoraWeights(p.key, r2, p.in, p.out, scale, a, b));
     }
     return new LoraAdapter(c, modules, dtype);
   }

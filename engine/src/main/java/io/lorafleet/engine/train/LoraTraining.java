@@ -43,6 +43,12 @@ public interface LoraTraining {
   /** The adapter as PEFT would save it (config with r, lora_alpha, use_rslora, target_modules). */
   LoraAdapter toAdapter(DType dtype);
 
+  /**
+   * The adapter to publish: valid on the base model the run was created with (for PiSSA, converted
+   * from the residual base; see the implementation). Standard init: the same as {@link #toAdapter}.
+   */
+  LoraAdapter toPublishedAdapter(DType dtype);
+
   /** A deep copy of everything a resume needs (parameters, moments, step count). */
   TrainingState snapshot();
 

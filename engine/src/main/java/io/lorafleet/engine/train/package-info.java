@@ -17,10 +17,9 @@
  *       seed and the {@code dropoutKey} the driver passes, so a resumed run repeats them when the
  *       driver passes the same keys (the global micro-batch index).
  *   <li>With {@code init = PISSA} the frozen base becomes {@code W − s·B₀A₀} ({@link
- *       io.lorafleet.engine.train.LoraTrainer#baseModel()}); the adapter is valid only on that
- *       residual base, which the driver must publish with it (or merge the adapter into it). A
- *       resumed PiSSA run recomputes the same residual from the same base (the SVD is
- *       deterministic).
+ *       io.lorafleet.engine.train.LoraTrainer#baseModel()}); {@code toAdapter} is valid only on
+ *       that residual base, {@code toPublishedAdapter} (rank 2r) on the original one. A resumed
+ *       PiSSA run recomputes the same residual from the same base (the SVD is deterministic).
  *   <li>{@code maxGradNorm <= 0} or infinite disables clipping; the returned norm is always the
  *       pre-clip global norm of the mean-loss gradients.
  * </ul>

@@ -12,6 +12,7 @@ import io.lorafleet.engine.lora.LoadedAdapter;
 import io.lorafleet.engine.model.LlamaModel;
 import io.lorafleet.engine.support.EngineRun;
 import io.lorafleet.engine.testmodels.TestModelSpec;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -105,6 +106,11 @@ class InferenceConsistencyTest {
       }
       train(t, 2);
       assertServedMatches(t, t.baseModel(), spec.vocabSize());
+      // What is published is valid on the original base (rank 2r: trained minus initial factors).
+      LoraAdapter published = t.toPublishedAdapter(DType.F32);
+      assertThat(published.config().r()).isEqualTo(8);
+      assertThat(published.config().useRslora()).isFalse();
+      assertServedMatches(t, published, model, spec.vocabSize());
     } finally {
       model.backend().close();
     }
@@ -118,8 +124,13 @@ class InferenceConsistencyTest {
   }
 
   private void assertServedMatches(LoraTrainer t, LlamaModel base, int vocab) throws Exception {
-    Path dir = tmp.resolve("adapter");
-    PeftAdapterWriter.write(t.toAdapter(DType.F32), dir);
+    assertServedMatches(t, t.toAdapter(DType.F32), base, vocab);
+  }
+
+  private void assertServedMatches(LoraTrainer t, LoraAdapter adapter, LlamaModel base, int vocab)
+      throws Exception {
+    Path dir = Files.createTempDirectory(tmp, "adapter");
+    PeftAdapterWriter.write(adapter, dir);
     LoadedAdapter served = LoadedAdapter.of("trained", PeftAdapterReader.read(dir), base.config());
     AdapterTable table = AdapterTable.empty(base.config().numHiddenLayers()).with(served);
     for (long seed = 0; seed < 3; seed++) {

@@ -193,7 +193,7 @@ public final class TrainJob {
             split.validation(),
             fingerprint);
     LoopResult loop = new TrainingLoop(inputs, checkpoints, reports, work, resumedFrom).run(start);
-    LoraAdapter adapter = training.toAdapter(DType.F32);
+    LoraAdapter adapter = training.toPublishedAdapter(DType.F32);
     if (training instanceof AutoCloseable closeable) {
       close(closeable);
     }
