@@ -17,8 +17,8 @@ import jdk.incubator.vector.VectorSpecies;
 public final class TrainingKernels implements AutoCloseable {
   private static final VectorSpecies<Float> F = VectorKernels.F;
 
-  /** Output columns per block: four vectors, the register tile's width. */
-  private static final int COLS = 4 * 16;
+  /** Output columns per block: four vectors (64 with AVX-512), the register tile's width. */
+  private static final int COLS = 4 * F.length();
 
   /** Activation rows per work item. */
   private static final int ROWS = 64;
@@ -63,9 +63,6 @@ public final class TrainingKernels implements AutoCloseable {
   public void matmulKn(float[] x, int m, Weights w, float[] bias, float[] y) {
     int k = w.rows();
     int n = w.cols();
-    if (F.length() * 4 != COLS) {
-      throw new IllegalStateException("the tile assumes 16-lane vectors, not " + F);
-    }
     int colBlocks = (n + COLS - 1) / COLS;
     int rowBlocks = (m + ROWS - 1) / ROWS;
     parallel.forRange(
@@ -136,8 +133,9 @@ public final class TrainingKernels implements AutoCloseable {
   }
 
   /**
-   * Four rows × 64 columns over {@code depth} steps: {@code x} rows at {@code xo + i·xs}, weight
-   * rows at {@code wo + d·ws}, output rows at {@code yo + i·ys}; starts from 0 or from {@code y}.
+   * Four rows × four vectors of columns over {@code depth} steps: {@code x} rows at {@code xo +
+   * i·xs}, weight rows at {@code wo + d·ws}, output rows at {@code yo + i·ys}; starts from 0 or
+   * from {@code y}.
    */
   private static void tile(
       float[] x,
