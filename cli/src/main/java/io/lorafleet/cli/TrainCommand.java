@@ -11,7 +11,8 @@ import picocli.CommandLine.Parameters;
 @Command(
     name = "train",
     description =
-        "Fine-tune a LoRA adapter locally (CPU): train --config trainer.yaml [--work-dir DIR];"
+        "Fine-tune a LoRA adapter locally (CPU) with a progress bar: train --config trainer.yaml"
+            + " [--work-dir DIR];"
             + " local paths or s3:// URIs (docs/trainer.md). Exit 2 = bad input.")
 final class TrainCommand implements Callable<Integer> {
   @Parameters(description = "The trainer's flags, passed through unchanged.")
@@ -21,6 +22,9 @@ final class TrainCommand implements Callable<Integer> {
   public Integer call() {
     List<String> all = new ArrayList<>();
     all.add("train");
+    if (!args.contains("--progress-bar")) {
+      all.add("--progress-bar");
+    }
     all.addAll(args);
     return TrainerMain.run(all.toArray(String[]::new));
   }

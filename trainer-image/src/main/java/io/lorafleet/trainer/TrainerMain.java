@@ -1,6 +1,7 @@
 package io.lorafleet.trainer;
 
 import io.lorafleet.trainer.merge.MergeRun;
+import io.lorafleet.trainer.report.ConsoleProgress;
 import io.lorafleet.trainer.report.TerminationMessage;
 import io.lorafleet.trainer.run.EngineTrainingMath;
 import io.lorafleet.trainer.run.TrainJob;
@@ -73,6 +74,11 @@ public final class TrainerMain {
         description = "minimum seconds between progress.json writes (default: 5)")
     double progressInterval;
 
+    @Option(
+        names = "--progress-bar",
+        description = "draw a progress bar on stderr after every step (lorafleet train does)")
+    boolean progressBar;
+
     @Override
     public Integer call() {
       return new TrainJob(
@@ -82,6 +88,7 @@ public final class TrainerMain {
               termination(),
               Clock.systemUTC(),
               Duration.ofMillis(Math.round(progressInterval * 1000)))
+          .observedBy(progressBar ? new ConsoleProgress(System.err) : p -> {})
           .run(config);
     }
   }

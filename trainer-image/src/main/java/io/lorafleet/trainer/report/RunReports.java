@@ -9,6 +9,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * Writes progress.json (at most every {@code minInterval}, unless forced) and result.json to the
@@ -24,6 +25,7 @@ public final class RunReports {
   private final Clock clock;
   private final Duration minInterval;
   private Instant lastWrite = Instant.MIN;
+  private Consumer<Progress> observer = p -> {};
 
   public RunReports(Place run, Clock clock, Duration minInterval) {
     this.run = run;
@@ -35,8 +37,15 @@ public final class RunReports {
     return clock;
   }
 
+  /** Also shows every step's progress to {@code observer} (a console progress bar). */
+  public RunReports observedBy(Consumer<Progress> observer) {
+    this.observer = observer;
+    return this;
+  }
+
   /** Writes when {@code force} or when the last write is at least minInterval old. */
   public boolean progress(Progress p, boolean force) {
+    observer.accept(p);
     Instant now = clock.instant();
     if (!force && lastWrite.plus(minInterval).isAfter(now)) {
       return false;

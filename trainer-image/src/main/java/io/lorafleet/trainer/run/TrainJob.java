@@ -46,6 +46,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * One training run from trainer.json to result.json: fetch the base model, read and check the
@@ -68,6 +69,7 @@ public final class TrainJob {
   private final TerminationMessage termination;
   private final Clock clock;
   private final Duration progressInterval;
+  private Consumer<Progress> observer = p -> {};
 
   public TrainJob(
       TrainingMath math,
@@ -84,6 +86,12 @@ public final class TrainJob {
     this.progressInterval = progressInterval;
   }
 
+  /** Shows every step's progress to {@code observer} as well (a console progress bar). */
+  public TrainJob observedBy(Consumer<Progress> observer) {
+    this.observer = observer;
+    return this;
+  }
+
   public int run(Path configFile) {
     try (Places places = new Places(env)) {
       return run(configFile, places);
@@ -96,7 +104,7 @@ public final class TrainJob {
       TrainerConfig config = ConfigReader.read(configFile);
       Place run =
           places.open(config.run().directory(), config.output().credentialsDir(), "run.directory");
-      reports = new RunReports(run, clock, progressInterval);
+      reports = new RunReports(run, clock, progressInterval).observedBy(observer);
       Optional<RunResult> previous = reports.previousResult();
       if (previous.isPresent() && previous.get().succeeded()) {
         LOG.log(Level.INFO, "this run already succeeded: {0}", previous.get().adapter());
