@@ -16,6 +16,8 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * A pod's volumes on the local disk: ConfigMaps and Secrets written as files, emptyDirs as
@@ -28,6 +30,16 @@ final class PodFilesystem {
   private final Map<String, Path> mounts = new LinkedHashMap<>();
 
   private PodFilesystem() {}
+
+  /** Mounts given directly (container path to local directory), for tests of the translation. */
+  static PodFilesystem of(Map<String, Path> mounts) {
+    PodFilesystem fs = new PodFilesystem();
+    mounts.entrySet().stream()
+        .sorted(
+            Comparator.comparingInt((Map.Entry<String, Path> e) -> e.getKey().length()).reversed())
+        .forEach(e -> fs.mounts.put(e.getKey(), e.getValue()));
+    return fs;
+  }
 
   static PodFilesystem materialize(
       KubernetesClient client, String namespace, PodSpec pod, Container container, Path root)
@@ -76,13 +88,23 @@ final class PodFilesystem {
         .orElseThrow(() -> new IllegalArgumentException("no volume " + name + " in the pod"));
   }
 
-  /** The text with every container mount path replaced by its local directory. */
+  /**
+   * The text with every container mount path replaced by its local directory, in one pass (a
+   * replacement is never translated again, e.g. when the local directory is itself under /tmp) and
+   * only where a whole path starts (not inside another path or word).
+   */
   String translate(String text) {
-    String result = text;
-    for (Map.Entry<String, Path> m : mounts.entrySet()) {
-      result = result.replace(m.getKey(), m.getValue().toString());
+    if (mounts.isEmpty()) {
+      return text;
     }
-    return result;
+    StringBuilder alternatives = new StringBuilder();
+    for (String path : mounts.keySet()) { // longest first
+      alternatives.append(alternatives.isEmpty() ? "" : "|").append(Pattern.quote(path));
+    }
+    Pattern mount = Pattern.compile("(?<![\\w./-])(" + alternatives + ")(?=/|$|[^\\w.-])");
+    return mount
+        .matcher(text)
+        .replaceAll(m -> Matcher.quoteReplacement(mounts.get(m.group(1)).toString()));
   }
 
   /** The local directory of the mount at exactly this container path, or null. */
