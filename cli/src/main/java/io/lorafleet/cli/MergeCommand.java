@@ -1,9 +1,12 @@
 package io.lorafleet.cli;
 
 import io.lorafleet.artifacts.peft.PeftAdapterReader;
+import io.lorafleet.artifacts.store.ArtifactStore;
 import io.lorafleet.artifacts.store.Manifest;
 import io.lorafleet.artifacts.store.PublishedVersion;
 import io.lorafleet.artifacts.store.S3Uri;
+import io.lorafleet.engine.merge.AdapterMerger.Source;
+import io.lorafleet.engine.merge.BaseMerger;
 import io.lorafleet.engine.merge.Combiners.MajoritySign;
 import io.lorafleet.engine.merge.MergeJob;
 import io.lorafleet.engine.merge.MergeJob.LoadedSource;
@@ -15,8 +18,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.OptionalInt;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
@@ -32,12 +37,19 @@ import picocli.CommandLine.Spec;
  * Merges adapters with the merge job's code path ({@link MergeJob#merge}, then {@link
  * MergeJob#write} or {@link MergeJob#publish}): sources are local PEFT directories or published
  * versions, the output a new local directory or a new immutable version with the merge's lineage.
+ *
+ * <p>With {@code --into-base} the merged delta is added to a base model's weights ({@link
+ * BaseMerger}) and the output is a new HF model directory: for {@code linear} and {@code cat} the
+ * exact {@code W + Σ w_i s_i B_i A_i} from the sources, for the other methods {@code W + B'A'} of
+ * the merged adapter.
  */
 @Command(
     name = "merge",
     description =
         "Merge LoRA adapters (docs/merging.md): write the result to a new directory, or publish"
-            + " it as an immutable version with its lineage when --out is s3://.")
+            + " it as an immutable version with its lineage when --out is s3://. With"
+            + " --into-base MODEL the output is that model with the merged delta added to its"
+            + " weights (a new HF model directory or version).")
 final class MergeCommand implements Callable<Integer> {
   @ParentCommand Lorafleet root;
 
@@ -89,6 +101,14 @@ final class MergeCommand implements Callable<Integer> {
       description = "a new local directory, or the versions prefix to publish under")
   String out;
 
+  @Option(
+      names = "--into-base",
+      paramLabel = "MODEL_DIR|s3://...",
+      description =
+          "merge into this base model (an HF directory, or a published version or its prefix):"
+              + " --out gets a copy of the model whose adapted weights include the merged delta")
+  String intoBase;
+
   @Mixin StoreOptions store;
 
   private record Parsed(String location, double weight) {}
@@ -105,7 +125,13 @@ final class MergeCommand implements Callable<Integer> {
     if (localOut != null && Files.exists(localOut)) {
       throw usage("--out " + out + " already exists; give a new directory");
     }
-    boolean needsStore = remoteOut || parsed.stream().anyMatch(p -> S3Uri.isS3(p.location()));
+    if (intoBase != null && !S3Uri.isS3(intoBase) && !Files.isDirectory(Path.of(intoBase))) {
+      throw usage("--into-base " + intoBase + " is not a directory");
+    }
+    boolean needsStore =
+        remoteOut
+            || parsed.stream().anyMatch(p -> S3Uri.isS3(p.location()))
+            || (intoBase != null && S3Uri.isS3(intoBase));
     Path work = Files.createTempDirectory("lorafleet-merge");
     try (StoreOptions.Opened opened = needsStore ? store.open(root.env) : null) {
       List<LoadedSource> loaded = new ArrayList<>();
@@ -126,6 +152,9 @@ final class MergeCommand implements Callable<Integer> {
                 p.location(), "sha256:" + digest, p.weight(), PeftAdapterReader.read(dir)));
       }
       MergeJob.Merged merged = MergeJob.merge(loaded, mergeSpec);
+      if (intoBase != null) {
+        return intoBase(loaded, merged, mergeSpec, opened, work, localOut);
+      }
       String summary =
           String.format(
               Locale.ROOT,
@@ -146,6 +175,63 @@ final class MergeCommand implements Callable<Integer> {
     } finally {
       deleteRecursively(work);
     }
+  }
+
+  /**
+   * Writes the base model with the merged delta added: from the sources themselves for the exact
+   * methods, from the merged adapter otherwise. The lineage is the merge's plus {@code merge.base}
+   * and {@code merge.base.digest}, the pristine original ("unmerge" is serving that version).
+   */
+  private int intoBase(
+      List<LoadedSource> loaded,
+      MergeJob.Merged merged,
+      MergeSpec mergeSpec,
+      StoreOptions.Opened opened,
+      Path work,
+      Path localOut)
+      throws IOException {
+    Path baseDir;
+    String baseDigest;
+    if (S3Uri.isS3(intoBase)) {
+      baseDir = work.resolve("base");
+      baseDigest = opened.artifacts().pull(S3Uri.parse(intoBase), baseDir).digest();
+    } else {
+      baseDir = Path.of(intoBase);
+      baseDigest = new LocalArtifactView(baseDir).digest().orElseThrow();
+    }
+    List<Source> deltas = new ArrayList<>();
+    if (mergeSpec.method().exact()) {
+      for (LoadedSource s : loaded) {
+        deltas.add(new Source(s.loaded(), s.weight()));
+      }
+    } else {
+      deltas.add(new Source(merged.result().adapter(), 1.0));
+    }
+    Map<String, String> lineage = new LinkedHashMap<>(merged.lineage());
+    lineage.put("merge.base", intoBase);
+    lineage.put("merge.base.digest", "sha256:" + baseDigest);
+    Path dir = localOut == null ? work.resolve("merged-model") : localOut;
+    BaseMerger.mergeIntoCopy(baseDir, deltas, dir);
+    String summary =
+        String.format(
+            Locale.ROOT,
+            "merged %d sources (%s) into base %s (sha256-%s): delta rank %d, truncation error"
+                + " %.6g",
+            loaded.size(),
+            mergeSpec.method().wireName(),
+            intoBase,
+            baseDigest,
+            merged.result().adapter().config().r(),
+            merged.result().totalTruncationError());
+    if (localOut == null) {
+      PublishedVersion v = opened.artifacts().push(dir, S3Uri.parse(out), lineage);
+      root.out().printf("%s%n%s%ndigest sha256-%s%n", summary, v.uri(), v.digest());
+    } else {
+      Manifest m = ArtifactStore.manifestOf(dir, lineage);
+      Files.write(dir.resolve(ArtifactStore.MANIFEST), m.toBytes());
+      root.out().printf("%s%n%s%ndigest sha256-%s%n", summary, localOut, m.digest());
+    }
+    return 0;
   }
 
   private MergeSpec mergeSpec() {

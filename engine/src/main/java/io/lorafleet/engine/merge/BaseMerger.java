@@ -7,6 +7,7 @@ import io.lorafleet.artifacts.safetensors.SafetensorsWriter;
 import io.lorafleet.artifacts.safetensors.ShardedSafetensors;
 import io.lorafleet.artifacts.safetensors.Tensor;
 import io.lorafleet.artifacts.safetensors.TensorInfo;
+import io.lorafleet.artifacts.store.ArtifactStore;
 import io.lorafleet.engine.merge.AdapterMerger.Source;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -26,11 +27,13 @@ import java.util.stream.Stream;
  * linear weight is {@code W + Σ_i w_i · s_i · B_i · A_i}. The sum is formed in fp64, added to the
  * stored weight read as fp32, rounded to fp32 and then to the storage dtype (round to nearest
  * even), once. The result is checked for non-finite values before anything is written (PEFT's
- * safe_merge). Every other file and tensor is copied unchanged (tensors byte for byte).
+ * safe_merge). Every other file and tensor is copied unchanged (tensors byte for byte), except a
+ * pulled version's {@code manifest.json}, which describes the original and is not copied.
  *
- * <p>There is no unmerge by subtraction: in BF16 or F16 merge-then-subtract is not the identity (A6
- * oracle: bf16 {@code 1.0 + 0.01 → 1.0078125}, minus 0.01 {@code → 0.99609375}). The original
- * directory is never modified, so "unmerge" is serving the pristine original.
+ * <p>There is no unmerge by subtraction: in BF16 merge-then-subtract is not the identity (A6
+ * oracle: bf16 {@code 1.0 + 0.01 → 1.0078125}, minus 0.01 {@code → 0.99609375}); in F16 and F32 it
+ * happens to restore only when the rounding allows. The original directory is never modified, so
+ * "unmerge" is serving the pristine original (its digest is in the merged version's lineage).
  */
 public final class BaseMerger {
   private BaseMerger() {}
@@ -139,7 +142,8 @@ public final class BaseMerger {
         Path rel = from.relativize(p);
         if (Files.isDirectory(p)) {
           Files.createDirectories(to.resolve(rel.toString()));
-        } else if (!shardFiles.contains(rel.toString())) {
+        } else if (!shardFiles.contains(rel.toString())
+            && !rel.toString().equals(ArtifactStore.MANIFEST)) {
           Files.copy(p, to.resolve(rel.toString()));
         }
       }

@@ -11,6 +11,7 @@ import io.lorafleet.artifacts.safetensors.ElementCodec;
 import io.lorafleet.artifacts.safetensors.SafetensorsFile;
 import io.lorafleet.artifacts.safetensors.SafetensorsWriter;
 import io.lorafleet.artifacts.safetensors.Tensor;
+import io.lorafleet.artifacts.store.ArtifactStore;
 import io.lorafleet.engine.backend.cpu.CpuBackend;
 import io.lorafleet.engine.lora.AdapterTable;
 import io.lorafleet.engine.lora.LoadedAdapter;
@@ -90,6 +91,40 @@ class BaseMergerTest {
     // why unmerge is "serve the pristine copy": bf16 unmerge by subtraction -> 0.99609375
     float back = ElementCodec.bf16ToFloat(ElementCodec.floatToBf16(1.0078125f - 0.01f));
     assertThat(back).isEqualTo(0.99609375f);
+    // fp16 oracle: unmerge by subtraction -> 1.0 here, but only because the rounding allows it
+    assertThat(Float.float16ToFloat(Float.floatToFloat16(1.0097656f - 0.01f))).isEqualTo(1.0f);
+  }
+
+  @Test
+  void unmergeIsThePristineOriginalWhichTheMergeLeavesByteForByte(@TempDir Path tmp)
+      throws Exception {
+    // fp16: merge 1.0 + 0.01 -> 1.0097656, and subtracting in fp16 gives 1.0 back (A6 oracle);
+    // bf16: merge -> 1.0078125, subtracting gives 0.99609375, not 1.0. The original is kept.
+    for (DType dtype : List.of(DType.F16, DType.BF16)) {
+      Path base = model(tmp.resolve("b" + dtype), dtype, new float[] {1}, 1, 1);
+      byte[] before = Files.readAllBytes(base.resolve("model.safetensors"));
+      // a pulled version's manifest describes the original: it must not be copied
+      Files.writeString(base.resolve(ArtifactStore.MANIFEST), "{}");
+      LoraAdapter ad = adapter(Q0, 1, 1, false, 1, 1, new float[] {1}, new float[] {0.01f});
+      Path out = tmp.resolve("m" + dtype);
+      BaseMerger.mergeIntoCopy(base, List.of(new Source(ad, 1)), out);
+      float merged = read(out, Q0_WEIGHT)[0];
+      float delta = (float) AdapterMerger.delta(ad.modules().get(Q0))[0];
+      float subtracted;
+      if (dtype == DType.F16) {
+        assertThat(merged).isEqualTo(1.0097656f);
+        subtracted = Float.float16ToFloat(Float.floatToFloat16(merged - delta));
+        assertThat(subtracted).isEqualTo(1.0f);
+      } else {
+        assertThat(merged).isEqualTo(1.0078125f);
+        subtracted = ElementCodec.bf16ToFloat(ElementCodec.floatToBf16(merged - delta));
+        assertThat(subtracted).isEqualTo(0.99609375f);
+      }
+      assertThat(Files.readAllBytes(base.resolve("model.safetensors"))).isEqualTo(before);
+      assertThat(read(base, Q0_WEIGHT)).containsExactly(1f);
+      assertThat(out.resolve(ArtifactStore.MANIFEST)).doesNotExist();
+      assertThat(out.resolve("config.json")).exists();
+    }
   }
 
   @Test
