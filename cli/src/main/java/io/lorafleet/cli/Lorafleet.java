@@ -23,6 +23,7 @@ import picocli.CommandLine.Spec;
       PushCommand.class,
       PullCommand.class,
       MergeCommand.class,
+      QualityCommand.class,
       TrainCommand.class,
       ServeCommand.class,
       DemoCommand.class

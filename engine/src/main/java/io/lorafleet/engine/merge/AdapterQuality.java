@@ -4,6 +4,7 @@ import io.lorafleet.artifacts.peft.LoraAdapter;
 import io.lorafleet.artifacts.peft.LoraWeights;
 import io.lorafleet.artifacts.peft.ModuleKey;
 import io.lorafleet.artifacts.safetensors.ShardedSafetensors;
+import io.lorafleet.artifacts.safetensors.TensorInfo;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -34,7 +35,23 @@ public final class AdapterQuality {
     try (ShardedSafetensors weights = ShardedSafetensors.open(modelDir)) {
       for (Map.Entry<ModuleKey, LoraWeights> e : adapter.modules().entrySet()) {
         LoraWeights w = e.getValue();
-        float[] base = weights.readFloats(e.getKey().path() + ".weight");
+        String name = e.getKey().path() + ".weight";
+        if (!weights.names().contains(name)) {
+          throw new IllegalArgumentException(
+              "the base model has no tensor " + name + " (a tied lm_head has none of its own)");
+        }
+        TensorInfo info = weights.info(name);
+        if (info.rank() != 2 || info.dim(0) != w.out() || info.dim(1) != w.in()) {
+          throw new IllegalArgumentException(
+              name
+                  + " is "
+                  + info.shape()
+                  + " but the adapter's delta is "
+                  + w.out()
+                  + "x"
+                  + w.in());
+        }
+        float[] base = weights.readFloats(name);
         double[] w0 = new double[base.length];
         for (int i = 0; i < base.length; i++) {
           w0[i] = base[i];
