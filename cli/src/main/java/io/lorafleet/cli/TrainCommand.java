@@ -40,6 +40,14 @@ final class TrainCommand implements Callable<Integer> {
       description = "minimum seconds between progress.json writes (trainer default: 5)")
   String progressInterval;
 
+  @Option(
+      names = "--activation-memory",
+      paramLabel = "auto|SIZE",
+      description =
+          "activations kept instead of recomputed: auto (default: what fits the heap), or a size"
+              + " such as 0, 768m, 4g; results are the same")
+  String activationMemory;
+
   @Override
   public Integer call() {
     List<String> args = new ArrayList<>(List.of("train", "--progress-bar"));
@@ -52,6 +60,10 @@ final class TrainCommand implements Callable<Integer> {
     if (progressInterval != null) {
       args.add("--progress-interval");
       args.add(progressInterval);
+    }
+    if (activationMemory != null) {
+      args.add("--activation-memory");
+      args.add(activationMemory);
     }
     return TrainerMain.run(args.toArray(String[]::new));
   }

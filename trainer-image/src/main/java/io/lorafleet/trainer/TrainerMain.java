@@ -3,6 +3,7 @@ package io.lorafleet.trainer;
 import io.lorafleet.trainer.merge.MergeRun;
 import io.lorafleet.trainer.report.ConsoleProgress;
 import io.lorafleet.trainer.report.TerminationMessage;
+import io.lorafleet.trainer.run.ActivationMemory;
 import io.lorafleet.trainer.run.EngineTrainingMath;
 import io.lorafleet.trainer.run.TrainJob;
 import java.nio.file.Path;
@@ -75,6 +76,17 @@ public final class TrainerMain {
     double progressInterval;
 
     @Option(
+        names = "--activation-memory",
+        paramLabel = "auto|SIZE",
+        defaultValue = "auto",
+        converter = ActivationMemoryConverter.class,
+        description =
+            "layer activations kept for the backward pass instead of recomputed: auto (default:"
+                + " what fits in 70% of the max heap after the model and the trainer's copies),"
+                + " or a size such as 0 (recompute every layer), 768m, 4g. Results are the same.")
+    ActivationMemory activationMemory;
+
+    @Option(
         names = "--progress-bar",
         description = "draw a progress bar on stderr after every step (lorafleet train does)")
     boolean progressBar;
@@ -89,7 +101,20 @@ public final class TrainerMain {
               Clock.systemUTC(),
               Duration.ofMillis(Math.round(progressInterval * 1000)))
           .observedBy(progressBar ? new ConsoleProgress(System.err) : p -> {})
+          .withActivationMemory(activationMemory)
           .run(config);
+    }
+  }
+
+  static final class ActivationMemoryConverter
+      implements CommandLine.ITypeConverter<ActivationMemory> {
+    @Override
+    public ActivationMemory convert(String value) {
+      try {
+        return ActivationMemory.parse(value);
+      } catch (IllegalArgumentException e) {
+        throw new CommandLine.TypeConversionException(e.getMessage());
+      }
     }
   }
 

@@ -14,8 +14,10 @@ import java.nio.file.Path;
 /** The engine's LoRA training (CPU). */
 public final class EngineTrainingMath implements TrainingMath {
   @Override
-  public LoraTraining create(LlamaModel base, LoraTrainingOptions options) {
-    return LoraTrainer.create(base, options);
+  public LoraTraining create(
+      LlamaModel base, LoraTrainingOptions options, long activationBudgetBytes) {
+    return LoraTrainer.create(
+        base, options, Runtime.getRuntime().availableProcessors(), activationBudgetBytes);
   }
 
   @Override

@@ -70,6 +70,7 @@ public final class TrainJob {
   private final Clock clock;
   private final Duration progressInterval;
   private Consumer<Progress> observer = p -> {};
+  private ActivationMemory activationMemory = ActivationMemory.auto();
 
   public TrainJob(
       TrainingMath math,
@@ -89,6 +90,12 @@ public final class TrainJob {
   /** Shows every step's progress to {@code observer} as well (a console progress bar). */
   public TrainJob observedBy(Consumer<Progress> observer) {
     this.observer = observer;
+    return this;
+  }
+
+  /** How much activation memory the trainer keeps ({@link ActivationMemory#auto()} by default). */
+  public TrainJob withActivationMemory(ActivationMemory activationMemory) {
+    this.activationMemory = activationMemory;
     return this;
   }
 
@@ -168,7 +175,9 @@ public final class TrainJob {
         split.validation().size());
 
     LlamaModel model = loadModel(base.dir());
-    LoraTraining training = math.create(model, options(c, model.config()));
+    LoraTrainingOptions options = options(c, model.config());
+    LoraTraining training =
+        math.create(model, options, activationMemory.budget(model.config(), options));
     BatchPlan batches =
         new BatchPlan(
             split.train().stream().mapToInt(e -> e.sequence().length()).toArray(),

@@ -13,7 +13,11 @@ import java.nio.file.Path;
  * io.lorafleet.engine.train}); one implementation, {@link EngineTrainingMath}, delegates to them.
  */
 public interface TrainingMath {
-  LoraTraining create(LlamaModel base, LoraTrainingOptions options);
+  /**
+   * A training run over {@code base}; up to {@code activationBudgetBytes} of layer activations are
+   * kept from the forward pass instead of recomputed in the backward pass (the same results).
+   */
+  LoraTraining create(LlamaModel base, LoraTrainingOptions options, long activationBudgetBytes);
 
   /** One safetensors file holding the state. */
   void write(TrainingState state, Path file) throws IOException;
