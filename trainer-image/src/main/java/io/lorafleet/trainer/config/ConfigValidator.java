@@ -1,9 +1,14 @@
 package io.lorafleet.trainer.config;
 
 import io.lorafleet.api.v1alpha1.finetunejob.DatasetSpec;
+import io.lorafleet.api.v1alpha1.finetunejob.LoraInit;
 import io.lorafleet.api.v1alpha1.finetunejob.LoraSpec;
+import io.lorafleet.api.v1alpha1.finetunejob.TargetModule;
 import io.lorafleet.api.v1alpha1.finetunejob.TrainingSpec;
 import io.lorafleet.api.v1alpha1.jobs.TrainerConfig;
+import io.lorafleet.artifacts.hf.LinearModule;
+import io.lorafleet.artifacts.hf.LinearShape;
+import io.lorafleet.artifacts.hf.ModelConfig;
 import io.lorafleet.trainer.TrainerFailure;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,8 +18,46 @@ import java.util.List;
  * again in the trainer, because a hand-written config never passed an API server; plus the fields
  * the trainer cannot work without. Every problem is reported at once.
  */
-final class ConfigValidator {
+public final class ConfigValidator {
   private ConfigValidator() {}
+
+  /**
+   * The rules that need the base model's shape, checked before the model's weights are loaded, so
+   * that a config the engine would refuse fails as bad input ({@code InvalidConfig}, exit 2) rather
+   * than as a crash that the Job retries. PiSSA initialises A and B from the top-{@code r} singular
+   * vectors of each target weight, so {@code lora.rank} must not exceed {@code min(out, in)} of any
+   * target module.
+   */
+  public static void validateForModel(TrainerConfig c, ModelConfig model) throws TrainerFailure {
+    List<String> p = new ArrayList<>();
+    if (c.lora().init() == LoraInit.PISSA) {
+      for (TargetModule t : c.lora().targetModules()) {
+        LinearShape s = model.shape(LinearModule.valueOf(t.name()));
+        long limit = Math.min(s.out(), s.in());
+        if (c.lora().rank() > limit) {
+          p.add(
+              "lora.rank "
+                  + c.lora().rank()
+                  + " is more than min(out, in) = "
+                  + limit
+                  + " of "
+                  + LinearModule.valueOf(t.name()).moduleName()
+                  + " ("
+                  + s.out()
+                  + " x "
+                  + s.in()
+                  + ")");
+        }
+      }
+    }
+    if (!p.isEmpty()) {
+      throw TrainerFailure.badInput(
+          ConfigReader.INVALID_CONFIG,
+          "lora.init pissa takes the top-rank singular vectors of each target weight of the base"
+              + " model: "
+              + String.join("; ", p));
+    }
+  }
 
   static void validate(TrainerConfig c, String name) throws TrainerFailure {
     List<String> p = new ArrayList<>();

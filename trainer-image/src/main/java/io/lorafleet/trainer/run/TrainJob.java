@@ -11,6 +11,7 @@ import io.lorafleet.artifacts.store.ObjectStoreException;
 import io.lorafleet.artifacts.store.PublishedVersion;
 import io.lorafleet.engine.backend.cpu.CpuBackend;
 import io.lorafleet.engine.model.LlamaModel;
+import io.lorafleet.engine.model.ModelLoader;
 import io.lorafleet.engine.model.WeightPrecision;
 import io.lorafleet.engine.tokenizer.ChatTemplate;
 import io.lorafleet.engine.tokenizer.HfTokenizer;
@@ -20,6 +21,7 @@ import io.lorafleet.trainer.ExitCodes;
 import io.lorafleet.trainer.TrainerFailure;
 import io.lorafleet.trainer.checkpoint.CheckpointStore;
 import io.lorafleet.trainer.config.ConfigReader;
+import io.lorafleet.trainer.config.ConfigValidator;
 import io.lorafleet.trainer.data.BatchPlan;
 import io.lorafleet.trainer.data.DataSplit;
 import io.lorafleet.trainer.data.DatasetReader;
@@ -154,6 +156,7 @@ public final class TrainJob {
         BaseModelSource.fetch(
             basePlace, places.localPath(basePlace), c.baseModel().digest(), work.resolve("models"));
     LOG.log(Level.INFO, "base model {0} ({1})", basePlace, base.digest());
+    ConfigValidator.validateForModel(c, modelConfig(base.dir()));
     Place datasetPlace = places.open(c.dataset().uri(), c.datasetCredentialsDir(), "dataset.uri");
     Place versions =
         places.open(c.output().versionsUri(), c.output().credentialsDir(), "output.versionsUri");
@@ -263,6 +266,15 @@ public final class TrainJob {
       throw e;
     } catch (Exception e) {
       throw new IOException(e);
+    }
+  }
+
+  private static ModelConfig modelConfig(Path dir) throws TrainerFailure, IOException {
+    try {
+      return ModelLoader.config(dir);
+    } catch (IllegalArgumentException e) {
+      throw TrainerFailure.badInput(
+          "InvalidBaseModel", "the base model's config.json cannot be used: " + e.getMessage());
     }
   }
 
