@@ -16,8 +16,8 @@ import jakarta.enterprise.event.Observes;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Future;
@@ -142,11 +142,10 @@ public class Placements {
     Slot result;
     try {
       admin.load(load.pod().endpoint(), load.token(), load.servedName(), load.path());
-      List<ResidentAdapter> resident = admin.resident(load.pod().endpoint(), load.token());
+      Optional<ResidentAdapter> resident =
+          admin.resident(load.pod().endpoint(), load.token(), load.servedName());
       result =
-          resident.stream()
-                  .anyMatch(
-                      r -> r.name().equals(load.servedName()) && load.digest().equals(r.digest()))
+          resident.filter(r -> load.digest().equals(r.digest())).isPresent()
               ? new Slot(
                   loading.digest(), loading.restarts(), Phase.LOADED, null, null, clock.instant())
               : failed(

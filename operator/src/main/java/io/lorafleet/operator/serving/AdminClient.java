@@ -4,13 +4,16 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -64,7 +67,30 @@ public final class AdminClient {
    */
   public List<ResidentAdapter> resident(URI endpoint, String token)
       throws IOException, InterruptedException {
-    HttpResponse<String> response = get(endpoint, token, "/v1/adapters");
+    return listResident(endpoint, token, "/v1/adapters");
+  }
+
+  /**
+   * The digest the pod holds under {@code name}, if any. Asks the builtin server for that one
+   * adapter ({@code GET /v1/adapters?name=}), so verifying a load costs the same on a pod with one
+   * adapter as on one with thousands; filters again here, for servers that list everything.
+   */
+  public Optional<ResidentAdapter> resident(URI endpoint, String token, String name)
+      throws IOException, InterruptedException {
+    return listResident(
+            endpoint,
+            token,
+            // %20, not form encoding's '+', which a path-style decoder keeps as '+'.
+            "/v1/adapters?name="
+                + URLEncoder.encode(name, StandardCharsets.UTF_8).replace("+", "%20"))
+        .stream()
+        .filter(r -> r.name().equals(name))
+        .findFirst();
+  }
+
+  private List<ResidentAdapter> listResident(URI endpoint, String token, String adaptersPath)
+      throws IOException, InterruptedException {
+    HttpResponse<String> response = get(endpoint, token, adaptersPath);
     List<ResidentAdapter> adapters = new ArrayList<>();
     if (response.statusCode() == 404) {
       HttpResponse<String> models = get(endpoint, token, "/v1/models");

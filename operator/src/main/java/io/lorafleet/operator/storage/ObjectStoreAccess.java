@@ -9,11 +9,13 @@ import io.lorafleet.artifacts.store.RetryPolicy;
 import io.lorafleet.artifacts.store.S3Credentials;
 import io.lorafleet.artifacts.store.S3ObjectStore;
 import io.lorafleet.operator.config.OperatorConfig;
+import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 
@@ -40,8 +42,41 @@ public class ObjectStoreAccess {
     this.config = config;
   }
 
+  /**
+   * One client per distinct configuration (endpoint, region, credentials), reused across
+   * reconciles: building a MinIO client parses the system's CA certificates and starts a connection
+   * pool, which at one client per artifact lookup dominated the operator's CPU with a thousand
+   * adapters (and leaked the pools). The Secret is still read on every call, so rotated credentials
+   * make a new key and a new client.
+   */
+  private final Map<ObjectStoreConfig, S3ObjectStore> clients =
+      new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<ObjectStoreConfig, S3ObjectStore> eldest) {
+          if (size() <= MAX_CLIENTS) {
+            return false;
+          }
+          // A call still running on it fails as a transient error and is retried.
+          eldest.getValue().close();
+          return true;
+        }
+      };
+
+  private static final int MAX_CLIENTS = 32;
+
   public ObjectStore open(String namespace, SecretReference credentials) throws StorageFailure {
-    return new S3ObjectStore(configFor(namespace, credentials));
+    ObjectStoreConfig config = configFor(namespace, credentials);
+    synchronized (clients) {
+      return clients.computeIfAbsent(config, S3ObjectStore::new);
+    }
+  }
+
+  @PreDestroy
+  void closeClients() {
+    synchronized (clients) {
+      clients.values().forEach(S3ObjectStore::close);
+      clients.clear();
+    }
   }
 
   ObjectStoreConfig configFor(String namespace, SecretReference credentials) throws StorageFailure {

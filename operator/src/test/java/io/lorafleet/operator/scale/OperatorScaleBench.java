@@ -78,6 +78,9 @@ class OperatorScaleBench {
           .atMost(Duration.ofMinutes(2))
           .until(() -> kubelet.servers(namespace, "base").size() == pods);
 
+      // The mock server's resourceVersion is one counter for every write: the difference is the
+      // number of writes the run cost (status patches, finalizers, Events).
+      long versionAtStart = apiServerVersion(namespace);
       long start = System.nanoTime();
       for (int i = 0; i < adapters; i++) {
         LoraAdapter adapter = new LoraAdapter();
@@ -106,11 +109,18 @@ class OperatorScaleBench {
             .until(() -> ready.getAsLong() == adapters);
       } catch (org.awaitility.core.ConditionTimeoutException e) {
         // A report, not a test: say how far it got.
-        System.out.printf(
-            "SCALE not converged: %d of %d Ready at the deadline%n", ready.getAsLong(), adapters);
-        return;
+        throw new AssertionError(
+            "SCALE not converged: "
+                + ready.getAsLong()
+                + " of "
+                + adapters
+                + " Ready at the deadline, after "
+                + (apiServerVersion(namespace) - versionAtStart)
+                + " API writes",
+            e);
       }
       long converged = System.nanoTime();
+      long writes = apiServerVersion(namespace) - versionAtStart;
       long loads =
           kubelet.servers(namespace, "base").values().stream()
               .mapToLong(s -> s.loaded().size())
@@ -118,10 +128,11 @@ class OperatorScaleBench {
       System.gc();
       var heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
       System.out.printf(
-          "SCALE adapters=%d pods=%d placements=%d create_s=%.1f converge_s=%.1f (after create %.1f) heap_used_mib=%d heap_committed_mib=%d cores=%d%n",
+          "SCALE adapters=%d pods=%d placements=%d api_writes=%d create_s=%.1f converge_s=%.1f (after create %.1f) heap_used_mib=%d heap_committed_mib=%d cores=%d%n",
           adapters,
           pods,
           loads,
+          writes,
           (created - start) / 1e9,
           (converged - start) / 1e9,
           (converged - created) / 1e9,
@@ -129,5 +140,15 @@ class OperatorScaleBench {
           heap.getCommitted() >> 20,
           Runtime.getRuntime().availableProcessors());
     }
+  }
+
+  private long apiServerVersion(String namespace) {
+    return Long.parseLong(
+        client
+            .resources(LoraAdapter.class)
+            .inNamespace(namespace)
+            .list()
+            .getMetadata()
+            .getResourceVersion());
   }
 }

@@ -67,6 +67,29 @@ class AdminClientTest {
   }
 
   @Test
+  void asksForOneAdapterByNameAndFiltersAServerThatListsEverything() throws Exception {
+    List<String> queries = new CopyOnWriteArrayList<>();
+    server.createContext(
+        "/v1/adapters",
+        exchange -> {
+          queries.add(exchange.getRequestURI().getRawQuery());
+          // An older server ignores ?name= and lists every adapter.
+          respond(
+              exchange,
+              200,
+              "{\"data\": [{\"name\": \"other\", \"digest\": \"sha256:"
+                  + "cd".repeat(32)
+                  + "\"}, {\"name\": \"tone v2\", \"digest\": \"sha256:"
+                  + DIGEST
+                  + "\"}]}");
+        });
+    assertThat(new AdminClient().resident(endpoint(), "t", "tone v2"))
+        .contains(new ResidentAdapter("tone v2", "sha256:" + DIGEST));
+    assertThat(new AdminClient().resident(endpoint(), "t", "missing")).isEmpty();
+    assertThat(queries).containsExactly("name=tone%20v2", "name=missing");
+  }
+
+  @Test
   void readsDigestsFromVllmModelRootsWhenThereIsNoAdaptersEndpoint() throws Exception {
     answer(
         "/v1/models",

@@ -108,8 +108,19 @@ public final class FakeServingPod implements AutoCloseable {
     if (!authorized(exchange)) {
       return;
     }
+    // ?name= asks for one adapter, as the real server allows.
+    String query = exchange.getRequestURI().getQuery();
+    String only =
+        query != null && query.startsWith("name=")
+            ? java.net.URLDecoder.decode(query.substring(5), StandardCharsets.UTF_8)
+            : null;
     var data = JSON.createArrayNode();
-    loaded.forEach((name, digest) -> data.addObject().put("name", name).put("digest", digest));
+    loaded.forEach(
+        (name, digest) -> {
+          if (only == null || only.equals(name)) {
+            data.addObject().put("name", name).put("digest", digest);
+          }
+        });
     respond(exchange, 200, JSON.createObjectNode().set("data", data).toString());
   }
 
