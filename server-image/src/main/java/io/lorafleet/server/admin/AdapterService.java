@@ -14,7 +14,9 @@ import io.lorafleet.server.residency.ArtifactResolver;
 import io.lorafleet.server.residency.HostCache;
 import io.lorafleet.server.residency.ResolvedArtifact;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import org.jboss.logging.Logger;
 
 /**
@@ -35,6 +37,7 @@ public class AdapterService {
   private final HostCache host;
   private final ServerMetrics metrics;
   private final int maxRank;
+  private final Set<String> required;
 
   AdapterService(
       ModelService models,
@@ -49,8 +52,13 @@ public class AdapterService {
     this.host = host;
     this.metrics = metrics;
     this.maxRank = config.maxRank();
+    this.required = Set.copyOf(config.requiredAdapters().orElse(List.of()));
   }
 
+  /**
+   * Loads (or updates) {@code name}. An adapter readiness requires ({@code --require-adapter}) is
+   * always pinned, so the host tier's LRU never makes the pod unready.
+   */
   public LoadResult load(String name, String path, boolean inplace, boolean pinned)
       throws AdapterLoadException {
     if (name == null || name.isBlank() || name.length() > 256) {
@@ -89,7 +97,13 @@ public class AdapterService {
     LoadedAdapter weights = AdapterValidator.parse(artifact.dir(), key, base.config());
     AdapterVersion v =
         new AdapterVersion(
-            key, name, artifact.digest(), path, artifact.dir(), weights.maxRank(), pinned);
+            key,
+            name,
+            artifact.digest(),
+            path,
+            artifact.dir(),
+            weights.maxRank(),
+            pinned || required.contains(name));
     host.put(v, weights);
     AdapterVersion replaced = registry.register(v);
     metrics.adapterLoaded(

@@ -43,7 +43,10 @@ public interface ServerConfig {
   /** Adapters loaded (and pinned) at start-up, as {@code name=path}. */
   Optional<List<String>> adapters();
 
-  /** Adapter names that must be registered before /health/ready reports UP. */
+  /**
+   * Adapter names that must be resident (device or host tier) before /health/ready reports UP; an
+   * adapter loaded under one of these names is pinned, so it stays resident.
+   */
   Optional<List<String>> requiredAdapters();
 
   /** Weight precision: {@code F32} (default) or {@code AS_STORED} (keeps bf16 weights). */

@@ -3,6 +3,7 @@ package io.lorafleet.server.health;
 import io.lorafleet.server.config.ServerConfig;
 import io.lorafleet.server.model.ModelService;
 import io.lorafleet.server.residency.AdapterRegistry;
+import io.lorafleet.server.residency.AdapterVersion;
 import io.lorafleet.server.scheduling.EngineService;
 import io.lorafleet.server.scheduling.Scheduler;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -13,7 +14,8 @@ import org.eclipse.microprofile.health.Readiness;
 
 /**
  * Ready when the base model is loaded, the engine runs, the start-up adapters were processed, every
- * required adapter is registered, and the server is not draining.
+ * required adapter is resident (its current version is in the device or host tier, so a request for
+ * it needs no disk or object-store read), and the server is not draining.
  */
 @Readiness
 @ApplicationScoped
@@ -36,7 +38,7 @@ public class ReadinessCheck implements HealthCheck {
     Scheduler s = engine.scheduler();
     List<String> missing =
         config.requiredAdapters().orElse(List.of()).stream()
-            .filter(a -> registry.get(a) == null)
+            .filter(a -> !resident(registry.get(a)))
             .toList();
     boolean up =
         models.current() != null
@@ -51,5 +53,9 @@ public class ReadinessCheck implements HealthCheck {
         .withData("adapters", registry.size())
         .withData("missingRequiredAdapters", String.join(",", missing))
         .build();
+  }
+
+  private static boolean resident(AdapterVersion v) {
+    return v != null && !v.tier().equals("disk");
   }
 }

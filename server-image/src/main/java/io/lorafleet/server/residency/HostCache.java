@@ -57,10 +57,15 @@ public class HostCache {
     this.onLoaded = r;
   }
 
+  /**
+   * Adds parsed weights. Eviction spares {@code v} itself: it was parsed for a request that is
+   * waiting to place it on the device, and when every other entry is pinned or on the device,
+   * evicting it would send that request into an endless reload from disk.
+   */
   public synchronized void put(AdapterVersion v, LoadedAdapter weights) {
     v.weights(weights);
     lru.put(v.key(), v);
-    evict();
+    evict(v);
   }
 
   /** READY (and marks it used), or starts/continues a background load from the disk tier. */
@@ -117,12 +122,12 @@ public class HostCache {
     return lru.size();
   }
 
-  private void evict() {
+  private void evict(AdapterVersion added) {
     Iterator<AdapterVersion> it = lru.values().iterator();
     int excess = lru.size() - maxCached;
     while (excess > 0 && it.hasNext()) {
       AdapterVersion v = it.next();
-      if (!v.pinned() && v.deviceSlot() < 0) {
+      if (v != added && !v.pinned() && v.deviceSlot() < 0) {
         it.remove();
         v.weights(null);
         metrics.adapterEvicted("host");
