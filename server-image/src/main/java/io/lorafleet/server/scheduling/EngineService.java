@@ -20,6 +20,10 @@ import org.jboss.logging.Logger;
  * Owns the engine: starts loading the base model at start-up, then creates the KV cache, the device
  * tier and the scheduler, and loads the adapters given with {@code --adapter}. On shutdown
  * (SIGTERM) it drains: no new admissions, running requests finish within the drain timeout.
+ *
+ * <p>Admissions stop at the signal itself, from a JVM shutdown hook: Quarkus first waits for the
+ * HTTP requests in flight ({@code quarkus.shutdown.timeout}) and fires {@link ShutdownEvent} only
+ * after that, and requests arriving in that wait would otherwise still be admitted (and extend it).
  */
 @ApplicationScoped
 public class EngineService {
@@ -33,6 +37,7 @@ public class EngineService {
   private final CompletableFuture<Scheduler> ready = new CompletableFuture<>();
   private volatile Scheduler scheduler;
   private volatile boolean startupAdaptersLoaded;
+  private volatile Thread stopAdmitting;
 
   EngineService(
       ServerConfig config,
@@ -65,6 +70,10 @@ public class EngineService {
               new SchedulerLimits(
                   config.maxRunning(), config.maxBatchTokens(), config.maxWaiting()));
       s.start();
+      Thread hook =
+          Thread.ofPlatform().name("lorafleet-stop-admitting").unstarted(s::stopAdmitting);
+      Runtime.getRuntime().addShutdownHook(hook);
+      stopAdmitting = hook;
       metrics.gauge(
           "lorafleet.server.requests.running",
           "Sequences in the running batch",
@@ -119,6 +128,14 @@ public class EngineService {
   }
 
   void onStop(@Observes ShutdownEvent event) {
+    Thread hook = stopAdmitting;
+    if (hook != null) {
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook); // an application stop without JVM exit
+      } catch (IllegalStateException e) {
+        // the JVM is exiting: the hook has run already
+      }
+    }
     Scheduler s = scheduler;
     if (s == null) {
       return;

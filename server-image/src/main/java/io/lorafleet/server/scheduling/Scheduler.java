@@ -174,6 +174,13 @@ public final class Scheduler implements AutoCloseable {
   }
 
   /**
+   * Refuses new requests from now on (503 {@code shutting_down}); queued and running ones go on.
+   */
+  public void stopAdmitting() {
+    draining = true;
+  }
+
+  /**
    * Stops admitting new requests and waits until everything queued and running has finished, at
    * most {@code timeout}; then stops the engine. Returns true when nothing was cut off.
    */
