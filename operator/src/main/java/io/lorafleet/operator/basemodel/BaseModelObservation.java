@@ -3,6 +3,7 @@ package io.lorafleet.operator.basemodel;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.lorafleet.api.v1alpha1.basemodel.BaseModelStatus;
 import io.lorafleet.api.v1alpha1.basemodel.LinearModuleShape;
+import io.lorafleet.api.v1alpha1.basemodel.PodCapacity;
 import io.lorafleet.api.v1alpha1.basemodel.ResolvedArchitecture;
 import io.lorafleet.artifacts.hf.ModelConfig;
 import io.lorafleet.operator.storage.ResolvedModel;
@@ -13,7 +14,8 @@ import java.util.Locale;
 final class BaseModelObservation {
   private BaseModelObservation() {}
 
-  static BaseModelStatus of(ResolvedModel model, Deployment deployment) {
+  static BaseModelStatus of(
+      ResolvedModel model, Deployment deployment, List<PodCapacity> capacity) {
     int replicas = 0;
     int ready = 0;
     if (deployment != null && deployment.getStatus() != null) {
@@ -21,7 +23,13 @@ final class BaseModelObservation {
       ready = orZero(deployment.getStatus().getReadyReplicas());
     }
     return new BaseModelStatus(
-        null, null, model.digest(), architecture(model.config()), replicas, ready, null);
+        null,
+        null,
+        model.digest(),
+        architecture(model.config()),
+        replicas,
+        ready,
+        capacity.isEmpty() ? null : capacity);
   }
 
   /** Nothing resolved: keep the pod counts last seen, forget the source's details. */

@@ -1,30 +1,46 @@
 package io.lorafleet.operator.basemodel;
 
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.MaxReconciliationInterval;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.Workflow;
 import io.javaoperatorsdk.operator.api.reconciler.dependent.Dependent;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.lorafleet.api.v1alpha1.basemodel.BaseModel;
 import io.lorafleet.api.v1alpha1.basemodel.BaseModelReason;
 import io.lorafleet.api.v1alpha1.basemodel.BaseModelStatus;
 import io.lorafleet.api.v1alpha1.basemodel.BaseModelStatusAggregator;
+import io.lorafleet.api.v1alpha1.basemodel.PodCapacity;
 import io.lorafleet.artifacts.store.ObjectStoreException;
 import io.lorafleet.operator.events.StatusUpdates;
 import io.lorafleet.operator.reconcile.Failures;
+import io.lorafleet.operator.serving.PodAdapters;
+import io.lorafleet.operator.serving.ServingPod;
 import io.lorafleet.operator.storage.ResolvedModel;
 import io.lorafleet.operator.storage.StorageFailure;
 import java.time.Clock;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Resolves a BaseModel's source (config.json in object storage), then owns its serving Deployment
  * and Service. The dependents run only after the source resolved: a pool is never started for a
- * model that cannot be read.
+ * model that cannot be read. {@code status.capacity} comes from the serving pods (an informer) and
+ * the operator's placement registry, never from asking the pods.
  */
 @ControllerConfiguration(
     name = BaseModelReconciler.NAME,
@@ -41,14 +57,52 @@ public class BaseModelReconciler implements Reconciler<BaseModel> {
   private final ResolvedModels models;
   private final AdminTokens adminTokens;
   private final StatusUpdates statuses;
+  private final PodAdapters placements;
   private final Clock clock;
 
   public BaseModelReconciler(
-      ResolvedModels models, AdminTokens adminTokens, StatusUpdates statuses, Clock clock) {
+      ResolvedModels models,
+      AdminTokens adminTokens,
+      StatusUpdates statuses,
+      PodAdapters placements,
+      Clock clock) {
     this.models = models;
     this.adminTokens = adminTokens;
     this.statuses = statuses;
+    this.placements = placements;
     this.clock = clock;
+  }
+
+  /**
+   * The pool's pods (for the capacity per pod) and finished loads or unloads on them (the placement
+   * registry reports those; the pods do not change when an adapter is loaded).
+   */
+  @Override
+  public List<EventSource<?, BaseModel>> prepareEventSources(
+      EventSourceContext<BaseModel> context) {
+    InformerEventSource<Pod, BaseModel> pods =
+        new InformerEventSource<>(
+            InformerEventSourceConfiguration.from(Pod.class, BaseModel.class)
+                .withName("serving-pods")
+                .withLabelSelector(
+                    BaseModelResources.COMPONENT
+                        + "="
+                        + BaseModelResources.SERVER
+                        + ","
+                        + BaseModelResources.MANAGED_SELECTOR)
+                .withSecondaryToPrimaryMapper(
+                    pod -> {
+                      String model =
+                          pod.getMetadata().getLabels().get(BaseModelResources.BASE_MODEL);
+                      return model == null
+                          ? Set.of()
+                          : Set.of(new ResourceID(model, pod.getMetadata().getNamespace()));
+                    })
+                .build(),
+            context);
+    SimpleInboundEventSource<BaseModel> loads = new SimpleInboundEventSource<>("pool-loads");
+    placements.bindPools(loads);
+    return List.of(pods, loads);
   }
 
   @Override
@@ -65,11 +119,36 @@ public class BaseModelReconciler implements Reconciler<BaseModel> {
     adminTokens.ensure(model);
     context.managedWorkflowAndDependentResourceContext().reconcileManagedWorkflow();
     Deployment deployment = context.getSecondaryResource(Deployment.class).orElse(null);
-    BaseModelStatus observed = BaseModelObservation.of(resolved, deployment);
+    BaseModelStatus observed =
+        BaseModelObservation.of(resolved, deployment, capacity(model, context));
     aggregator
         .resolved(true)
         .replicas(model.getSpec().serving().replicas(), observed.readyReplicas());
     return statuses.patch(model, aggregator.build(observed));
+  }
+
+  /**
+   * Slots per ready serving pod, sorted by pod name, at most {@link
+   * BaseModelStatus#MAX_CAPACITY_PODS}. A slot is taken once a load starts; the pod's limit is
+   * {@code adapterSlots.maxCached} (beyond it the server evicts).
+   */
+  private List<PodCapacity> capacity(BaseModel model, Context<BaseModel> context) {
+    List<ServingPod> ready =
+        context.getSecondaryResources(Pod.class).stream()
+            .map(ServingPod::of)
+            .flatMap(Optional::stream)
+            .sorted(Comparator.comparing(ServingPod::name))
+            .limit(BaseModelStatus.MAX_CAPACITY_PODS)
+            .toList();
+    Map<String, Integer> used = placements.slotsUsed(ready);
+    int limit = model.getSpec().serving().adapterSlots().maxCached();
+    return ready.stream()
+        .map(
+            pod -> {
+              int taken = used.getOrDefault(pod.uid(), 0);
+              return new PodCapacity(pod.name(), taken, Math.max(0, limit - taken));
+            })
+        .toList();
   }
 
   /** Transient failures: report them as Degraded, keep what was known, and let JOSDK retry. */

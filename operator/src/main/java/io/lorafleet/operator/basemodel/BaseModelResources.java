@@ -1,8 +1,10 @@
 package io.lorafleet.operator.basemodel;
 
 import io.lorafleet.api.v1alpha1.basemodel.BaseModel;
+import io.lorafleet.api.v1alpha1.basemodel.BaseModelStatus;
 import io.lorafleet.operator.reconcile.KubernetesNames;
 import java.util.Map;
+import java.util.Objects;
 
 /** Names and labels of everything the operator owns for a BaseModel. */
 public final class BaseModelResources {
@@ -38,5 +40,36 @@ public final class BaseModelResources {
   public static Map<String, String> labels(BaseModel model) {
     return Map.of(
         COMPONENT, SERVER, BASE_MODEL, model.getMetadata().getName(), MANAGED_BY, OPERATOR);
+  }
+
+  /**
+   * Whether an update of a BaseModel matters to the kinds that depend on it (adapters, training
+   * runs, merges): every change does except one of {@code status.capacity} alone, which follows
+   * every finished load and must not reconcile every adapter of the pool again.
+   */
+  public static boolean mattersToDependents(BaseModel after, BaseModel before) {
+    if (before == null
+        || !Objects.equals(before.getSpec(), after.getSpec())
+        || !Objects.equals(
+            before.getMetadata().getGeneration(), after.getMetadata().getGeneration())
+        || !Objects.equals(
+            before.getMetadata().getDeletionTimestamp(),
+            after.getMetadata().getDeletionTimestamp())) {
+      return true;
+    }
+    return !Objects.equals(withoutCapacity(before.getStatus()), withoutCapacity(after.getStatus()));
+  }
+
+  private static BaseModelStatus withoutCapacity(BaseModelStatus status) {
+    return status == null
+        ? null
+        : new BaseModelStatus(
+            status.observedGeneration(),
+            status.conditions(),
+            status.digest(),
+            status.architecture(),
+            status.replicas(),
+            status.readyReplicas(),
+            null);
   }
 }

@@ -24,6 +24,7 @@ import io.lorafleet.api.v1alpha1.finetunejob.FineTuneJobStatus;
 import io.lorafleet.api.v1alpha1.finetunejob.FineTuneJobStatusAggregator;
 import io.lorafleet.api.v1alpha1.finetunejob.TrainedAdapter;
 import io.lorafleet.artifacts.store.ObjectStoreException;
+import io.lorafleet.operator.basemodel.BaseModelResources;
 import io.lorafleet.operator.events.StatusUpdates;
 import io.lorafleet.operator.jobs.JobConditions;
 import io.lorafleet.operator.jobs.JobReport;
@@ -86,6 +87,7 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob> {
         new InformerEventSource<>(
             InformerEventSourceConfiguration.from(BaseModel.class, FineTuneJob.class)
                 .withName("base-models")
+                .withOnUpdateFilter(BaseModelResources::mattersToDependents)
                 .withSecondaryToPrimaryMapper(
                     model ->
                         context

@@ -132,6 +132,7 @@ public class LoraAdapterReconciler implements Reconciler<LoraAdapter>, Cleaner<L
         new InformerEventSource<>(
             InformerEventSourceConfiguration.from(BaseModel.class, LoraAdapter.class)
                 .withName("base-models")
+                .withOnUpdateFilter(BaseModelResources::mattersToDependents)
                 .withSecondaryToPrimaryMapper(
                     model ->
                         adaptersOf(

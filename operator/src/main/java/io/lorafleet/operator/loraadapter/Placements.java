@@ -2,12 +2,15 @@ package io.lorafleet.operator.loraadapter;
 
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
+import io.lorafleet.api.v1alpha1.basemodel.BaseModel;
 import io.lorafleet.api.v1alpha1.loraadapter.LoraAdapter;
 import io.lorafleet.operator.serving.AdminClient;
 import io.lorafleet.operator.serving.AdminRefusal;
+import io.lorafleet.operator.serving.PodAdapters;
 import io.lorafleet.operator.serving.ResidentAdapter;
 import io.lorafleet.operator.serving.ServingPod;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.quarkus.runtime.ShutdownEvent;
@@ -16,6 +19,8 @@ import jakarta.enterprise.event.Observes;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -33,7 +38,7 @@ import org.jboss.logging.Logger;
  * count), so a replaced or restarted pod starts empty and gets its adapters again.
  */
 @ApplicationScoped
-public class Placements {
+public class Placements implements PodAdapters {
   private static final Logger LOG = Logger.getLogger(Placements.class);
 
   /** Where a load stands on one pod. */
@@ -70,6 +75,13 @@ public class Placements {
   private final Clock clock;
   private final MeterRegistry metrics;
   private volatile SimpleInboundEventSource<LoraAdapter> events;
+  private volatile SimpleInboundEventSource<BaseModel> pools;
+
+  /**
+   * The per-pod gauge of each pod that holds a slot, by pod UID; removed with the pod's last slot,
+   * so the series are bounded by the serving pods of the pools.
+   */
+  private final Map<String, Meter.Id> podGauges = new ConcurrentHashMap<>();
 
   public Placements(Clock clock, MeterRegistry metrics) {
     this.clock = clock;
@@ -100,6 +112,77 @@ public class Placements {
     this.events = eventSource;
   }
 
+  @Override
+  public void bindPools(SimpleInboundEventSource<BaseModel> eventSource) {
+    this.pools = eventSource;
+  }
+
+  @Override
+  public Map<String, Integer> slotsUsed(Collection<ServingPod> pods) {
+    Map<String, Integer> restarts = new HashMap<>();
+    pods.forEach(p -> restarts.put(p.uid(), p.restarts()));
+    Map<String, Integer> used = new HashMap<>();
+    for (Map<String, Slot> slots : byAdapter.values()) {
+      slots.forEach(
+          (podUid, slot) -> {
+            Integer current = restarts.get(podUid);
+            if (current != null
+                && slot.restarts() == current
+                && (slot.phase() == Phase.LOADED || slot.phase() == Phase.LOADING)) {
+              used.merge(podUid, 1, Integer::sum);
+            }
+          });
+    }
+    return used;
+  }
+
+  /** Adapters a pod confirmed, the value of its gauge. */
+  private long loadedOn(String podUid) {
+    return byAdapter.values().stream()
+        .map(pods -> pods.get(podUid))
+        .filter(v -> v != null && v.phase() == Phase.LOADED)
+        .count();
+  }
+
+  private void registerPodGauge(LoraAdapter adapter, ServingPod pod) {
+    podGauges.computeIfAbsent(
+        pod.uid(),
+        uid ->
+            Gauge.builder("lorafleet.pod.adapters.loaded", () -> loadedOn(uid))
+                .description("Adapters a serving pod confirmed as loaded")
+                .tag("namespace", adapter.getMetadata().getNamespace())
+                .tag("base_model", adapter.getSpec().baseModelRef().name())
+                .tag("pod", pod.name())
+                .strongReference(true)
+                .register(metrics)
+                .getId());
+  }
+
+  /** Removes the gauges of pods that no slot refers to any more. */
+  private void pruneGauges() {
+    java.util.Set<String> held = new java.util.HashSet<>();
+    byAdapter.values().forEach(pods -> held.addAll(pods.keySet()));
+    podGauges
+        .entrySet()
+        .removeIf(
+            e -> {
+              if (held.contains(e.getKey())) {
+                return false;
+              }
+              metrics.remove(e.getValue());
+              return true;
+            });
+  }
+
+  private void poolChanged(LoraAdapter adapter) {
+    SimpleInboundEventSource<BaseModel> source = pools;
+    if (source != null) {
+      source.propagateEvent(
+          new ResourceID(
+              adapter.getSpec().baseModelRef().name(), adapter.getMetadata().getNamespace()));
+    }
+  }
+
   /** A load of one adapter version onto one pod. */
   record Load(
       LoraAdapter adapter,
@@ -117,6 +200,7 @@ public class Placements {
     Key key = new Key(load.adapter().getMetadata().getUid(), load.pod().uid());
     Instant now = clock.instant();
     registerGauge();
+    registerPodGauge(load.adapter(), load.pod());
     Slot slot = slots(key).get(key.podUid());
     boolean current =
         slot != null
@@ -181,6 +265,7 @@ public class Placements {
     if (source != null) {
       source.propagateEvent(ResourceID.fromResource(load.adapter()));
     }
+    poolChanged(load.adapter());
   }
 
   private Slot failed(Slot loading, String code, String message) {
@@ -226,6 +311,8 @@ public class Placements {
           if (slots != null) {
             slots.remove(key.podUid());
           }
+          pruneGauges();
+          poolChanged(adapter);
           return null;
         });
   }
@@ -233,13 +320,14 @@ public class Placements {
   /** Drops slots of pods that no longer exist. */
   void retainPods(LoraAdapter adapter, java.util.Set<String> livePodUids) {
     Map<String, Slot> slots = byAdapter.get(adapter.getMetadata().getUid());
-    if (slots != null) {
-      slots.keySet().retainAll(livePodUids);
+    if (slots != null && slots.keySet().retainAll(livePodUids)) {
+      pruneGauges();
     }
   }
 
   void forget(LoraAdapter adapter) {
     byAdapter.remove(adapter.getMetadata().getUid());
+    pruneGauges();
   }
 
   void onShutdown(@Observes ShutdownEvent event) {

@@ -118,6 +118,7 @@ public class MergePolicyReconciler implements Reconciler<MergePolicy> {
         new InformerEventSource<>(
             InformerEventSourceConfiguration.from(BaseModel.class, MergePolicy.class)
                 .withName("base-models")
+                .withOnUpdateFilter(BaseModelResources::mattersToDependents)
                 .withSecondaryToPrimaryMapper(b -> byIndex.apply(BY_BASE_MODEL).apply(b))
                 .withPrimaryToSecondaryMapper(
                     (MergePolicy p) ->

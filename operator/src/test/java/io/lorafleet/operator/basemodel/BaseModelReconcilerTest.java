@@ -3,6 +3,7 @@ package io.lorafleet.operator.basemodel;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
@@ -12,12 +13,18 @@ import io.fabric8.kubernetes.client.utils.Serialization;
 import io.lorafleet.api.v1alpha1.basemodel.AdapterSlots;
 import io.lorafleet.api.v1alpha1.basemodel.BaseModel;
 import io.lorafleet.api.v1alpha1.basemodel.BaseModelSpec;
+import io.lorafleet.api.v1alpha1.basemodel.PodCapacity;
 import io.lorafleet.api.v1alpha1.basemodel.ServingRuntime;
 import io.lorafleet.api.v1alpha1.basemodel.ServingSpec;
 import io.lorafleet.api.v1alpha1.common.ArtifactSource;
 import io.lorafleet.api.v1alpha1.common.Condition;
 import io.lorafleet.api.v1alpha1.common.ConditionType;
+import io.lorafleet.api.v1alpha1.common.LocalReference;
+import io.lorafleet.api.v1alpha1.common.Placement;
+import io.lorafleet.api.v1alpha1.common.PlacementStrategy;
 import io.lorafleet.api.v1alpha1.common.SecretReference;
+import io.lorafleet.api.v1alpha1.loraadapter.LoraAdapter;
+import io.lorafleet.api.v1alpha1.loraadapter.LoraAdapterSpec;
 import io.lorafleet.operator.testing.EmbeddedObjectStore;
 import io.lorafleet.operator.testing.FakeDeploymentController;
 import io.lorafleet.operator.testing.LogCapture;
@@ -158,6 +165,75 @@ class BaseModelReconcilerTest {
         .isEqualTo(model.getMetadata().getUid());
     assertThat(eventReasons("tiny")).contains("Normal/Available");
     assertNoSecretInClusterObjects();
+  }
+
+  @Test
+  void reportsTheAdapterSlotsOfEachPodAsTheOperatorPlacedThem() throws Exception {
+    startFakeDeploymentController();
+    credentials(objectStore.endpoint());
+    apply("slots", "s3://models/tiny", null, ServingRuntime.BUILTIN);
+    awaitCondition("slots", ConditionType.Ready, "Available");
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () ->
+                assertThat(get("slots").getStatus().capacity())
+                    .hasSize(2)
+                    .allSatisfy(
+                        c -> {
+                          assertThat(c.slotsUsed()).isZero();
+                          assertThat(c.slotsFree()).isEqualTo(16); // adapterSlots.maxCached
+                        }));
+    List<String> pods = get("slots").getStatus().capacity().stream().map(PodCapacity::pod).toList();
+    assertThat(pods)
+        .isSorted()
+        .containsExactlyInAnyOrderElementsOf(deployments.servers(namespace, "slots").keySet());
+
+    // One adapter on one pod: that pod has one slot taken, the other none.
+    var version =
+        TestArtifacts.publishAdapter(
+            objectStore.client(), "s3://adapters/" + namespace + "/one", 4, 11);
+    LoraAdapter adapter = new LoraAdapter();
+    adapter.setMetadata(new ObjectMetaBuilder().withName("one").withNamespace(namespace).build());
+    adapter.setSpec(
+        new LoraAdapterSpec(
+            new LocalReference("slots"),
+            new ArtifactSource(version.uri().toString(), new SecretReference("s3"), null),
+            new Placement(new IntOrString(1), PlacementStrategy.FEWEST_ADAPTERS),
+            null,
+            false));
+    client.resource(adapter).create();
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () -> {
+              List<String> holders =
+                  deployments.servers(namespace, "slots").entrySet().stream()
+                      .filter(e -> e.getValue().loaded().containsKey("one"))
+                      .map(java.util.Map.Entry::getKey)
+                      .toList();
+              assertThat(holders).hasSize(1);
+              String holder = holders.getFirst();
+              assertThat(get("slots").getStatus().capacity())
+                  .containsExactlyInAnyOrderElementsOf(
+                      pods.stream()
+                          .map(
+                              pod ->
+                                  pod.equals(holder)
+                                      ? new PodCapacity(pod, 1, 15)
+                                      : new PodCapacity(pod, 0, 16))
+                          .toList());
+            });
+
+    // Unloaded on deletion: the slot is free again.
+    client.resource(adapter).delete();
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () ->
+                assertThat(get("slots").getStatus().capacity())
+                    .extracting(PodCapacity::slotsUsed)
+                    .containsOnly(0));
   }
 
   @Test

@@ -20,8 +20,15 @@ public record BaseModelStatus(
         ResolvedArchitecture architecture,
     @JsonPropertyDescription("Serving pods that exist.") Integer replicas,
     @JsonPropertyDescription("Serving pods that are ready.") Integer readyReplicas,
-    @JsonPropertyDescription("Adapter slots per serving pod.") List<PodCapacity> capacity)
+    @JsonPropertyDescription(
+            "Adapter slots per ready serving pod, as the operator placed them; at most "
+                + MAX_CAPACITY_PODS
+                + " pods are listed, by name.")
+        List<PodCapacity> capacity)
     implements LorafleetStatus {
+
+  /** Status size stays bounded however large the pool is. */
+  public static final int MAX_CAPACITY_PODS = 32;
 
   /** The same observations with newly decided conditions. */
   public BaseModelStatus withConditions(long generation, List<Condition> newConditions) {
