@@ -32,6 +32,7 @@ public final class ServeCommand {
     SINGLE.put("--max-cached", "lorafleet.server.max-cached");
     SINGLE.put("--max-rank", "lorafleet.server.max-rank");
     SINGLE.put("--admin-token-file", "lorafleet.server.admin-token-file");
+    SINGLE.put("--inference-token-file", "lorafleet.server.inference-token-file");
     SINGLE.put("--cache-dir", "lorafleet.server.cache-dir");
     SINGLE.put("--precision", "lorafleet.server.precision");
     SINGLE.put("--threads", "lorafleet.server.threads");

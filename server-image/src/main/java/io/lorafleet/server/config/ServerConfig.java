@@ -36,6 +36,12 @@ public interface ServerConfig {
   /** File holding the bearer token of the admin API; without it the admin API answers 401. */
   Optional<Path> adminTokenFile();
 
+  /**
+   * File holding the bearer token of the inference API ({@code /v1/completions}, {@code
+   * /v1/chat/completions}, {@code /v1/models}); without it the inference API is open.
+   */
+  Optional<Path> inferenceTokenFile();
+
   /** Local cache: fetched model and adapter versions by digest. */
   @WithDefault("${java.io.tmpdir}/lorafleet-cache")
   Path cacheDir();

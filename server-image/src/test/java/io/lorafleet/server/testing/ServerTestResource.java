@@ -22,7 +22,10 @@ public class ServerTestResource implements QuarkusTestResourceLifecycleManager {
   private LocalObjectStore store;
   private Map<String, String> overrides = Map.of();
 
-  /** Init args are configuration properties that override the defaults below. */
+  /**
+   * Init args are configuration properties that override the defaults below; {@code
+   * lorafleet.test.inference-token} writes that token to a file and turns inference auth on.
+   */
   @Override
   public void init(Map<String, String> initArgs) {
     overrides = Map.copyOf(initArgs);
@@ -53,6 +56,12 @@ public class ServerTestResource implements QuarkusTestResourceLifecycleManager {
       props.put("lorafleet.test.root", root.toString());
       props.put("lorafleet.test.model-dir", model.toString());
       props.putAll(overrides);
+      String inferenceToken = overrides.get("lorafleet.test.inference-token");
+      if (inferenceToken != null) {
+        Path file = root.resolve("inference-token");
+        Files.writeString(file, inferenceToken + "\n");
+        props.put("lorafleet.server.inference-token-file", file.toString());
+      }
       return props;
     } catch (Exception e) {
       throw new IllegalStateException("test fixture failed", e);
