@@ -10,13 +10,24 @@ import java.util.List;
 
 /**
  * One greedy request as a client sends it: a plain completion, or a streamed chat completion whose
- * chunks are put back together.
+ * chunks are put back together. An HTTP error status is reported as such; a stream that started
+ * with 200 and then carried an error, or ended without {@code [DONE]}, is reported as {@link
+ * #STREAM_ERROR} or {@link #STREAM_INCOMPLETE}, never as the HTTP status of the error inside it.
  */
 public record Call(String model, String prompt, boolean streamChat, int maxTokens) {
+  /** Status of a 200 stream that carried an error event. */
+  public static final int STREAM_ERROR = 598;
+
+  /** Status of a 200 stream that ended without {@code data: [DONE]}. */
+  public static final int STREAM_INCOMPLETE = 599;
+
   private static final HttpClient HTTP =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-  /** What came back: HTTP status, text, finish reason and usage (or the error body). */
+  /**
+   * What came back: HTTP status (or {@link #STREAM_ERROR}, {@link #STREAM_INCOMPLETE}), text,
+   * finish reason and usage (or the error body).
+   */
   public record Result(int status, String text, String finishReason, int completionTokens) {}
 
   public Result run(Fixture f) throws Exception {
@@ -70,11 +81,7 @@ public record Call(String model, String prompt, boolean streamChat, int maxToken
       }
       JsonNode chunk = Fixture.JSON.readTree(data);
       if (chunk.has("error")) {
-        return new Result(
-            chunk.path("error").path("code").asText().equals("model_not_found") ? 404 : 500,
-            data,
-            null,
-            0);
+        return new Result(STREAM_ERROR, data, null, 0);
       }
       if (chunk.path("usage").isObject()) {
         tokens = chunk.path("usage").path("completion_tokens").asInt();
@@ -87,7 +94,7 @@ public record Call(String model, String prompt, boolean streamChat, int maxToken
       }
     }
     if (!done) {
-      return new Result(599, "stream ended without [DONE]: " + lines, null, 0);
+      return new Result(STREAM_INCOMPLETE, "stream ended without [DONE]: " + lines, null, 0);
     }
     return new Result(200, text.toString(), finish, tokens);
   }
