@@ -36,8 +36,9 @@ class SchemaValidationTest {
       "spec.density: density in (0, 1] is required for ties, dare-linear, dare-ties and"
           + " magnitude-prune";
   private static final String IMMUTABLE =
-      "spec: a FineTuneJob's spec is immutable after creation except 'suspend'; create a new"
-          + " FineTuneJob to train with other settings";
+      "spec: a FineTuneJob's spec is immutable after creation except 'suspend' and"
+          + " 'deleteCheckpointsOnDeletion'; create a new FineTuneJob to train with other"
+          + " settings";
 
   /** A manifest, how a case changes it, and the violations expected (empty: accepted). */
   record Case(String name, Kinds kind, UnaryOperator<JsonNode> change, List<String> expected) {
@@ -410,6 +411,7 @@ class SchemaValidationTest {
     return Stream.of(
         accept("unchanged", FTJ, m -> m),
         accept("suspend", FTJ, set("spec.suspend", "true")),
+        accept("checkpoint cleanup changed", FTJ, set("spec.deleteCheckpointsOnDeletion", "true")),
         reject("rank changed", FTJ, set("spec.lora", "{rank: 32}"), IMMUTABLE),
         reject(
             "learning rate changed", FTJ, set("spec.training.learningRate", "1.0e-3"), IMMUTABLE),
@@ -439,6 +441,7 @@ class SchemaValidationTest {
     assertThat(stored.at("/spec/lora/targetModules").size()).isEqualTo(4);
     assertThat(stored.at("/spec/training/learningRate").asDouble()).isEqualTo(2.0e-4);
     assertThat(stored.at("/spec/suspend").asBoolean(true)).isFalse();
+    assertThat(stored.at("/spec/deleteCheckpointsOnDeletion").asBoolean(true)).isFalse();
     JsonNode model = CrdSchema.of(BM).withDefaults(base(BM));
     assertThat(model.at("/spec/serving/adapterSlots/maxLoaded").asInt()).isEqualTo(8);
     assertThat(model.at("/spec/serving/runtime").asText()).isEqualTo("builtin");

@@ -33,4 +33,11 @@ public interface OperatorConfig {
   /** How often a resolved source is read again, to notice a changed model or artifact. */
   @WithDefault("PT10M")
   Duration sourceRecheckInterval();
+
+  /**
+   * How long a deleted FineTuneJob with deleteCheckpointsOnDeletion waits for object storage to be
+   * reachable before it lets go and leaves the checkpoints (Warning Event CheckpointsKept).
+   */
+  @WithDefault("PT10M")
+  Duration checkpointCleanupTimeout();
 }

@@ -24,13 +24,16 @@ public class ConditionEvents {
     degraded.ifPresent(
         c -> recorder.record(resource, EventRecorder.Type.Warning, c.reason(), c.message()));
     // A problem that also makes the resource unready is reported once, by the Degraded event.
+    // Not ready while nothing is wrong (starting, training, waiting for another resource) is
+    // progress, a Normal event; not ready with a problem is a Warning.
+    boolean problem = after.condition(ConditionType.Degraded).map(Condition::isTrue).orElse(false);
     changed(before, after, ConditionType.Ready)
         .filter(c -> degraded.map(d -> !d.reason().equals(c.reason())).orElse(true))
         .ifPresent(
             c ->
                 recorder.record(
                     resource,
-                    c.isTrue() ? EventRecorder.Type.Normal : EventRecorder.Type.Warning,
+                    c.isTrue() || !problem ? EventRecorder.Type.Normal : EventRecorder.Type.Warning,
                     c.reason(),
                     c.message()));
   }

@@ -1,10 +1,13 @@
 package io.lorafleet.operator.finetunejob;
 
+import io.fabric8.kubernetes.api.model.DeletionPropagation;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobCondition;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
 import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
@@ -25,6 +28,8 @@ import io.lorafleet.api.v1alpha1.finetunejob.FineTuneJobStatusAggregator;
 import io.lorafleet.api.v1alpha1.finetunejob.TrainedAdapter;
 import io.lorafleet.artifacts.store.ObjectStoreException;
 import io.lorafleet.operator.basemodel.BaseModelResources;
+import io.lorafleet.operator.config.OperatorConfig;
+import io.lorafleet.operator.events.EventRecorder;
 import io.lorafleet.operator.events.StatusUpdates;
 import io.lorafleet.operator.jobs.JobConditions;
 import io.lorafleet.operator.jobs.JobReport;
@@ -34,16 +39,19 @@ import io.lorafleet.operator.reconcile.Failures;
 import io.lorafleet.operator.storage.StorageFailure;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 
 /**
  * Runs a FineTuneJob as a batch/v1 Job of the trainer image once its BaseModel has resolved,
- * reports the trainer's progress, and on success publishes the adapter as a LoraAdapter.
+ * reports the trainer's progress, and on success publishes the adapter as a LoraAdapter. On
+ * deletion it deletes the trainer Job and its ConfigMap and, when asked, the run's checkpoints.
  */
 @ControllerConfiguration(name = FineTuneJobReconciler.NAME)
 @Workflow(
@@ -55,23 +63,43 @@ import java.util.stream.Collectors;
           type = TrainerJobDependent.class,
           dependsOn = "trainer-config")
     })
-public class FineTuneJobReconciler implements Reconciler<FineTuneJob> {
+public class FineTuneJobReconciler implements Reconciler<FineTuneJob>, Cleaner<FineTuneJob> {
   public static final String NAME = "finetunejob";
   static final String BY_BASE_MODEL = "by-base-model";
 
   /** progress.json is rewritten every few seconds; reading it more often would show nothing new. */
   static final Duration PROGRESS_INTERVAL = Duration.ofSeconds(15);
 
+  /** First retry of a checkpoint deletion after object storage could not be reached; doubles. */
+  static final Duration CLEANUP_RETRY = Duration.ofSeconds(2);
+
+  static final Duration CLEANUP_RETRY_MAX = Duration.ofMinutes(1);
+
   private final JobReports reports;
   private final PublishedAdapters outputs;
   private final StatusUpdates statuses;
+  private final RunCheckpoints checkpoints;
+  private final EventRecorder recorder;
+  private final OperatorConfig config;
   private final Clock clock;
 
+  /** Failed checkpoint deletions per FineTuneJob UID, for the back-off (lost on restart: fine). */
+  private final Map<String, Integer> cleanupFailures = new ConcurrentHashMap<>();
+
   public FineTuneJobReconciler(
-      JobReports reports, PublishedAdapters outputs, StatusUpdates statuses, Clock clock) {
+      JobReports reports,
+      PublishedAdapters outputs,
+      StatusUpdates statuses,
+      RunCheckpoints checkpoints,
+      EventRecorder recorder,
+      OperatorConfig config,
+      Clock clock) {
     this.reports = reports;
     this.outputs = outputs;
     this.statuses = statuses;
+    this.checkpoints = checkpoints;
+    this.recorder = recorder;
+    this.config = config;
     this.clock = clock;
   }
 
@@ -258,6 +286,84 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob> {
 
   private static SecretReference creds(FineTuneJob job) {
     return job.getSpec().output().credentialsSecretRef();
+  }
+
+  /**
+   * Deletes the trainer Job (a running trainer stops at once) and its ConfigMap: both are owned by
+   * the FineTuneJob, so the garbage collector would remove them too, but not before the FineTuneJob
+   * is gone. Then, with {@code deleteCheckpointsOnDeletion}, deletes the run's checkpoints. Object
+   * storage being down must not keep the FineTuneJob forever: the deletion is retried with back-off
+   * for {@code checkpoint-cleanup-timeout} after the deletion request, then the checkpoints are
+   * left in place and a Warning Event says where.
+   */
+  @Override
+  public DeleteControl cleanup(FineTuneJob job, Context<FineTuneJob> context) {
+    String name = FineTuneJobResources.trainerName(job);
+    var client = context.getClient();
+    client
+        .batch()
+        .v1()
+        .jobs()
+        .inNamespace(ns(job))
+        .withName(name)
+        .withPropagationPolicy(DeletionPropagation.BACKGROUND)
+        .delete();
+    client.configMaps().inNamespace(ns(job)).withName(name).delete();
+    String uid = job.getMetadata().getUid();
+    if (!Boolean.TRUE.equals(job.getSpec().deleteCheckpointsOnDeletion())) {
+      return DeleteControl.defaultDelete();
+    }
+    String where = RunCheckpoints.of(job).toString();
+    try {
+      int deleted = checkpoints.delete(job);
+      cleanupFailures.remove(uid);
+      recorder.record(
+          job,
+          EventRecorder.Type.Normal,
+          "CheckpointsDeleted",
+          "deleted " + deleted + " checkpoint objects under " + where);
+      return DeleteControl.defaultDelete();
+    } catch (StorageFailure failure) {
+      // Retrying will not help (credentials gone, access denied): say so and let go.
+      cleanupFailures.remove(uid);
+      recorder.record(
+          job,
+          EventRecorder.Type.Warning,
+          "CheckpointsKept",
+          "checkpoints left under " + where + ": " + failure.getMessage());
+      return DeleteControl.defaultDelete();
+    } catch (ObjectStoreException e) {
+      Instant requested =
+          job.getMetadata().getDeletionTimestamp() == null
+              ? clock.instant()
+              : Instant.parse(job.getMetadata().getDeletionTimestamp());
+      if (!clock.instant().isBefore(requested.plus(config.checkpointCleanupTimeout()))) {
+        cleanupFailures.remove(uid);
+        recorder.record(
+            job,
+            EventRecorder.Type.Warning,
+            "CheckpointsKept",
+            "object storage unreachable for "
+                + config.checkpointCleanupTimeout().toSeconds()
+                + " s; checkpoints left under "
+                + where
+                + ": "
+                + Failures.message(e));
+        return DeleteControl.defaultDelete();
+      }
+      int failures = cleanupFailures.merge(uid, 1, Integer::sum);
+      if (failures == 1) {
+        recorder.record(
+            job,
+            EventRecorder.Type.Warning,
+            "CheckpointCleanupRetrying",
+            "cannot delete the checkpoints under " + where + " yet: " + Failures.message(e));
+      }
+      long delay =
+          Math.min(
+              CLEANUP_RETRY_MAX.toMillis(), CLEANUP_RETRY.toMillis() << Math.min(failures - 1, 10));
+      return DeleteControl.noFinalizerRemoval().rescheduleAfter(delay);
+    }
   }
 
   @Override

@@ -27,6 +27,8 @@ import io.lorafleet.api.v1alpha1.finetunejob.LoraSpec;
 import io.lorafleet.api.v1alpha1.finetunejob.TargetModule;
 import io.lorafleet.api.v1alpha1.finetunejob.TrainingSpec;
 import io.lorafleet.api.v1alpha1.loraadapter.LoraAdapter;
+import io.lorafleet.artifacts.store.ObjectInfo;
+import io.lorafleet.artifacts.store.S3Uri;
 import io.lorafleet.operator.testing.ClusterTestBase;
 import io.lorafleet.operator.testing.EmbeddedObjectStore;
 import io.lorafleet.operator.testing.FakeJobRunner;
@@ -46,6 +48,11 @@ class FineTuneJobReconcilerTest extends ClusterTestBase {
   }
 
   private FineTuneJob fineTuneJob(String name, Placement deploy, int rank) {
+    return fineTuneJob(name, deploy, rank, false);
+  }
+
+  private FineTuneJob fineTuneJob(
+      String name, Placement deploy, int rank, boolean deleteCheckpoints) {
     FineTuneJob job = new FineTuneJob();
     job.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(namespace).build());
     job.setSpec(
@@ -73,7 +80,8 @@ class FineTuneJobReconcilerTest extends ClusterTestBase {
             null,
             false,
             3600L,
-            3));
+            3,
+            deleteCheckpoints));
     return client.resource(job).create();
   }
 
@@ -157,6 +165,9 @@ class FineTuneJobReconcilerTest extends ClusterTestBase {
               assertThat(adapter.isReady()).isTrue();
               assertThat(adapter.getStatus().lineage().fineTuneJob()).isEqualTo("tune-42");
             });
+    assertThat(events("FineTuneJob", "tune"))
+        .containsSubsequence("Normal/Training", "Normal/Succeeded")
+        .noneMatch(e -> e.startsWith("Warning/"));
   }
 
   @Test
@@ -212,8 +223,163 @@ class FineTuneJobReconcilerTest extends ClusterTestBase {
     var degraded = get("bad").getStatus().condition(ConditionType.Degraded).orElseThrow();
     assertThat(degraded.reason()).isEqualTo("InvalidDataset");
     assertThat(degraded.message()).contains("train.jsonl:3");
+    await()
+        .untilAsserted(
+            () -> assertThat(events("FineTuneJob", "bad")).contains("Warning/InvalidDataset"));
     assertThat(client.resources(LoraAdapter.class).inNamespace(namespace).list().getItems())
         .isEmpty();
+  }
+
+  @Test
+  void aRunPastItsDeadlineFailsWithTheJobsReason() {
+    baseModel("base");
+    fineTuneJob("slow", null);
+    awaitPhase("slow", FineTuneJobPhase.Running);
+    jobs.finish(
+        namespace, get("slow").getStatus().jobName(), FakeJobRunner.Outcome.DEADLINE_EXCEEDED);
+    awaitPhase("slow", FineTuneJobPhase.Failed);
+    var degraded = get("slow").getStatus().condition(ConditionType.Degraded).orElseThrow();
+    assertThat(degraded.isTrue()).isTrue();
+    assertThat(degraded.reason()).isEqualTo("DeadlineExceeded");
+    assertThat(degraded.message()).isEqualTo("trainer DeadlineExceeded");
+    await()
+        .untilAsserted(
+            () -> assertThat(events("FineTuneJob", "slow")).contains("Warning/DeadlineExceeded"));
+  }
+
+  @Test
+  void anObjectStoreOutageWhileTrainingDegradesAndRecovers() throws Exception {
+    baseModel("base");
+    fineTuneJob("outage", null);
+    awaitPhase("outage", FineTuneJobPhase.Running);
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () -> assertThat(get("outage").getStatus().progress().percent()).isEqualTo("50%"));
+    objectStore.stop();
+    try {
+      // progress.json is read every 15 s: the next read finds the store gone.
+      await()
+          .atMost(Duration.ofSeconds(40))
+          .untilAsserted(
+              () -> {
+                var degraded =
+                    get("outage").getStatus().condition(ConditionType.Degraded).orElseThrow();
+                assertThat(degraded.isTrue()).isTrue();
+                assertThat(degraded.reason()).isEqualTo("ObjectStoreUnavailable");
+              });
+      assertThat(get("outage").getStatus().phase()).isEqualTo(FineTuneJobPhase.Running);
+      assertThat(events("FineTuneJob", "outage")).contains("Warning/ObjectStoreUnavailable");
+    } finally {
+      objectStore.restart();
+    }
+    // Retried with back-off: the same endpoint answers again.
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () ->
+                assertThat(
+                        get("outage")
+                            .getStatus()
+                            .condition(ConditionType.Degraded)
+                            .orElseThrow()
+                            .isTrue())
+                    .isFalse());
+    jobs.finish(namespace, get("outage").getStatus().jobName(), FakeJobRunner.Outcome.SUCCEED);
+    awaitPhase("outage", FineTuneJobPhase.Succeeded);
+    await()
+        .untilAsserted(
+            () -> assertThat(events("FineTuneJob", "outage")).contains("Normal/Succeeded"));
+  }
+
+  private List<String> checkpointKeys(FineTuneJob job) {
+    S3Uri checkpoints = RunCheckpoints.of(job);
+    return objectStore.client().list(checkpoints.bucket(), checkpoints.prefix()).stream()
+        .map(ObjectInfo::key)
+        .toList();
+  }
+
+  private FineTuneJob runningWithCheckpoints(String name, boolean deleteCheckpoints) {
+    fineTuneJob(name, null, 8, deleteCheckpoints);
+    awaitPhase(name, FineTuneJobPhase.Running);
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(() -> assertThat(checkpointKeys(get(name))).hasSize(2));
+    return get(name);
+  }
+
+  private void awaitGone(FineTuneJob job) {
+    String name = job.getMetadata().getName();
+    String trainer = job.getStatus().jobName();
+    await()
+        .atMost(Duration.ofSeconds(40))
+        .untilAsserted(
+            () -> {
+              assertThat(get(name)).isNull();
+              assertThat(client.batch().v1().jobs().inNamespace(namespace).withName(trainer).get())
+                  .isNull();
+              assertThat(client.configMaps().inNamespace(namespace).withName(trainer).get())
+                  .isNull();
+            });
+  }
+
+  @Test
+  void deletionStopsTheTrainerAndKeepsTheCheckpointsByDefault() {
+    baseModel("base");
+    FineTuneJob job = runningWithCheckpoints("keep", false);
+    assertThat(job.getSpec().deleteCheckpointsOnDeletion()).isFalse();
+    client.resource(job).delete();
+    awaitGone(job);
+    assertThat(checkpointKeys(job)).hasSize(2);
+    assertThat(events("FineTuneJob", "keep")).noneMatch(e -> e.contains("Checkpoint"));
+  }
+
+  @Test
+  void deletionDeletesTheCheckpointsWhenAskedWaitingForObjectStorageToReturn() throws Exception {
+    baseModel("base");
+    FineTuneJob job = runningWithCheckpoints("clean", true);
+    objectStore.stop();
+    try {
+      client.resource(job).delete();
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .untilAsserted(
+              () ->
+                  assertThat(events("FineTuneJob", "clean"))
+                      .contains("Warning/CheckpointCleanupRetrying"));
+      assertThat(get("clean")).as("held by its finalizer while the store is down").isNotNull();
+    } finally {
+      objectStore.restart();
+    }
+    awaitGone(job);
+    assertThat(checkpointKeys(job)).isEmpty();
+    await()
+        .untilAsserted(
+            () -> assertThat(events("FineTuneJob", "clean")).contains("Normal/CheckpointsDeleted"));
+    // The run's reports stay: only checkpoints/ was asked for.
+    S3Uri run = FineTuneJobResources.runDirectory(job);
+    assertThat(objectStore.client().stat(run.bucket(), run.prefix() + "progress.json")).isPresent();
+  }
+
+  @Test
+  void deletionLetsGoOfCheckpointsWhenObjectStorageStaysDown() throws Exception {
+    baseModel("base");
+    FineTuneJob job = runningWithCheckpoints("giveup", true);
+    objectStore.stop();
+    try {
+      client.resource(job).delete();
+      // checkpoint-cleanup-timeout is 20 s in the test profile.
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .untilAsserted(
+              () ->
+                  assertThat(events("FineTuneJob", "giveup"))
+                      .contains("Warning/CheckpointCleanupRetrying", "Warning/CheckpointsKept"));
+      awaitGone(job);
+    } finally {
+      objectStore.restart();
+    }
+    assertThat(checkpointKeys(job)).hasSize(2);
   }
 
   @Test
@@ -248,7 +414,8 @@ class FineTuneJobReconcilerTest extends ClusterTestBase {
             null,
             true,
             3600L,
-            3));
+            3,
+            false));
     client.resource(job).update();
     awaitPhase("early", FineTuneJobPhase.Suspended);
     assertThat(

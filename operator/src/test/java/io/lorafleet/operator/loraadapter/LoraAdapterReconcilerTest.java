@@ -25,11 +25,13 @@ import io.lorafleet.artifacts.store.PublishedVersion;
 import io.lorafleet.operator.testing.EmbeddedObjectStore;
 import io.lorafleet.operator.testing.FakeDeploymentController;
 import io.lorafleet.operator.testing.FakeServingPod;
+import io.lorafleet.operator.testing.LogCapture;
 import io.lorafleet.operator.testing.TestArtifacts;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import jakarta.inject.Inject;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
@@ -39,19 +41,23 @@ import org.junit.jupiter.api.Test;
 
 /**
  * LoraAdapter reconciliation on the CRUD mock API server: real artifacts in S3Proxy, real HTTP to
- * serving pods (stand-ins speaking the admin protocol until the server image exists).
+ * serving pods. The pods are stand-ins that speak the admin protocol and load nothing, so these
+ * tests stay fast; the end-to-end test (e2e.LifecycleEndToEndTest) serves through the real server
+ * image.
  */
 @QuarkusTest
 @WithKubernetesTestServer(crud = true)
 class LoraAdapterReconcilerTest {
   private static EmbeddedObjectStore objectStore;
   private static FakeDeploymentController kubelet;
+  private static LogCapture logs;
   private final String namespace = "lad-" + UUID.randomUUID().toString().substring(0, 8);
 
   @Inject KubernetesClient client;
 
   @BeforeAll
   static void startObjectStore() throws Exception {
+    logs = LogCapture.install();
     objectStore = EmbeddedObjectStore.start();
     TestArtifacts.putTinyModel(objectStore.client(), "models", "tiny");
   }
@@ -62,6 +68,33 @@ class LoraAdapterReconcilerTest {
       kubelet.close();
     }
     objectStore.close();
+    // The capture must have seen the operator's lines (the outage's errors) to mean anything.
+    List<String> lines = logs.lines();
+    logs.close();
+    assertThat(lines)
+        .anyMatch(line -> line.contains("Connection refused"))
+        .noneMatch(line -> line.contains(EmbeddedObjectStore.SECRET_KEY));
+  }
+
+  private List<String> events(String name) {
+    return client.v1().events().inNamespace(namespace).list().getItems().stream()
+        .filter(
+            e ->
+                e.getInvolvedObject().getName().equals(name)
+                    && e.getInvolvedObject().getKind().equals("LoraAdapter"))
+        .map(e -> e.getType() + "/" + e.getReason())
+        .toList();
+  }
+
+  /**
+   * The per-pod gauge's samples of this test's pods (one pod, or all), as Prometheus shows them.
+   */
+  private String podGauge(String pod) {
+    return "lorafleet_pod_adapters_loaded\\{base_model=\"base\",namespace=\""
+        + namespace
+        + "\""
+        + (pod == null ? "" : ",pod=\"" + pod + "\"")
+        + "[^}]*\\}";
   }
 
   @BeforeEach
@@ -188,6 +221,9 @@ class LoraAdapterReconcilerTest {
     assertThat(metrics)
         .containsPattern("lorafleet_adapter_load_seconds_count\\{outcome=\"loaded\"[^}]*\\} [1-9]");
     assertThat(metrics).contains("lorafleet_adapters_loaded");
+    for (String pod : servers.keySet()) {
+      assertThat(metrics).containsPattern(podGauge(pod) + " 1\\.0");
+    }
 
     // A replaced pod starts empty; the pod informer brings the adapter back without touching the
     // CR.
@@ -235,6 +271,11 @@ class LoraAdapterReconcilerTest {
     await().atMost(Duration.ofSeconds(30)).until(() -> get("tone") == null);
     assertThat(kubelet.servers(namespace, "base").values())
         .allSatisfy(s -> assertThat(s.loaded()).isEmpty());
+    // No adapter left on the pods: their series are gone, so pods that come and go do not pile up.
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(() -> assertThat(metrics()).doesNotContainPattern(podGauge(null)));
+    assertThat(events("tone")).contains("Normal/Placed");
 
     assertThat(kubelet.allRequestBodies())
         .isNotEmpty()
@@ -242,6 +283,44 @@ class LoraAdapterReconcilerTest {
     assertThat(Serialization.asJson(client.v1().events().inNamespace(namespace).list()))
         .contains("\"Placed\"")
         .doesNotContain(EmbeddedObjectStore.SECRET_KEY);
+  }
+
+  @Test
+  void anObjectStoreOutageDegradesIsRetriedAndPlacesWhenTheStoreIsBack() throws Exception {
+    PublishedVersion v1 =
+        TestArtifacts.publishAdapter(
+            objectStore.client(), "s3://adapters/" + namespace + "/late", 4, 9);
+    baseModel("base", 1, 32);
+    awaitPods("base", 1);
+    objectStore.stop();
+    try {
+      client.resource(adapter("late", "base", uri(v1), new IntOrString("all"))).create();
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .untilAsserted(
+              () -> {
+                assertThat(get("late").getStatus()).isNotNull();
+                Condition degraded =
+                    get("late").getStatus().condition(ConditionType.Degraded).orElseThrow();
+                assertThat(degraded.isTrue()).isTrue();
+                assertThat(degraded.reason()).isEqualTo("ObjectStoreUnavailable");
+              });
+      assertThat(get("late").isReady()).isFalse();
+      await()
+          .untilAsserted(
+              () -> assertThat(events("late")).contains("Warning/ObjectStoreUnavailable"));
+      assertThat(kubelet.servers(namespace, "base").values())
+          .allSatisfy(s -> assertThat(s.loaded()).isEmpty());
+    } finally {
+      objectStore.restart();
+    }
+    // The retry with back-off finds the store back on the same endpoint; nothing else changed.
+    awaitReady("late", "Placed");
+    assertThat(get("late").getStatus().condition(ConditionType.Degraded).orElseThrow().isTrue())
+        .isFalse();
+    assertThat(kubelet.servers(namespace, "base").values())
+        .allSatisfy(s -> assertThat(s.loaded()).containsEntry("late", "sha256:" + v1.digest()));
+    await().untilAsserted(() -> assertThat(events("late")).contains("Normal/Placed"));
   }
 
   @Test

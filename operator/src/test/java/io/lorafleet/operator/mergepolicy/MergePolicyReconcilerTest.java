@@ -156,6 +156,78 @@ class MergePolicyReconcilerTest extends ClusterTestBase {
               assertThat(client.batch().v1().jobs().inNamespace(namespace).withName(firstJob).get())
                   .isNull();
             });
+    assertThat(events("MergePolicy", "blend"))
+        .containsSubsequence("Normal/SourceNotFound", "Normal/Merged")
+        .noneMatch(e -> e.startsWith("Warning/"));
+  }
+
+  @Test
+  void aFailedMergeIsMergeFailedWithTheMergersReason() throws Exception {
+    jobs.failMerges(namespace, "RankTooLarge");
+    baseModel("base");
+    adapter("tone", "base", publish("tone", 6));
+    adapter("domain", "base", publish("domain", 7));
+    policy("failing", "base");
+    awaitReason("failing", "MergeFailed");
+    var degraded = get("failing").getStatus().condition(ConditionType.Degraded).orElseThrow();
+    assertThat(degraded.isTrue()).isTrue();
+    assertThat(degraded.message())
+        .isEqualTo("RankTooLarge: source tone: rank 64 exceeds the output rank 8");
+    assertThat(get("failing").getStatus().output()).isNull();
+    assertThat(adapter("merged")).isNull();
+    await()
+        .untilAsserted(
+            () -> assertThat(events("MergePolicy", "failing")).contains("Warning/MergeFailed"));
+  }
+
+  @Test
+  void anObjectStoreOutageWhenTheMergeEndsDegradesAndRecovers() throws Exception {
+    jobs.holdCompletions(namespace);
+    baseModel("base");
+    adapter("tone", "base", publish("tone", 8));
+    adapter("domain", "base", publish("domain", 9));
+    policy("outage", "base");
+    awaitReason("outage", "Merging");
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () ->
+                client.batch().v1().jobs().inNamespace(namespace).list().getItems().stream()
+                    .anyMatch(j -> jobs.waitingToComplete(namespace, j.getMetadata().getName())));
+    String mergeJob =
+        client.batch().v1().jobs().inNamespace(namespace).list().getItems().stream()
+            .map(j -> j.getMetadata().getName())
+            .filter(name -> jobs.waitingToComplete(namespace, name))
+            .findFirst()
+            .orElseThrow();
+    objectStore.stop();
+    try {
+      // The Job completes while result.json cannot be read.
+      jobs.complete(namespace, mergeJob);
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .untilAsserted(
+              () -> {
+                var degraded =
+                    get("outage").getStatus().condition(ConditionType.Degraded).orElseThrow();
+                assertThat(degraded.isTrue()).isTrue();
+                assertThat(degraded.reason()).isEqualTo("ObjectStoreUnavailable");
+              });
+      assertThat(get("outage").getStatus().output()).isNull();
+      await()
+          .untilAsserted(
+              () ->
+                  assertThat(events("MergePolicy", "outage"))
+                      .contains("Warning/ObjectStoreUnavailable"));
+    } finally {
+      objectStore.restart();
+    }
+    awaitReason("outage", "Merged");
+    assertThat(get("outage").getStatus().condition(ConditionType.Degraded).orElseThrow().isTrue())
+        .isFalse();
+    assertThat(get("outage").getStatus().output().digest()).startsWith("sha256:");
+    await()
+        .untilAsserted(() -> assertThat(events("MergePolicy", "outage")).contains("Normal/Merged"));
   }
 
   @Test

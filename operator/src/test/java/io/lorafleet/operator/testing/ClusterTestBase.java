@@ -10,6 +10,7 @@ import io.lorafleet.api.v1alpha1.basemodel.ServingSpec;
 import io.lorafleet.api.v1alpha1.common.ArtifactSource;
 import io.lorafleet.api.v1alpha1.common.SecretReference;
 import jakarta.inject.Inject;
+import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -23,12 +24,14 @@ public abstract class ClusterTestBase {
   protected static EmbeddedObjectStore objectStore;
   protected static FakeDeploymentController kubelet;
   protected static FakeJobRunner jobs;
+  protected static LogCapture logs;
   protected final String namespace = "t-" + UUID.randomUUID().toString().substring(0, 8);
 
   @Inject protected KubernetesClient client;
 
   @BeforeAll
   static void startObjectStore() throws Exception {
+    logs = LogCapture.install();
     objectStore = EmbeddedObjectStore.start();
     TestArtifacts.putTinyModel(objectStore.client(), "models", "tiny");
   }
@@ -42,6 +45,23 @@ public abstract class ClusterTestBase {
       jobs = null;
     }
     objectStore.close();
+    // The capture must have seen the operator's lines (the outages' errors) to mean anything.
+    List<String> lines = logs.lines();
+    logs.close();
+    org.assertj.core.api.Assertions.assertThat(lines)
+        .anyMatch(line -> line.contains("Connection refused"))
+        .noneMatch(line -> line.contains(EmbeddedObjectStore.SECRET_KEY));
+  }
+
+  /** "Type/Reason" of every Event on one object of a kind, oldest first. */
+  protected List<String> events(String kind, String name) {
+    return client.v1().events().inNamespace(namespace).list().getItems().stream()
+        .filter(
+            e ->
+                e.getInvolvedObject().getName().equals(name)
+                    && e.getInvolvedObject().getKind().equals(kind))
+        .map(e -> e.getType() + "/" + e.getReason())
+        .toList();
   }
 
   @BeforeEach

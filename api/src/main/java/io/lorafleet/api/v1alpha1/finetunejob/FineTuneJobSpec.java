@@ -45,8 +45,7 @@ public record FineTuneJobSpec(
         String image,
     @JsonPropertyDescription(
             "Pause the run: the trainer pod is deleted and the run resumes from its last"
-                + " checkpoint when set back to false. The only field that may change after"
-                + " creation.")
+                + " checkpoint when set back to false. May change after creation.")
         @Default("false")
         Boolean suspend,
     @JsonPropertyDescription("Wall-clock limit for the whole run, in seconds.")
@@ -54,11 +53,21 @@ public record FineTuneJobSpec(
     @JsonPropertyDescription(
             "Retries of the trainer pod after transient failures (bad input is not retried).")
         @Default("3")
-        Integer backoffLimit) {
+        Integer backoffLimit,
+    @JsonPropertyDescription(
+            "Delete the run's checkpoints (<prefix>/<namespace>/finetunejobs/<name>/<uid>/"
+                + "checkpoints/) from object storage when the FineTuneJob is deleted. The trained"
+                + " adapter and the run's progress.json and result.json are kept either way. If"
+                + " object storage cannot be reached, deletion is retried for up to 10 minutes"
+                + " and then the checkpoints are left in place (Warning Event CheckpointsKept)."
+                + " May change after creation.")
+        @Default("false")
+        Boolean deleteCheckpointsOnDeletion) {
 
   /**
-   * Every field but suspend is compared; optional fields must stay absent or stay equal. Defaulted
-   * fields (lora, suspend, backoffLimit) are always present after admission.
+   * Every field but suspend and deleteCheckpointsOnDeletion is compared; optional fields must stay
+   * absent or stay equal. Defaulted fields (lora, suspend, backoffLimit) are always present after
+   * admission.
    */
   static final String IMMUTABLE_RULE =
       "self.baseModelRef == oldSelf.baseModelRef && self.dataset == oldSelf.dataset"
@@ -77,6 +86,7 @@ public record FineTuneJobSpec(
           + " || self.activeDeadlineSeconds == oldSelf.activeDeadlineSeconds)";
 
   static final String IMMUTABLE_MESSAGE =
-      "a FineTuneJob's spec is immutable after creation except 'suspend'; create a new"
-          + " FineTuneJob to train with other settings";
+      "a FineTuneJob's spec is immutable after creation except 'suspend' and"
+          + " 'deleteCheckpointsOnDeletion'; create a new FineTuneJob to train with other"
+          + " settings";
 }
