@@ -15,9 +15,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A serving pod's adapter admin API on loopback, for controller tests until the real server image
- * exists (issue 6): it speaks the same protocol (bearer token, load/unload, GET /v1/adapters with
- * digests, typed 400 refusals) but loads nothing; the digest comes from the sha256-... path.
+ * A serving pod's adapter admin API on loopback for the controller tests, which need pods that
+ * start in milliseconds and can be told to refuse (the end-to-end test runs the real server image):
+ * it speaks the same protocol (bearer token, load/unload, GET /v1/adapters with digests, typed 400
+ * refusals) but loads nothing; the digest comes from the sha256-... path.
  */
 public final class FakeServingPod implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
