@@ -149,22 +149,35 @@ public abstract class BackendContractTest {
     single.matmul(x, rows, w, null, y2);
     assertThat(y1).isEqualTo(y2);
 
+    // LoRA factors are cache-resident, so their threshold for a split is higher: rank 16 over
+    // 1024-wide rows makes 300 rows several tasks.
+    int loraIn = 1024;
+    int loraOut = 1024;
+    float[] lx = random(rows * loraIn);
     LoraPair[] pairs = {
-      new LoraPair(6, in, out, random(6 * in), random(out * 6)),
-      new LoraPair(3, in, out, random(3 * in), random(out * 3))
+      new LoraPair(16, loraIn, loraOut, random(16 * loraIn), random(loraOut * 16)),
+      new LoraPair(7, loraIn, loraOut, random(7 * loraIn), random(loraOut * 7))
     };
     int[] slots = new int[rows];
     for (int r = 0; r < rows; r++) {
       slots[r] = r % 3 - 1;
     }
-    float[] v1 = new float[rows * 6];
-    float[] v2 = new float[rows * 6];
-    cpu.sgmvShrink(x, in, AdapterGroups.of(slots), pairs, v1, 6);
-    single.bgmvShrink(x, in, slots, pairs, v2, 6);
+    float[] v1 = new float[rows * 16];
+    float[] v2 = new float[rows * 16];
+    float[] ly1 = new float[rows * loraOut];
+    float[] ly2 = new float[rows * loraOut];
+    cpu.sgmvShrink(lx, loraIn, AdapterGroups.of(slots), pairs, v1, 16);
+    single.bgmvShrink(lx, loraIn, slots, pairs, v2, 16);
     assertThat(v1).isEqualTo(v2);
-    cpu.sgmvExpand(v1, 6, AdapterGroups.of(slots), pairs, y1, out);
-    single.bgmvExpand(v2, 6, slots, pairs, y2, out);
-    assertThat(y1).isEqualTo(y2);
+    cpu.sgmvExpand(v1, 16, AdapterGroups.of(slots), pairs, ly1, loraOut);
+    single.bgmvExpand(v2, 16, slots, pairs, ly2, loraOut);
+    assertThat(ly1).isEqualTo(ly2);
+    float[] bv = new float[rows * 16];
+    float[] by = new float[rows * loraOut];
+    cpu.bgmvShrink(lx, loraIn, slots, pairs, bv, 16);
+    assertThat(bv).isEqualTo(v2);
+    cpu.bgmvExpand(bv, 16, slots, pairs, by, loraOut);
+    assertThat(by).isEqualTo(ly2);
 
     float[] n1 = new float[rows * in];
     float[] n2 = new float[rows * in];

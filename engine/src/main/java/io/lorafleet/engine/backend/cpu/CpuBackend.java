@@ -143,7 +143,7 @@ public final class CpuBackend implements Backend {
     int[] rows = groups.tokIdxSorted();
     parallel.forRange(
         rows.length,
-        Parallel.chunkFor(workPerRow),
+        Parallel.chunkForCached(workPerRow),
         (from, to) -> {
           for (int i = from; i < to; i++) {
             LoraPair p = pair(pairs, groups.slotOfRow()[rows[i]]);
@@ -158,7 +158,7 @@ public final class CpuBackend implements Backend {
   private void forEachRow(int[] slotOfRow, LoraPair[] pairs, long workPerRow, RowOp op) {
     parallel.forRange(
         slotOfRow.length,
-        Parallel.chunkFor(workPerRow),
+        Parallel.chunkForCached(workPerRow),
         (from, to) -> {
           for (int t = from; t < to; t++) {
             LoraPair p = pair(pairs, slotOfRow[t]);

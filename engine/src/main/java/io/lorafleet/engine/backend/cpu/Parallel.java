@@ -20,6 +20,15 @@ final class Parallel implements AutoCloseable {
    */
   private static final long MIN_WORK = 1 << 16;
 
+  /**
+   * The same threshold for work whose operands sit in cache (rank-r LoRA factors and their r-wide
+   * intermediates): a multiply-add there costs a fraction of one that streams a weight matrix from
+   * memory, so a region pays for its fork/join only at about 16x the work. Below it, the LoRA
+   * shrink/expand of a decode step (eight small regions per layer) ran slower on two threads than
+   * on one.
+   */
+  private static final long MIN_CACHED_WORK = 1 << 20;
+
   private final ForkJoinPool pool;
   private final int threads;
 
@@ -36,7 +45,16 @@ final class Parallel implements AutoCloseable {
    * The smallest chunk worth its own task when each item costs {@code workPerItem} multiply-adds.
    */
   static int chunkFor(long workPerItem) {
-    return (int) Math.max(1, Math.min(Integer.MAX_VALUE, MIN_WORK / Math.max(1, workPerItem)));
+    return chunk(MIN_WORK, workPerItem);
+  }
+
+  /** {@link #chunkFor} for items whose operands are cache-resident (see MIN_CACHED_WORK). */
+  static int chunkForCached(long workPerItem) {
+    return chunk(MIN_CACHED_WORK, workPerItem);
+  }
+
+  private static int chunk(long minWork, long workPerItem) {
+    return (int) Math.max(1, Math.min(Integer.MAX_VALUE, minWork / Math.max(1, workPerItem)));
   }
 
   /** Runs body over [0, n) in chunks of at least {@code minChunk} items. */
