@@ -57,6 +57,12 @@ class AdminApiTest {
     String v2 = fixture.publishAdapter("life", 4, 102);
     assertThat(fixture.load("life", v1, false).statusCode()).isEqualTo(200);
     assertThat(digestOf("life")).isEqualTo("sha256:" + ArtifactStoreDigest.of(v1));
+    // ?name= answers for that adapter alone (what the operator verifies a load with).
+    JsonNode one = fixture.adapters("?name=life").path("data");
+    assertThat(one).hasSize(1);
+    assertThat(one.get(0).path("digest").asText())
+        .isEqualTo("sha256:" + ArtifactStoreDigest.of(v1));
+    assertThat(fixture.adapters("?name=nothing-here").path("data")).isEmpty();
     HttpResponse<String> again = fixture.load("life", v1, true);
     assertThat(again.statusCode()).isEqualTo(200);
     assertThat(Fixture.JSON.readTree(again.body()).path("status").asText())

@@ -10,6 +10,7 @@ import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import java.util.List;
 import java.util.Map;
@@ -76,10 +77,19 @@ public class AdminResource {
         "status", "unloaded", "lora_name", old.name(), "digest", "sha256:" + old.digest());
   }
 
+  /**
+   * Every registered adapter, or with {@code ?name=} only that one (an empty list when it is not
+   * registered): a caller verifying one load must not pay for a listing of thousands.
+   */
   @GET
   @Path("/adapters")
-  public Map<String, List<AdapterInfo>> list(@HeaderParam("Authorization") String authorization) {
+  public Map<String, List<AdapterInfo>> list(
+      @HeaderParam("Authorization") String authorization, @QueryParam("name") String name) {
     auth.check(authorization);
+    if (name != null) {
+      AdapterVersion version = registry.get(name);
+      return Map.of("data", version == null ? List.of() : List.of(AdapterInfo.of(version)));
+    }
     return Map.of("data", registry.all().stream().map(AdapterInfo::of).toList());
   }
 

@@ -100,8 +100,13 @@ public final class Fixture {
   }
 
   public JsonNode adapters() throws Exception {
+    return adapters("");
+  }
+
+  /** GET /v1/adapters with a query string such as {@code "?name=x"}. */
+  public JsonNode adapters(String query) throws Exception {
     HttpRequest r =
-        HttpRequest.newBuilder(base.resolve("/v1/adapters"))
+        HttpRequest.newBuilder(base.resolve("/v1/adapters" + query))
             .header("Authorization", "Bearer " + ServerTestResource.TOKEN)
             .GET()
             .build();
