@@ -179,16 +179,36 @@ class LifecycleEndToEndTest {
     client.resource(base).create();
 
     // Training, with the first trainer pod lost after a checkpoint: the replacement resumes.
+    // The serving pool comes up first, so its two JVMs do not compete with the trainer for the
+    // cores while the test waits to kill it mid-run.
+    await()
+        .atMost(TRAINING)
+        .until(
+            () ->
+                client
+                    .resources(BaseModel.class)
+                    .inNamespace(NAMESPACE)
+                    .withName(base.getMetadata().getName())
+                    .get()
+                    .isReady());
+    // The kill follows the trainer's first checkpoint (it logs the step after the checkpoint is
+    // complete): watched in the pod's own log, which is cheap to poll, and not through the
+    // operator's status, which may lag on a busy machine while the run goes on.
     trainingRun("reverse-words", 7);
     await()
         .atMost(TRAINING)
-        .pollInterval(Duration.ofMillis(50))
+        .pollInterval(Duration.ofMillis(10))
         .until(
             () ->
-                hasCheckpoint("reverse-words")
-                    && fineTuneJob("reverse-words").getStatus().jobName() != null);
-    String jobName = fineTuneJob("reverse-words").getStatus().jobName();
+                jobs.runningJob(NAMESPACE)
+                    .filter(job -> jobs.log(NAMESPACE, job).contains("step 50/300"))
+                    .isPresent());
+    String jobName = jobs.runningJob(NAMESPACE).orElseThrow();
     jobs.killPod(NAMESPACE, jobName);
+    assertThat(hasCheckpoint("reverse-words")).isTrue();
+    await()
+        .atMost(TRAINING)
+        .until(() -> jobName.equals(fineTuneJob("reverse-words").getStatus().jobName()));
     await()
         .atMost(TRAINING)
         .untilAsserted(

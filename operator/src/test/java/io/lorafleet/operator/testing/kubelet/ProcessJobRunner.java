@@ -62,6 +62,17 @@ public final class ProcessJobRunner implements AutoCloseable {
     return job.getMetadata().getNamespace() + "/" + job.getMetadata().getName();
   }
 
+  /**
+   * The name of a Job of the namespace whose pod process is running now: known as soon as the pod
+   * starts, without waiting for the operator to report the Job in a status.
+   */
+  public java.util.Optional<String> runningJob(String namespace) {
+    return running.entrySet().stream()
+        .filter(e -> e.getKey().startsWith(namespace + "/") && e.getValue().process().isAlive())
+        .map(e -> e.getKey().substring(namespace.length() + 1))
+        .findFirst();
+  }
+
   /** Kills the Job's current pod process (SIGKILL), as a lost node would. */
   public void killPod(String namespace, String jobName) {
     ContainerProcess p = running.get(namespace + "/" + jobName);
