@@ -1,17 +1,12 @@
 package io.lorafleet.trainer;
 
 import io.lorafleet.trainer.merge.MergeRun;
-import io.lorafleet.trainer.report.ConsoleProgress;
 import io.lorafleet.trainer.report.TerminationMessage;
-import io.lorafleet.trainer.run.ActivationMemory;
-import io.lorafleet.trainer.run.EngineTrainingMath;
-import io.lorafleet.trainer.run.TrainJob;
 import java.nio.file.Path;
-import java.time.Clock;
-import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -59,32 +54,7 @@ public final class TrainerMain {
           "Train a LoRA adapter from trainer.json (JSON or YAML); resumes from the run"
               + " directory's checkpoints.")
   static final class Train implements Callable<Integer> {
-    @Option(names = "--config", required = true, paramLabel = "FILE", description = "trainer.json")
-    Path config;
-
-    @Option(
-        names = "--work-dir",
-        paramLabel = "DIR",
-        description = "local scratch: model cache, checkpoint staging (default: $java.io.tmpdir)")
-    Path workDir;
-
-    @Option(
-        names = "--progress-interval",
-        paramLabel = "SECONDS",
-        defaultValue = "5",
-        description = "minimum seconds between progress.json writes (default: 5)")
-    double progressInterval;
-
-    @Option(
-        names = "--activation-memory",
-        paramLabel = "auto|SIZE",
-        defaultValue = "auto",
-        converter = ActivationMemoryConverter.class,
-        description =
-            "layer activations kept for the backward pass instead of recomputed: auto (default:"
-                + " what fits in 70% of the max heap after the model and the trainer's copies),"
-                + " or a size such as 0 (recompute every layer), 768m, 4g. Results are the same.")
-    ActivationMemory activationMemory;
+    @Mixin TrainOptions options;
 
     @Option(
         names = "--progress-bar",
@@ -93,28 +63,7 @@ public final class TrainerMain {
 
     @Override
     public Integer call() {
-      return new TrainJob(
-              new EngineTrainingMath(),
-              System.getenv(),
-              workDir != null ? workDir : defaultWorkDir(),
-              termination(),
-              Clock.systemUTC(),
-              Duration.ofMillis(Math.round(progressInterval * 1000)))
-          .observedBy(progressBar ? new ConsoleProgress(System.err) : p -> {})
-          .withActivationMemory(activationMemory)
-          .run(config);
-    }
-  }
-
-  static final class ActivationMemoryConverter
-      implements CommandLine.ITypeConverter<ActivationMemory> {
-    @Override
-    public ActivationMemory convert(String value) {
-      try {
-        return ActivationMemory.parse(value);
-      } catch (IllegalArgumentException e) {
-        throw new CommandLine.TypeConversionException(e.getMessage());
-      }
+      return options.run(progressBar);
     }
   }
 
