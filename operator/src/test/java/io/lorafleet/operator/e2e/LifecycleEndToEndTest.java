@@ -208,7 +208,11 @@ class LifecycleEndToEndTest {
     assertThat(hasCheckpoint("reverse-words")).isTrue();
     await()
         .atMost(TRAINING)
-        .until(() -> jobName.equals(fineTuneJob("reverse-words").getStatus().jobName()));
+        .until(
+            () -> {
+              FineTuneJob job = fineTuneJob("reverse-words");
+              return job.getStatus() != null && jobName.equals(job.getStatus().jobName());
+            });
     await()
         .atMost(TRAINING)
         .untilAsserted(

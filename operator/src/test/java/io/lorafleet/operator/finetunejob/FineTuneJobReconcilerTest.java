@@ -108,7 +108,12 @@ class FineTuneJobReconcilerTest extends ClusterTestBase {
     await()
         .atMost(Duration.ofSeconds(30))
         .untilAsserted(
-            () -> assertThat(get("tune").getStatus().progress().percent()).isEqualTo("50%"));
+            () -> {
+              // Running is reported before the first progress.json is read.
+              var progress = get("tune").getStatus().progress();
+              assertThat(progress).isNotNull();
+              assertThat(progress.percent()).isEqualTo("50%");
+            });
     FineTuneJob running = get("tune");
     assertThat(running.getStatus().progress().loss()).isEqualTo(1.25);
     assertThat(running.getStatus().progress().eta()).isEqualTo("1m15s");
@@ -255,7 +260,11 @@ class FineTuneJobReconcilerTest extends ClusterTestBase {
     await()
         .atMost(Duration.ofSeconds(30))
         .untilAsserted(
-            () -> assertThat(get("outage").getStatus().progress().percent()).isEqualTo("50%"));
+            () -> {
+              var progress = get("outage").getStatus().progress();
+              assertThat(progress).isNotNull();
+              assertThat(progress.percent()).isEqualTo("50%");
+            });
     objectStore.stop();
     try {
       // progress.json is read every 15 s: the next read finds the store gone.
