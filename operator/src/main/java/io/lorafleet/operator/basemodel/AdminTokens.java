@@ -7,6 +7,9 @@ import io.lorafleet.api.v1alpha1.basemodel.BaseModel;
 import io.lorafleet.operator.reconcile.Owners;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Base64;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -24,14 +27,32 @@ public class AdminTokens {
   /** Tokens never change once created: one GET per BaseModel, not one per adapter reconcile. */
   private final Map<String, String> byModelUid = new ConcurrentHashMap<>();
 
-  public AdminTokens(KubernetesClient client) {
+  /**
+   * When each model's Secret was last seen to exist. A BaseModel is reconciled after every load on
+   * its pool (for its capacity), so looking the Secret up each time cost one GET per load; once a
+   * minute still recreates a Secret someone deleted.
+   */
+  private final Map<String, Instant> seenByModelUid = new ConcurrentHashMap<>();
+
+  private static final Duration RECHECK = Duration.ofMinutes(1);
+  private final Clock clock;
+
+  public AdminTokens(KubernetesClient client, Clock clock) {
     this.client = client;
+    this.clock = clock;
   }
 
   public void ensure(BaseModel model) {
+    String uid = model.getMetadata().getUid();
+    Instant now = clock.instant();
+    Instant seen = seenByModelUid.get(uid);
+    if (seen != null && seen.plus(RECHECK).isAfter(now)) {
+      return;
+    }
     String name = BaseModelResources.adminTokenSecretName(model);
     String namespace = model.getMetadata().getNamespace();
     if (client.secrets().inNamespace(namespace).withName(name).get() != null) {
+      seenByModelUid.put(uid, now);
       return;
     }
     byte[] token = new byte[32];
@@ -56,6 +77,7 @@ public class AdminTokens {
                             .getBytes(java.nio.charset.StandardCharsets.US_ASCII)))
             .build();
     client.secrets().inNamespace(namespace).resource(secret).create();
+    seenByModelUid.put(uid, now);
   }
 
   /** The token, for the operator's own admin calls. */
