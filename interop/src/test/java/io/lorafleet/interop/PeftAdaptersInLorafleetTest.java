@@ -49,7 +49,12 @@ class PeftAdaptersInLorafleetTest {
       List.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj");
 
   /** One PEFT adapter shape: LoraConfig arguments, the dtype it is saved in, and our verdict. */
-  record Shape(String name, Map<String, Object> config, String dtype, String refusal) {
+  record Shape(String name, Map<String, Object> config, String dtype, String refusal, String base) {
+    /** On the Llama (GQA, untied head) model. */
+    Shape(String name, Map<String, Object> config, String dtype, String refusal) {
+      this(name, config, dtype, refusal, "llama");
+    }
+
     boolean supported() {
       return refusal == null;
     }
@@ -86,6 +91,13 @@ class PeftAdaptersInLorafleetTest {
               "float32",
               null),
           new Shape("patterns", patternsConfig(), "float32", null),
+          // Qwen2: bias on q/k/v (LoRA adds none), tied embeddings (all-linear leaves the head).
+          new Shape(
+              "qwen2-all-linear",
+              Map.of("r", 8, "lora_alpha", 16, "target_modules", "all-linear"),
+              "float32",
+              null,
+              "qwen2"),
           new Shape(
               "rslora",
               Map.of(
@@ -151,6 +163,7 @@ class PeftAdaptersInLorafleetTest {
 
   @TempDir static Path dir;
   static Path model;
+  static Path qwen2;
   static List<int[]> seqs;
   static List<PythonPeer.Result> results;
 
@@ -158,17 +171,20 @@ class PeftAdaptersInLorafleetTest {
   static void letPeftWriteAdapters() throws Exception {
     TestModelSpec spec = TestModelSpec.llamaGqa();
     model = TestModelGenerator.write(spec, dir.resolve("model"));
+    qwen2 = TestModelGenerator.write(TestModelSpec.qwen2TiedBias(), dir.resolve("qwen2"));
+    assertThat(TestModelSpec.qwen2TiedBias().vocabSize()).isEqualTo(spec.vocabSize());
     seqs = InteropFixtures.sequences(spec.vocabSize(), 4);
     Object ids = InteropFixtures.asLists(seqs);
     List<Map<String, Object>> jobs = new ArrayList<>();
     jobs.add(job("logits", "model", model.toString(), "ids", ids, "out", logitsFile("base")));
+    jobs.add(job("logits", "model", qwen2.toString(), "ids", ids, "out", logitsFile("base-qwen2")));
     long seed = 100;
     for (Shape s : SHAPES) {
       jobs.add(
           job(
               "create",
               "model",
-              model.toString(),
+              modelFor(s).toString(),
               "config",
               s.config(),
               "seed",
@@ -182,7 +198,7 @@ class PeftAdaptersInLorafleetTest {
             job(
                 "logits",
                 "model",
-                model.toString(),
+                modelFor(s).toString(),
                 "adapter",
                 adapterDir(s).toString(),
                 "ids",
@@ -192,6 +208,14 @@ class PeftAdaptersInLorafleetTest {
       }
     }
     PythonPeer.runAll(dir.resolve("peer"), jobs);
+  }
+
+  static Shape shape(String name) {
+    return SHAPES.stream().filter(s -> s.name().equals(name)).findFirst().orElseThrow();
+  }
+
+  static Path modelFor(Shape s) {
+    return s.base().equals("qwen2") ? qwen2 : model;
   }
 
   static Path adapterDir(Shape s) {
@@ -212,7 +236,7 @@ class PeftAdaptersInLorafleetTest {
 
   record Inspect(int exit, String out) {}
 
-  static Inspect inspect(Path adapter) {
+  static Inspect inspect(Path adapter, Path model) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
     var cl = Lorafleet.commandLine(Map.of());
@@ -222,7 +246,7 @@ class PeftAdaptersInLorafleetTest {
     return new Inspect(exit, out + err.toString());
   }
 
-  static CompatibilityReport check(Path adapter) throws Exception {
+  static CompatibilityReport check(Path adapter, Path model) throws Exception {
     try (SafetensorsFile f =
         SafetensorsFile.open(adapter.resolve(PeftAdapterReader.WEIGHTS_FILE))) {
       return CompatibilityChecker.check(
@@ -237,10 +261,10 @@ class PeftAdaptersInLorafleetTest {
   @MethodSource("supported")
   void supportedPeftAdapterIsAcceptedAndGivesPeftLogits(Shape s) throws Exception {
     Path a = adapterDir(s);
-    Inspect i = inspect(a);
+    Inspect i = inspect(a, modelFor(s));
     assertThat(i.exit()).as(i.out()).isZero();
-    assertThat(i.out()).contains("compatible with " + model);
-    CompatibilityReport report = check(a);
+    assertThat(i.out()).contains("compatible with " + modelFor(s));
+    CompatibilityReport report = check(a, modelFor(s));
     assertThat(report.compatible()).as(report.summary()).isTrue();
 
     LoraAdapter adapter = PeftAdapterReader.read(a);
@@ -252,9 +276,10 @@ class PeftAdaptersInLorafleetTest {
               default -> DType.F32;
             });
     List<float[]> peft = OurEngine.peerLogits(Path.of(logitsFile(s.name())), seqs.size());
-    LogitDiff d = LogitDiff.of(OurEngine.logits(model, adapter, seqs), peft);
+    LogitDiff d = LogitDiff.of(OurEngine.logits(modelFor(s), adapter, seqs), peft);
+    String base = s.base().equals("qwen2") ? "base-qwen2" : "base";
     LogitDiff effect =
-        LogitDiff.of(OurEngine.peerLogits(Path.of(logitsFile("base")), seqs.size()), peft);
+        LogitDiff.of(OurEngine.peerLogits(Path.of(logitsFile(base)), seqs.size()), peft);
     System.out.printf(
         "interop PEFT %s (%d modules), engine vs PEFT: %s; adapter effect %s%n",
         s, adapter.modules().size(), d, effect);
@@ -266,14 +291,14 @@ class PeftAdaptersInLorafleetTest {
   @MethodSource("unsupported")
   void unsupportedPeftAdapterIsRefusedWithItsReason(Shape s) throws Exception {
     Path a = adapterDir(s);
-    Inspect i = inspect(a);
+    Inspect i = inspect(a, modelFor(s));
     System.out.printf("interop PEFT %s: inspect exit %d%n%s%n", s, i.exit(), i.out());
     assertThat(i.exit()).as(i.out()).isEqualTo(3);
     assertThat(i.out())
         .contains("NOT compatible with")
         .contains("UnsupportedFeature: ")
         .contains(s.refusal());
-    CompatibilityReport report = check(a);
+    CompatibilityReport report = check(a, modelFor(s));
     System.out.println("interop PEFT " + s + ": " + report.summary());
     if (s.config().containsKey("modules_to_save")) {
       // The saved head itself is also named: a full tensor where LoRA factors are expected.
@@ -295,18 +320,19 @@ class PeftAdaptersInLorafleetTest {
   @Test
   void theShapesCoverWhatTheyClaim() throws Exception {
     // all-linear is expanded by PEFT to the seven projections (never lm_head) when it saves.
-    assertThat(PeftAdapterReader.read(adapterDir(SHAPES.get(0))).modules()).hasSize(14);
-    assertThat(PeftAdapterReader.read(adapterDir(SHAPES.get(2))).modules().keySet())
+    assertThat(PeftAdapterReader.read(adapterDir(shape("all-linear"))).modules()).hasSize(14);
+    assertThat(PeftAdapterReader.read(adapterDir(shape("qwen2-all-linear"))).modules()).hasSize(14);
+    assertThat(PeftAdapterReader.read(adapterDir(shape("subset-of-layers"))).modules().keySet())
         .containsExactlyInAnyOrder(
             new ModuleKey(1, LinearModule.GATE_PROJ), new ModuleKey(1, LinearModule.DOWN_PROJ));
-    LoraAdapter p = PeftAdapterReader.read(adapterDir(SHAPES.get(3)));
+    LoraAdapter p = PeftAdapterReader.read(adapterDir(shape("patterns")));
     assertThat(p.modules().get(new ModuleKey(1, LinearModule.Q_PROJ)).rank()).isEqualTo(2);
     assertThat(p.modules().get(new ModuleKey(0, LinearModule.Q_PROJ)).rank()).isEqualTo(8);
     assertThat(p.modules().get(new ModuleKey(0, LinearModule.DOWN_PROJ)).rank()).isEqualTo(4);
     assertThat(p.modules().get(new ModuleKey(0, LinearModule.V_PROJ)).scale()).isEqualTo(8.0);
     assertThat(p.modules().get(new ModuleKey(0, LinearModule.UP_PROJ)).scale()).isEqualTo(3.0 / 8);
     assertThat(p.modules().get(new ModuleKey(1, LinearModule.UP_PROJ)).scale()).isEqualTo(2.0);
-    LoraAdapter rs = PeftAdapterReader.read(adapterDir(SHAPES.get(4)));
+    LoraAdapter rs = PeftAdapterReader.read(adapterDir(shape("rslora")));
     assertThat(rs.modules().get(new ModuleKey(0, LinearModule.Q_PROJ)).scale()).isEqualTo(2.0);
   }
 
@@ -337,7 +363,7 @@ class PeftAdaptersInLorafleetTest {
 
   @Test
   void aReaderThatMisplacesLayersIsCaught() throws Exception {
-    LoraAdapter read = PeftAdapterReader.read(adapterDir(SHAPES.get(3)));
+    LoraAdapter read = PeftAdapterReader.read(adapterDir(shape("patterns")));
     ModuleKey k0 = new ModuleKey(0, LinearModule.K_PROJ);
     ModuleKey k1 = new ModuleKey(1, LinearModule.K_PROJ);
     Map<ModuleKey, LoraWeights> m = new LinkedHashMap<>(read.modules());
@@ -354,7 +380,7 @@ class PeftAdaptersInLorafleetTest {
   }
 
   private static void assertCaught(String bug, UnaryOperator<LoraWeights> change) throws Exception {
-    LoraAdapter read = PeftAdapterReader.read(adapterDir(SHAPES.get(3)));
+    LoraAdapter read = PeftAdapterReader.read(adapterDir(shape("patterns")));
     Map<ModuleKey, LoraWeights> m = new LinkedHashMap<>();
     read.modules().forEach((k, w) -> m.put(k, change.apply(w)));
     compareBroken(bug, new LoraAdapter(read.config(), m, read.dtype()));
