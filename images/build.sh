@@ -49,8 +49,10 @@ revision="$(git -C "$repo_root" rev-parse HEAD 2>/dev/null || echo unknown)"
 if [ "$revision" != unknown ] && [ -n "$(git -C "$repo_root" status --porcelain --untracked-files=no 2>/dev/null)" ]; then
   revision="$revision-dirty"
 fi
+# --no-cache: buildah 1.28 reused a cached LABEL layer after REVISION changed (an image labelled
+# with an older commit, caught by ImageMetadataTest); the builds are only COPY steps anyway.
 build() { # name dockerfile
-  podman build --pull=never -q -f "$repo_root/$2" -t "$1" \
+  podman build --pull=never --no-cache -q -f "$repo_root/$2" -t "$1" \
     --build-arg APP_SOURCE=prebuilt \
     --build-arg JRE_IMAGE=localhost/lorafleet/jre:25 \
     --build-arg RUNTIME_BASE=localhost/lorafleet/runtime-base:25 \
