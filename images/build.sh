@@ -43,7 +43,9 @@ rm -rf "$context" && mkdir -p "$context/operator/target" "$context/server-image/
 cp -r "$repo_root/operator/target/quarkus-app" "$context/operator/target/"
 cp -r "$repo_root/server-image/target/quarkus-app" "$context/server-image/target/"
 cp -r "$repo_root/trainer-image/target/lib" "$context/trainer-image/target/"
-cp "$repo_root"/trainer-image/target/lorafleet-trainer-image-*.jar "$context/trainer-image/target/app/trainer.jar"
+trainer_jar="$(ls "$repo_root"/trainer-image/target/lorafleet-trainer-image-*.jar \
+  | grep -vE -- '-(sources|javadoc|tests)\.jar$' | head -1)"
+cp "$trainer_jar" "$context/trainer-image/target/app/trainer.jar"
 
 revision="$(git -C "$repo_root" rev-parse HEAD 2>/dev/null || echo unknown)"
 if [ "$revision" != unknown ] && [ -n "$(git -C "$repo_root" status --porcelain --untracked-files=no 2>/dev/null)" ]; then
