@@ -17,7 +17,8 @@ import java.util.Map;
 /**
  * The multi-LoRA server (server-image, a Quarkus application) run as a child process of this JVM,
  * with the same JVM flags as its container entrypoint. Closing it sends SIGTERM: the server drains
- * running requests, then exits.
+ * running requests, then exits. So does a SIGTERM or SIGINT to this JVM (Ctrl-C, kill, a
+ * supervisor): those run shutdown hooks, not {@link #close()}, so a hook stops the server too.
  */
 final class ServerProcess implements AutoCloseable {
   /** Set by the {@code lorafleet} launcher; otherwise found beside the CLI jar in a checkout. */
@@ -25,10 +26,13 @@ final class ServerProcess implements AutoCloseable {
 
   private final Process process;
   private final int port;
+  private final Thread stopOnExit;
 
   private ServerProcess(Process process, int port) {
     this.process = process;
     this.port = port;
+    this.stopOnExit = new Thread(this::stop, "lorafleet-server-stop");
+    Runtime.getRuntime().addShutdownHook(stopOnExit);
   }
 
   static Path jar() {
@@ -124,6 +128,15 @@ final class ServerProcess implements AutoCloseable {
 
   @Override
   public void close() {
+    stop();
+    try {
+      Runtime.getRuntime().removeShutdownHook(stopOnExit);
+    } catch (IllegalStateException e) {
+      // the JVM is shutting down: the hook runs stop() as well, which is harmless
+    }
+  }
+
+  private void stop() {
     process.destroy(); // SIGTERM: drain, then exit
     try {
       if (!process.waitFor(Duration.ofSeconds(30))) {

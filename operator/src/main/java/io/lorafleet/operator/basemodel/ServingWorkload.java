@@ -105,7 +105,7 @@ public final class ServingWorkload {
             .withName(CONTAINER)
             .withImage(image)
             .withArgs(builtin ? builtinArgs(model, config) : vllmArgs(model, config))
-            .withEnv(env(model.getSpec().source().credentialsSecretRef(), builtin))
+            .withEnv(env(model.getSpec().source().credentialsSecretRef(), builtin, config))
             .addNewPort()
             .withName("http")
             .withContainerPort(config.servingPort())
@@ -172,9 +172,20 @@ public final class ServingWorkload {
         slots.maxRank().toString());
   }
 
-  /** Credentials come from the referenced Secret by reference; the operator never copies them. */
-  private static List<EnvVar> env(SecretReference credentials, boolean builtin) {
+  /**
+   * The container environment: the log format, and credentials from the referenced Secret by
+   * reference (the operator never copies them).
+   */
+  static List<EnvVar> env(SecretReference credentials, boolean builtin, OperatorConfig config) {
     List<EnvVar> env = new ArrayList<>();
+    if (builtin) {
+      // The server's quarkus-logging-json switch, so its pods log as the operator does.
+      env.add(
+          new EnvVarBuilder()
+              .withName("QUARKUS_LOG_CONSOLE_JSON_ENABLED")
+              .withValue(Boolean.toString(config.servingJsonLogs()))
+              .build());
+    }
     if (!builtin) {
       env.add(
           new EnvVarBuilder()

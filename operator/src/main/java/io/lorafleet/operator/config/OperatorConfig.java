@@ -20,6 +20,13 @@ public interface OperatorConfig {
   @WithDefault("ghcr.io/lorafleet/trainer:0.1.0")
   String trainerImage();
 
+  /**
+   * Whether the builtin server pods log one JSON object per line (the chart's logFormat); plain
+   * text otherwise.
+   */
+  @WithDefault("false")
+  boolean servingJsonLogs();
+
   /** Port the serving pods listen on (OpenAI and admin API). */
   @WithDefault("8000")
   int servingPort();
