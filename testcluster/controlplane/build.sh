@@ -14,6 +14,10 @@
 # cache). Without Go it fails loudly: the real-server tests cannot run without these binaries.
 set -euo pipefail
 
+# One function, called on the last line: bash reads all of it before running any (editing the
+# script during a 30-minute build must not change what the running build executes).
+main() {
+
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 out="${1:-$root/target/controlplane}"
@@ -62,7 +66,7 @@ bin="$dest/bin"
 
 if [ -f "$dest/complete" ]; then
   report
-  exit 0
+  return 0
 fi
 
 rm -rf "$dest.partial"
@@ -85,3 +89,6 @@ rm -rf "$dest"
 mv "$dest.partial" "$dest"
 echo "build.sh: built in $(($(date +%s) - started)) s" >&2
 report
+}
+
+main "$@"
