@@ -36,18 +36,30 @@ public final class ControlPlane implements AutoCloseable {
 
   private final Path workDir;
   private final List<ManagedProcess> processes = new ArrayList<>();
-  private final StaticIdentity admin = StaticIdentity.of("lorafleet-test-admin", "system:masters");
+
+  /**
+   * Where {@link #shared()} publishes the running control plane (work dir, URL, CA file, admin
+   * token), so that a test class loaded by another class loader (a Quarkus test) in the same JVM
+   * attaches to it instead of starting a second one.
+   */
+  private static final String SHARED_PROPERTY = "lorafleet.controlplane.shared";
+
+  private final StaticIdentity admin;
   private String url;
   private Path caFile;
   private Duration startup;
   private KubernetesClient adminClient;
 
-  private ControlPlane(Path workDir) {
+  private ControlPlane(Path workDir, StaticIdentity admin) {
     this.workDir = workDir;
+    this.admin = admin;
   }
 
   /** The JVM's control plane, started on first use in a fresh folder under java.io.tmpdir. */
   public static synchronized ControlPlane shared() {
+    if (shared == null && System.getProperty(SHARED_PROPERTY) != null) {
+      shared = attach(System.getProperty(SHARED_PROPERTY).split("\n"));
+    }
     if (shared == null) {
       Path dir =
           Path.of(System.getProperty("java.io.tmpdir"))
@@ -59,13 +71,35 @@ public final class ControlPlane implements AutoCloseable {
       }
       ControlPlane started = shared;
       Runtime.getRuntime().addShutdownHook(new Thread(started::close, "controlplane-stop"));
+      System.setProperty(
+          SHARED_PROPERTY,
+          String.join(
+              "\n",
+              started.workDir.toString(),
+              started.url,
+              started.caFile.toString(),
+              started.admin.token()));
     }
     return shared;
   }
 
+  /** A handle on the shared control plane another class loader started; it owns no process. */
+  private static ControlPlane attach(String[] published) {
+    ControlPlane plane =
+        new ControlPlane(
+            Path.of(published[0]),
+            new StaticIdentity("lorafleet-test-admin", List.of("system:masters"), published[3]));
+    plane.url = published[1];
+    plane.caFile = Path.of(published[2]);
+    plane.startup = Duration.ZERO;
+    plane.adminClient = new KubernetesClientBuilder().withConfig(plane.adminConfig()).build();
+    return plane;
+  }
+
   /** Starts a control plane whose data, certificates and logs live in {@code workDir}. */
   public static ControlPlane start(Path workDir) throws IOException {
-    ControlPlane plane = new ControlPlane(workDir);
+    ControlPlane plane =
+        new ControlPlane(workDir, StaticIdentity.of("lorafleet-test-admin", "system:masters"));
     try {
       plane.startAll(ControlPlaneBinaries.locate());
       return plane;
