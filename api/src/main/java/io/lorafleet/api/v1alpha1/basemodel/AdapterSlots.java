@@ -32,4 +32,11 @@ public record AdapterSlots(
             "Largest adapter rank the pods accept (vLLM --max-lora-rank); larger adapters are"
                 + " refused with the reason RankTooLarge.")
         @Default("64")
-        Integer maxRank) {}
+        Integer maxRank) {
+  /**
+   * The whole object as its default, every field at its own default: a real API server checks a
+   * default against the object's CEL rules without filling in nested defaults first, so a default
+   * of {} fails rules that read those fields, and the CRD is refused (CrdAdmissionRealServerTest).
+   */
+  public static final String DEFAULT = "{\"maxLoaded\":8,\"maxCached\":64,\"maxRank\":64}";
+}

@@ -15,5 +15,5 @@ public record BaseModelSpec(
         @Required
         ArtifactSource source,
     @JsonPropertyDescription("The pool of serving pods shared by this model's adapters.")
-        @Default("{}")
+        @Default(ServingSpec.DEFAULT)
         ServingSpec serving) {}

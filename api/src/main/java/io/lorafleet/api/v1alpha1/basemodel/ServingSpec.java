@@ -35,5 +35,13 @@ public record ServingSpec(
         Map<String, String> nodeSelector,
     @JsonPropertyDescription("Tolerations for tainted (for example GPU) nodes.") @Size(max = 32)
         List<Toleration> tolerations,
-    @JsonPropertyDescription("Adapter capacity per pod.") @Default("{}")
-        AdapterSlots adapterSlots) {}
+    @JsonPropertyDescription("Adapter capacity per pod.") @Default(AdapterSlots.DEFAULT)
+        AdapterSlots adapterSlots) {
+  /**
+   * The whole object as its default, every field at its own default: a real API server checks a
+   * default against the object's CEL rules without filling in nested defaults first, so a default
+   * of {} fails rules that read those fields, and the CRD is refused (CrdAdmissionRealServerTest).
+   */
+  public static final String DEFAULT =
+      "{\"replicas\":1,\"runtime\":\"builtin\",\"adapterSlots\":" + AdapterSlots.DEFAULT + "}";
+}

@@ -23,6 +23,12 @@ public record Placement(
                 + " most-free-slots.")
         @Default("fewest-adapters")
         PlacementStrategy strategy) {
+  /**
+   * The whole object as its default, every field at its own default: a real API server checks a
+   * default against the object's CEL rules without filling in nested defaults first, so a default
+   * of {} fails rules that read those fields, and the CRD is refused (CrdAdmissionRealServerTest).
+   */
+  public static final String DEFAULT = "{\"replicas\":\"all\",\"strategy\":\"fewest-adapters\"}";
 
   public static final String ALL = "all";
 

@@ -29,7 +29,7 @@ public record FineTuneJobSpec(
         @Required
         LocalReference baseModelRef,
     @JsonPropertyDescription("Training data.") @Required DatasetSpec dataset,
-    @JsonPropertyDescription("LoRA adapter settings.") @Default("{}") LoraSpec lora,
+    @JsonPropertyDescription("LoRA adapter settings.") @Default(LoraSpec.DEFAULT) LoraSpec lora,
     @JsonPropertyDescription("Optimisation settings.") @Required TrainingSpec training,
     @JsonPropertyDescription("Where the trained adapter is written and whether it is deployed.")
         @Required

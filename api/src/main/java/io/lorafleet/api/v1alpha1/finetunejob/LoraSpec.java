@@ -44,4 +44,14 @@ public record LoraSpec(
         LoraInit init,
     @JsonPropertyDescription("Rank-stabilised scaling alpha/sqrt(r) instead of alpha/r.")
         @Default("false")
-        Boolean useRslora) {}
+        Boolean useRslora) {
+  /**
+   * The whole object as its default, every field at its own default: a real API server checks a
+   * default against the object's CEL rules without filling in nested defaults first, so a default
+   * of {} fails rules that read those fields, and the CRD is refused (CrdAdmissionRealServerTest).
+   */
+  public static final String DEFAULT =
+      "{\"rank\":16,\"alpha\":32.0,\"dropout\":0.05,"
+          + "\"targetModules\":[\"q_proj\",\"k_proj\",\"v_proj\",\"o_proj\"],"
+          + "\"init\":\"standard\",\"useRslora\":false}";
+}

@@ -29,7 +29,8 @@ public record LoraAdapterSpec(
                 + " by atomic swap.")
         @Required
         ArtifactSource artifact,
-    @JsonPropertyDescription("On how many serving pods the adapter is loaded.") @Default("{}")
+    @JsonPropertyDescription("On how many serving pods the adapter is loaded.")
+        @Default(Placement.DEFAULT)
         Placement placement,
     @JsonPropertyDescription(
             "Name clients pass as 'model' in OpenAI requests; defaults to metadata.name.")

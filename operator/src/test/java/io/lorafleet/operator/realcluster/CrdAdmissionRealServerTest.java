@@ -1,0 +1,155 @@
+package io.lorafleet.operator.realcluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.lorafleet.operator.testing.RealCluster;
+import java.util.Map;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The committed CRDs on a real API server: it accepts them (structural schema, CEL rules type
+ * checked and within the cost budget) and serves them; the examples are admitted as written, and
+ * their bad variants are refused with the rule's own message on the right field.
+ */
+class CrdAdmissionRealServerTest {
+  private static final String S3 =
+      "uri must start with s3:// followed by a bucket name (3-63 lowercase letters, digits, '.' or"
+          + " '-') and an optional /prefix, e.g. s3://models/llama-3-8b";
+  private static final String IMMUTABLE =
+      "a FineTuneJob's spec is immutable after creation except 'suspend' and"
+          + " 'deleteCheckpointsOnDeletion'; create a new FineTuneJob to train with other settings";
+
+  static KubernetesClient admin;
+  static String namespace;
+
+  @BeforeAll
+  static void cluster() {
+    RealCluster cluster = RealCluster.get();
+    admin = cluster.admin();
+    namespace = cluster.restrictedNamespace("crds");
+  }
+
+  @Test
+  void everyCommittedCrdIsEstablished() throws Exception {
+    assertThat(RealCluster.committedCrds(admin))
+        .hasSize(4)
+        .allSatisfy(
+            crd ->
+                assertThat(
+                        admin
+                            .apiextensions()
+                            .v1()
+                            .customResourceDefinitions()
+                            .withName(crd.getMetadata().getName())
+                            .get()
+                            .getStatus()
+                            .getConditions())
+                    .anyMatch(
+                        c -> c.getType().equals("Established") && c.getStatus().equals("True")));
+  }
+
+  @Test
+  void examplesAreAdmittedAndDefaulted() {
+    create(example("basemodel.yaml", "admitted", m -> {}));
+    GenericKubernetesResource run = create(example("finetunejob.yaml", "admitted", m -> {}));
+    // Defaults come from the schema, filled in by the server (the example sets neither).
+    assertThat(topSpec(run))
+        .containsEntry("suspend", false)
+        .containsEntry("deleteCheckpointsOnDeletion", false);
+  }
+
+  @Test
+  void badSourceUriIsRefusedWithTheRuleMessage() {
+    assertRejected(
+        example(
+            "basemodel.yaml",
+            "https-source",
+            m -> spec(m, "source").put("uri", "https://models/x")),
+        "spec.source.uri",
+        S3);
+  }
+
+  @Test
+  void hostTierSmallerThanDeviceTierIsRefused() {
+    assertRejected(
+        example(
+            "basemodel.yaml",
+            "tiers",
+            m ->
+                spec(m, "serving")
+                    .put("adapterSlots", Map.of("maxLoaded", 16, "maxCached", 8, "maxRank", 64))),
+        "spec.serving.adapterSlots.maxCached",
+        "maxCached (host-memory tier) must be at least maxLoaded (device tier)");
+  }
+
+  @Test
+  void shortDigestIsRefused() {
+    assertRejected(
+        example("basemodel.yaml", "digest", m -> spec(m, "source").put("digest", "sha256:abc")),
+        "spec.source.digest",
+        "digest must be 'sha256:' followed by 64 lowercase hex digits");
+  }
+
+  @Test
+  void fineTuneJobSpecIsImmutableExceptSuspend() {
+    GenericKubernetesResource created = create(example("finetunejob.yaml", "immutable", m -> {}));
+    spec(created, "lora").put("rank", 32);
+    assertThatThrownBy(() -> admin.resource(created).update())
+        .isInstanceOfSatisfying(
+            KubernetesClientException.class, e -> assertThat(e.getCode()).isEqualTo(422))
+        .hasMessageContaining(IMMUTABLE);
+    GenericKubernetesResource current = admin.resource(created).get();
+    topSpec(current).put("suspend", true);
+    assertThat(admin.resource(current).update().getMetadata().getGeneration()).isEqualTo(2L);
+  }
+
+  private static void assertRejected(GenericKubernetesResource bad, String field, String message) {
+    assertThatThrownBy(() -> admin.resource(bad).create())
+        .isInstanceOfSatisfying(
+            KubernetesClientException.class, e -> assertThat(e.getCode()).isEqualTo(422))
+        .hasMessageContaining(field + ": Invalid value")
+        .hasMessageContaining(message);
+  }
+
+  private static GenericKubernetesResource create(GenericKubernetesResource resource) {
+    return admin.resource(resource).create();
+  }
+
+  /** An example manifest under a new name in the test namespace, changed by {@code change}. */
+  private static GenericKubernetesResource example(
+      String file, String name, Consumer<GenericKubernetesResource> change) {
+    GenericKubernetesResource resource =
+        admin
+            .genericKubernetesResources("lorafleet.io/v1alpha1", kindOf(file))
+            .load(RealCluster.root().resolve("examples").resolve(file).toFile())
+            .item();
+    resource.getMetadata().setName(name);
+    resource.getMetadata().setNamespace(namespace);
+    change.accept(resource);
+    return resource;
+  }
+
+  private static String kindOf(String file) {
+    return switch (file) {
+      case "basemodel.yaml" -> "BaseModel";
+      case "finetunejob.yaml" -> "FineTuneJob";
+      default -> throw new IllegalArgumentException(file);
+    };
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> topSpec(GenericKubernetesResource resource) {
+    return (Map<String, Object>) resource.getAdditionalProperties().get("spec");
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> spec(GenericKubernetesResource resource, String field) {
+    return (Map<String, Object>) topSpec(resource).get(field);
+  }
+}
