@@ -1,12 +1,15 @@
 package io.lorafleet.api.schema;
 
 import dev.cel.common.CelAbstractSyntaxTree;
+import dev.cel.common.CelFunctionDecl;
+import dev.cel.common.CelOverloadDecl;
 import dev.cel.common.CelValidationException;
 import dev.cel.common.types.SimpleType;
 import dev.cel.compiler.CelCompiler;
 import dev.cel.compiler.CelCompilerFactory;
 import dev.cel.parser.CelStandardMacro;
 import dev.cel.runtime.CelEvaluationException;
+import dev.cel.runtime.CelFunctionBinding;
 import dev.cel.runtime.CelRuntime;
 import dev.cel.runtime.CelRuntimeFactory;
 import java.util.HashMap;
@@ -15,8 +18,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
 /**
- * Compiles and evaluates x-kubernetes-validations rules with cel-java, the standard CEL environment
- * only: a rule that uses a Kubernetes-only function fails to compile here.
+ * Compiles and evaluates x-kubernetes-validations rules with cel-java: the standard CEL environment
+ * plus Kubernetes' {@code isQuantity(string)} (k8s.io/apiserver's quantity library, in the CRD
+ * environment from 1.29), which accepts exactly the syntax of resource.ParseQuantity. Any other
+ * Kubernetes-only function fails to compile here.
  */
 final class CelRules {
   private static final Pattern OLD_SELF = Pattern.compile("\\boldSelf\\b");
@@ -26,8 +31,24 @@ final class CelRules {
           .addVar("oldSelf", SimpleType.DYN)
           // has(), all(), exists(), exists_one(), map(), filter(): standard CEL, as in Kubernetes.
           .setStandardMacros(CelStandardMacro.STANDARD_MACROS)
+          .addFunctionDeclarations(
+              CelFunctionDecl.newFunctionDeclaration(
+                  "isQuantity",
+                  CelOverloadDecl.newGlobalOverload(
+                      "is_quantity_string", SimpleType.BOOL, SimpleType.STRING)))
           .build();
-  private static final CelRuntime RUNTIME = CelRuntimeFactory.standardCelRuntimeBuilder().build();
+
+  /** Sign, a decimal number, then a binary-SI or decimal-SI suffix or a decimal exponent. */
+  private static final Pattern QUANTITY =
+      Pattern.compile(
+          "[+-]?(\\d+(\\.\\d*)?|\\.\\d+)(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE][+-]?\\d+)?");
+
+  private static final CelRuntime RUNTIME =
+      CelRuntimeFactory.standardCelRuntimeBuilder()
+          .addFunctionBindings(
+              CelFunctionBinding.from(
+                  "is_quantity_string", String.class, s -> QUANTITY.matcher(s).matches()))
+          .build();
   private static final Map<String, CelRuntime.Program> PROGRAMS = new ConcurrentHashMap<>();
 
   private CelRules() {}

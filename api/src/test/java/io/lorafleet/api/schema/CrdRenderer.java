@@ -38,11 +38,27 @@ public final class CrdRenderer {
         CustomResourceDefinition crd =
             Serialization.unmarshal(Files.readString(generated), CustomResourceDefinition.class);
         orderColumnsAsDeclared(crd, kind);
+        conditionsAsListMap(crd);
         files.put(kind.fileName(), HEADER + Serialization.asYaml(crd));
       }
       return files;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * status.conditions is a list keyed by type (as metav1.Condition lists are upstream); the
+   * generator has no annotation for list types.
+   */
+  private static void conditionsAsListMap(CustomResourceDefinition crd) {
+    for (var version : crd.getSpec().getVersions()) {
+      var status = version.getSchema().getOpenAPIV3Schema().getProperties().get("status");
+      var conditions = status == null ? null : status.getProperties().get("conditions");
+      if (conditions != null) {
+        conditions.setXKubernetesListType("map");
+        conditions.setXKubernetesListMapKeys(List.of("type"));
+      }
     }
   }
 

@@ -37,6 +37,24 @@ class CrdShapeTest {
     assertThat(version.at("/subresources/status").isObject()).isTrue();
   }
 
+  /**
+   * Review C4: conditions are a map keyed by type, so server-side apply and strategic merges treat
+   * each condition as its own entry (as metav1.Condition lists are declared upstream).
+   */
+  @ParameterizedTest
+  @EnumSource(Kinds.class)
+  void conditionsAreAListMapKeyedByType(Kinds kind) throws Exception {
+    JsonNode conditions =
+        crd(kind)
+            .path("spec")
+            .path("versions")
+            .path(0)
+            .at("/schema/openAPIV3Schema/properties/status/properties/conditions");
+    assertThat(conditions.path("x-kubernetes-list-type").asText()).isEqualTo("map");
+    assertThat(conditions.path("x-kubernetes-list-map-keys").toString()).isEqualTo("[\"type\"]");
+    assertThat(conditions.at("/items/required").toString()).contains("\"type\"");
+  }
+
   @ParameterizedTest
   @EnumSource(Kinds.class)
   void printerColumnsStartWithHealthAndEndWithAge(Kinds kind) throws Exception {

@@ -40,6 +40,10 @@ class SchemaValidationTest {
           + " 'deleteCheckpointsOnDeletion'; create a new FineTuneJob to train with other"
           + " settings";
 
+  private static final String GPU =
+      "extended resources such as nvidia.com/gpu cannot be overcommitted: give each one a limit"
+          + " equal to its request (or a limit only)";
+
   /** A manifest, how a case changes it, and the violations expected (empty: accepted). */
   record Case(String name, Kinds kind, UnaryOperator<JsonNode> change, List<String> expected) {
     @Override
@@ -355,6 +359,63 @@ class SchemaValidationTest {
             MP,
             set("spec.sources[1].weight", Double.NEGATIVE_INFINITY),
             "spec.sources[1].weight: weight must be a finite number"),
+        accept(
+            "GPU requests equal to limits, other quantities in every form",
+            BM,
+            set(
+                "spec.serving",
+                "{resources: {requests: {cpu: 500m, memory: 32Gi, nvidia.com/gpu: 1},"
+                    + " limits: {memory: '1.5e9', nvidia.com/gpu: '1'}}}")),
+        accept("GPU limits only", FTJ, set("spec.resources", "{limits: {nvidia.com/gpu: 2}}")),
+        reject(
+            "malformed request quantity",
+            BM,
+            set("spec.serving", "{resources: {requests: {cpu: 4 cores}}}"),
+            "spec.serving.resources.requests: each request must be a Kubernetes quantity, e.g. 4,"
+                + " 500m or 32Gi"),
+        reject(
+            "malformed limit quantity",
+            FTJ,
+            set("spec.resources", "{limits: {memory: 32GB}}"),
+            "spec.resources.limits: each limit must be a Kubernetes quantity, e.g. 4, 500m or"
+                + " 32Gi"),
+        reject(
+            "GPU requests only",
+            FTJ,
+            set("spec.resources", "{requests: {nvidia.com/gpu: 1}}"),
+            "spec.resources.requests: " + GPU),
+        reject(
+            "GPU requests differ from limits",
+            BM,
+            set(
+                "spec.serving",
+                "{resources: {requests: {nvidia.com/gpu: 1}, limits: {nvidia.com/gpu: 2}}}"),
+            "spec.serving.resources.requests: " + GPU),
+        accept(
+            "tolerations as the API server accepts them",
+            BM,
+            set(
+                "spec.serving",
+                "{tolerations: [{operator: Exists}, {key: gpu, operator: Exists, effect:"
+                    + " NoSchedule}, {key: spot, value: 'true', effect: NoExecute,"
+                    + " tolerationSeconds: 30}]}")),
+        reject(
+            "toleration Exists with a value",
+            BM,
+            set("spec.serving", "{tolerations: [{key: gpu, operator: Exists, value: a100}]}"),
+            "spec.serving.tolerations[0].value: value must be empty when operator is Exists"),
+        reject(
+            "tolerationSeconds without NoExecute",
+            FTJ,
+            set("spec.tolerations", "[{key: gpu, effect: NoSchedule, tolerationSeconds: 60}]"),
+            "spec.tolerations[0].tolerationSeconds: tolerationSeconds applies only to effect"
+                + " NoExecute"),
+        reject(
+            "toleration without key or Exists",
+            FTJ,
+            set("spec.tolerations", "[{value: x}]"),
+            "spec.tolerations[0].key: an empty key matches every taint and needs operator"
+                + " Exists"),
         reject(
             "source with capitals",
             MP,

@@ -24,7 +24,12 @@ public class AdminTokens {
   private static final SecureRandom RANDOM = new SecureRandom();
   private final KubernetesClient client;
 
-  /** Tokens never change once created: one GET per BaseModel, not one per adapter reconcile. */
+  /**
+   * The token as last read, per BaseModel: one GET per BaseModel, not one per adapter reconcile.
+   * Refreshed by every lookup {@link #ensure} makes (at most a minute old), replaced when ensure
+   * recreates the Secret, and dropped when a pod answers 401 ({@link #forget}), so a recreated or
+   * rotated Secret is used without a restart.
+   */
   private final Map<String, String> byModelUid = new ConcurrentHashMap<>();
 
   /**
@@ -51,7 +56,9 @@ public class AdminTokens {
     }
     String name = BaseModelResources.adminTokenSecretName(model);
     String namespace = model.getMetadata().getNamespace();
-    if (client.secrets().inNamespace(namespace).withName(name).get() != null) {
+    Secret existing = client.secrets().inNamespace(namespace).withName(name).get();
+    if (existing != null) {
+      tokenOf(existing).ifPresent(token -> byModelUid.put(uid, token));
       seenByModelUid.put(uid, now);
       return;
     }
@@ -77,7 +84,28 @@ public class AdminTokens {
                             .getBytes(java.nio.charset.StandardCharsets.US_ASCII)))
             .build();
     client.secrets().inNamespace(namespace).resource(secret).create();
+    tokenOf(secret).ifPresent(created -> byModelUid.put(uid, created));
     seenByModelUid.put(uid, now);
+  }
+
+  /**
+   * A pod refused the token (HTTP 401): the Secret was rotated or recreated since it was read. The
+   * next call reads it again, and the next {@link #ensure} looks the Secret up at once.
+   */
+  public void forget(BaseModel model) {
+    byModelUid.remove(model.getMetadata().getUid());
+    seenByModelUid.remove(model.getMetadata().getUid());
+  }
+
+  private static java.util.Optional<String> tokenOf(Secret secret) {
+    if (secret.getData() == null
+        || secret.getData().get(BaseModelResources.ADMIN_TOKEN_KEY) == null) {
+      return java.util.Optional.empty();
+    }
+    return java.util.Optional.of(
+        new String(
+            Base64.getDecoder().decode(secret.getData().get(BaseModelResources.ADMIN_TOKEN_KEY)),
+            java.nio.charset.StandardCharsets.UTF_8));
   }
 
   /** The token, for the operator's own admin calls. */
@@ -92,14 +120,10 @@ public class AdminTokens {
             .inNamespace(model.getMetadata().getNamespace())
             .withName(BaseModelResources.adminTokenSecretName(model))
             .get();
-    if (secret == null
-        || secret.getData() == null
-        || secret.getData().get(BaseModelResources.ADMIN_TOKEN_KEY) == null) {
-      throw new IllegalStateException(
-          "admin token Secret of " + model.getMetadata().getName() + " is missing");
-    }
-    return new String(
-        Base64.getDecoder().decode(secret.getData().get(BaseModelResources.ADMIN_TOKEN_KEY)),
-        java.nio.charset.StandardCharsets.UTF_8);
+    return (secret == null ? java.util.Optional.<String>empty() : tokenOf(secret))
+        .orElseThrow(
+            () ->
+                new IllegalStateException(
+                    "admin token Secret of " + model.getMetadata().getName() + " is missing"));
   }
 }

@@ -23,6 +23,7 @@ import io.lorafleet.api.v1alpha1.basemodel.BaseModelStatusAggregator;
 import io.lorafleet.api.v1alpha1.basemodel.PodCapacity;
 import io.lorafleet.artifacts.store.ObjectStoreException;
 import io.lorafleet.operator.events.StatusUpdates;
+import io.lorafleet.operator.reconcile.ApiRejections;
 import io.lorafleet.operator.reconcile.Failures;
 import io.lorafleet.operator.serving.PodAdapters;
 import io.lorafleet.operator.serving.ServingPod;
@@ -156,17 +157,37 @@ public class BaseModelReconciler implements Reconciler<BaseModel> {
   public ErrorStatusUpdateControl<BaseModel> updateErrorStatus(
       BaseModel model, Context<BaseModel> context, Exception e) {
     BaseModelStatus previous = model.getStatus();
+    if (ApiRejections.conflict(e)) {
+      // A stale resourceVersion (the Deployment controller keeps writing status): just retry.
+      return ErrorStatusUpdateControl.noStatusUpdate();
+    }
     Throwable cause = Failures.rootOf(e, ObjectStoreException.class);
     BaseModelReason reason =
         cause instanceof ObjectStoreException
             ? BaseModelReason.ObjectStoreUnavailable
             : BaseModelReason.ReconcileFailed;
-    BaseModelStatus status =
+    BaseModelStatusAggregator aggregator =
         new BaseModelStatusAggregator(model, clock)
             .resolved(previous != null && previous.digest() != null)
             .replicas(
                 model.getSpec().serving().replicas(),
-                previous == null || previous.readyReplicas() == null ? 0 : previous.readyReplicas())
+                previous == null || previous.readyReplicas() == null
+                    ? 0
+                    : previous.readyReplicas());
+    var invalid = ApiRejections.invalid(e);
+    if (invalid.isPresent()) {
+      // The serving Deployment built from the spec is invalid: only a spec change can help, and
+      // that change brings the next reconcile.
+      aggregator.blockedBy(
+          BaseModelReason.RejectedByApiServer, ApiRejections.message(invalid.get()));
+      return statuses
+          .patchOnError(
+              model,
+              aggregator.build(previous == null ? BaseModelObservation.unresolved(null) : previous))
+          .withNoRetry();
+    }
+    BaseModelStatus status =
+        aggregator
             .retrying(
                 reason, e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage())
             .build(previous == null ? BaseModelObservation.unresolved(null) : previous);

@@ -6,8 +6,6 @@ import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.EnvVarBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
-import io.fabric8.kubernetes.api.model.PodSecurityContextBuilder;
-import io.fabric8.kubernetes.api.model.SecurityContextBuilder;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.Volume;
@@ -23,6 +21,7 @@ import io.lorafleet.api.v1alpha1.basemodel.ServingSpec;
 import io.lorafleet.api.v1alpha1.common.SecretReference;
 import io.lorafleet.operator.config.OperatorConfig;
 import io.lorafleet.operator.reconcile.CoreTypes;
+import io.lorafleet.operator.reconcile.PodSecurity;
 import io.lorafleet.operator.storage.ObjectStoreAccess;
 import java.util.ArrayList;
 import java.util.List;
@@ -54,15 +53,7 @@ public final class ServingWorkload {
         .withNewSpec()
         .withContainers(container(model, config, builtin))
         .withVolumes(volumes(model, builtin))
-        .withSecurityContext(
-            builtin
-                ? new PodSecurityContextBuilder()
-                    .withRunAsNonRoot(true)
-                    .withNewSeccompProfile()
-                    .withType("RuntimeDefault")
-                    .endSeccompProfile()
-                    .build()
-                : null)
+        .withSecurityContext(PodSecurity.pod())
         .withNodeSelector(serving.nodeSelector())
         .withTolerations(CoreTypes.tolerations(serving.tolerations()))
         .withEnableServiceLinks(false)
@@ -119,16 +110,9 @@ public final class ServingWorkload {
             .endReadinessProbe()
             .withVolumeMounts(volumeMounts(builtin))
             .withResources(CoreTypes.resources(serving.resources()));
-    if (builtin) {
-      container.withSecurityContext(
-          new SecurityContextBuilder()
-              .withAllowPrivilegeEscalation(false)
-              .withReadOnlyRootFilesystem(true)
-              .withNewCapabilities()
-              .withDrop("ALL")
-              .endCapabilities()
-              .build());
-    }
+    // vLLM writes caches (Hugging Face, torch compile, Triton) under HOME and elsewhere on the
+    // root file system; as a non-root user it needs a writable HOME (the /tmp emptyDir).
+    container.withSecurityContext(PodSecurity.container(builtin));
     return container.build();
   }
 
@@ -192,6 +176,7 @@ public final class ServingWorkload {
               .withName("VLLM_ALLOW_RUNTIME_LORA_UPDATING")
               .withValue("True")
               .build());
+      env.add(new EnvVarBuilder().withName("HOME").withValue("/tmp").build());
     }
     if (credentials == null) {
       return env;
@@ -248,7 +233,7 @@ public final class ServingWorkload {
               .withName("admin-token")
               .withNewSecret()
               .withSecretName(BaseModelResources.adminTokenSecretName(model))
-              .withDefaultMode(0400)
+              .withDefaultMode(PodSecurity.SECRET_FILE_MODE)
               .endSecret()
               .build());
     }

@@ -47,4 +47,20 @@ public interface OperatorConfig {
    */
   @WithDefault("PT10M")
   Duration checkpointCleanupTimeout();
+
+  /**
+   * How long a deleted LoraAdapter waits for every ready pod to confirm the unload (pods that
+   * answer errors, a wrong token, or nothing) before it lets go, with a Warning Event
+   * UnloadAbandoned that names the pods; namespace deletion and helm uninstall must not hang on one
+   * broken pod.
+   */
+  @WithDefault("PT5M")
+  Duration adapterUnloadTimeout();
+
+  /**
+   * Name of the leader-election Lease in the operator's namespace; the chart sets it per release,
+   * so two releases never take turns on one Lease.
+   */
+  @WithDefault("lorafleet-operator")
+  String leaseName();
 }

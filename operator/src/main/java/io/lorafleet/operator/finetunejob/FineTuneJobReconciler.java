@@ -35,6 +35,7 @@ import io.lorafleet.operator.jobs.JobConditions;
 import io.lorafleet.operator.jobs.JobReport;
 import io.lorafleet.operator.jobs.JobReports;
 import io.lorafleet.operator.loraadapter.PublishedAdapters;
+import io.lorafleet.operator.reconcile.ApiRejections;
 import io.lorafleet.operator.reconcile.Failures;
 import io.lorafleet.operator.storage.StorageFailure;
 import java.time.Clock;
@@ -74,6 +75,9 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob>, Cleaner<F
   static final Duration CLEANUP_RETRY = Duration.ofSeconds(2);
 
   static final Duration CLEANUP_RETRY_MAX = Duration.ofMinutes(1);
+
+  /** How often reports are read again while a Secret or permission problem stops it. */
+  static final Duration STORAGE_RETRY = Duration.ofSeconds(15);
 
   private final JobReports reports;
   private final PublishedAdapters outputs;
@@ -190,10 +194,34 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob>, Cleaner<F
     try {
       return observe(job, trainer, aggregator);
     } catch (StorageFailure failure) {
-      aggregator.failed(FineTuneJobReasons.of(failure.problem()), failure.getMessage());
-      return statuses.patch(
-          job, aggregator.build(FineTuneJobObservation.of(previous, trainer, null, null)));
+      // The trainer Job decides whether the run failed. A missing, late or rotated Secret, or a
+      // permission still propagating, only stops the operator reading the run's reports: say so,
+      // keep the run's phase, and look again on a bounded schedule (Secrets are not watched).
+      aggregator
+          .run(phaseOf(trainer), "cannot read the run's reports yet")
+          .retrying(FineTuneJobReasons.of(failure.problem()), failure.getMessage());
+      return statuses
+          .patch(job, aggregator.build(FineTuneJobObservation.of(previous, trainer, null, null)))
+          .rescheduleAfter(STORAGE_RETRY);
     }
+  }
+
+  /** The phase the Job itself shows, for when its reports cannot be read. */
+  private static FineTuneJobPhase phaseOf(Job trainer) {
+    if (trainer == null) {
+      return FineTuneJobPhase.Pending;
+    }
+    if (Boolean.TRUE.equals(trainer.getSpec().getSuspend())) {
+      return FineTuneJobPhase.Suspended;
+    }
+    boolean active =
+        trainer.getStatus() != null
+            && trainer.getStatus().getActive() != null
+            && trainer.getStatus().getActive() > 0;
+    // A completed Job whose result cannot be read yet is still running as far as users can tell.
+    return active || JobConditions.of(trainer, "Complete").isPresent()
+        ? FineTuneJobPhase.Running
+        : FineTuneJobPhase.Pending;
   }
 
   private UpdateControl<FineTuneJob> observe(
@@ -243,8 +271,7 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob>, Cleaner<F
     }
     Optional<JobCondition> failed = JobConditions.of(trainer, "Failed");
     if (failed.isPresent()) {
-      Optional<JobReport.Result> result =
-          reports.result(ns(job), creds(job), FineTuneJobResources.runDirectory(job));
+      Optional<JobReport.Result> result = failedRunResult(job);
       if (result.isPresent() && result.get().reason() != null) {
         aggregator.failed(
             FineTuneJobReasons.ofTrainer(result.get().reason()), result.get().message());
@@ -278,6 +305,18 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob>, Cleaner<F
             aggregator.build(
                 FineTuneJobObservation.of(previous, trainer, progress.orElse(null), null)))
         .rescheduleAfter(PROGRESS_INTERVAL);
+  }
+
+  /**
+   * The trainer's own account of a failed Job; empty when it left none or it cannot be read (the
+   * Job's reason is then reported: the run failed either way).
+   */
+  private Optional<JobReport.Result> failedRunResult(FineTuneJob job) {
+    try {
+      return reports.result(ns(job), creds(job), FineTuneJobResources.runDirectory(job));
+    } catch (StorageFailure failure) {
+      return Optional.empty();
+    }
   }
 
   private static String ns(FineTuneJob job) {
@@ -370,9 +409,28 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob>, Cleaner<F
   public ErrorStatusUpdateControl<FineTuneJob> updateErrorStatus(
       FineTuneJob job, Context<FineTuneJob> context, Exception e) {
     FineTuneJobStatus previous = job.getStatus();
+    if (ApiRejections.conflict(e)) {
+      return ErrorStatusUpdateControl
+          .noStatusUpdate(); // benign: the retry reads the current object
+    }
     Throwable cause = Failures.rootOf(e, ObjectStoreException.class);
     FineTuneJobPhase phase =
         previous == null || previous.phase() == null ? FineTuneJobPhase.Pending : previous.phase();
+    var invalid = ApiRejections.invalid(e);
+    if (invalid.isPresent()) {
+      // The trainer Job or its ConfigMap built from the spec is invalid: retrying cannot help.
+      return statuses
+          .patchOnError(
+              job,
+              new FineTuneJobStatusAggregator(job, clock)
+                  .run(
+                      phase == FineTuneJobPhase.Failed ? FineTuneJobPhase.Pending : phase,
+                      "refused by the API server")
+                  .retrying(
+                      FineTuneJobReason.RejectedByApiServer, ApiRejections.message(invalid.get()))
+                  .build(FineTuneJobObservation.of(previous, null, null, null)))
+          .withNoRetry();
+    }
     FineTuneJobStatus status =
         new FineTuneJobStatusAggregator(job, clock)
             .run(phase == FineTuneJobPhase.Failed ? FineTuneJobPhase.Pending : phase, "retrying")

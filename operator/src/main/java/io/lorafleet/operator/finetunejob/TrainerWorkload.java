@@ -17,6 +17,7 @@ import io.lorafleet.api.v1alpha1.finetunejob.FineTuneJob;
 import io.lorafleet.operator.config.OperatorConfig;
 import io.lorafleet.operator.reconcile.CoreTypes;
 import io.lorafleet.operator.reconcile.CredentialMounts;
+import io.lorafleet.operator.reconcile.PodSecurity;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
@@ -69,6 +70,15 @@ public final class TrainerWorkload {
         .withValues(FineTuneJobResources.EXIT_BAD_INPUT)
         .endOnExitCodes()
         .endRule()
+        // A pod lost to preemption, a node drain or a spot reclaim is not the run's failure: it
+        // does not count against backoffLimit (the replacement resumes from the checkpoint).
+        .addNewRule()
+        .withAction("Ignore")
+        .addNewOnPodCondition()
+        .withType("DisruptionTarget")
+        .withStatus("True")
+        .endOnPodCondition()
+        .endRule()
         .endPodFailurePolicy()
         .withNewTemplate()
         .withNewMetadata()
@@ -86,13 +96,9 @@ public final class TrainerWorkload {
         .withResources(CoreTypes.resources(spec.resources()))
         .withVolumeMounts(mounts(job, base))
         .withTerminationMessagePolicy("FallbackToLogsOnError")
-        .withNewSecurityContext()
-        .withAllowPrivilegeEscalation(false)
-        .withNewCapabilities()
-        .withDrop("ALL")
-        .endCapabilities()
-        .endSecurityContext()
+        .withSecurityContext(PodSecurity.container(false))
         .endContainer()
+        .withSecurityContext(PodSecurity.pod())
         .withVolumes(volumes(job, base))
         .withNodeSelector(spec.nodeSelector())
         .withTolerations(CoreTypes.tolerations(spec.tolerations()))

@@ -29,6 +29,7 @@ import io.lorafleet.artifacts.store.ObjectStoreException;
 import io.lorafleet.operator.basemodel.AdminTokens;
 import io.lorafleet.operator.basemodel.BaseModelResources;
 import io.lorafleet.operator.basemodel.ResolvedModels;
+import io.lorafleet.operator.config.OperatorConfig;
 import io.lorafleet.operator.events.EventRecorder;
 import io.lorafleet.operator.events.StatusUpdates;
 import io.lorafleet.operator.reconcile.Failures;
@@ -80,6 +81,7 @@ public class LoraAdapterReconciler implements Reconciler<LoraAdapter>, Cleaner<L
   private final AdapterArtifactResolver resolver;
   private final EventRecorder recorder;
   private final Clock clock;
+  private final OperatorConfig config;
   private InformerEventSource<Pod, LoraAdapter> pods;
 
   public LoraAdapterReconciler(
@@ -90,7 +92,9 @@ public class LoraAdapterReconciler implements Reconciler<LoraAdapter>, Cleaner<L
       StatusUpdates statuses,
       AdapterArtifactResolver resolver,
       EventRecorder recorder,
+      OperatorConfig config,
       Clock clock) {
+    this.config = config;
     this.artifacts = artifacts;
     this.resolver = resolver;
     this.recorder = recorder;
@@ -217,12 +221,22 @@ public class LoraAdapterReconciler implements Reconciler<LoraAdapter>, Cleaner<L
       String servedName,
       LoraAdapterStatusAggregator aggregator) {
     List<ServingPod> ready = readyPods(base);
+    placements.retainPods(adapter, existingPodUids(base));
+    String token = token(base);
+    boolean known = true;
+    for (ServingPod pod : ready) {
+      known &= placements.inventoried(adapter, pod, token);
+    }
+    if (!known) {
+      // What a pod holds is asked once per pod incarnation; its answer reconciles this again.
+      return UpdateControl.<LoraAdapter>noUpdate().rescheduleAfter(RETRY_LOAD_AFTER);
+    }
     Map<String, Placements.Slot> slots = placements.of(adapter);
-    placements.retainPods(adapter, ready.stream().map(ServingPod::uid).collect(Collectors.toSet()));
+    Set<String> holders = new java.util.HashSet<>(slots.keySet());
+    holders.addAll(placements.reportedHolders(ready, servedName));
     List<ServingPod> chosen =
         PlacementPlanner.choose(
-            ready, adapter.getSpec().placement(), slots.keySet(), placements::adaptersOn);
-    String token = token(base);
+            ready, adapter.getSpec().placement(), holders, placements::adaptersOn);
     List<AdapterPlacement> loaded = new ArrayList<>();
     boolean retryLater = false;
     for (ServingPod pod : chosen) {
@@ -242,6 +256,9 @@ public class LoraAdapterReconciler implements Reconciler<LoraAdapter>, Cleaner<L
         case REFUSED ->
             aggregator.blockedBy(LoraAdapterReasons.ofServerCode(slot.code()), slot.message());
         case FAILED -> {
+          if ("Unauthorized".equals(slot.code())) {
+            adminTokens.forget(base); // the Secret changed: the retry reads the new token
+          }
           aggregator.retrying(LoraAdapterReason.LoadFailed, slot.message());
           retryLater = true;
         }
@@ -250,7 +267,7 @@ public class LoraAdapterReconciler implements Reconciler<LoraAdapter>, Cleaner<L
     }
     Set<String> chosenUids = chosen.stream().map(ServingPod::uid).collect(Collectors.toSet());
     for (ServingPod pod : ready) {
-      if (slots.containsKey(pod.uid()) && !chosenUids.contains(pod.uid())) {
+      if (holders.contains(pod.uid()) && !chosenUids.contains(pod.uid())) {
         placements.release(adapter, pod, servedName, token);
       }
     }
@@ -269,20 +286,40 @@ public class LoraAdapterReconciler implements Reconciler<LoraAdapter>, Cleaner<L
     Optional<BaseModel> base = context.getSecondaryResource(BaseModel.class);
     if (base.isPresent()) {
       String token = token(base.get());
-      List<Future<?>> unloads = new ArrayList<>();
+      Map<ServingPod, Future<?>> unloads = new java.util.LinkedHashMap<>();
       for (ServingPod pod : readyPods(base.get())) {
-        unloads.add(placements.release(adapter, pod, servedName(adapter), token));
+        unloads.put(pod, placements.release(adapter, pod, servedName(adapter), token));
       }
-      for (Future<?> unload : unloads) {
+      List<String> failed = new ArrayList<>();
+      for (Map.Entry<ServingPod, Future<?>> unload : unloads.entrySet()) {
         try {
-          unload.get(UNLOAD_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+          unload.getValue().get(UNLOAD_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException | TimeoutException e) {
-          // Keep the finalizer: the adapter must not stay served after its resource is gone.
-          return DeleteControl.noFinalizerRemoval().rescheduleAfter(RETRY_LOAD_AFTER.toMillis());
+          failed.add(
+              unload.getKey().name()
+                  + " ("
+                  + (e.getCause() != null ? Failures.message(e.getCause()) : "no answer")
+                  + ")");
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
           return DeleteControl.noFinalizerRemoval().rescheduleAfter(RETRY_LOAD_AFTER.toMillis());
         }
+      }
+      if (!failed.isEmpty()) {
+        if (!unloadTimedOut(adapter)) {
+          // Keep the finalizer: the adapter must not stay served after its resource is gone.
+          return DeleteControl.noFinalizerRemoval().rescheduleAfter(RETRY_LOAD_AFTER.toMillis());
+        }
+        // Bounded: a broken pod must not hold the deletion (and its namespace) for ever.
+        adminTokens.forget(base.get());
+        recorder.record(
+            adapter,
+            EventRecorder.Type.Warning,
+            "UnloadAbandoned",
+            "gave up after "
+                + config.adapterUnloadTimeout().toSeconds()
+                + " s; may still be loaded on: "
+                + String.join(", ", failed));
       }
     }
     if (Boolean.TRUE.equals(adapter.getSpec().deleteArtifactOnRemoval())) {
@@ -290,6 +327,13 @@ public class LoraAdapterReconciler implements Reconciler<LoraAdapter>, Cleaner<L
     }
     placements.forget(adapter);
     return DeleteControl.defaultDelete();
+  }
+
+  private boolean unloadTimedOut(LoraAdapter adapter) {
+    String deletion = adapter.getMetadata().getDeletionTimestamp();
+    java.time.Instant requested =
+        deletion == null ? clock.instant() : java.time.Instant.parse(deletion);
+    return !clock.instant().isBefore(requested.plus(config.adapterUnloadTimeout()));
   }
 
   /**
@@ -347,6 +391,17 @@ public class LoraAdapterReconciler implements Reconciler<LoraAdapter>, Cleaner<L
             .retrying(reason, Failures.message(cause))
             .build(observed);
     return statuses.patchOnError(adapter, status);
+  }
+
+  /** Every serving pod of the pool that exists, ready or not. */
+  private Set<String> existingPodUids(BaseModel base) {
+    String name = base.getMetadata().getName();
+    return pods.list(
+            base.getMetadata().getNamespace(),
+            p -> name.equals(p.getMetadata().getLabels().get(BaseModelResources.BASE_MODEL)))
+        .filter(p -> p.getMetadata().getDeletionTimestamp() == null)
+        .map(p -> p.getMetadata().getUid())
+        .collect(Collectors.toSet());
   }
 
   private List<ServingPod> readyPods(BaseModel base) {

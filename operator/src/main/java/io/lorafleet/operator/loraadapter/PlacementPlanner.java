@@ -24,14 +24,14 @@ final class PlacementPlanner {
       List<ServingPod> readyPods,
       Placement placement,
       Set<String> holdingPodUids,
-      ToLongFunction<String> adaptersOnPod) {
+      ToLongFunction<ServingPod> adaptersOnPod) {
     if (placement.onAllPods()) {
       return readyPods;
     }
     return readyPods.stream()
         .sorted(
             Comparator.comparing((ServingPod p) -> !holdingPodUids.contains(p.uid()))
-                .thenComparingLong(p -> adaptersOnPod.applyAsLong(p.uid()))
+                .thenComparingLong(adaptersOnPod)
                 .thenComparing(ServingPod::name))
         .limit(placement.replicas().getIntVal())
         .toList();

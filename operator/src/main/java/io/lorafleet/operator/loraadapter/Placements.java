@@ -36,6 +36,11 @@ import org.jboss.logging.Logger;
  * bounded worker pool, never on a reconcile thread; when one finishes, the adapter is reconciled
  * again through an inbound event source. A slot belongs to one pod incarnation (UID and restart
  * count), so a replaced or restarted pod starts empty and gets its adapters again.
+ *
+ * <p>This memory is only a cache of what the pods hold: before placing on a pod incarnation it has
+ * not seen, the operator asks the pod ({@code GET /v1/adapters}, once per incarnation). So after an
+ * operator restart or a leader change an adapter the pod already holds is recognised, not loaded
+ * again, its pod keeps it, and capacity counts what the pods report.
  */
 @ApplicationScoped
 public class Placements implements PodAdapters {
@@ -55,6 +60,26 @@ public class Placements implements PodAdapters {
   public record Slot(
       String digest, int restarts, Phase phase, String code, String message, Instant at) {}
 
+  /**
+   * What one pod incarnation reported holding, served name to digest; null digests while the
+   * request is in flight. A pod that cannot say (an error) counts as holding nothing.
+   */
+  private record Inventory(int restarts, Map<String, String> digests) {
+    boolean known(int currentRestarts) {
+      return restarts == currentRestarts && digests != null;
+    }
+  }
+
+  /** Pod UID to its reported holdings; entries leave with the pod's slots. */
+  private final Map<String, Inventory> inventories = new ConcurrentHashMap<>();
+
+  /** Adapters waiting for a pod's inventory, reconciled again when it arrives. */
+  private final Map<String, java.util.Set<ResourceID>> awaitingInventory =
+      new ConcurrentHashMap<>();
+
+  /** Served name of each slot's adapter on each pod: what the slot claims of the inventory. */
+  private final Map<Key, String> servedNames = new ConcurrentHashMap<>();
+
   private record Key(String adapterUid, String podUid) {}
 
   /**
@@ -72,6 +97,24 @@ public class Placements implements PodAdapters {
           TimeUnit.SECONDS,
           new ArrayBlockingQueue<>(10_000),
           Thread.ofPlatform().name("adapter-admin-", 0).daemon().factory());
+
+  /**
+   * Admin calls in flight per pod: a pod that hangs (each call waits out its 120 s timeout) holds
+   * at most this many of the 8 workers, so the other pods and pools keep being served.
+   */
+  static final int PER_POD_IN_FLIGHT = 2;
+
+  /** Calls waiting per pod beyond those in flight; more are refused as a full queue. */
+  static final int PER_POD_WAITING = 4096;
+
+  /** A pod's admin calls: how many run, and those waiting for one of them to finish. */
+  private static final class Lane {
+    int running;
+    final java.util.ArrayDeque<Runnable> waiting = new java.util.ArrayDeque<>();
+  }
+
+  private final Map<String, Lane> lanes = new HashMap<>();
+
   private final Clock clock;
   private final MeterRegistry metrics;
   private volatile SimpleInboundEventSource<LoraAdapter> events;
@@ -133,7 +176,97 @@ public class Placements implements PodAdapters {
             }
           });
     }
+    restarts.forEach(
+        (podUid, current) -> {
+          long unclaimed = unclaimedOn(podUid, current);
+          if (unclaimed > 0) {
+            used.merge(podUid, (int) unclaimed, Integer::sum);
+          }
+        });
     return used;
+  }
+
+  /**
+   * Adapters a pod reported holding that no slot here accounts for (loaded before an operator
+   * restart and not yet reconciled, or held for an adapter this operator no longer places there).
+   */
+  private long unclaimedOn(String podUid, int restarts) {
+    Inventory inventory = inventories.get(podUid);
+    if (inventory == null || !inventory.known(restarts)) {
+      return 0;
+    }
+    java.util.Set<String> claimed = new java.util.HashSet<>();
+    servedNames.forEach(
+        (key, name) -> {
+          if (key.podUid().equals(podUid)) {
+            Slot slot = byAdapter.getOrDefault(key.adapterUid(), Map.of()).get(podUid);
+            if (slot != null && (slot.phase() == Phase.LOADED || slot.phase() == Phase.LOADING)) {
+              claimed.add(name);
+            }
+          }
+        });
+    return inventory.digests().keySet().stream().filter(n -> !claimed.contains(n)).count();
+  }
+
+  /**
+   * True when what the pod incarnation holds is known. Otherwise asks the pod once ({@code GET
+   * /v1/adapters} on the admin workers) and returns false; the adapter is reconciled again when the
+   * answer arrives.
+   */
+  boolean inventoried(LoraAdapter adapter, ServingPod pod, String token) {
+    Inventory inventory = inventories.get(pod.uid());
+    if (inventory != null && inventory.known(pod.restarts())) {
+      return true;
+    }
+    awaitingInventory
+        .computeIfAbsent(pod.uid(), uid -> ConcurrentHashMap.newKeySet())
+        .add(ResourceID.fromResource(adapter));
+    boolean inFlight = inventory != null && inventory.restarts() == pod.restarts();
+    if (!inFlight) {
+      inventories.put(pod.uid(), new Inventory(pod.restarts(), null));
+      try {
+        submit(pod.uid(), () -> fetchInventory(pod, token));
+      } catch (RejectedExecutionException e) {
+        inventories.remove(pod.uid());
+      }
+    }
+    return false;
+  }
+
+  private void fetchInventory(ServingPod pod, String token) {
+    Map<String, String> digests = new HashMap<>();
+    try {
+      for (ResidentAdapter resident : admin.resident(pod.endpoint(), token)) {
+        digests.put(resident.name(), resident.digest() == null ? "" : resident.digest());
+      }
+    } catch (IOException e) {
+      // Unknown holdings count as none: loads are idempotent, so at worst one is repeated.
+      LOG.debugf("cannot list the adapters of pod %s: %s", pod.name(), e.getMessage());
+      digests.clear();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return;
+    }
+    inventories.put(pod.uid(), new Inventory(pod.restarts(), Map.copyOf(digests)));
+    java.util.Set<ResourceID> waiting = awaitingInventory.remove(pod.uid());
+    SimpleInboundEventSource<LoraAdapter> source = events;
+    if (waiting != null && source != null) {
+      waiting.forEach(source::propagateEvent);
+    }
+  }
+
+  /** Pods (UIDs) whose reported holdings include {@code servedName}, in any version. */
+  java.util.Set<String> reportedHolders(Collection<ServingPod> pods, String servedName) {
+    java.util.Set<String> holders = new java.util.HashSet<>();
+    for (ServingPod pod : pods) {
+      Inventory inventory = inventories.get(pod.uid());
+      if (inventory != null
+          && inventory.known(pod.restarts())
+          && inventory.digests().containsKey(servedName)) {
+        holders.add(pod.uid());
+      }
+    }
+    return holders;
   }
 
   /** Adapters a pod confirmed, the value of its gauge. */
@@ -183,6 +316,51 @@ public class Placements implements PodAdapters {
     }
   }
 
+  /** Runs {@code task} on the workers, at most {@link #PER_POD_IN_FLIGHT} at a time per pod. */
+  private void submit(String podUid, Runnable task) {
+    synchronized (lanes) {
+      Lane lane = lanes.computeIfAbsent(podUid, uid -> new Lane());
+      if (lane.running >= PER_POD_IN_FLIGHT) {
+        if (lane.waiting.size() >= PER_POD_WAITING) {
+          throw new RejectedExecutionException("admin queue of pod is full");
+        }
+        lane.waiting.add(task);
+        return;
+      }
+      lane.running++;
+      try {
+        pool.execute(() -> runInLane(podUid, task));
+      } catch (RejectedExecutionException e) {
+        lane.running--;
+        throw e;
+      }
+    }
+  }
+
+  private void runInLane(String podUid, Runnable task) {
+    try {
+      task.run();
+    } finally {
+      synchronized (lanes) {
+        Lane lane = lanes.get(podUid);
+        Runnable next = lane.waiting.poll();
+        if (next == null) {
+          lane.running--;
+          if (lane.running == 0) {
+            lanes.remove(podUid);
+          }
+        } else {
+          try {
+            pool.execute(() -> runInLane(podUid, next));
+          } catch (RejectedExecutionException e) {
+            lane.running--;
+            lane.waiting.clear(); // shutting down
+          }
+        }
+      }
+    }
+  }
+
   /** A load of one adapter version onto one pod. */
   record Load(
       LoraAdapter adapter,
@@ -209,10 +387,22 @@ public class Placements implements PodAdapters {
     if (current && (slot.phase() != Phase.FAILED || slot.at().plus(retryAfter).isAfter(now))) {
       return slot;
     }
+    servedNames.put(key, load.servedName());
+    Inventory inventory = inventories.get(key.podUid());
+    if (slot == null
+        && inventory != null
+        && inventory.known(load.pod().restarts())
+        && load.digest().equals(inventory.digests().get(load.servedName()))) {
+      // The pod already holds this version (loaded before an operator restart): no new load.
+      Slot held = new Slot(load.digest(), load.pod().restarts(), Phase.LOADED, null, null, now);
+      slots(key).put(key.podUid(), held);
+      poolChanged(load.adapter());
+      return held;
+    }
     Slot loading = new Slot(load.digest(), load.pod().restarts(), Phase.LOADING, null, null, now);
     slots(key).put(key.podUid(), loading);
     try {
-      pool.execute(() -> run(key, loading, load));
+      submit(key.podUid(), () -> run(key, loading, load));
     } catch (RejectedExecutionException e) {
       Slot failed = failed(loading, "LoadFailed", "admin worker queue is full");
       replace(key, loading, failed);
@@ -239,6 +429,8 @@ public class Placements implements PodAdapters {
                       + load.pod().name()
                       + " accepted the load but does not report digest "
                       + load.digest());
+    } catch (AdminClient.Unauthorized e) {
+      result = failed(loading, "Unauthorized", "pod " + load.pod().name() + ": " + e.getMessage());
     } catch (AdminRefusal refusal) {
       result =
           new Slot(
@@ -294,39 +486,97 @@ public class Placements implements PodAdapters {
    * Adapters held or being loaded on a pod, for choosing pods when an adapter asks for N of them
    * (not needed, and not computed, for placement on all pods).
    */
-  long adaptersOn(String podUid) {
+  long adaptersOn(ServingPod pod) {
     return byAdapter.values().stream()
-        .map(pods -> pods.get(podUid))
-        .filter(v -> v != null && (v.phase() == Phase.LOADED || v.phase() == Phase.LOADING))
-        .count();
+            .map(pods -> pods.get(pod.uid()))
+            .filter(v -> v != null && (v.phase() == Phase.LOADED || v.phase() == Phase.LOADING))
+            .count()
+        + unclaimedOn(pod.uid(), pod.restarts());
   }
 
   /** Unloads the adapter from a pod in the background and forgets the slot when done. */
   Future<?> release(LoraAdapter adapter, ServingPod pod, String servedName, String token) {
     Key key = new Key(adapter.getMetadata().getUid(), pod.uid());
-    return pool.submit(
-        () -> {
-          admin.unload(pod.endpoint(), token, servedName);
-          Map<String, Slot> slots = byAdapter.get(key.adapterUid());
-          if (slots != null) {
-            slots.remove(key.podUid());
-          }
-          pruneGauges();
-          poolChanged(adapter);
-          return null;
-        });
+    java.util.concurrent.CompletableFuture<Void> done =
+        new java.util.concurrent.CompletableFuture<>();
+    try {
+      submit(
+          pod.uid(),
+          () -> {
+            try {
+              admin.unload(pod.endpoint(), token, servedName);
+            } catch (IOException e) {
+              done.completeExceptionally(e);
+              return;
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+              done.completeExceptionally(e);
+              return;
+            }
+            Map<String, Slot> slots = byAdapter.get(key.adapterUid());
+            if (slots != null) {
+              slots.remove(key.podUid());
+            }
+            servedNames.remove(key);
+            inventories.computeIfPresent(
+                pod.uid(),
+                (uid, inventory) -> {
+                  if (inventory.digests() == null) {
+                    return inventory;
+                  }
+                  Map<String, String> left = new HashMap<>(inventory.digests());
+                  left.remove(servedName);
+                  return new Inventory(inventory.restarts(), Map.copyOf(left));
+                });
+            pruneGauges();
+            poolChanged(adapter);
+            done.complete(null);
+          });
+    } catch (RejectedExecutionException e) {
+      done.completeExceptionally(e);
+    }
+    return done;
   }
 
-  /** Drops slots of pods that no longer exist. */
-  void retainPods(LoraAdapter adapter, java.util.Set<String> livePodUids) {
+  /**
+   * Drops slots of pods that no longer exist. A pod that is only not ready (a readiness flap under
+   * load) keeps its slots: it still holds its adapters when it is ready again.
+   */
+  void retainPods(LoraAdapter adapter, java.util.Set<String> existingPodUids) {
     Map<String, Slot> slots = byAdapter.get(adapter.getMetadata().getUid());
-    if (slots != null && slots.keySet().retainAll(livePodUids)) {
+    if (slots != null && slots.keySet().retainAll(existingPodUids)) {
+      servedNames
+          .keySet()
+          .removeIf(
+              k ->
+                  k.adapterUid().equals(adapter.getMetadata().getUid())
+                      && !existingPodUids.contains(k.podUid()));
+      inventories.keySet().retainAll(podsWithSlotsOr(existingPodUids));
       pruneGauges();
     }
   }
 
+  private java.util.Set<String> podsWithSlotsOr(java.util.Set<String> existing) {
+    java.util.Set<String> keep = new java.util.HashSet<>(existing);
+    byAdapter.values().forEach(pods -> keep.addAll(pods.keySet()));
+    return keep;
+  }
+
   void forget(LoraAdapter adapter) {
     byAdapter.remove(adapter.getMetadata().getUid());
+    servedNames.keySet().removeIf(k -> k.adapterUid().equals(adapter.getMetadata().getUid()));
+    pruneGauges();
+  }
+
+  /**
+   * Forgets everything this operator remembers, as a restarted operator or a new leader starts; for
+   * tests of the recovery from the pods.
+   */
+  void forgetAllForTest() {
+    byAdapter.clear();
+    servedNames.clear();
+    inventories.clear();
+    awaitingInventory.clear();
     pruneGauges();
   }
 

@@ -30,6 +30,7 @@ import io.lorafleet.operator.jobs.JobConditions;
 import io.lorafleet.operator.jobs.JobReport;
 import io.lorafleet.operator.jobs.JobReports;
 import io.lorafleet.operator.loraadapter.PublishedAdapters;
+import io.lorafleet.operator.reconcile.ApiRejections;
 import io.lorafleet.operator.reconcile.Failures;
 import io.lorafleet.operator.storage.StorageFailure;
 import java.time.Clock;
@@ -336,6 +337,25 @@ public class MergePolicyReconciler implements Reconciler<MergePolicy> {
   public ErrorStatusUpdateControl<MergePolicy> updateErrorStatus(
       MergePolicy policy, Context<MergePolicy> context, Exception e) {
     MergePolicyStatus previous = policy.getStatus();
+    if (ApiRejections.conflict(e)) {
+      // A merge Job or ConfigMap created meanwhile (the cache had not seen it yet), or a stale
+      // resourceVersion: the retry finds the current object.
+      return ErrorStatusUpdateControl.noStatusUpdate();
+    }
+    var invalid = ApiRejections.invalid(e);
+    if (invalid.isPresent()) {
+      return statuses
+          .patchOnError(
+              policy,
+              new MergePolicyStatusAggregator(policy, clock)
+                  .blockedBy(
+                      MergePolicyReason.RejectedByApiServer, ApiRejections.message(invalid.get()))
+                  .build(
+                      previous != null
+                          ? previous
+                          : new MergePolicyStatus(null, null, null, null, null, null)))
+          .withNoRetry();
+    }
     Throwable cause = Failures.rootOf(e, ObjectStoreException.class);
     MergePolicyStatus status =
         new MergePolicyStatusAggregator(policy, clock)

@@ -17,6 +17,7 @@ import io.lorafleet.api.v1alpha1.mergepolicy.MergePolicy;
 import io.lorafleet.operator.config.OperatorConfig;
 import io.lorafleet.operator.reconcile.CredentialMounts;
 import io.lorafleet.operator.reconcile.Owners;
+import io.lorafleet.operator.reconcile.PodSecurity;
 import io.lorafleet.operator.storage.Versions;
 import java.util.List;
 import java.util.stream.Stream;
@@ -57,7 +58,7 @@ public final class MergeWorkload {
     }
   }
 
-  static Job job(
+  public static Job job(
       MergePolicy policy,
       String key,
       BaseModel base,
@@ -84,6 +85,15 @@ public final class MergeWorkload {
         .withValues(EXIT_BAD_INPUT)
         .endOnExitCodes()
         .endRule()
+        // A pod lost to preemption, a node drain or a spot reclaim is not the run's failure: it
+        // does not count against backoffLimit (the replacement resumes from the checkpoint).
+        .addNewRule()
+        .withAction("Ignore")
+        .addNewOnPodCondition()
+        .withType("DisruptionTarget")
+        .withStatus("True")
+        .endOnPodCondition()
+        .endRule()
         .endPodFailurePolicy()
         .withNewTemplate()
         .withNewMetadata()
@@ -104,13 +114,9 @@ public final class MergeWorkload {
             new VolumeMountBuilder().withName("scratch").withMountPath("/tmp").build())
         .addAllToVolumeMounts(credentials.mounts())
         .withTerminationMessagePolicy("FallbackToLogsOnError")
-        .withNewSecurityContext()
-        .withAllowPrivilegeEscalation(false)
-        .withNewCapabilities()
-        .withDrop("ALL")
-        .endCapabilities()
-        .endSecurityContext()
+        .withSecurityContext(PodSecurity.container(false))
         .endContainer()
+        .withSecurityContext(PodSecurity.pod())
         .addToVolumes(
             new VolumeBuilder()
                 .withName("config")

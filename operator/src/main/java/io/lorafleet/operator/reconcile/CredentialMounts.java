@@ -59,7 +59,7 @@ public final class CredentialMounts {
               .withName("credentials-" + i)
               .withNewSecret()
               .withSecretName(secrets.get(i))
-              .withDefaultMode(0400)
+              .withDefaultMode(PodSecurity.SECRET_FILE_MODE)
               .endSecret()
               .build());
     }

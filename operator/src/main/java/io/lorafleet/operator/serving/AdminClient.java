@@ -27,8 +27,15 @@ public final class AdminClient {
   private static final Duration TIMEOUT = Duration.ofSeconds(120);
   private static final Pattern VERSION_DIR = Pattern.compile("sha256-([0-9a-f]{64})/?$");
 
+  /**
+   * HTTP/1.1: the default HTTP/2 offers an h2c upgrade on http:// URLs, which mesh sidecars and
+   * proxies between the operator and the pods may refuse.
+   */
   private final HttpClient http =
-      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
+      HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_1_1)
+          .connectTimeout(Duration.ofSeconds(3))
+          .build();
 
   /** Loads (or atomically replaces) {@code name} with the version at {@code path}. */
   public void load(URI endpoint, String token, String name, String path)
@@ -46,6 +53,9 @@ public final class AdminClient {
     if (status == 400 || status == 422) {
       throw refusal(response);
     }
+    if (status == 401) {
+      throw new Unauthorized("load of " + name + " on " + endpoint + ": HTTP 401");
+    }
     throw new IOException("load of " + name + " on " + endpoint + ": HTTP " + status);
   }
 
@@ -54,6 +64,9 @@ public final class AdminClient {
       throws IOException, InterruptedException {
     HttpResponse<String> response =
         post(endpoint, token, "/v1/unload_lora_adapter", Map.of("lora_name", name));
+    if (response.statusCode() == 401) {
+      throw new Unauthorized("unload of " + name + " on " + endpoint + ": HTTP 401");
+    }
     if (response.statusCode() != 200 && response.statusCode() != 404) {
       throw new IOException(
           "unload of " + name + " on " + endpoint + ": HTTP " + response.statusCode());
@@ -106,6 +119,9 @@ public final class AdminClient {
       }
       return adapters;
     }
+    if (response.statusCode() == 401) {
+      throw new Unauthorized("GET /v1/adapters on " + endpoint + ": HTTP 401");
+    }
     if (response.statusCode() != 200) {
       throw new IOException("GET /v1/adapters on " + endpoint + ": HTTP " + response.statusCode());
     }
@@ -140,6 +156,15 @@ public final class AdminClient {
 
   private static HttpRequest.Builder authorized(HttpRequest.Builder builder, String token) {
     return token == null ? builder : builder.header("Authorization", "Bearer " + token);
+  }
+
+  /** The pod refused the admin token: it holds a newer one (the Secret changed). */
+  public static final class Unauthorized extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    Unauthorized(String message) {
+      super(message);
+    }
   }
 
   /** OpenAI error shape: {"error": {"code": "RankTooLarge", "message": "..."}}. */

@@ -7,6 +7,8 @@ import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.Status;
+import io.fabric8.kubernetes.api.model.StatusBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.Serialization;
@@ -30,6 +32,8 @@ import io.lorafleet.operator.testing.FakeDeploymentController;
 import io.lorafleet.operator.testing.LogCapture;
 import io.lorafleet.operator.testing.TestArtifacts;
 import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.kubernetes.client.KubernetesServer;
+import io.quarkus.test.kubernetes.client.KubernetesTestServer;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import jakarta.inject.Inject;
 import java.nio.charset.StandardCharsets;
@@ -51,6 +55,8 @@ class BaseModelReconcilerTest {
   private final String namespace = "bm-" + UUID.randomUUID().toString().substring(0, 8);
 
   @Inject KubernetesClient client;
+
+  @KubernetesTestServer KubernetesServer server;
 
   @BeforeAll
   static void startObjectStore() throws Exception {
@@ -306,6 +312,65 @@ class BaseModelReconcilerTest {
     assertThat(container.getArgs())
         .containsSequence("--max-loras", "4", "--max-cpu-loras", "16", "--max-lora-rank", "32");
     assertNoSecretInClusterObjects();
+  }
+
+  private static Status rejection(int code, String reason, String message) {
+    return new StatusBuilder()
+        .withStatus("Failure")
+        .withCode(code)
+        .withReason(reason)
+        .withMessage(message)
+        .build();
+  }
+
+  /**
+   * Review C2/S2: the API server refuses the serving Deployment (422) for a value the mock accepts.
+   * That is a permanent problem of the spec: Degraded with the API server's own message, not the
+   * transient ReconcileFailed retried in a loop.
+   */
+  @Test
+  void aDeploymentTheApiServerRejectsIsAPermanentReasonWithItsMessage() {
+    startFakeDeploymentController();
+    credentials(objectStore.endpoint());
+    String message =
+        "Deployment.apps \"serving-rejected\" is invalid:"
+            + " spec.template.spec.containers[0].resources.requests[cpu]: Invalid value:"
+            + " \"4 cores\": quantities must match the regular expression";
+    server
+        .expect()
+        .post()
+        .withPath("/apis/apps/v1/namespaces/" + namespace + "/deployments")
+        .andReturn(422, rejection(422, "Invalid", message))
+        .always();
+    apply("rejected", "s3://models/tiny", null, ServingRuntime.BUILTIN);
+    Condition degraded = awaitCondition("rejected", ConditionType.Degraded, "RejectedByApiServer");
+    assertThat(degraded.isTrue()).isTrue();
+    assertThat(degraded.message()).isEqualTo(message);
+    assertThat(get("rejected").getStatus().condition(ConditionType.Ready).orElseThrow().isTrue())
+        .isFalse();
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () -> assertThat(eventReasons("rejected")).contains("Warning/RejectedByApiServer"));
+  }
+
+  /** Review S2: a 409 (created meanwhile, stale resourceVersion) is retried, not reported. */
+  @Test
+  void aConflictOnTheDeploymentIsRetriedWithoutDegradedOrWarnings() {
+    startFakeDeploymentController();
+    credentials(objectStore.endpoint());
+    server
+        .expect()
+        .post()
+        .withPath("/apis/apps/v1/namespaces/" + namespace + "/deployments")
+        .andReturn(409, rejection(409, "Conflict", "the object has been modified"))
+        .once();
+    apply("contended", "s3://models/tiny", null, ServingRuntime.BUILTIN);
+    awaitCondition("contended", ConditionType.Ready, "Available");
+    assertThat(
+            client.apps().deployments().inNamespace(namespace).withName("serving-contended").get())
+        .isNotNull();
+    assertThat(eventReasons("contended")).noneMatch(e -> e.startsWith("Warning/"));
   }
 
   private void assertNoSecretInClusterObjects() {

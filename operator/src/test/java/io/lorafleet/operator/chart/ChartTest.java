@@ -83,6 +83,136 @@ class ChartTest {
     }
   }
 
+  private static List<JsonNode> ofKind(List<JsonNode> docs, String kind) {
+    return docs.stream().filter(d -> d.path("kind").asText().equals(kind)).toList();
+  }
+
+  private static String env(List<JsonNode> docs, String name) {
+    for (JsonNode var :
+        ofKind(docs, "Deployment").getFirst().at("/spec/template/spec/containers/0/env")) {
+      if (var.path("name").asText().equals(name)) {
+        return var.path("value").asText();
+      }
+    }
+    return null;
+  }
+
+  /** Review R1: cluster-wide grants only when asked; by default Roles in the release namespace. */
+  @Test
+  void byDefaultTheOperatorWatchesItsOwnNamespaceWithARole() throws Exception {
+    List<JsonNode> docs = render("");
+    assertThat(ofKind(docs, "ClusterRole")).isEmpty();
+    assertThat(ofKind(docs, "ClusterRoleBinding")).isEmpty();
+    assertThat(ofKind(docs, "Role"))
+        .allSatisfy(r -> assertThat(r.at("/metadata/namespace").asText()).isEqualTo("lorafleet"));
+    assertThat(env(docs, "QUARKUS_OPERATOR_SDK_NAMESPACES")).isEqualTo("lorafleet");
+
+    List<JsonNode> listed = render("watchNamespaces={team-a,team-b}");
+    assertThat(ofKind(listed, "ClusterRole")).isEmpty();
+    assertThat(env(listed, "QUARKUS_OPERATOR_SDK_NAMESPACES")).isEqualTo("team-a,team-b");
+
+    List<JsonNode> wide = render("clusterWide=true");
+    assertThat(ofKind(wide, "ClusterRole")).hasSize(1);
+    assertThat(env(wide, "QUARKUS_OPERATOR_SDK_NAMESPACES")).isEqualTo("JOSDK_ALL_NAMESPACES");
+  }
+
+  /** Review R3: two releases never share a cluster-scoped object or the leader-election Lease. */
+  @Test
+  void twoReleasesNeverShareAClusterScopedObjectOrALease() throws Exception {
+    List<JsonNode> a = render("team-a", "clusterWide=true");
+    List<JsonNode> b = render("team-b", "clusterWide=true");
+    for (String kind : List.of("ClusterRole", "ClusterRoleBinding")) {
+      assertThat(ofKind(a, kind).getFirst().at("/metadata/name").asText())
+          .isNotEqualTo(ofKind(b, kind).getFirst().at("/metadata/name").asText());
+    }
+    assertThat(env(a, "LORAFLEET_OPERATOR_LEASE_NAME"))
+        .isNotBlank()
+        .isNotEqualTo(env(b, "LORAFLEET_OPERATOR_LEASE_NAME"));
+  }
+
+  /**
+   * Review R2: every grant is in docs/operator.md's table with its reason, and nothing else is
+   * granted (the unused ones, e.g. events.k8s.io, patch on events, delete on loraadapters, update
+   * on basemodels, are gone).
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"", "clusterWide=true"})
+  void everyGrantIsDocumentedWithItsReason(String values) throws Exception {
+    java.util.Set<String> granted = new java.util.TreeSet<>();
+    for (JsonNode doc : render(values)) {
+      if (!doc.path("kind").asText().matches("Role|ClusterRole")) {
+        continue;
+      }
+      for (JsonNode rule : doc.path("rules")) {
+        for (JsonNode group : rule.path("apiGroups")) {
+          for (JsonNode resource : rule.path("resources")) {
+            for (JsonNode verb : rule.path("verbs")) {
+              String g = group.asText().isEmpty() ? "(core)" : group.asText();
+              granted.add(g + " " + resource.asText() + " " + verb.asText());
+            }
+          }
+        }
+      }
+    }
+    java.util.Set<String> documented = new java.util.TreeSet<>();
+    String docs = Files.readString(chart.getParent().getParent().resolve("docs/operator.md"));
+    String table = docs.substring(docs.indexOf("## Permissions"));
+    for (String line : table.split("\n")) {
+      String[] cells = line.split("\\|");
+      if (cells.length < 5
+          || cells[1].isBlank()
+          || cells[1].contains("---")
+          || cells[1].contains("API group")) {
+        continue;
+      }
+      for (String resource : cells[2].split(",")) {
+        for (String verb : cells[3].split(",")) {
+          documented.add(cells[1].trim() + " " + resource.trim() + " " + verb.trim());
+        }
+      }
+      assertThat(cells[4].trim()).as("reason for " + cells[2]).isNotEmpty();
+    }
+    assertThat(granted).isEqualTo(documented);
+  }
+
+  /** Review C1: the CRDs' rules need the 1.29 CEL environment (isQuantity, enum-aware costs). */
+  @Test
+  void theChartRefusesKubernetesOlderThan129() throws Exception {
+    JsonNode meta = YAML.readTree(chart.resolve("Chart.yaml").toFile());
+    assertThat(meta.path("kubeVersion").asText()).isEqualTo(">=1.29.0-0");
+    assertThatThrownBy(
+            () -> helm.run("template", "t", chart.toString(), "--kube-version", "1.28.9"))
+        .hasMessageContaining("kubeVersion");
+    assertThat(helm.run("template", "t", chart.toString(), "--kube-version", "1.29.0"))
+        .contains("kind: Deployment");
+  }
+
+  /**
+   * Review T3: under a default-deny ingress policy the operator still reaches the serving pods'
+   * admin port, and only the operator's own pods are let in.
+   */
+  @Test
+  void aNetworkPolicyLetsTheOperatorReachTheServingPodsAdminPort() throws Exception {
+    List<JsonNode> policies = ofKind(render("watchNamespaces={team-a,team-b}"), "NetworkPolicy");
+    assertThat(policies)
+        .extracting(p -> p.at("/metadata/namespace").asText())
+        .containsExactlyInAnyOrder("team-a", "team-b");
+    JsonNode spec = policies.getFirst().path("spec");
+    assertThat(spec.at("/podSelector/matchLabels/app.kubernetes.io~1component").asText())
+        .isEqualTo("server");
+    assertThat(spec.at("/podSelector/matchLabels/app.kubernetes.io~1managed-by").asText())
+        .isEqualTo("lorafleet-operator");
+    JsonNode from = spec.at("/ingress/0/from/0");
+    assertThat(from.at("/namespaceSelector/matchLabels/kubernetes.io~1metadata.name").asText())
+        .isEqualTo("lorafleet");
+    JsonNode operatorPods =
+        ofKind(render("watchNamespaces={team-a,team-b}"), "Deployment")
+            .getFirst()
+            .at("/spec/selector/matchLabels");
+    assertThat(from.at("/podSelector/matchLabels")).isEqualTo(operatorPods);
+    assertThat(spec.at("/ingress/0/ports/0/port").asInt()).isEqualTo(8000);
+  }
+
   @Test
   void operatorRunsNonRootOnAReadOnlyFilesystemWithoutCapabilities() throws Exception {
     JsonNode deployment =
@@ -120,8 +250,12 @@ class ChartTest {
   }
 
   private static List<JsonNode> render(String values) throws Exception {
+    return render("t", values);
+  }
+
+  private static List<JsonNode> render(String release, String values) throws Exception {
     List<String> args =
-        new ArrayList<>(List.of("template", "t", chart.toString(), "--namespace", "lorafleet"));
+        new ArrayList<>(List.of("template", release, chart.toString(), "--namespace", "lorafleet"));
     if (!values.isEmpty()) {
       args.addAll(List.of("--set", values));
     }

@@ -53,6 +53,11 @@ class FineTuneJobReconcilerTest extends ClusterTestBase {
 
   private FineTuneJob fineTuneJob(
       String name, Placement deploy, int rank, boolean deleteCheckpoints) {
+    return fineTuneJob(name, deploy, rank, deleteCheckpoints, "s3");
+  }
+
+  private FineTuneJob fineTuneJob(
+      String name, Placement deploy, int rank, boolean deleteCheckpoints, String outputSecret) {
     FineTuneJob job = new FineTuneJob();
     job.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(namespace).build());
     job.setSpec(
@@ -73,7 +78,7 @@ class FineTuneJobReconcilerTest extends ClusterTestBase {
                 false),
             new TrainingSpec(
                 null, 100L, 2.0e-4, LearningRateSchedule.COSINE, 0, 8, 1, 512, 0.0, 1.0, 7L, 50),
-            new AdapterOutput("tuned", "s3://adapters", new SecretReference("s3"), deploy),
+            new AdapterOutput("tuned", "s3://adapters", new SecretReference(outputSecret), deploy),
             null,
             null,
             null,
@@ -299,6 +304,68 @@ class FineTuneJobReconcilerTest extends ClusterTestBase {
     await()
         .untilAsserted(
             () -> assertThat(events("FineTuneJob", "outage")).contains("Normal/Succeeded"));
+  }
+
+  /**
+   * Review S1: the output Secret arrives after the FineTuneJob (GitOps ordering, External Secrets)
+   * and is later rotated by delete and recreate, all while the trainer Job runs. The Job decides
+   * whether the run failed: the FineTuneJob stays Running and Degraded, and recovers on its own.
+   */
+  @Test
+  void aLateOrRotatedOutputSecretDegradesTheRunButNeverFailsIt() {
+    baseModel("base");
+    fineTuneJob("late", null, 8, false, "late-s3");
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () -> {
+              FineTuneJob job = get("late");
+              assertThat(job.getStatus()).isNotNull();
+              assertThat(job.getStatus().jobName()).isNotNull();
+              var degraded = job.getStatus().condition(ConditionType.Degraded).orElseThrow();
+              assertThat(degraded.isTrue()).isTrue();
+              assertThat(degraded.reason()).isEqualTo("CredentialsSecretNotFound");
+            });
+    assertThat(get("late").getStatus().phase()).isNotEqualTo(FineTuneJobPhase.Failed);
+
+    client
+        .secrets()
+        .inNamespace(namespace)
+        .resource(objectStore.credentialsSecret(namespace, "late-s3", objectStore.endpoint()))
+        .create();
+    awaitProgressWithoutDegraded("late");
+
+    // Rotation by delete and recreate, mid-run.
+    client.secrets().inNamespace(namespace).withName("late-s3").delete();
+    await()
+        .atMost(Duration.ofSeconds(40))
+        .untilAsserted(
+            () ->
+                assertThat(get("late").getStatus().condition(ConditionType.Degraded).orElseThrow())
+                    .satisfies(d -> assertThat(d.reason()).isEqualTo("CredentialsSecretNotFound")));
+    assertThat(get("late").getStatus().phase()).isEqualTo(FineTuneJobPhase.Running);
+    client
+        .secrets()
+        .inNamespace(namespace)
+        .resource(objectStore.credentialsSecret(namespace, "late-s3", objectStore.endpoint()))
+        .create();
+    awaitProgressWithoutDegraded("late");
+
+    jobs.finish(namespace, get("late").getStatus().jobName(), FakeJobRunner.Outcome.SUCCEED);
+    awaitPhase("late", FineTuneJobPhase.Succeeded);
+  }
+
+  private void awaitProgressWithoutDegraded(String name) {
+    await()
+        .atMost(Duration.ofSeconds(40))
+        .untilAsserted(
+            () -> {
+              FineTuneJob job = get(name);
+              assertThat(job.getStatus().phase()).isEqualTo(FineTuneJobPhase.Running);
+              assertThat(job.getStatus().condition(ConditionType.Degraded).orElseThrow().isTrue())
+                  .isFalse();
+              assertThat(job.getStatus().progress()).isNotNull();
+            });
   }
 
   private List<String> checkpointKeys(FineTuneJob job) {

@@ -55,6 +55,8 @@ class LoraAdapterReconcilerTest {
 
   @Inject KubernetesClient client;
 
+  @Inject Placements placements;
+
   @BeforeAll
   static void startObjectStore() throws Exception {
     logs = LogCapture.install();
@@ -110,6 +112,10 @@ class LoraAdapterReconcilerTest {
   }
 
   private void baseModel(String name, int replicas, int maxRank) {
+    baseModel(name, replicas, maxRank, 16);
+  }
+
+  private void baseModel(String name, int replicas, int maxRank, int maxCached) {
     BaseModel model = new BaseModel();
     model.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(namespace).build());
     model.setSpec(
@@ -122,7 +128,7 @@ class LoraAdapterReconcilerTest {
                 null,
                 null,
                 null,
-                new AdapterSlots(4, 16, maxRank))));
+                new AdapterSlots(4, maxCached, maxRank))));
     client.resource(model).create();
   }
 
@@ -321,6 +327,229 @@ class LoraAdapterReconcilerTest {
     assertThat(kubelet.servers(namespace, "base").values())
         .allSatisfy(s -> assertThat(s.loaded()).containsEntry("late", "sha256:" + v1.digest()));
     await().untilAsserted(() -> assertThat(events("late")).contains("Normal/Placed"));
+  }
+
+  /** Load requests each fake pod received, by pod name. */
+  private Map<String, Long> loadRequests() {
+    Map<String, Long> counts = new java.util.TreeMap<>();
+    kubelet
+        .servers(namespace, "base")
+        .forEach(
+            (pod, server) ->
+                counts.put(
+                    pod,
+                    server.requestBodies().stream().filter(b -> b.contains("lora_path")).count()));
+    return counts;
+  }
+
+  private void setReady(String pod, boolean ready) {
+    client
+        .pods()
+        .inNamespace(namespace)
+        .withName(pod)
+        .editStatus(
+            p -> {
+              p.getStatus().getConditions().getFirst().setStatus(ready ? "True" : "False");
+              return p;
+            });
+  }
+
+  /**
+   * Review I1, the acceptance test: 50 adapters on 3 pods, then the operator loses everything it
+   * remembered (a restart or a leader change) while the pods keep their adapters. Reconciled again,
+   * it asks the pods what they hold: no adapter is loaded again or moved, none is left orphaned on
+   * a pod, and the pool's capacity counts what the pods hold.
+   */
+  @Test
+  void afterARestartWhatEachPodHoldsIsRecoveredFromThePods() throws Exception {
+    baseModel("base", 3, 32, 32);
+    awaitPods("base", 3);
+    int adapters = 50;
+    for (int i = 0; i < adapters; i++) {
+      PublishedVersion v =
+          TestArtifacts.publishAdapter(
+              objectStore.client(), "s3://adapters/" + namespace + "/a" + i, 4, 100 + i);
+      client.resource(adapter("a" + i, "base", uri(v), new IntOrString(1))).create();
+    }
+    await()
+        .atMost(Duration.ofSeconds(90))
+        .untilAsserted(
+            () ->
+                assertThat(
+                        client
+                            .resources(LoraAdapter.class)
+                            .inNamespace(namespace)
+                            .list()
+                            .getItems())
+                    .hasSize(adapters)
+                    .allSatisfy(
+                        a -> assertThat(a.isReady()).as(a.getMetadata().getName()).isTrue()));
+    Map<String, Long> loadsBefore = loadRequests();
+    Map<String, Map<String, String>> heldBefore = new java.util.TreeMap<>();
+    kubelet
+        .servers(namespace, "base")
+        .forEach((pod, server) -> heldBefore.put(pod, server.loaded()));
+    assertThat(heldBefore.values().stream().mapToInt(Map::size).sum()).isEqualTo(adapters);
+
+    placements.forgetAllForTest();
+    // Any pod event reconciles every adapter of the pool, as a restarted operator does at start.
+    String anyPod = heldBefore.keySet().iterator().next();
+    client
+        .pods()
+        .inNamespace(namespace)
+        .withName(anyPod)
+        .edit(
+            p -> {
+              p.getMetadata().getAnnotations().put("test/touch", "1");
+              return p;
+            });
+
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .untilAsserted(
+            () -> {
+              BaseModel model =
+                  client.resources(BaseModel.class).inNamespace(namespace).withName("base").get();
+              assertThat(model.getStatus().capacity())
+                  .allSatisfy(
+                      c ->
+                          assertThat(c.slotsUsed())
+                              .as("slots used on %s", c.pod())
+                              .isEqualTo(heldBefore.get(c.pod()).size()));
+              assertThat(
+                      client.resources(LoraAdapter.class).inNamespace(namespace).list().getItems())
+                  .allSatisfy(a -> assertThat(a.isReady()).isTrue());
+            });
+    await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10)).until(() -> true);
+    assertThat(loadRequests()).as("no adapter loaded again").isEqualTo(loadsBefore);
+    Map<String, Map<String, String>> heldAfter = new java.util.TreeMap<>();
+    kubelet
+        .servers(namespace, "base")
+        .forEach((pod, server) -> heldAfter.put(pod, server.loaded()));
+    assertThat(heldAfter).as("nothing moved, nothing orphaned").isEqualTo(heldBefore);
+  }
+
+  /** Review I1: a pod that is briefly not ready (readiness timeout under load) keeps its slots. */
+  @Test
+  void aReadinessFlapDoesNotReloadThePodsAdapters() throws Exception {
+    PublishedVersion v1 =
+        TestArtifacts.publishAdapter(
+            objectStore.client(), "s3://adapters/" + namespace + "/steady", 4, 5);
+    baseModel("base", 2, 32);
+    awaitPods("base", 2);
+    client.resource(adapter("steady", "base", uri(v1), new IntOrString("all"))).create();
+    awaitReady("steady", "Placed");
+    Map<String, Long> loadsBefore = loadRequests();
+    String pod = loadsBefore.keySet().iterator().next();
+
+    setReady(pod, false);
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> Integer.valueOf(1).equals(get("steady").getStatus().readyReplicas()));
+    setReady(pod, true);
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> Integer.valueOf(2).equals(get("steady").getStatus().readyReplicas()));
+    await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(10)).until(() -> true);
+    assertThat(loadRequests()).isEqualTo(loadsBefore);
+  }
+
+  /**
+   * Review S4: a pod that answers 500 to every unload holds the adapter's deletion only for the
+   * unload timeout (10 s in tests), then a Warning Event names it.
+   */
+  @Test
+  void aPodThatRefusesUnloadsHoldsTheDeletionOnlyUntilTheTimeout() throws Exception {
+    PublishedVersion v1 =
+        TestArtifacts.publishAdapter(
+            objectStore.client(), "s3://adapters/" + namespace + "/stuck", 4, 6);
+    baseModel("base", 1, 32);
+    awaitPods("base", 1);
+    client.resource(adapter("stuck", "base", uri(v1), new IntOrString("all"))).create();
+    awaitReady("stuck", "Placed");
+    kubelet.servers(namespace, "base").values().forEach(server -> server.failUnloads(500));
+    client.resource(get("stuck")).delete();
+    await()
+        .during(Duration.ofSeconds(3))
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> get("stuck") != null);
+    await().atMost(Duration.ofSeconds(40)).until(() -> get("stuck") == null);
+    assertThat(events("stuck")).contains("Warning/UnloadAbandoned");
+  }
+
+  /**
+   * Review I2: the admin token Secret is rotated (its value replaced, as a GitOps tool or a
+   * recreation does); the kubelet refreshes the pods' file. The operator must use the new token
+   * without a restart.
+   */
+  @Test
+  void aRotatedAdminTokenIsUsedWithoutARestart() throws Exception {
+    PublishedVersion v1 =
+        TestArtifacts.publishAdapter(
+            objectStore.client(), "s3://adapters/" + namespace + "/before", 4, 7);
+    PublishedVersion v2 =
+        TestArtifacts.publishAdapter(
+            objectStore.client(), "s3://adapters/" + namespace + "/after", 4, 8);
+    baseModel("base", 1, 32);
+    awaitPods("base", 1);
+    client.resource(adapter("before", "base", uri(v1), new IntOrString("all"))).create();
+    awaitReady("before", "Placed");
+    client
+        .secrets()
+        .inNamespace(namespace)
+        .withName("admin-token-base")
+        .edit(
+            secret -> {
+              secret
+                  .getData()
+                  .put(
+                      "token",
+                      java.util.Base64.getEncoder()
+                          .encodeToString(
+                              ("rotated-" + UUID.randomUUID())
+                                  .getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+              return secret;
+            });
+    client.resource(adapter("after", "base", uri(v2), new IntOrString("all"))).create();
+    awaitReady("after", "Placed");
+  }
+
+  /**
+   * Review I3: one pool's pod hangs on every load (each call waits out the 120 s timeout). Loads on
+   * another pool's pod must not queue behind it: a hung pod holds at most 2 of the 8 workers.
+   */
+  @Test
+  void aHungPodDoesNotStallLoadsOnOtherPools() throws Exception {
+    baseModel("base", 1, 32);
+    baseModel("other", 1, 32);
+    awaitPods("base", 1);
+    awaitPods("other", 1);
+    kubelet.servers(namespace, "base").values().forEach(FakeServingPod::hangLoads);
+    for (int i = 0; i < 12; i++) {
+      PublishedVersion v =
+          TestArtifacts.publishAdapter(
+              objectStore.client(), "s3://adapters/" + namespace + "/h" + i, 4, 200 + i);
+      client.resource(adapter("h" + i, "base", uri(v), new IntOrString("all"))).create();
+    }
+    // Let the hung pod's loads take the workers first.
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () ->
+                kubelet.servers(namespace, "base").values().stream()
+                        .mapToLong(
+                            s ->
+                                s.requestBodies().stream()
+                                    .filter(b -> b.contains("lora_path"))
+                                    .count())
+                        .sum()
+                    >= 1);
+    Thread.sleep(2000);
+    PublishedVersion fine =
+        TestArtifacts.publishAdapter(
+            objectStore.client(), "s3://adapters/" + namespace + "/fine", 4, 299);
+    client.resource(adapter("fine", "other", uri(fine), new IntOrString("all"))).create();
+    awaitReady("fine", "Placed");
   }
 
   @Test

@@ -26,6 +26,8 @@ import io.lorafleet.artifacts.store.PublishedVersion;
 import io.lorafleet.operator.testing.ClusterTestBase;
 import io.lorafleet.operator.testing.TestArtifacts;
 import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.kubernetes.client.KubernetesServer;
+import io.quarkus.test.kubernetes.client.KubernetesTestServer;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import java.time.Duration;
 import java.util.List;
@@ -36,6 +38,8 @@ import org.junit.jupiter.api.Test;
 @WithKubernetesTestServer(crud = true)
 class MergePolicyReconcilerTest extends ClusterTestBase {
   private static final ObjectMapper JSON = new ObjectMapper();
+
+  @KubernetesTestServer KubernetesServer server;
 
   private void adapter(String name, String base, PublishedVersion version) {
     LoraAdapter adapter = new LoraAdapter();
@@ -93,6 +97,33 @@ class MergePolicyReconcilerTest extends ClusterTestBase {
                       get(name).getStatus().condition(ConditionType.Ready).orElseThrow().reason())
                   .isEqualTo(reason);
             });
+  }
+
+  /**
+   * Review S3: the merge Job's create answers 409 AlreadyExists (an event arrived before the
+   * informer saw the Job the operator had just created). A retry, not a Degraded policy.
+   */
+  @Test
+  void aMergeJobCreateConflictIsRetriedWithoutDegradedOrWarnings() throws Exception {
+    server
+        .expect()
+        .post()
+        .withPath("/apis/batch/v1/namespaces/" + namespace + "/jobs")
+        .andReturn(
+            409,
+            new io.fabric8.kubernetes.api.model.StatusBuilder()
+                .withStatus("Failure")
+                .withCode(409)
+                .withReason("AlreadyExists")
+                .withMessage("jobs.batch already exists")
+                .build())
+        .once();
+    baseModel("base");
+    adapter("tone", "base", publish("tone", 1));
+    adapter("domain", "base", publish("domain", 2));
+    policy("calm", "base");
+    awaitReason("calm", "Merged");
+    assertThat(events("MergePolicy", "calm")).noneMatch(e -> e.startsWith("Warning/"));
   }
 
   @Test

@@ -55,6 +55,26 @@ class AdminClientTest {
     exchange.close();
   }
 
+  /**
+   * Review T3: java.net.http defaults to HTTP/2 and offers an h2c upgrade on http:// URLs, which
+   * mesh sidecars and some proxies refuse; admin calls speak plain HTTP/1.1.
+   */
+  @Test
+  void speaksHttp11WithoutAnUpgradeOffer() throws Exception {
+    List<String> upgrades = new CopyOnWriteArrayList<>();
+    List<String> protocols = new CopyOnWriteArrayList<>();
+    server.createContext(
+        "/v1/load_lora_adapter",
+        exchange -> {
+          upgrades.add(String.valueOf(exchange.getRequestHeaders().getFirst("Upgrade")));
+          protocols.add(exchange.getProtocol());
+          respond(exchange, 200, "{}");
+        });
+    new AdminClient().load(endpoint(), "t", "a", "s3://b/a/sha256-" + DIGEST + "/");
+    assertThat(protocols).containsExactly("HTTP/1.1");
+    assertThat(upgrades).containsExactly("null");
+  }
+
   @Test
   void readsDigestsFromTheBuiltinServer() throws Exception {
     answer(

@@ -7,6 +7,8 @@ import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -18,20 +20,27 @@ import java.util.regex.Pattern;
  * A serving pod's adapter admin API on loopback for the controller tests, which need pods that
  * start in milliseconds and can be told to refuse (the end-to-end test runs the real server image):
  * it speaks the same protocol (bearer token, load/unload, GET /v1/adapters with digests, typed 400
- * refusals) but loads nothing; the digest comes from the sha256-... path.
+ * refusals) but loads nothing; the digest comes from the sha256-... path. Like the real server it
+ * reads its admin token from the mounted Secret file at every call: a missing, unreadable or empty
+ * file accepts nothing, a rewritten one takes effect at once.
  */
 public final class FakeServingPod implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Pattern VERSION = Pattern.compile("sha256-([0-9a-f]{64})/?$");
 
   private final HttpServer server;
-  private final String token;
+  private final Path tokenFile;
   private final Map<String, String> loaded = new ConcurrentHashMap<>();
   private final List<String> requestBodies = new CopyOnWriteArrayList<>();
   private final Map<String, String> refusals = new ConcurrentHashMap<>();
+  private volatile int unloadFailure;
+  private volatile boolean hang;
+  private final java.util.concurrent.CountDownLatch closed =
+      new java.util.concurrent.CountDownLatch(1);
 
-  public FakeServingPod(String token) throws IOException {
-    this.token = token;
+  /** {@code tokenFile} null: no admin token (vLLM's admin API is unauthenticated). */
+  public FakeServingPod(Path tokenFile) throws IOException {
+    this.tokenFile = tokenFile;
     this.server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     server.createContext("/v1/load_lora_adapter", this::load);
     server.createContext("/v1/unload_lora_adapter", this::unload);
@@ -52,13 +61,36 @@ public final class FakeServingPod implements AutoCloseable {
     return List.copyOf(requestBodies);
   }
 
+  /**
+   * From now on every load hangs (the pod accepts the connection and never answers), as a pod stuck
+   * on a slow download or a wedged GPU does; released on close.
+   */
+  public void hangLoads() {
+    hang = true;
+  }
+
+  /** Answer every unload with this HTTP status from now on (a broken or misconfigured pod). */
+  public void failUnloads(int status) {
+    unloadFailure = status;
+  }
+
   /** Make the next loads of {@code name} fail with HTTP 400 and this typed code. */
   public void refuse(String name, String code) {
     refusals.put(name, code);
   }
 
   private boolean authorized(HttpExchange exchange) throws IOException {
-    if (("Bearer " + token).equals(exchange.getRequestHeaders().getFirst("Authorization"))) {
+    if (tokenFile == null) {
+      return true;
+    }
+    String token;
+    try {
+      token = Files.readString(tokenFile).trim();
+    } catch (IOException e) {
+      token = "";
+    }
+    if (!token.isEmpty()
+        && ("Bearer " + token).equals(exchange.getRequestHeaders().getFirst("Authorization"))) {
       return true;
     }
     respond(exchange, 401, "{\"error\":{\"code\":\"Unauthorized\",\"message\":\"bad token\"}}");
@@ -76,6 +108,15 @@ public final class FakeServingPod implements AutoCloseable {
       return;
     }
     JsonNode body = body(exchange);
+    if (hang) {
+      try {
+        closed.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      exchange.close();
+      return;
+    }
     String name = body.path("lora_name").asText();
     String code = refusals.get(name);
     if (code != null) {
@@ -102,6 +143,10 @@ public final class FakeServingPod implements AutoCloseable {
       return;
     }
     String name = body(exchange).path("lora_name").asText();
+    if (unloadFailure != 0) {
+      respond(exchange, unloadFailure, "{\"error\":{\"code\":\"Internal\",\"message\":\"no\"}}");
+      return;
+    }
     respond(exchange, loaded.remove(name) == null ? 404 : 200, "{}");
   }
 
@@ -135,6 +180,7 @@ public final class FakeServingPod implements AutoCloseable {
 
   @Override
   public void close() {
+    closed.countDown();
     server.stop(0);
   }
 }

@@ -16,5 +16,7 @@ public enum BaseModelReason implements ConditionReason {
   ObjectStoreNotConfigured,
   AccessDenied,
   ObjectStoreUnavailable,
+  /** The API server refused an object built from the spec (HTTP 422); the message says why. */
+  RejectedByApiServer,
   ReconcileFailed
 }

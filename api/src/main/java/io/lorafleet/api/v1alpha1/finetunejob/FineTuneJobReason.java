@@ -20,5 +20,7 @@ public enum FineTuneJobReason implements ConditionReason {
   DeadlineExceeded,
   BackoffLimitExceeded,
   ObjectStoreUnavailable,
+  /** The API server refused an object built from the spec (HTTP 422); the message says why. */
+  RejectedByApiServer,
   ReconcileFailed
 }

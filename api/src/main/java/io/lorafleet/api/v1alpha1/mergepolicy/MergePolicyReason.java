@@ -13,5 +13,7 @@ public enum MergePolicyReason implements ConditionReason {
   SourceBaseModelMismatch,
   MergeFailed,
   ObjectStoreUnavailable,
+  /** The API server refused an object built from the spec (HTTP 422); the message says why. */
+  RejectedByApiServer,
   ReconcileFailed
 }

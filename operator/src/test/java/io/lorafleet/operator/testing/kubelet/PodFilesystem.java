@@ -25,8 +25,19 @@ import java.util.regex.Pattern;
  * container paths it is given (arguments and mounted config files) are translated to these
  * directories, longest mount path first: what a container sees at {@code /etc/x/f} the process
  * finds at {@code root/<volume>/f}.
+ *
+ * <p>Secret and ConfigMap files get the mode a real kubelet gives them ({@link MountedFileAccess}:
+ * root-owned, {@code defaultMode}/{@code items[].mode}, group read with an fsGroup). The child
+ * process does not run as the container's UID, so a file that UID could not read is written empty
+ * with mode 000: the process meets what the container would, an unreadable credential.
  */
-final class PodFilesystem {
+public final class PodFilesystem {
+  /**
+   * Who the stand-ins' processes are when the pod spec does not say: the images they run are ours
+   * (server-image and trainer-image declare USER 10001:10001).
+   */
+  private static final long[] IMAGE_USER = {10001, 10001};
+
   private final Map<String, Path> mounts = new LinkedHashMap<>();
 
   private PodFilesystem() {}
@@ -41,7 +52,7 @@ final class PodFilesystem {
     return fs;
   }
 
-  static PodFilesystem materialize(
+  public static PodFilesystem materialize(
       KubernetesClient client, String namespace, PodSpec pod, Container container, Path root)
       throws IOException {
     PodFilesystem fs = new PodFilesystem();
@@ -62,7 +73,7 @@ final class PodFilesystem {
                 .require();
         for (Map.Entry<String, String> e : map.getData().entrySet()) {
           // Config files name other mounts (credential directories): translate those too.
-          Files.writeString(dir.resolve(e.getKey()), fs.translate(e.getValue()));
+          writeAsKubelet(pod, container, volume, dir, e.getKey(), fs.translate(e.getValue()));
         }
       } else if (volume.getSecret() != null) {
         Secret secret =
@@ -72,7 +83,7 @@ final class PodFilesystem {
                 .withName(volume.getSecret().getSecretName())
                 .require();
         for (Map.Entry<String, String> e : SecretValues.of(secret).entrySet()) {
-          Files.writeString(dir.resolve(e.getKey()), e.getValue(), StandardCharsets.UTF_8);
+          writeAsKubelet(pod, container, volume, dir, e.getKey(), e.getValue());
         }
       } else if (volume.getEmptyDir() == null) {
         throw new IllegalArgumentException("volume type not emulated: " + volume);
@@ -81,7 +92,39 @@ final class PodFilesystem {
     return fs;
   }
 
-  private static Volume volume(PodSpec pod, String name) {
+  /**
+   * Writes (or rewrites, as the kubelet refreshes a changed Secret) one file of a Secret or
+   * ConfigMap volume with the kubelet's mode; its content is withheld when the container's user
+   * could not read it. True when the container can read it.
+   */
+  public static boolean writeAsKubelet(
+      PodSpec pod, Container container, Volume volume, Path dir, String key, String content)
+      throws IOException {
+    MountedFileAccess.File file = MountedFileAccess.file(pod, volume, key);
+    MountedFileAccess.Identity who =
+        MountedFileAccess.identity(pod, container, Map.of(container.getImage(), IMAGE_USER));
+    boolean readable = MountedFileAccess.readable(file, who);
+    Path path = dir.resolve(key);
+    Files.deleteIfExists(path);
+    Files.writeString(path, readable ? content : "", StandardCharsets.UTF_8);
+    Files.setPosixFilePermissions(path, permissions(readable ? file.mode() : 0));
+    return readable;
+  }
+
+  private static java.util.Set<java.nio.file.attribute.PosixFilePermission> permissions(int mode) {
+    java.util.Set<java.nio.file.attribute.PosixFilePermission> set =
+        java.util.EnumSet.noneOf(java.nio.file.attribute.PosixFilePermission.class);
+    java.nio.file.attribute.PosixFilePermission[] bits =
+        java.nio.file.attribute.PosixFilePermission.values(); // OWNER_READ ... OTHERS_EXECUTE
+    for (int i = 0; i < 9; i++) {
+      if ((mode & (0400 >> i)) != 0) {
+        set.add(bits[i]);
+      }
+    }
+    return set;
+  }
+
+  static Volume volume(PodSpec pod, String name) {
     return pod.getVolumes().stream()
         .filter(v -> v.getName().equals(name))
         .findFirst()
@@ -108,7 +151,7 @@ final class PodFilesystem {
   }
 
   /** The local directory of the mount at exactly this container path, or null. */
-  Path local(String containerPath) {
+  public Path local(String containerPath) {
     return mounts.get(containerPath);
   }
 }

@@ -7,10 +7,10 @@ import java.util.HashMap;
 import java.util.Map;
 
 /** A Secret's decoded values, from data (base64) and stringData (which the mock server keeps). */
-final class SecretValues {
+public final class SecretValues {
   private SecretValues() {}
 
-  static Map<String, String> of(Secret secret) {
+  public static Map<String, String> of(Secret secret) {
     Map<String, String> values = new HashMap<>();
     if (secret.getData() != null) {
       secret
