@@ -87,6 +87,13 @@ public interface ServerConfig {
   @WithDefault("256")
   int defaultMaxTokens();
 
+  /**
+   * How long a request body may take to arrive, whole (408 after it). Bodies are read on the event
+   * loop, so a slow client holds no worker thread meanwhile.
+   */
+  @WithDefault("10s")
+  Duration bodyReadTimeout();
+
   /** How long a SIGTERM drain lets running requests finish. */
   @WithDefault("30s")
   Duration drainTimeout();
