@@ -5,12 +5,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.lorafleet.engine.model.SamplingParams;
 import io.lorafleet.engine.tokenizer.ChatMessage;
 import io.lorafleet.server.config.ServerConfig;
+import io.lorafleet.server.http.HangUp;
 import io.smallrye.common.annotation.Blocking;
+import io.vertx.core.http.HttpServerRequest;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.util.ArrayList;
@@ -36,7 +39,9 @@ public class ChatResource {
   @Blocking
   @Produces({MediaType.APPLICATION_JSON, "text/event-stream"})
   public Response create(
-      ChatCompletionRequest req, @HeaderParam("X-Lorafleet-Deadline-Ms") String deadline) {
+      ChatCompletionRequest req,
+      @HeaderParam("X-Lorafleet-Deadline-Ms") String deadline,
+      @Context HttpServerRequest connection) {
     if (req == null) {
       throw ApiException.invalid(null, "a JSON body is required");
     }
@@ -115,9 +120,13 @@ public class ChatResource {
             }
           },
           usage,
-          json);
+          json,
+          seq -> HangUp.cancelOnClose(connection, seq));
     }
-    Outputs.Whole w = Outputs.whole(l -> inference.submit(target, prompt, params, stops, due, l));
+    Outputs.Whole w =
+        Outputs.whole(
+            l -> inference.submit(target, prompt, params, stops, due, l),
+            seq -> HangUp.cancelOnClose(connection, seq));
     return Response.ok(
             new ChatCompletionResponse(
                 id,

@@ -4,11 +4,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.lorafleet.engine.model.SamplingParams;
 import io.lorafleet.server.config.ServerConfig;
+import io.lorafleet.server.http.HangUp;
+import io.vertx.core.http.HttpServerRequest;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.util.List;
@@ -31,7 +34,9 @@ public class CompletionsResource {
   @POST
   @Produces({MediaType.APPLICATION_JSON, "text/event-stream"})
   public Response create(
-      CompletionRequest req, @HeaderParam("X-Lorafleet-Deadline-Ms") String deadline) {
+      CompletionRequest req,
+      @HeaderParam("X-Lorafleet-Deadline-Ms") String deadline,
+      @Context HttpServerRequest connection) {
     if (req == null) {
       throw ApiException.invalid(null, "a JSON body is required");
     }
@@ -101,9 +106,13 @@ public class CompletionsResource {
             }
           },
           usage,
-          json);
+          json,
+          seq -> HangUp.cancelOnClose(connection, seq));
     }
-    Outputs.Whole w = Outputs.whole(l -> inference.submit(target, prompt, params, stops, due, l));
+    Outputs.Whole w =
+        Outputs.whole(
+            l -> inference.submit(target, prompt, params, stops, due, l),
+            seq -> HangUp.cancelOnClose(connection, seq));
     return Response.ok(
             new CompletionResponse(
                 id,
