@@ -57,13 +57,17 @@ public class ChatResource {
       throw ApiException.invalid("messages", "the model has no chat template; use /v1/completions");
     }
     List<ChatMessage> messages = messages(req.messages());
+    PromptLimits.checkText(
+        target.base(), messages.stream().mapToLong(m -> m.content().length()).sum(), "messages");
     String rendered;
     try {
       rendered = target.base().chatTemplate().render(messages, true);
     } catch (IllegalArgumentException e) {
       throw ApiException.invalid("messages", e.getMessage());
     }
+    PromptLimits.checkText(target.base(), rendered.length(), "messages");
     int[] prompt = target.base().tokenizer().encode(rendered, false);
+    PromptLimits.checkTokens(target.base(), prompt.length, "messages");
     boolean completionTokens = req.maxCompletionTokens() != null;
     SamplingParams params =
         SamplingOptions.of(

@@ -131,19 +131,28 @@ public class CompletionsResource {
     if (p == null || p.isNull()) {
       throw ApiException.invalid("prompt", "prompt is required");
     }
-    if (p.isTextual()) {
-      return target.base().tokenizer().encode(p.textValue(), true);
-    }
     if (p.isArray() && p.size() == 1 && p.get(0).isTextual()) {
-      return target.base().tokenizer().encode(p.get(0).textValue(), true);
+      p = p.get(0);
+    }
+    if (p.isTextual()) {
+      PromptLimits.checkText(target.base(), p.textValue().length(), "prompt");
+      int[] ids = target.base().tokenizer().encode(p.textValue(), true);
+      PromptLimits.checkTokens(target.base(), ids.length, "prompt");
+      return ids;
     }
     if (p.isArray() && !p.isEmpty() && p.get(0).isIntegralNumber()) {
+      PromptLimits.checkTokens(target.base(), p.size(), "prompt");
       int[] ids = new int[p.size()];
       for (int i = 0; i < ids.length; i++) {
-        if (!p.get(i).isIntegralNumber()) {
+        JsonNode id = p.get(i);
+        if (!id.isIntegralNumber()) {
           throw ApiException.invalid("prompt", "a token prompt holds integers only");
         }
-        ids[i] = p.get(i).intValue();
+        if (!id.canConvertToInt()) { // intValue() would wrap 2^32 + 1 to 1
+          throw ApiException.invalid(
+              "prompt", "token id " + id.asText() + " is outside the vocabulary");
+        }
+        ids[i] = id.intValue();
       }
       return ids;
     }
