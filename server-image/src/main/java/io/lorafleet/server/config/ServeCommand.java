@@ -46,6 +46,7 @@ public final class ServeCommand {
     SINGLE.put("--body-read-timeout", "lorafleet.server.body-read-timeout");
     REPEATED.put("--adapter", "lorafleet.server.adapters");
     REPEATED.put("--require-adapter", "lorafleet.server.required-adapters");
+    REPEATED.put("--adapter-root", "lorafleet.server.adapter-roots");
   }
 
   private ServeCommand() {}

@@ -42,6 +42,12 @@ public interface ServerConfig {
    */
   Optional<Path> inferenceTokenFile();
 
+  /**
+   * Directories under which the admin API may load local adapter directories; none: the admin API
+   * loads only {@code s3://} versions (start-up {@code --adapter} paths are not restricted).
+   */
+  Optional<List<Path>> adapterRoots();
+
   /** Local cache: fetched model and adapter versions by digest. */
   @WithDefault("${java.io.tmpdir}/lorafleet-cache")
   Path cacheDir();
