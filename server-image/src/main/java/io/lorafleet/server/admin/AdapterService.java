@@ -79,6 +79,11 @@ public class AdapterService {
     if (name == null || name.isBlank() || name.length() > 256) {
       throw AdapterLoadException.refused("InvalidRequest", "lora_name is required (1-256 chars)");
     }
+    if (name.chars().anyMatch(Character::isISOControl)) {
+      // A name is logged, labelled in metrics and echoed; a newline in it forged log lines.
+      throw AdapterLoadException.refused(
+          "InvalidRequest", "lora_name must not contain control characters");
+    }
     // One load at a time per name: two concurrent loads without load_inplace both saw no
     // current version and both succeeded, with different digests.
     ReentrantLock lock = nameLocks[Math.floorMod(name.hashCode(), nameLocks.length)];
@@ -146,7 +151,7 @@ public class AdapterService {
         name,
         v.digest(),
         v.rank(),
-        path,
+        LogText.escape(path),
         replaced == null ? "" : " (replaces sha256:" + replaced.digest() + ")");
     return new LoadResult(v, false, replaced);
   }
