@@ -27,8 +27,14 @@ public class ChatResource {
   private final InferenceService inference;
   private final ServerConfig config;
   private final ObjectMapper json;
+  private final WorkerAdmission admission;
 
-  ChatResource(InferenceService inference, ServerConfig config, ObjectMapper json) {
+  ChatResource(
+      InferenceService inference,
+      ServerConfig config,
+      ObjectMapper json,
+      WorkerAdmission admission) {
+    this.admission = admission;
     this.inference = inference;
     this.config = config;
     this.json = json;
@@ -42,6 +48,24 @@ public class ChatResource {
       ChatCompletionRequest req,
       @HeaderParam("X-Lorafleet-Deadline-Ms") String deadline,
       @Context HttpServerRequest connection) {
+    WorkerAdmission.Ticket ticket = admission.enter();
+    boolean streaming = false;
+    try {
+      Response r = respond(req, deadline, connection, ticket);
+      streaming = r.getEntity() instanceof jakarta.ws.rs.core.StreamingOutput;
+      return r;
+    } finally {
+      if (!streaming) {
+        ticket.close(); // a stream closes its ticket when it has been written
+      }
+    }
+  }
+
+  private Response respond(
+      ChatCompletionRequest req,
+      String deadline,
+      HttpServerRequest connection,
+      WorkerAdmission.Ticket ticket) {
     if (req == null) {
       throw ApiException.invalid(null, "a JSON body is required");
     }
@@ -125,7 +149,8 @@ public class ChatResource {
           },
           usage,
           json,
-          seq -> HangUp.cancelOnClose(connection, seq));
+          seq -> HangUp.cancelOnClose(connection, seq),
+          ticket);
     }
     Outputs.Whole w =
         Outputs.whole(

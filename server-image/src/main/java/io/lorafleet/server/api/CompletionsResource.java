@@ -24,8 +24,14 @@ public class CompletionsResource {
   private final InferenceService inference;
   private final ServerConfig config;
   private final ObjectMapper json;
+  private final WorkerAdmission admission;
 
-  CompletionsResource(InferenceService inference, ServerConfig config, ObjectMapper json) {
+  CompletionsResource(
+      InferenceService inference,
+      ServerConfig config,
+      ObjectMapper json,
+      WorkerAdmission admission) {
+    this.admission = admission;
     this.inference = inference;
     this.config = config;
     this.json = json;
@@ -37,6 +43,24 @@ public class CompletionsResource {
       CompletionRequest req,
       @HeaderParam("X-Lorafleet-Deadline-Ms") String deadline,
       @Context HttpServerRequest connection) {
+    WorkerAdmission.Ticket ticket = admission.enter();
+    boolean streaming = false;
+    try {
+      Response r = respond(req, deadline, connection, ticket);
+      streaming = r.getEntity() instanceof jakarta.ws.rs.core.StreamingOutput;
+      return r;
+    } finally {
+      if (!streaming) {
+        ticket.close(); // a stream closes its ticket when it has been written
+      }
+    }
+  }
+
+  private Response respond(
+      CompletionRequest req,
+      String deadline,
+      HttpServerRequest connection,
+      WorkerAdmission.Ticket ticket) {
     if (req == null) {
       throw ApiException.invalid(null, "a JSON body is required");
     }
@@ -107,7 +131,8 @@ public class CompletionsResource {
           },
           usage,
           json,
-          seq -> HangUp.cancelOnClose(connection, seq));
+          seq -> HangUp.cancelOnClose(connection, seq),
+          ticket);
     }
     Outputs.Whole w =
         Outputs.whole(

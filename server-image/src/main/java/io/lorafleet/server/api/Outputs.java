@@ -80,7 +80,8 @@ final class Outputs {
       ChunkFormat format,
       boolean includeUsage,
       ObjectMapper json,
-      Consumer<Sequence> submitted) {
+      Consumer<Sequence> submitted,
+      WorkerAdmission.Ticket ticket) {
     BlockingQueue<String> events = new LinkedBlockingQueue<>();
     events.add(write(json, format.first()));
     Sequence seq =
@@ -111,7 +112,7 @@ final class Outputs {
     submitted.accept(seq);
     StreamingOutput body =
         out -> {
-          try {
+          try (ticket) {
             pump(events, out);
           } catch (IOException | RuntimeException e) {
             seq.cancel(); // the client went away
