@@ -114,4 +114,38 @@ class ResidencyTest {
   private static double evictions(Fixture f, String tier) throws Exception {
     return f.metric("lorafleet_server_adapter_evictions_total", Map.of("tier", tier));
   }
+
+  /**
+   * An adapter read back from its local directory after host-tier eviction is checked against the
+   * digest it was loaded with: files changed meanwhile are refused, not served under the old
+   * digest.
+   */
+  @Test
+  void filesChangedOnDiskAfterEvictionAreNotServed() throws Exception {
+    Fixture f = new Fixture(url);
+    f.awaitReady();
+    Path dir = f.adapterDir("tamper", 4, 31, List.of("q_proj", "v_proj"));
+    assertThat(f.load("tamper", dir.toString(), false).statusCode()).isEqualTo(200);
+    assertThat(new Call("tamper", "hello", false, 2).run(f).status()).isEqualTo(200);
+    for (int i = 0; i < 12; i++) { // more than the 8 host-tier entries
+      Path other = f.adapterDir("evict-" + i, 4, 40 + i, List.of("q_proj", "v_proj"));
+      assertThat(f.load("evict-" + i, other.toString(), false).statusCode()).isEqualTo(200);
+      assertThat(new Call("evict-" + i, "hello", false, 2).run(f).status()).isEqualTo(200);
+    }
+    assertThat(f.adapters("?name=tamper").path("data").get(0).path("tier").asText())
+        .isEqualTo("disk");
+    Path changed = f.adapterDir("tamper-changed", 4, 32, List.of("q_proj", "v_proj"));
+    java.nio.file.Files.copy(
+        changed.resolve("adapter_model.safetensors"),
+        dir.resolve("adapter_model.safetensors"),
+        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    Call.Result r = new Call("tamper", "hello", false, 2).run(f);
+    assertThat(r.status()).as(r.text()).isEqualTo(503);
+    assertThat(r.text()).contains("changed since it was loaded");
+    // The other test counts requests served over all registered adapters: leave none behind.
+    f.unload("tamper");
+    for (int i = 0; i < 12; i++) {
+      f.unload("evict-" + i);
+    }
+  }
 }

@@ -17,6 +17,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.locks.ReentrantLock;
 import org.jboss.logging.Logger;
 
 /**
@@ -38,6 +39,7 @@ public class AdapterService {
   private final ServerMetrics metrics;
   private final int maxRank;
   private final Set<String> required;
+  private final ReentrantLock[] nameLocks = new ReentrantLock[64];
 
   AdapterService(
       ModelService models,
@@ -53,6 +55,9 @@ public class AdapterService {
     this.metrics = metrics;
     this.maxRank = config.maxRank();
     this.required = Set.copyOf(config.requiredAdapters().orElse(List.of()));
+    for (int i = 0; i < nameLocks.length; i++) {
+      nameLocks[i] = new ReentrantLock();
+    }
   }
 
   /**
@@ -60,6 +65,38 @@ public class AdapterService {
    * always pinned, so the host tier's LRU never makes the pod unready.
    */
   public LoadResult load(String name, String path, boolean inplace, boolean pinned)
+      throws AdapterLoadException {
+    return load(name, path, inplace, pinned, true);
+  }
+
+  /**
+   * {@code confined}: the path came through the admin API and must stay inside the adapter roots;
+   * start-up adapters from the pod's own command line are not confined.
+   */
+  public LoadResult load(
+      String name, String path, boolean inplace, boolean pinned, boolean confined)
+      throws AdapterLoadException {
+    if (name == null || name.isBlank() || name.length() > 256) {
+      throw AdapterLoadException.refused("InvalidRequest", "lora_name is required (1-256 chars)");
+    }
+    if (name.chars().anyMatch(Character::isISOControl)) {
+      // A name is logged, labelled in metrics and echoed; a newline in it forged log lines.
+      throw AdapterLoadException.refused(
+          "InvalidRequest", "lora_name must not contain control characters");
+    }
+    // One load at a time per name: two concurrent loads without load_inplace both saw no
+    // current version and both succeeded, with different digests.
+    ReentrantLock lock = nameLocks[Math.floorMod(name.hashCode(), nameLocks.length)];
+    lock.lock();
+    try {
+      return loadLocked(name, path, inplace, pinned, confined);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private LoadResult loadLocked(
+      String name, String path, boolean inplace, boolean pinned, boolean confined)
       throws AdapterLoadException {
     if (name == null || name.isBlank() || name.length() > 256) {
       throw AdapterLoadException.refused("InvalidRequest", "lora_name is required (1-256 chars)");
@@ -78,7 +115,7 @@ public class AdapterService {
       return new LoadResult(current, true, null); // nothing to fetch
     }
     long start = System.nanoTime();
-    ResolvedArtifact artifact = resolver.resolve(path);
+    ResolvedArtifact artifact = resolver.resolve(path, confined);
     if (current != null && artifact.digest().equals(current.digest())) {
       return new LoadResult(current, true, null);
     }
@@ -114,7 +151,7 @@ public class AdapterService {
         name,
         v.digest(),
         v.rank(),
-        path,
+        LogText.escape(path),
         replaced == null ? "" : " (replaces sha256:" + replaced.digest() + ")");
     return new LoadResult(v, false, replaced);
   }

@@ -5,12 +5,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.lorafleet.engine.model.SamplingParams;
 import io.lorafleet.engine.tokenizer.ChatMessage;
 import io.lorafleet.server.config.ServerConfig;
+import io.lorafleet.server.http.HangUp;
 import io.smallrye.common.annotation.Blocking;
+import io.vertx.core.http.HttpServerRequest;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.util.ArrayList;
@@ -24,8 +27,14 @@ public class ChatResource {
   private final InferenceService inference;
   private final ServerConfig config;
   private final ObjectMapper json;
+  private final WorkerAdmission admission;
 
-  ChatResource(InferenceService inference, ServerConfig config, ObjectMapper json) {
+  ChatResource(
+      InferenceService inference,
+      ServerConfig config,
+      ObjectMapper json,
+      WorkerAdmission admission) {
+    this.admission = admission;
     this.inference = inference;
     this.config = config;
     this.json = json;
@@ -36,7 +45,27 @@ public class ChatResource {
   @Blocking
   @Produces({MediaType.APPLICATION_JSON, "text/event-stream"})
   public Response create(
-      ChatCompletionRequest req, @HeaderParam("X-Lorafleet-Deadline-Ms") String deadline) {
+      ChatCompletionRequest req,
+      @HeaderParam("X-Lorafleet-Deadline-Ms") String deadline,
+      @Context HttpServerRequest connection) {
+    WorkerAdmission.Ticket ticket = admission.enter();
+    boolean streaming = false;
+    try {
+      Response r = respond(req, deadline, connection, ticket);
+      streaming = r.getEntity() instanceof jakarta.ws.rs.core.StreamingOutput;
+      return r;
+    } finally {
+      if (!streaming) {
+        ticket.close(); // a stream closes its ticket when it has been written
+      }
+    }
+  }
+
+  private Response respond(
+      ChatCompletionRequest req,
+      String deadline,
+      HttpServerRequest connection,
+      WorkerAdmission.Ticket ticket) {
     if (req == null) {
       throw ApiException.invalid(null, "a JSON body is required");
     }
@@ -52,13 +81,17 @@ public class ChatResource {
       throw ApiException.invalid("messages", "the model has no chat template; use /v1/completions");
     }
     List<ChatMessage> messages = messages(req.messages());
+    PromptLimits.checkText(
+        target.base(), messages.stream().mapToLong(m -> m.content().length()).sum(), "messages");
     String rendered;
     try {
       rendered = target.base().chatTemplate().render(messages, true);
     } catch (IllegalArgumentException e) {
       throw ApiException.invalid("messages", e.getMessage());
     }
+    PromptLimits.checkText(target.base(), rendered.length(), "messages");
     int[] prompt = target.base().tokenizer().encode(rendered, false);
+    PromptLimits.checkTokens(target.base(), prompt.length, "messages");
     boolean completionTokens = req.maxCompletionTokens() != null;
     SamplingParams params =
         SamplingOptions.of(
@@ -115,9 +148,14 @@ public class ChatResource {
             }
           },
           usage,
-          json);
+          json,
+          seq -> HangUp.cancelOnClose(connection, seq),
+          ticket);
     }
-    Outputs.Whole w = Outputs.whole(l -> inference.submit(target, prompt, params, stops, due, l));
+    Outputs.Whole w =
+        Outputs.whole(
+            l -> inference.submit(target, prompt, params, stops, due, l),
+            seq -> HangUp.cancelOnClose(connection, seq));
     return Response.ok(
             new ChatCompletionResponse(
                 id,

@@ -4,11 +4,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.lorafleet.engine.model.SamplingParams;
 import io.lorafleet.server.config.ServerConfig;
+import io.lorafleet.server.http.HangUp;
+import io.vertx.core.http.HttpServerRequest;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.util.List;
@@ -21,8 +24,14 @@ public class CompletionsResource {
   private final InferenceService inference;
   private final ServerConfig config;
   private final ObjectMapper json;
+  private final WorkerAdmission admission;
 
-  CompletionsResource(InferenceService inference, ServerConfig config, ObjectMapper json) {
+  CompletionsResource(
+      InferenceService inference,
+      ServerConfig config,
+      ObjectMapper json,
+      WorkerAdmission admission) {
+    this.admission = admission;
     this.inference = inference;
     this.config = config;
     this.json = json;
@@ -31,7 +40,27 @@ public class CompletionsResource {
   @POST
   @Produces({MediaType.APPLICATION_JSON, "text/event-stream"})
   public Response create(
-      CompletionRequest req, @HeaderParam("X-Lorafleet-Deadline-Ms") String deadline) {
+      CompletionRequest req,
+      @HeaderParam("X-Lorafleet-Deadline-Ms") String deadline,
+      @Context HttpServerRequest connection) {
+    WorkerAdmission.Ticket ticket = admission.enter();
+    boolean streaming = false;
+    try {
+      Response r = respond(req, deadline, connection, ticket);
+      streaming = r.getEntity() instanceof jakarta.ws.rs.core.StreamingOutput;
+      return r;
+    } finally {
+      if (!streaming) {
+        ticket.close(); // a stream closes its ticket when it has been written
+      }
+    }
+  }
+
+  private Response respond(
+      CompletionRequest req,
+      String deadline,
+      HttpServerRequest connection,
+      WorkerAdmission.Ticket ticket) {
     if (req == null) {
       throw ApiException.invalid(null, "a JSON body is required");
     }
@@ -101,9 +130,14 @@ public class CompletionsResource {
             }
           },
           usage,
-          json);
+          json,
+          seq -> HangUp.cancelOnClose(connection, seq),
+          ticket);
     }
-    Outputs.Whole w = Outputs.whole(l -> inference.submit(target, prompt, params, stops, due, l));
+    Outputs.Whole w =
+        Outputs.whole(
+            l -> inference.submit(target, prompt, params, stops, due, l),
+            seq -> HangUp.cancelOnClose(connection, seq));
     return Response.ok(
             new CompletionResponse(
                 id,
@@ -122,19 +156,28 @@ public class CompletionsResource {
     if (p == null || p.isNull()) {
       throw ApiException.invalid("prompt", "prompt is required");
     }
-    if (p.isTextual()) {
-      return target.base().tokenizer().encode(p.textValue(), true);
-    }
     if (p.isArray() && p.size() == 1 && p.get(0).isTextual()) {
-      return target.base().tokenizer().encode(p.get(0).textValue(), true);
+      p = p.get(0);
+    }
+    if (p.isTextual()) {
+      PromptLimits.checkText(target.base(), p.textValue().length(), "prompt");
+      int[] ids = target.base().tokenizer().encode(p.textValue(), true);
+      PromptLimits.checkTokens(target.base(), ids.length, "prompt");
+      return ids;
     }
     if (p.isArray() && !p.isEmpty() && p.get(0).isIntegralNumber()) {
+      PromptLimits.checkTokens(target.base(), p.size(), "prompt");
       int[] ids = new int[p.size()];
       for (int i = 0; i < ids.length; i++) {
-        if (!p.get(i).isIntegralNumber()) {
+        JsonNode id = p.get(i);
+        if (!id.isIntegralNumber()) {
           throw ApiException.invalid("prompt", "a token prompt holds integers only");
         }
-        ids[i] = p.get(i).intValue();
+        if (!id.canConvertToInt()) { // intValue() would wrap 2^32 + 1 to 1
+          throw ApiException.invalid(
+              "prompt", "token id " + id.asText() + " is outside the vocabulary");
+        }
+        ids[i] = id.intValue();
       }
       return ids;
     }

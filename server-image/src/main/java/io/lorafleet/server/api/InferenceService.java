@@ -124,7 +124,13 @@ public class InferenceService {
     return seq;
   }
 
-  /** The deadline header ({@code X-Lorafleet-Deadline-Ms}: milliseconds from now) as nanoTime. */
+  /** Deadlines past a day are no deadline (and would overflow nanoTime arithmetic). */
+  static final long MAX_DEADLINE_MS = 86_400_000L;
+
+  /**
+   * The deadline header ({@code X-Lorafleet-Deadline-Ms}: milliseconds from now) as nanoTime; 0 for
+   * none or for more than a day.
+   */
   public static long deadline(String header) {
     if (header == null || header.isBlank()) {
       return 0;
@@ -134,7 +140,7 @@ public class InferenceService {
       if (ms <= 0) {
         throw ApiException.invalid(null, "X-Lorafleet-Deadline-Ms must be positive");
       }
-      return System.nanoTime() + ms * 1_000_000L;
+      return ms > MAX_DEADLINE_MS ? 0 : System.nanoTime() + ms * 1_000_000L;
     } catch (NumberFormatException e) {
       throw ApiException.invalid(null, "X-Lorafleet-Deadline-Ms must be a number of milliseconds");
     }

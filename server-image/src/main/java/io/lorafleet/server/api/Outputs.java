@@ -12,13 +12,15 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
  * The two ways a request's output leaves: whole (the worker thread waits for the end) or as
  * server-sent events ({@code data: {chunk}} per increment, then {@code data: [DONE]}), written by
  * the worker thread as the engine produces them. The request is submitted before the response
- * starts, so refusals keep their HTTP status; a client that goes away cancels its sequence.
+ * starts, so refusals keep their HTTP status; {@code submitted} ties the sequence to its
+ * connection, so a client that goes away cancels it, and the cancellation ends the wait here.
  */
 final class Outputs {
   private static final String END = new String("end"); // identity marker, never sent
@@ -39,7 +41,8 @@ final class Outputs {
 
   private Outputs() {}
 
-  static Whole whole(Function<InferenceService.Listener, Sequence> submit) {
+  static Whole whole(
+      Function<InferenceService.Listener, Sequence> submit, Consumer<Sequence> submitted) {
     CompletableFuture<Whole> done = new CompletableFuture<>();
     StringBuilder text = new StringBuilder();
     Sequence seq =
@@ -60,6 +63,7 @@ final class Outputs {
                 done.completeExceptionally(error);
               }
             });
+    submitted.accept(seq);
     try {
       return done.get();
     } catch (InterruptedException e) {
@@ -75,7 +79,9 @@ final class Outputs {
       Function<InferenceService.Listener, Sequence> submit,
       ChunkFormat format,
       boolean includeUsage,
-      ObjectMapper json) {
+      ObjectMapper json,
+      Consumer<Sequence> submitted,
+      WorkerAdmission.Ticket ticket) {
     BlockingQueue<String> events = new LinkedBlockingQueue<>();
     events.add(write(json, format.first()));
     Sequence seq =
@@ -103,9 +109,10 @@ final class Outputs {
                 events.add(END);
               }
             });
+    submitted.accept(seq);
     StreamingOutput body =
         out -> {
-          try {
+          try (ticket) {
             pump(events, out);
           } catch (IOException | RuntimeException e) {
             seq.cancel(); // the client went away

@@ -43,8 +43,10 @@ public final class ServeCommand {
     SINGLE.put("--max-waiting", "lorafleet.server.max-waiting");
     SINGLE.put("--default-max-tokens", "lorafleet.server.default-max-tokens");
     SINGLE.put("--drain-timeout", "lorafleet.server.drain-timeout");
+    SINGLE.put("--body-read-timeout", "lorafleet.server.body-read-timeout");
     REPEATED.put("--adapter", "lorafleet.server.adapters");
     REPEATED.put("--require-adapter", "lorafleet.server.required-adapters");
+    REPEATED.put("--adapter-root", "lorafleet.server.adapter-roots");
   }
 
   private ServeCommand() {}

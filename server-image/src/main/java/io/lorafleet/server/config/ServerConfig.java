@@ -42,6 +42,12 @@ public interface ServerConfig {
    */
   Optional<Path> inferenceTokenFile();
 
+  /**
+   * Directories under which the admin API may load local adapter directories; none: the admin API
+   * loads only {@code s3://} versions (start-up {@code --adapter} paths are not restricted).
+   */
+  Optional<List<Path>> adapterRoots();
+
   /** Local cache: fetched model and adapter versions by digest. */
   @WithDefault("${java.io.tmpdir}/lorafleet-cache")
   Path cacheDir();
@@ -86,6 +92,13 @@ public interface ServerConfig {
   /** Default {@code max_tokens} when a request gives none. */
   @WithDefault("256")
   int defaultMaxTokens();
+
+  /**
+   * How long a request body may take to arrive, whole (408 after it). Bodies are read on the event
+   * loop, so a slow client holds no worker thread meanwhile.
+   */
+  @WithDefault("10s")
+  Duration bodyReadTimeout();
 
   /** How long a SIGTERM drain lets running requests finish. */
   @WithDefault("30s")

@@ -3,10 +3,12 @@ package io.lorafleet.server.metrics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -124,10 +126,20 @@ public class ServerMetrics {
         });
   }
 
+  /**
+   * Removes every series of an unloaded adapter (residency, loads, and the per-model request
+   * series), so load/unload cycles do not grow /metrics without bound.
+   */
   public void untrackAdapter(String adapter) {
     Gauge g = tierGauges.remove(adapter);
     if (g != null) {
       registry.remove(g);
+    }
+    for (Meter m : List.copyOf(registry.getMeters())) {
+      if (adapter.equals(m.getId().getTag("adapter"))
+          || adapter.equals(m.getId().getTag("model"))) {
+        registry.remove(m);
+      }
     }
   }
 

@@ -9,7 +9,8 @@ import java.util.Set;
 
 /**
  * The loaded base model with what serving needs around it: tokenizer, chat template (null when the
- * model has none), the token ids that end a generation, and the name clients call it by.
+ * model has none), the token ids that end a generation, the name clients call it by, and the
+ * longest token piece of the vocabulary (bounds a prompt's length before tokenization).
  */
 public record BaseModel(
     String name,
@@ -19,7 +20,8 @@ public record BaseModel(
     HfTokenizer tokenizer,
     ChatTemplate chatTemplate,
     Set<Integer> eosTokens,
-    long created) {
+    long created,
+    int longestTokenPiece) {
 
   public ModelConfig config() {
     return model.config();

@@ -102,7 +102,8 @@ public class ModelService {
             tokenizer,
             template,
             EosTokens.of(dir, tokenizer),
-            System.currentTimeMillis() / 1000);
+            System.currentTimeMillis() / 1000,
+            TokenLengths.longestPiece(dir));
     LOG.infof(
         "base model %s loaded from %s in %.1f s: %s, %d layers, hidden %d, vocab %d, %s backend",
         name,

@@ -51,12 +51,31 @@ public final class AdapterValidator {
     }
   }
 
+  /**
+   * One NaN or infinity in A or B (scale folded in) turns every logit of every row using the
+   * adapter into NaN (completions of NUL characters), so such weights are refused at load.
+   */
+  static void requireFinite(LoadedAdapter adapter) throws AdapterLoadException {
+    for (var e : adapter.modules().entrySet()) {
+      for (float[] m : new float[][] {e.getValue().a(), e.getValue().b()}) {
+        for (float x : m) {
+          if (!Float.isFinite(x)) {
+            throw AdapterLoadException.refused(
+                "NonFiniteWeights", "module " + e.getKey() + " has a NaN or infinite weight");
+          }
+        }
+      }
+    }
+  }
+
   /** Parses the weights into the kernels' form under the table key {@code key}. */
   public static LoadedAdapter parse(Path dir, String key, ModelConfig base)
       throws AdapterLoadException {
     try {
       LoraAdapter adapter = PeftAdapterReader.read(dir);
-      return LoadedAdapter.of(key, adapter, base);
+      LoadedAdapter loaded = LoadedAdapter.of(key, adapter, base);
+      requireFinite(loaded);
+      return loaded;
     } catch (ArtifactFormatException | IOException e) {
       throw AdapterLoadException.refused("InvalidArtifact", e.getMessage());
     } catch (IllegalArgumentException e) {

@@ -13,6 +13,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Matcher;
@@ -42,11 +43,22 @@ public class ArtifactResolver {
     return m.find() ? Optional.of(m.group(1)) : Optional.empty();
   }
 
-  public ResolvedArtifact resolve(String path) throws AdapterLoadException {
+  /**
+   * Resolves an admin API path; {@code confined}: local directories only under the adapter roots
+   * (start-up {@code --adapter} paths come from the pod's own command line and are not confined).
+   */
+  public ResolvedArtifact resolve(String path, boolean confined) throws AdapterLoadException {
     if (path == null || path.isBlank()) {
       throw AdapterLoadException.refused("InvalidRequest", "lora_path is required");
     }
-    return S3Uri.isS3(path) ? fetch(path) : local(path);
+    if (S3Uri.isS3(path)) {
+      return fetch(path);
+    }
+    Path dir = LocalPathPolicy.parse(path);
+    if (confined) {
+      dir = LocalPathPolicy.confine(dir, config.adapterRoots().orElse(List.of()), path);
+    }
+    return local(dir, path);
   }
 
   private ResolvedArtifact fetch(String path) throws AdapterLoadException {
@@ -73,11 +85,24 @@ public class ArtifactResolver {
     }
   }
 
-  private static ResolvedArtifact local(String path) throws AdapterLoadException {
-    Path dir = Path.of(path).toAbsolutePath().normalize();
+  /**
+   * Checks a verified directory again before its bytes are read back (host-tier refill after
+   * eviction): files changed on disk since the load must not be served under the old digest.
+   */
+  public static void reverify(Path dir, String digest) throws AdapterLoadException {
+    String now = local(dir, dir.toString()).digest();
+    if (!now.equals(digest)) {
+      throw AdapterLoadException.refused(
+          "DigestMismatch",
+          dir + " changed since it was loaded: sha256 " + now + ", loaded as " + digest);
+    }
+  }
+
+  private static ResolvedArtifact local(Path dir, String path) throws AdapterLoadException {
     if (!Files.isDirectory(dir)) {
       throw AdapterLoadException.refused("ArtifactNotFound", path + " is not a directory");
     }
+    LocalPathPolicy.noLinksOut(dir, path);
     Optional<String> named = namedDigest(path);
     Path manifestFile = dir.resolve(ArtifactStore.MANIFEST);
     try {
@@ -86,6 +111,7 @@ public class ArtifactResolver {
           throw AdapterLoadException.refused(
               "ArtifactNotFound", path + " names a version but has no " + ArtifactStore.MANIFEST);
         }
+        LocalPathPolicy.smallWithoutManifest(dir, path);
         return new ResolvedArtifact(
             dir, Sha256.hex(ArtifactStore.manifestOf(dir, Map.of()).toBytes()));
       }

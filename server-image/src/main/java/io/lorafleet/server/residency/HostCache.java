@@ -84,6 +84,7 @@ public class HostCache {
           CompletableFuture.supplyAsync(
                   () -> {
                     try {
+                      ArtifactResolver.reverify(v.localDir(), v.digest());
                       return AdapterValidator.parse(v.localDir(), v.key(), config);
                     } catch (AdapterLoadException e) {
                       throw new CompletionException(e);

@@ -112,7 +112,7 @@ public class EngineService {
       return;
     }
     try {
-      adapters.load(spec.substring(0, eq), spec.substring(eq + 1), true, true);
+      adapters.load(spec.substring(0, eq), spec.substring(eq + 1), true, true, false);
     } catch (AdapterLoadException e) {
       LOG.errorf("--adapter %s refused: %s %s", spec.substring(0, eq), e.code(), e.getMessage());
     }

@@ -13,6 +13,11 @@ public record RequestFailure(int status, String code, String message, int retryA
     return new RequestFailure(503, code, message, retryAfter);
   }
 
+  /** The client closed its connection; nobody reads the answer (nginx's 499). */
+  public static RequestFailure clientClosed() {
+    return new RequestFailure(499, "client_closed_request", "the client closed the connection", 0);
+  }
+
   public static RequestFailure invalid(String code, String message) {
     return new RequestFailure(400, code, message, 0);
   }

@@ -364,7 +364,7 @@ public final class Scheduler implements AutoCloseable {
     for (int i = 0; i < dropped.size(); i++) {
       Sequence s = dropped.get(i);
       if (reasons.get(i) == null) {
-        metrics.request(s.model, "cancelled");
+        finish(s, null);
       } else {
         fail(s, reasons.get(i));
       }
@@ -490,11 +490,19 @@ public final class Scheduler implements AutoCloseable {
     }
   }
 
-  /** Ends a sequence; {@code reason} null means cancelled by the client. */
+  /**
+   * Ends a sequence; {@code reason} null means cancelled by the client, whose thread still waits
+   * for an end (told with {@link RequestFailure#clientClosed()}).
+   */
   private void finish(Sequence s, FinishReason reason) {
     release(s);
     if (reason == null) {
       metrics.request(s.model, "cancelled");
+      try {
+        s.sink.onError(RequestFailure.clientClosed());
+      } catch (RuntimeException e) {
+        LOG.warn("token sink failed at cancellation", e);
+      }
       return;
     }
     metrics.request(s.model, "completed");

@@ -47,6 +47,7 @@ public class ServerTestResource implements QuarkusTestResourceLifecycleManager {
       props.put("lorafleet.server.model", v.uri().toString());
       props.put("lorafleet.server.admin-token-file", token.toString());
       props.put("lorafleet.server.cache-dir", root.resolve("cache").toString());
+      props.put("lorafleet.server.adapter-roots", root.toString()); // tests load local dirs here
       props.put("lorafleet.server.max-rank", "16");
       props.put("lorafleet.server.max-loaded", "16");
       props.put("lorafleet.server.threads", "2");
