@@ -52,6 +52,11 @@ public final class TestOperatorConfig implements OperatorConfig {
   }
 
   @Override
+  public boolean servingJsonLogs() {
+    return false;
+  }
+
+  @Override
   public String leaseName() {
     return "lorafleet-operator";
   }
