@@ -65,8 +65,9 @@ class OperatorImageSmokeTest {
         seconds, run.exitCode(), JvmHeap.maxHeapMiB(run.output()).orElse(-1));
     assertThat(run.output()).as("its controllers started").contains("Starting operator.");
     assertThat(run.output())
-        .as("it says which API server it could not reach")
-        .contains("Connection refused: /127.0.0.1:" + closedPort);
+        .as("it says in one line which API server it could not reach and what it needs")
+        .contains("Cannot reach the Kubernetes API server at " + apiServer)
+        .contains("KUBECONFIG");
     assertThat(run.exitCode()).as(run.output()).isNotZero();
     assertThat(JvmHeap.maxHeapMiB(run.output())).as("MaxRAMPercentage=75 of 512 MiB").hasValue(384);
   }

@@ -103,7 +103,9 @@ class ServerImageSmokeTest {
         "--threads",
         "1",
         "--drain-timeout",
-        "30s");
+        "30s",
+        "--adapter-root",
+        "/adapters");
     try {
       URI base = URI.create("http://127.0.0.1:" + port);
       HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();

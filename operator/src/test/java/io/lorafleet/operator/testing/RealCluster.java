@@ -69,7 +69,10 @@ public final class RealCluster {
                 .endMetadata()
                 .build())
         .serverSideApply();
-    List<HasMetadata> rbac = ChartRbac.render(admin, root(), "lorafleet", OPERATOR_NAMESPACE);
+    // clusterWide: each test makes its own tenant namespaces, which a running operator watches
+    // (the chart's default, a Role in the release namespace only, is checked by ChartTest).
+    List<HasMetadata> rbac =
+        ChartRbac.render(admin, root(), "lorafleet", OPERATOR_NAMESPACE, "clusterWide=true");
     String serviceAccount = null;
     for (HasMetadata object : rbac) {
       if (object.getMetadata().getNamespace() == null
