@@ -48,17 +48,7 @@ public class ChatResource {
       ChatCompletionRequest req,
       @HeaderParam("X-Lorafleet-Deadline-Ms") String deadline,
       @Context HttpServerRequest connection) {
-    WorkerAdmission.Ticket ticket = admission.enter();
-    boolean streaming = false;
-    try {
-      Response r = respond(req, deadline, connection, ticket);
-      streaming = r.getEntity() instanceof jakarta.ws.rs.core.StreamingOutput;
-      return r;
-    } finally {
-      if (!streaming) {
-        ticket.close(); // a stream closes its ticket when it has been written
-      }
-    }
+    return admission.admit(ticket -> respond(req, deadline, connection, ticket));
   }
 
   private Response respond(

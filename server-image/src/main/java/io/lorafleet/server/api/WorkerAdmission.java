@@ -1,9 +1,12 @@
 package io.lorafleet.server.api;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.StreamingOutput;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
@@ -52,6 +55,24 @@ public class WorkerAdmission {
           1);
     }
     return new Ticket();
+  }
+
+  /**
+   * Runs {@code respond} holding a ticket: a whole answer releases it on return, a stream (a {@link
+   * StreamingOutput} entity) closes it itself once written.
+   */
+  public Response admit(Function<Ticket, Response> respond) {
+    Ticket ticket = enter();
+    boolean streaming = false;
+    try {
+      Response response = respond.apply(ticket);
+      streaming = response.getEntity() instanceof StreamingOutput;
+      return response;
+    } finally {
+      if (!streaming) {
+        ticket.close();
+      }
+    }
   }
 
   public int inFlight() {
