@@ -6,12 +6,14 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.lorafleet.api.v1alpha1.basemodel.BaseModel;
 import io.lorafleet.operator.reconcile.Owners;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -81,7 +83,7 @@ public class AdminTokens {
                         Base64.getUrlEncoder()
                             .withoutPadding()
                             .encodeToString(token)
-                            .getBytes(java.nio.charset.StandardCharsets.US_ASCII)))
+                            .getBytes(StandardCharsets.US_ASCII)))
             .build();
     client.secrets().inNamespace(namespace).resource(secret).create();
     tokenOf(secret).ifPresent(created -> byModelUid.put(uid, created));
@@ -97,15 +99,15 @@ public class AdminTokens {
     seenByModelUid.remove(model.getMetadata().getUid());
   }
 
-  private static java.util.Optional<String> tokenOf(Secret secret) {
+  private static Optional<String> tokenOf(Secret secret) {
     if (secret.getData() == null
         || secret.getData().get(BaseModelResources.ADMIN_TOKEN_KEY) == null) {
-      return java.util.Optional.empty();
+      return Optional.empty();
     }
-    return java.util.Optional.of(
+    return Optional.of(
         new String(
             Base64.getDecoder().decode(secret.getData().get(BaseModelResources.ADMIN_TOKEN_KEY)),
-            java.nio.charset.StandardCharsets.UTF_8));
+            StandardCharsets.UTF_8));
   }
 
   /** The token, for the operator's own admin calls. */
@@ -120,7 +122,7 @@ public class AdminTokens {
             .inNamespace(model.getMetadata().getNamespace())
             .withName(BaseModelResources.adminTokenSecretName(model))
             .get();
-    return (secret == null ? java.util.Optional.<String>empty() : tokenOf(secret))
+    return (secret == null ? Optional.<String>empty() : tokenOf(secret))
         .orElseThrow(
             () ->
                 new IllegalStateException(
