@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.lorafleet.operator.testing.RealCluster;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.BeforeAll;
@@ -94,6 +95,57 @@ class CrdAdmissionRealServerTest {
         example("basemodel.yaml", "digest", m -> spec(m, "source").put("digest", "sha256:abc")),
         "spec.source.digest",
         "digest must be 'sha256:' followed by 64 lowercase hex digits");
+  }
+
+  /**
+   * The pod-setting rules (review C2) as the real CEL evaluator runs them: the cel-java tests only
+   * emulate {@code isQuantity}, so its acceptance and refusals are checked here too.
+   */
+  @Test
+  void podSettingsTheApiServerWouldRefuseInAPodAreRefusedOnTheResource() {
+    create(
+        example(
+            "basemodel.yaml",
+            "good-quantities",
+            m ->
+                spec(m, "serving")
+                    .put(
+                        "resources",
+                        Map.of(
+                            "requests",
+                                Map.of("cpu", "500m", "memory", "1.5e9", "nvidia.com/gpu", 1),
+                            "limits", Map.of("nvidia.com/gpu", "1")))));
+    assertRejected(
+        example(
+            "basemodel.yaml",
+            "bad-quantity",
+            m -> spec(m, "serving").put("resources", Map.of("requests", Map.of("cpu", "4 cores")))),
+        "spec.serving.resources.requests",
+        "each request must be a Kubernetes quantity");
+    assertRejected(
+        example(
+            "basemodel.yaml",
+            "gpu-overcommit",
+            m ->
+                spec(m, "serving")
+                    .put(
+                        "resources",
+                        Map.of(
+                            "requests", Map.of("nvidia.com/gpu", 1),
+                            "limits", Map.of("nvidia.com/gpu", 2)))),
+        "spec.serving.resources.requests",
+        "cannot be overcommitted");
+    assertRejected(
+        example(
+            "basemodel.yaml",
+            "exists-with-value",
+            m ->
+                spec(m, "serving")
+                    .put(
+                        "tolerations",
+                        List.of(Map.of("key", "gpu", "operator", "Exists", "value", "a100")))),
+        "spec.serving.tolerations[0].value",
+        "value must be empty when operator is Exists");
   }
 
   @Test
