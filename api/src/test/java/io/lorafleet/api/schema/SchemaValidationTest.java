@@ -416,6 +416,32 @@ class SchemaValidationTest {
             set("spec.tolerations", "[{value: x}]"),
             "spec.tolerations[0].key: an empty key matches every taint and needs operator"
                 + " Exists"),
+        accept(
+            "GPU pool rollout without a surge pod",
+            BM,
+            set("spec.serving", "{rollout: {maxSurge: 0, maxUnavailable: 1}}")),
+        accept(
+            "rollout in percentages",
+            BM,
+            set("spec.serving", "{rollout: {maxSurge: '50%', maxUnavailable: '0%'}}")),
+        reject(
+            "rollout surge not a number or percentage",
+            BM,
+            set("spec.serving", "{rollout: {maxSurge: 'two'}}"),
+            "spec.serving.rollout.maxSurge: maxSurge must be a number >= 0 or a percentage such"
+                + " as 25%"),
+        reject(
+            "rollout with a negative maxUnavailable",
+            BM,
+            set("spec.serving", "{rollout: {maxUnavailable: -1}}"),
+            "spec.serving.rollout.maxUnavailable: maxUnavailable must be a number >= 0 or a"
+                + " percentage such as 25%"),
+        reject(
+            "rollout that can never progress",
+            BM,
+            set("spec.serving", "{rollout: {maxSurge: 0, maxUnavailable: '0%'}}"),
+            "spec.serving.rollout: maxSurge and maxUnavailable cannot both be 0: the rollout could"
+                + " never progress"),
         reject(
             "source with capitals",
             MP,

@@ -11,6 +11,7 @@ final class BaseModelReasons {
     return switch (problem) {
       case CREDENTIALS_SECRET_NOT_FOUND -> BaseModelReason.CredentialsSecretNotFound;
       case OBJECT_STORE_NOT_CONFIGURED -> BaseModelReason.ObjectStoreNotConfigured;
+      case ENDPOINT_NOT_ALLOWED -> BaseModelReason.EndpointNotAllowed;
       case NOT_FOUND -> BaseModelReason.ArtifactNotFound;
       case ACCESS_DENIED -> BaseModelReason.AccessDenied;
       case DIGEST_MISMATCH -> BaseModelReason.DigestMismatch;

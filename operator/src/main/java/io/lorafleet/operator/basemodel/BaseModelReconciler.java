@@ -59,6 +59,7 @@ public class BaseModelReconciler implements Reconciler<BaseModel> {
   private final AdminTokens adminTokens;
   private final StatusUpdates statuses;
   private final PodAdapters placements;
+  private final ServingPodOwners owners;
   private final Clock clock;
 
   public BaseModelReconciler(
@@ -66,7 +67,9 @@ public class BaseModelReconciler implements Reconciler<BaseModel> {
       AdminTokens adminTokens,
       StatusUpdates statuses,
       PodAdapters placements,
+      ServingPodOwners owners,
       Clock clock) {
+    this.owners = owners;
     this.models = models;
     this.adminTokens = adminTokens;
     this.statuses = statuses;
@@ -120,12 +123,31 @@ public class BaseModelReconciler implements Reconciler<BaseModel> {
     adminTokens.ensure(model);
     context.managedWorkflowAndDependentResourceContext().reconcileManagedWorkflow();
     Deployment deployment = context.getSecondaryResource(Deployment.class).orElse(null);
-    BaseModelStatus observed =
-        BaseModelObservation.of(resolved, deployment, capacity(model, context));
+    List<Pod> pool = poolPods(model, context);
+    BaseModelStatus observed = BaseModelObservation.of(resolved, deployment, capacity(model, pool));
+    int desired = model.getSpec().serving().replicas();
+    ServingRolloutState rollout = ServingRolloutState.of(deployment, desired, pool);
     aggregator
         .resolved(true)
-        .replicas(model.getSpec().serving().replicas(), observed.readyReplicas());
+        .replicas(desired, observed.readyReplicas())
+        .rollout(rollout.complete(), rollout.message());
+    if (rollout.problem() != null) {
+      // A pod that cannot start is named by its cause; once the Deployment controller gives up
+      // (ProgressDeadlineExceeded) only a change of the spec or the cluster helps.
+      if (rollout.stalled()) {
+        aggregator.blockedBy(rollout.problem(), rollout.message());
+      } else {
+        aggregator.retrying(rollout.problem(), rollout.message());
+      }
+    }
     return statuses.patch(model, aggregator.build(observed));
+  }
+
+  /** The pool's pods: labelled for it and made by its Deployment (review T6). */
+  private List<Pod> poolPods(BaseModel model, Context<BaseModel> context) {
+    return context.getSecondaryResources(Pod.class).stream()
+        .filter(p -> owners.isServingPodOf(p, model))
+        .toList();
   }
 
   /**
@@ -133,9 +155,9 @@ public class BaseModelReconciler implements Reconciler<BaseModel> {
    * BaseModelStatus#MAX_CAPACITY_PODS}. A slot is taken once a load starts; the pod's limit is
    * {@code adapterSlots.maxCached} (beyond it the server evicts).
    */
-  private List<PodCapacity> capacity(BaseModel model, Context<BaseModel> context) {
+  private List<PodCapacity> capacity(BaseModel model, List<Pod> pool) {
     List<ServingPod> ready =
-        context.getSecondaryResources(Pod.class).stream()
+        pool.stream()
             .map(ServingPod::of)
             .flatMap(Optional::stream)
             .sorted(Comparator.comparing(ServingPod::name))

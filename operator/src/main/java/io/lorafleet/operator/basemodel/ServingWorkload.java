@@ -4,8 +4,11 @@ import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.EnvVarBuilder;
+import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.Volume;
@@ -14,13 +17,17 @@ import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import io.fabric8.kubernetes.api.model.apps.DeploymentStrategy;
+import io.fabric8.kubernetes.api.model.apps.DeploymentStrategyBuilder;
 import io.lorafleet.api.v1alpha1.basemodel.AdapterSlots;
 import io.lorafleet.api.v1alpha1.basemodel.BaseModel;
+import io.lorafleet.api.v1alpha1.basemodel.ServingRollout;
 import io.lorafleet.api.v1alpha1.basemodel.ServingRuntime;
 import io.lorafleet.api.v1alpha1.basemodel.ServingSpec;
 import io.lorafleet.api.v1alpha1.common.SecretReference;
 import io.lorafleet.operator.config.OperatorConfig;
 import io.lorafleet.operator.reconcile.CoreTypes;
+import io.lorafleet.operator.reconcile.PodResources;
 import io.lorafleet.operator.reconcile.PodSecurity;
 import io.lorafleet.operator.storage.ObjectStoreAccess;
 import java.util.ArrayList;
@@ -34,6 +41,18 @@ public final class ServingWorkload {
   static final String CONTAINER = "server";
   static final String CACHE_DIR = "/var/cache/lorafleet";
 
+  /**
+   * The cache emptyDir's size when the spec names no ephemeral-storage: room for a 7B model in
+   * 16-bit weights and its adapters; the pod requests as much, so the scheduler picks a node with
+   * that much free disk, and the kubelet evicts the pod (not its neighbours) beyond it.
+   */
+  static final Quantity DEFAULT_CACHE_SIZE = new Quantity("20Gi");
+
+  static final long TERMINATION_GRACE_SECONDS = 45;
+
+  /** vLLM's workers share tensors through /dev/shm; the container runtime gives 64 MiB. */
+  static final Quantity SHARED_MEMORY = new Quantity("2Gi");
+
   private ServingWorkload() {}
 
   public static Deployment deployment(BaseModel model, OperatorConfig config) {
@@ -43,6 +62,7 @@ public final class ServingWorkload {
         .withMetadata(metadata(model))
         .withNewSpec()
         .withReplicas(serving.replicas())
+        .withStrategy(strategy(serving.rollout()))
         .withNewSelector()
         .withMatchLabels(BaseModelResources.selector(model))
         .endSelector()
@@ -54,6 +74,10 @@ public final class ServingWorkload {
         .withContainers(container(model, config, builtin))
         .withVolumes(volumes(model, builtin))
         .withSecurityContext(PodSecurity.pod())
+        // The pods never call the Kubernetes API; a user-chosen image gets no token to misuse.
+        .withAutomountServiceAccountToken(false)
+        // Longer than the builtin server's 30 s drain of in-flight requests after SIGTERM.
+        .withTerminationGracePeriodSeconds(TERMINATION_GRACE_SECONDS)
         .withNodeSelector(serving.nodeSelector())
         .withTolerations(CoreTypes.tolerations(serving.tolerations()))
         .withEnableServiceLinks(false)
@@ -61,6 +85,33 @@ public final class ServingWorkload {
         .endTemplate()
         .endSpec()
         .build();
+  }
+
+  /**
+   * The rolling update the spec asks for; none set leaves the Kubernetes default (25 % surge). A
+   * surge of 0 without maxUnavailable gets 1: the default 25 % rounds down to 0 on small pools, and
+   * the API server refuses a rolling update that may neither add nor remove a pod.
+   */
+  static DeploymentStrategy strategy(ServingRollout rollout) {
+    if (rollout == null || (rollout.maxSurge() == null && rollout.maxUnavailable() == null)) {
+      return null;
+    }
+    IntOrString unavailable = rollout.maxUnavailable();
+    if (unavailable == null && isZero(rollout.maxSurge())) {
+      unavailable = new IntOrString(1);
+    }
+    return new DeploymentStrategyBuilder()
+        .withType("RollingUpdate")
+        .withNewRollingUpdate()
+        .withMaxSurge(rollout.maxSurge())
+        .withMaxUnavailable(unavailable)
+        .endRollingUpdate()
+        .build();
+  }
+
+  private static boolean isZero(IntOrString value) {
+    return value != null
+        && (Integer.valueOf(0).equals(value.getIntVal()) || "0%".equals(value.getStrVal()));
   }
 
   public static Service service(BaseModel model, OperatorConfig config) {
@@ -109,11 +160,28 @@ public final class ServingWorkload {
             .withPeriodSeconds(5)
             .endReadinessProbe()
             .withVolumeMounts(volumeMounts(builtin))
-            .withResources(CoreTypes.resources(serving.resources()));
+            .withResources(resources(serving, builtin));
     // vLLM writes caches (Hugging Face, torch compile, Triton) under HOME and elsewhere on the
     // root file system; as a non-root user it needs a writable HOME (the /tmp emptyDir).
     container.withSecurityContext(PodSecurity.container(builtin));
     return container.build();
+  }
+
+  /**
+   * The spec's resources with the operator's defaults: requests for cpu and memory, a memory limit
+   * equal to the request for the builtin server (its JVM takes 80 % of the limit as heap), and an
+   * ephemeral-storage request for the cache.
+   */
+  static ResourceRequirements resources(ServingSpec serving, boolean builtin) {
+    return PodResources.of(
+        serving.resources(), builtin ? PodResources.JVM : PodResources.VLLM, DEFAULT_CACHE_SIZE);
+  }
+
+  /** What the cache may hold: the pod's ephemeral-storage allowance. */
+  static Quantity cacheSize(ServingSpec serving, boolean builtin) {
+    Quantity size =
+        PodResources.allowance(resources(serving, builtin), PodResources.EPHEMERAL_STORAGE);
+    return size == null ? DEFAULT_CACHE_SIZE : size;
   }
 
   /** The builtin server's command line (server-image). */
@@ -212,6 +280,9 @@ public final class ServingWorkload {
     List<VolumeMount> mounts = new ArrayList<>();
     mounts.add(new VolumeMountBuilder().withName("cache").withMountPath(CACHE_DIR).build());
     mounts.add(new VolumeMountBuilder().withName("tmp").withMountPath("/tmp").build());
+    if (!builtin) {
+      mounts.add(new VolumeMountBuilder().withName("dshm").withMountPath("/dev/shm").build());
+    }
     if (builtin) {
       mounts.add(
           new VolumeMountBuilder()
@@ -225,8 +296,24 @@ public final class ServingWorkload {
 
   private static List<Volume> volumes(BaseModel model, boolean builtin) {
     List<Volume> volumes = new ArrayList<>();
-    volumes.add(new VolumeBuilder().withName("cache").withNewEmptyDir().endEmptyDir().build());
+    volumes.add(
+        new VolumeBuilder()
+            .withName("cache")
+            .withNewEmptyDir()
+            .withSizeLimit(cacheSize(model.getSpec().serving(), builtin))
+            .endEmptyDir()
+            .build());
     volumes.add(new VolumeBuilder().withName("tmp").withNewEmptyDir().endEmptyDir().build());
+    if (!builtin) {
+      volumes.add(
+          new VolumeBuilder()
+              .withName("dshm")
+              .withNewEmptyDir()
+              .withMedium("Memory")
+              .withSizeLimit(SHARED_MEMORY)
+              .endEmptyDir()
+              .build());
+    }
     if (builtin) {
       volumes.add(
           new VolumeBuilder()

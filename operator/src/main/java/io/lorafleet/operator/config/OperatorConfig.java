@@ -3,6 +3,7 @@ package io.lorafleet.operator.config;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 /** Operator settings (application.properties or LORAFLEET_OPERATOR_* environment variables). */
@@ -36,6 +37,14 @@ public interface OperatorConfig {
 
   @WithDefault("us-east-1")
   String defaultS3Region();
+
+  /**
+   * Object-store endpoints the operator may connect to, as {@code scheme://host[:port]} ({@code
+   * *.example.com} for subdomains); empty allows every endpoint. A tenant's credentials Secret
+   * names the endpoint, and the operator connects to it from the cluster network (review O4). The
+   * default endpoint is always allowed. The chart's {@code objectStore.allowedEndpoints}.
+   */
+  Optional<List<String>> allowedS3Endpoints();
 
   /** How often a resolved source is read again, to notice a changed model or artifact. */
   @WithDefault("PT10M")

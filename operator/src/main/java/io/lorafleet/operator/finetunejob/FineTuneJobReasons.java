@@ -30,6 +30,7 @@ final class FineTuneJobReasons {
     return switch (problem) {
       case CREDENTIALS_SECRET_NOT_FOUND -> FineTuneJobReason.CredentialsSecretNotFound;
       case OBJECT_STORE_NOT_CONFIGURED -> FineTuneJobReason.ObjectStoreNotConfigured;
+      case ENDPOINT_NOT_ALLOWED -> FineTuneJobReason.EndpointNotAllowed;
       case ACCESS_DENIED -> FineTuneJobReason.AccessDenied;
       case NOT_FOUND, DIGEST_MISMATCH, INVALID_CONTENT -> FineTuneJobReason.TrainerFailed;
     };

@@ -3,6 +3,7 @@ package io.lorafleet.operator.finetunejob;
 import io.fabric8.kubernetes.api.model.DeletionPropagation;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobCondition;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -34,6 +35,7 @@ import io.lorafleet.operator.events.StatusUpdates;
 import io.lorafleet.operator.jobs.JobConditions;
 import io.lorafleet.operator.jobs.JobReport;
 import io.lorafleet.operator.jobs.JobReports;
+import io.lorafleet.operator.jobs.TrainerTermination;
 import io.lorafleet.operator.loraadapter.PublishedAdapters;
 import io.lorafleet.operator.reconcile.ApiRejections;
 import io.lorafleet.operator.reconcile.Failures;
@@ -192,7 +194,7 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob>, Cleaner<F
     context.managedWorkflowAndDependentResourceContext().reconcileManagedWorkflow();
     Job trainer = context.getSecondaryResource(Job.class).orElse(null);
     try {
-      return observe(job, trainer, aggregator);
+      return observe(job, trainer, aggregator, context.getClient());
     } catch (StorageFailure failure) {
       // The trainer Job decides whether the run failed. A missing, late or rotated Secret, or a
       // permission still propagating, only stops the operator reading the run's reports: say so,
@@ -225,7 +227,8 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob>, Cleaner<F
   }
 
   private UpdateControl<FineTuneJob> observe(
-      FineTuneJob job, Job trainer, FineTuneJobStatusAggregator aggregator) throws StorageFailure {
+      FineTuneJob job, Job trainer, FineTuneJobStatusAggregator aggregator, KubernetesClient client)
+      throws StorageFailure {
     FineTuneJobStatus previous = job.getStatus();
     if (trainer == null) {
       aggregator.run(FineTuneJobPhase.Pending, "creating the trainer Job");
@@ -276,8 +279,7 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob>, Cleaner<F
         aggregator.failed(
             FineTuneJobReasons.ofTrainer(result.get().reason()), result.get().message());
       } else {
-        aggregator.failed(
-            FineTuneJobReasons.ofJob(failed.get().getReason()), failed.get().getMessage());
+        failedWithoutResult(job, trainer, failed.get(), aggregator, client);
       }
       return statuses.patch(
           job, aggregator.build(FineTuneJobObservation.of(previous, trainer, null, null)));
@@ -305,6 +307,43 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob>, Cleaner<F
             aggregator.build(
                 FineTuneJobObservation.of(previous, trainer, progress.orElse(null), null)))
         .rescheduleAfter(PROGRESS_INTERVAL);
+  }
+
+  /**
+   * A failed Job without the trainer's own account: how its last pod ended says more than the Job's
+   * BackoffLimitExceeded (review J4). A container the kernel killed for memory is OOMKilled;
+   * otherwise the Job's reason, with the exit code and termination message (the trainer's last log
+   * lines). A run past its deadline is that, whatever its pods' exit codes.
+   */
+  private static void failedWithoutResult(
+      FineTuneJob job,
+      Job trainer,
+      JobCondition failed,
+      FineTuneJobStatusAggregator aggregator,
+      KubernetesClient client) {
+    FineTuneJobReason reason = FineTuneJobReasons.ofJob(failed.getReason());
+    Optional<TrainerTermination> ended =
+        reason == FineTuneJobReason.DeadlineExceeded
+            ? Optional.empty()
+            : TrainerTermination.lastOf(
+                client,
+                ns(job),
+                trainer.getMetadata().getName(),
+                FineTuneJobResources.TRAINER_CONTAINER);
+    if (ended.isPresent() && ended.get().oomKilled()) {
+      aggregator.failed(
+          FineTuneJobReason.OOMKilled,
+          "the trainer was killed for exceeding its memory limit ("
+              + ended.get().describe()
+              + "); raise spec.resources.limits.memory");
+      return;
+    }
+    String message = failed.getMessage() == null ? "" : failed.getMessage();
+    aggregator.failed(
+        reason,
+        ended
+            .map(e -> (message.isEmpty() ? "" : message + "; ") + "last " + e.describe())
+            .orElse(message));
   }
 
   /**
@@ -419,6 +458,8 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob>, Cleaner<F
     var invalid = ApiRejections.invalid(e);
     if (invalid.isPresent()) {
       // The trainer Job or its ConfigMap built from the spec is invalid: retrying cannot help.
+      // Permanent, as for BaseModel and MergePolicy: Degraded and not progressing. The spec of a
+      // run cannot change after creation, so the run has failed: delete and create it again.
       return statuses
           .patchOnError(
               job,
@@ -426,7 +467,7 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob>, Cleaner<F
                   .run(
                       phase == FineTuneJobPhase.Failed ? FineTuneJobPhase.Pending : phase,
                       "refused by the API server")
-                  .retrying(
+                  .blockedBy(
                       FineTuneJobReason.RejectedByApiServer, ApiRejections.message(invalid.get()))
                   .build(FineTuneJobObservation.of(previous, null, null, null)))
           .withNoRetry();

@@ -10,6 +10,10 @@ import java.util.Map;
 public final class FineTuneJobResources {
   public static final String FINE_TUNE_JOB = "lorafleet.io/fine-tune-job";
   public static final String TRAINER = "trainer";
+
+  /** The trainer Job's container. */
+  static final String TRAINER_CONTAINER = "trainer";
+
   public static final String CONFIG_KEY = "trainer.json";
   public static final String CONFIG_DIR = "/etc/lorafleet";
 

@@ -17,6 +17,7 @@ import io.lorafleet.api.v1alpha1.finetunejob.FineTuneJob;
 import io.lorafleet.operator.config.OperatorConfig;
 import io.lorafleet.operator.reconcile.CoreTypes;
 import io.lorafleet.operator.reconcile.CredentialMounts;
+import io.lorafleet.operator.reconcile.PodResources;
 import io.lorafleet.operator.reconcile.PodSecurity;
 import java.util.ArrayList;
 import java.util.List;
@@ -93,12 +94,14 @@ public final class TrainerWorkload {
             "train",
             "--config",
             FineTuneJobResources.CONFIG_DIR + "/" + FineTuneJobResources.CONFIG_KEY)
-        .withResources(CoreTypes.resources(spec.resources()))
+        // Defaults for what the spec leaves out; the trainer's JVM takes 80 % of the memory limit.
+        .withResources(PodResources.of(spec.resources(), PodResources.JVM))
         .withVolumeMounts(mounts(job, base))
         .withTerminationMessagePolicy("FallbackToLogsOnError")
         .withSecurityContext(PodSecurity.container(false))
         .endContainer()
         .withSecurityContext(PodSecurity.pod())
+        .withAutomountServiceAccountToken(false)
         .withVolumes(volumes(job, base))
         .withNodeSelector(spec.nodeSelector())
         .withTolerations(CoreTypes.tolerations(spec.tolerations()))

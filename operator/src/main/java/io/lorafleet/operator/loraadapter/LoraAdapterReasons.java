@@ -12,6 +12,7 @@ final class LoraAdapterReasons {
     return switch (problem) {
       case CREDENTIALS_SECRET_NOT_FOUND -> LoraAdapterReason.CredentialsSecretNotFound;
       case OBJECT_STORE_NOT_CONFIGURED -> LoraAdapterReason.ObjectStoreNotConfigured;
+      case ENDPOINT_NOT_ALLOWED -> LoraAdapterReason.EndpointNotAllowed;
       case NOT_FOUND -> LoraAdapterReason.ArtifactNotFound;
       case ACCESS_DENIED -> LoraAdapterReason.AccessDenied;
       case DIGEST_MISMATCH -> LoraAdapterReason.DigestMismatch;

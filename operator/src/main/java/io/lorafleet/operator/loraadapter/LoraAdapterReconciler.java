@@ -29,6 +29,7 @@ import io.lorafleet.artifacts.store.ObjectStoreException;
 import io.lorafleet.operator.basemodel.AdminTokens;
 import io.lorafleet.operator.basemodel.BaseModelResources;
 import io.lorafleet.operator.basemodel.ResolvedModels;
+import io.lorafleet.operator.basemodel.ServingPodOwners;
 import io.lorafleet.operator.config.OperatorConfig;
 import io.lorafleet.operator.events.EventRecorder;
 import io.lorafleet.operator.events.StatusUpdates;
@@ -82,6 +83,7 @@ public class LoraAdapterReconciler implements Reconciler<LoraAdapter>, Cleaner<L
   private final EventRecorder recorder;
   private final Clock clock;
   private final OperatorConfig config;
+  private final ServingPodOwners owners;
   private InformerEventSource<Pod, LoraAdapter> pods;
 
   public LoraAdapterReconciler(
@@ -93,8 +95,10 @@ public class LoraAdapterReconciler implements Reconciler<LoraAdapter>, Cleaner<L
       AdapterArtifactResolver resolver,
       EventRecorder recorder,
       OperatorConfig config,
+      ServingPodOwners owners,
       Clock clock) {
     this.config = config;
+    this.owners = owners;
     this.artifacts = artifacts;
     this.resolver = resolver;
     this.recorder = recorder;
@@ -395,24 +399,30 @@ public class LoraAdapterReconciler implements Reconciler<LoraAdapter>, Cleaner<L
 
   /** Every serving pod of the pool that exists, ready or not. */
   private Set<String> existingPodUids(BaseModel base) {
-    String name = base.getMetadata().getName();
-    return pods.list(
-            base.getMetadata().getNamespace(),
-            p -> name.equals(p.getMetadata().getLabels().get(BaseModelResources.BASE_MODEL)))
+    return poolPods(base)
         .filter(p -> p.getMetadata().getDeletionTimestamp() == null)
         .map(p -> p.getMetadata().getUid())
         .collect(Collectors.toSet());
   }
 
   private List<ServingPod> readyPods(BaseModel base) {
-    String name = base.getMetadata().getName();
-    return pods.list(
-            base.getMetadata().getNamespace(),
-            p -> name.equals(p.getMetadata().getLabels().get(BaseModelResources.BASE_MODEL)))
+    return poolPods(base)
         .map(ServingPod::of)
         .flatMap(Optional::stream)
         .sorted(Comparator.comparing(ServingPod::name))
         .toList();
+  }
+
+  /**
+   * The pool's pods: the label narrows the informer's cache, the owner chain decides (review T6: a
+   * pod with the labels that the pool's Deployment did not make gets no token and no loads).
+   */
+  private java.util.stream.Stream<Pod> poolPods(BaseModel base) {
+    String name = base.getMetadata().getName();
+    return pods.list(
+            base.getMetadata().getNamespace(),
+            p -> name.equals(p.getMetadata().getLabels().get(BaseModelResources.BASE_MODEL)))
+        .filter(p -> owners.isServingPodOf(p, base));
   }
 
   /** vLLM pools run without an admin token; the builtin server requires one. */

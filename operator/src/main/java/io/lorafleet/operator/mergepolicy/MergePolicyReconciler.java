@@ -33,6 +33,7 @@ import io.lorafleet.operator.loraadapter.PublishedAdapters;
 import io.lorafleet.operator.reconcile.ApiRejections;
 import io.lorafleet.operator.reconcile.Failures;
 import io.lorafleet.operator.storage.StorageFailure;
+import io.lorafleet.operator.storage.StorageProblem;
 import java.time.Clock;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -212,7 +213,11 @@ public class MergePolicyReconciler implements Reconciler<MergePolicy> {
     try {
       return merge(policy, context, base.get(), sources, digests, key, aggregator);
     } catch (StorageFailure failure) {
-      aggregator.blockedBy(MergePolicyReason.MergeFailed, failure.getMessage());
+      aggregator.blockedBy(
+          failure.problem() == StorageProblem.ENDPOINT_NOT_ALLOWED
+              ? MergePolicyReason.EndpointNotAllowed
+              : MergePolicyReason.MergeFailed,
+          failure.getMessage());
       return statuses.patch(policy, aggregator.build(kept));
     }
   }

@@ -24,8 +24,12 @@ public final class MergePolicyResources {
    * gives a new key, hence a new Job and a new output version.
    */
   public static String key(MergePolicy policy, List<String> sourceDigests) {
+    // Pod settings (resources, node selector, tolerations) do not change the result: a change of
+    // them alone does not merge again.
     String material =
-        Serialization.asJson(policy.getSpec()) + "\n" + String.join("\n", sourceDigests);
+        Serialization.asJson(policy.getSpec().withoutPodSettings())
+            + "\n"
+            + String.join("\n", sourceDigests);
     return Sha256.hex(material.getBytes(StandardCharsets.UTF_8)).substring(0, 12);
   }
 

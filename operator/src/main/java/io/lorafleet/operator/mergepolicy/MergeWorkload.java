@@ -15,8 +15,10 @@ import io.lorafleet.api.v1alpha1.basemodel.BaseModel;
 import io.lorafleet.api.v1alpha1.loraadapter.LoraAdapter;
 import io.lorafleet.api.v1alpha1.mergepolicy.MergePolicy;
 import io.lorafleet.operator.config.OperatorConfig;
+import io.lorafleet.operator.reconcile.CoreTypes;
 import io.lorafleet.operator.reconcile.CredentialMounts;
 import io.lorafleet.operator.reconcile.Owners;
+import io.lorafleet.operator.reconcile.PodResources;
 import io.lorafleet.operator.reconcile.PodSecurity;
 import io.lorafleet.operator.storage.Versions;
 import java.util.List;
@@ -115,8 +117,11 @@ public final class MergeWorkload {
         .addAllToVolumeMounts(credentials.mounts())
         .withTerminationMessagePolicy("FallbackToLogsOnError")
         .withSecurityContext(PodSecurity.container(false))
+        // Never BestEffort; the merger's JVM takes 80 % of the memory limit.
+        .withResources(PodResources.of(policy.getSpec().resources(), PodResources.JVM))
         .endContainer()
         .withSecurityContext(PodSecurity.pod())
+        .withAutomountServiceAccountToken(false)
         .addToVolumes(
             new VolumeBuilder()
                 .withName("config")
@@ -126,6 +131,8 @@ public final class MergeWorkload {
                 .build(),
             new VolumeBuilder().withName("scratch").withNewEmptyDir().endEmptyDir().build())
         .addAllToVolumes(credentials.volumes())
+        .withNodeSelector(policy.getSpec().nodeSelector())
+        .withTolerations(CoreTypes.tolerations(policy.getSpec().tolerations()))
         .withEnableServiceLinks(false)
         .endSpec()
         .endTemplate()

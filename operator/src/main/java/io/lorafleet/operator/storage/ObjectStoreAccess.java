@@ -16,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -113,6 +114,16 @@ public class ObjectStoreAccess {
           StorageProblem.OBJECT_STORE_NOT_CONFIGURED,
           ENDPOINT + " in Secret " + credentials.name() + " is not a URL");
     }
+    if (!allowed(uri)) {
+      throw new StorageFailure(
+          StorageProblem.ENDPOINT_NOT_ALLOWED,
+          "the endpoint "
+              + EndpointAllowList.origin(uri)
+              + " in Secret "
+              + credentials.name()
+              + " is not one the operator may connect to (its allowed object-store endpoints,"
+              + " objectStore.allowedEndpoints in the chart)");
+    }
     ObjectStoreConfig defaults = ObjectStoreConfig.of(uri, new S3Credentials(accessKey, secretKey));
     try {
       return new ObjectStoreConfig(
@@ -128,6 +139,19 @@ public class ObjectStoreAccess {
     } catch (IllegalArgumentException e) {
       throw new StorageFailure(StorageProblem.OBJECT_STORE_NOT_CONFIGURED, e.getMessage());
     }
+  }
+
+  /** The operator's own default endpoint, or one on the allow-list. */
+  private boolean allowed(URI endpoint) {
+    EndpointAllowList list = new EndpointAllowList(config.allowedS3Endpoints().orElse(List.of()));
+    if (list.allowsAll() || list.allows(endpoint)) {
+      return true;
+    }
+    return config
+        .defaultS3Endpoint()
+        .map(
+            d -> EndpointAllowList.origin(URI.create(d)).equals(EndpointAllowList.origin(endpoint)))
+        .orElse(false);
   }
 
   private static StorageFailure missingKey(Secret secret, String key) {

@@ -32,6 +32,7 @@ public final class FakeServingPod implements AutoCloseable {
   private final Path tokenFile;
   private final Map<String, String> loaded = new ConcurrentHashMap<>();
   private final List<String> requestBodies = new CopyOnWriteArrayList<>();
+  private final List<String> requests = new CopyOnWriteArrayList<>();
   private final Map<String, String> refusals = new ConcurrentHashMap<>();
   private volatile int unloadFailure;
   private volatile boolean hang;
@@ -57,6 +58,11 @@ public final class FakeServingPod implements AutoCloseable {
     return Map.copyOf(loaded);
   }
 
+  /** Every admin request received ("METHOD uri", and whether it carried a token), in order. */
+  public List<String> requests() {
+    return List.copyOf(requests);
+  }
+
   public List<String> requestBodies() {
     return List.copyOf(requestBodies);
   }
@@ -80,6 +86,11 @@ public final class FakeServingPod implements AutoCloseable {
   }
 
   private boolean authorized(HttpExchange exchange) throws IOException {
+    requests.add(
+        exchange.getRequestMethod()
+            + " "
+            + exchange.getRequestURI()
+            + (exchange.getRequestHeaders().containsKey("Authorization") ? " (with a token)" : ""));
     if (tokenFile == null) {
       return true;
     }

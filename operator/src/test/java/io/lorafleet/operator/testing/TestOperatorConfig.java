@@ -32,6 +32,11 @@ public final class TestOperatorConfig implements OperatorConfig {
   }
 
   @Override
+  public Optional<java.util.List<String>> allowedS3Endpoints() {
+    return Optional.empty();
+  }
+
+  @Override
   public String defaultS3Region() {
     return "us-east-1";
   }

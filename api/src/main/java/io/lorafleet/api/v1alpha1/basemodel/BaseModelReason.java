@@ -9,11 +9,23 @@ public enum BaseModelReason implements ConditionReason {
   Available,
   ScaledToZero,
   PodsStarting,
+  /** The serving Deployment is replacing its pods with the current template. */
+  RollingOut,
+  /** The serving Deployment's rollout exceeded its progress deadline. */
+  ProgressDeadlineExceeded,
+  /** A serving pod cannot be scheduled (PodScheduled=False, e.g. no node with a free GPU). */
+  Unschedulable,
+  /** A serving pod's image cannot be pulled (ImagePullBackOff or ErrImagePull). */
+  ImagePullBackOff,
+  /** A serving pod's container keeps crashing (CrashLoopBackOff). */
+  CrashLoopBackOff,
   ArtifactNotFound,
   DigestMismatch,
   InvalidModelConfig,
   CredentialsSecretNotFound,
   ObjectStoreNotConfigured,
+  /** The object-store endpoint is not one the operator is allowed to connect to. */
+  EndpointNotAllowed,
   AccessDenied,
   ObjectStoreUnavailable,
   /** The API server refused an object built from the spec (HTTP 422); the message says why. */

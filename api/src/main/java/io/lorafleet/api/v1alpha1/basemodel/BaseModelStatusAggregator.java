@@ -12,6 +12,8 @@ public final class BaseModelStatusAggregator extends StatusAggregator<BaseModelS
   private boolean resolved;
   private int desiredReplicas;
   private int readyReplicas;
+  private boolean rolledOut = true;
+  private String rollout = "";
 
   public BaseModelStatusAggregator(BaseModel resource, Clock clock) {
     super(resource.getStatus(), resource.getMetadata().getGeneration(), clock);
@@ -29,6 +31,16 @@ public final class BaseModelStatusAggregator extends StatusAggregator<BaseModelS
     return this;
   }
 
+  /**
+   * Whether the serving Deployment runs the current template on every desired pod with no old pod
+   * left; the message says how far it is when not.
+   */
+  public BaseModelStatusAggregator rollout(boolean complete, String message) {
+    this.rolledOut = complete;
+    this.rollout = message == null ? "" : message;
+    return this;
+  }
+
   /** The observed status with its conditions decided and the generation stamped. */
   public BaseModelStatus build(BaseModelStatus observed) {
     return observed.withConditions(generation(), decideConditions());
@@ -43,9 +55,13 @@ public final class BaseModelStatusAggregator extends StatusAggregator<BaseModelS
       return new Progress(true, BaseModelReason.ScaledToZero, "no serving pods requested", false);
     }
     String pods = readyReplicas + "/" + desiredReplicas + " serving pods ready";
-    return readyReplicas >= desiredReplicas
+    if (readyReplicas < desiredReplicas) {
+      return new Progress(false, BaseModelReason.PodsStarting, pods, true);
+    }
+    // Ready old pods are not a finished rollout: the pool does not yet run the spec.
+    return rolledOut
         ? new Progress(true, BaseModelReason.Available, pods, false)
-        : new Progress(false, BaseModelReason.PodsStarting, pods, true);
+        : new Progress(false, BaseModelReason.RollingOut, pods + "; " + rollout, true);
   }
 
   @Override

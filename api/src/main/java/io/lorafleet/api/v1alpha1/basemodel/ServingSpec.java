@@ -36,7 +36,25 @@ public record ServingSpec(
     @JsonPropertyDescription("Tolerations for tainted (for example GPU) nodes.") @Size(max = 32)
         List<Toleration> tolerations,
     @JsonPropertyDescription("Adapter capacity per pod.") @Default(AdapterSlots.DEFAULT)
-        AdapterSlots adapterSlots) {
+        AdapterSlots adapterSlots,
+    @JsonPropertyDescription(
+            "How pods are replaced when the pool changes: maxSurge and maxUnavailable of the"
+                + " Deployment's rolling update. Pools that use every GPU they have set maxSurge: 0,"
+                + " maxUnavailable: 1 (the default surge needs a spare GPU).")
+        ServingRollout rollout) {
+
+  /** Without a rollout strategy (the Kubernetes default). */
+  public ServingSpec(
+      Integer replicas,
+      ServingRuntime runtime,
+      String image,
+      ComputeResources resources,
+      Map<String, String> nodeSelector,
+      List<Toleration> tolerations,
+      AdapterSlots adapterSlots) {
+    this(replicas, runtime, image, resources, nodeSelector, tolerations, adapterSlots, null);
+  }
+
   /**
    * The whole object as its default, every field at its own default: a real API server checks a
    * default against the object's CEL rules without filling in nested defaults first, so a default

@@ -48,7 +48,10 @@ public record FineTuneJobSpec(
                 + " checkpoint when set back to false. May change after creation.")
         @Default("false")
         Boolean suspend,
-    @JsonPropertyDescription("Wall-clock limit for the whole run, in seconds.")
+    @JsonPropertyDescription(
+            "Time limit of the trainer Job in seconds (its activeDeadlineSeconds): counted from"
+                + " the Job's start and again from each resume after a suspend, so time spent"
+                + " suspended does not count. Past it the run fails with DeadlineExceeded.")
         Long activeDeadlineSeconds,
     @JsonPropertyDescription(
             "Retries of the trainer pod after transient failures (bad input is not retried).")

@@ -26,6 +26,8 @@ public enum LoraAdapterReason implements ConditionReason {
   IncompleteModule,
   CredentialsSecretNotFound,
   ObjectStoreNotConfigured,
+  /** The object-store endpoint is not one the operator is allowed to connect to. */
+  EndpointNotAllowed,
   AccessDenied,
   ObjectStoreUnavailable,
   LoadFailed

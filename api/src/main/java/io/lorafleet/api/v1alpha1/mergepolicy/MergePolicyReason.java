@@ -12,6 +12,8 @@ public enum MergePolicyReason implements ConditionReason {
   SourceNotFound,
   SourceBaseModelMismatch,
   MergeFailed,
+  /** The object-store endpoint is not one the operator is allowed to connect to. */
+  EndpointNotAllowed,
   ObjectStoreUnavailable,
   /** The API server refused an object built from the spec (HTTP 422); the message says why. */
   RejectedByApiServer,

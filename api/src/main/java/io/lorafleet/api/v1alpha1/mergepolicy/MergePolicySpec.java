@@ -7,8 +7,11 @@ import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
 import io.lorafleet.api.v1alpha1.common.AdapterOutput;
+import io.lorafleet.api.v1alpha1.common.ComputeResources;
 import io.lorafleet.api.v1alpha1.common.LocalReference;
+import io.lorafleet.api.v1alpha1.common.Toleration;
 import java.util.List;
+import java.util.Map;
 
 /** Which adapters to merge, how, and where the result goes. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -63,7 +66,44 @@ public record MergePolicySpec(
         @Default("0")
         Long seed,
     @JsonPropertyDescription("The merged adapter's name, storage and placement.") @Required
-        AdapterOutput output) {
+        AdapterOutput output,
+    @JsonPropertyDescription(
+            "Merge container resources; defaults to 1 CPU and 4Gi of memory (also its limit).")
+        ComputeResources resources,
+    @JsonPropertyDescription("Node labels the merge pods must match.")
+        Map<String, String> nodeSelector,
+    @JsonPropertyDescription("Tolerations for tainted nodes.") @Size(max = 32)
+        List<Toleration> tolerations) {
+
+  /** Without pod settings: the operator's defaults. */
+  public MergePolicySpec(
+      LocalReference baseModelRef,
+      List<MergeSource> sources,
+      MergeMethod method,
+      Double density,
+      MajoritySign majoritySign,
+      Integer outputRank,
+      Long seed,
+      AdapterOutput output) {
+    this(
+        baseModelRef,
+        sources,
+        method,
+        density,
+        majoritySign,
+        outputRank,
+        seed,
+        output,
+        null,
+        null,
+        null);
+  }
+
+  /** What decides the merged result: everything but where and with what its pods run. */
+  public MergePolicySpec withoutPodSettings() {
+    return new MergePolicySpec(
+        baseModelRef, sources, method, density, majoritySign, outputRank, seed, output);
+  }
 
   static final String DENSITY_RULE =
       "!(self.method in ['ties', 'dare-linear', 'dare-ties', 'magnitude-prune'])"

@@ -1,0 +1,100 @@
+package io.lorafleet.operator.basemodel;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.lorafleet.api.v1alpha1.basemodel.BaseModel;
+import io.lorafleet.operator.testing.RealCluster;
+import io.lorafleet.operator.testing.TestOperatorConfig;
+import java.lang.reflect.Proxy;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Review P2 on a real kube-apiserver: the server stores quantities in canonical form (65536Mi as
+ * 64Gi, 1000m as 1), so a Deployment built from a spec that spells them otherwise never equals the
+ * stored one. The dependent's matcher must see the stored Deployment as up to date, or every
+ * reconcile (one per finished adapter load) sends a PUT of the whole spec.
+ */
+class ServingDeploymentRealServerTest {
+  private final KubernetesClient admin = RealCluster.get().admin();
+
+  @Test
+  void theServersCanonicalQuantitiesMatchTheDesiredDeployment() {
+    String namespace = RealCluster.get().restrictedNamespace("p2");
+    BaseModel model =
+        Serialization.unmarshal(
+            """
+            apiVersion: lorafleet.io/v1alpha1
+            kind: BaseModel
+            metadata: {name: base}
+            spec:
+              source: {uri: s3://models/tiny}
+              serving:
+                adapterSlots: {maxLoaded: 4, maxCached: 16, maxRank: 32}
+                resources:
+                  requests: {cpu: 1000m, memory: 65536Mi, ephemeral-storage: "21474836480"}
+                  limits: {cpu: "2.0", memory: 65536Mi}
+            """,
+            BaseModel.class);
+    model.getMetadata().setNamespace(namespace);
+    Deployment desired = ServingWorkload.deployment(model, new TestOperatorConfig());
+    admin.resource(desired).create();
+    Deployment stored =
+        admin
+            .apps()
+            .deployments()
+            .inNamespace(namespace)
+            .withName(desired.getMetadata().getName())
+            .get();
+    // The server did rewrite them: otherwise this test would prove nothing.
+    assertThat(
+            stored
+                .getSpec()
+                .getTemplate()
+                .getSpec()
+                .getContainers()
+                .getFirst()
+                .getResources()
+                .getRequests()
+                .get("memory")
+                .toString())
+        .isEqualTo("64Gi");
+
+    // Each reconcile builds the desired Deployment again and compares it with the stored one.
+    int updates = 0;
+    for (int reconcile = 0; reconcile < 5; reconcile++) {
+      Deployment again = ServingWorkload.deployment(model, new TestOperatorConfig());
+      if (!ServingDeploymentDependent.upToDate(stored, again, context())) {
+        updates++;
+      }
+    }
+    assertThat(updates).as("Deployment updates over 5 reconciles").isZero();
+
+    // A real change (more memory) is still an update.
+    BaseModel bigger =
+        Serialization.unmarshal(
+            Serialization.asYaml(model).replace("65536Mi", "65537Mi"), BaseModel.class);
+    assertThat(
+            ServingDeploymentDependent.upToDate(
+                stored, ServingWorkload.deployment(bigger, new TestOperatorConfig()), context()))
+        .isFalse();
+  }
+
+  /** The only thing the matcher asks of the context is the client (for its serialization). */
+  @SuppressWarnings("unchecked")
+  private Context<BaseModel> context() {
+    return (Context<BaseModel>)
+        Proxy.newProxyInstance(
+            Context.class.getClassLoader(),
+            new Class<?>[] {Context.class},
+            (proxy, method, args) -> {
+              if (method.getName().equals("getClient")) {
+                return admin;
+              }
+              throw new UnsupportedOperationException(method.getName());
+            });
+  }
+}

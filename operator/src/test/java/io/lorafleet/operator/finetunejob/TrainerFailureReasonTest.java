@@ -1,0 +1,184 @@
+package io.lorafleet.operator.finetunejob;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.lorafleet.api.v1alpha1.common.AdapterOutput;
+import io.lorafleet.api.v1alpha1.common.Condition;
+import io.lorafleet.api.v1alpha1.common.ConditionType;
+import io.lorafleet.api.v1alpha1.common.LocalReference;
+import io.lorafleet.api.v1alpha1.common.SecretReference;
+import io.lorafleet.api.v1alpha1.finetunejob.DatasetFormat;
+import io.lorafleet.api.v1alpha1.finetunejob.DatasetSpec;
+import io.lorafleet.api.v1alpha1.finetunejob.FineTuneJob;
+import io.lorafleet.api.v1alpha1.finetunejob.FineTuneJobPhase;
+import io.lorafleet.api.v1alpha1.finetunejob.FineTuneJobSpec;
+import io.lorafleet.api.v1alpha1.finetunejob.LearningRateSchedule;
+import io.lorafleet.api.v1alpha1.finetunejob.LoraInit;
+import io.lorafleet.api.v1alpha1.finetunejob.LoraSpec;
+import io.lorafleet.api.v1alpha1.finetunejob.TargetModule;
+import io.lorafleet.api.v1alpha1.finetunejob.TrainingSpec;
+import io.lorafleet.operator.testing.StandInClusterBase;
+import io.lorafleet.operator.testing.kubelet.JobStatusWriter;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.kubernetes.client.KubernetesServer;
+import io.quarkus.test.kubernetes.client.KubernetesTestServer;
+import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Review J4: a trainer that the kernel killed for memory, or that crashed without a result.json,
+ * fails its FineTuneJob with what its pod's container reported (OOMKilled, the exit code, the
+ * termination message), not only the Job's BackoffLimitExceeded.
+ */
+@QuarkusTest
+@WithKubernetesTestServer(crud = true)
+class TrainerFailureReasonTest extends StandInClusterBase {
+
+  @Test
+  void anOomKilledTrainerFailsTheRunAsOomKilled() {
+    Condition degraded = failWith("oom", 137, "OOMKilled", null);
+    assertThat(degraded.reason()).isEqualTo("OOMKilled");
+    assertThat(degraded.message()).contains("137").contains("memory limit");
+  }
+
+  @Test
+  void aCrashedTrainerFailsWithItsExitCodeAndTerminationMessage() {
+    Condition degraded =
+        failWith("crash", 1, "Error", "java.lang.IllegalStateException: CUDA out of sorts");
+    assertThat(degraded.reason()).isEqualTo("BackoffLimitExceeded");
+    assertThat(degraded.message())
+        .contains("exit code 1")
+        .contains("java.lang.IllegalStateException: CUDA out of sorts");
+  }
+
+  @KubernetesTestServer KubernetesServer server;
+
+  /**
+   * A trainer Job the API server refuses (422, a value the CRD could not check) is a permanent
+   * problem of the spec, reported as BaseModel and MergePolicy report it: Degraded with the API
+   * server's own message, not progressing, not retried.
+   */
+  @Test
+  void aTrainerJobTheApiServerRejectsIsAPermanentReasonWithItsMessage() {
+    baseModel("base");
+    String message =
+        "Job.batch \"train-rejected\" is invalid:"
+            + " spec.template.spec.containers[0].resources.requests[cpu]: Invalid value:"
+            + " \"4 cores\": quantities must match the regular expression";
+    server
+        .expect()
+        .post()
+        .withPath("/apis/batch/v1/namespaces/" + namespace + "/jobs")
+        .andReturn(
+            422,
+            new io.fabric8.kubernetes.api.model.StatusBuilder()
+                .withStatus("Failure")
+                .withCode(422)
+                .withReason("Invalid")
+                .withMessage(message)
+                .build())
+        .always();
+    create("rejected");
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () -> {
+              var status = get("rejected").getStatus();
+              assertThat(status).isNotNull();
+              Condition degraded = status.condition(ConditionType.Degraded).orElseThrow();
+              assertThat(degraded.reason()).isEqualTo("RejectedByApiServer");
+              assertThat(degraded.isTrue()).isTrue();
+              assertThat(degraded.message()).isEqualTo(message);
+              Condition progressing = status.condition(ConditionType.Progressing).orElseThrow();
+              assertThat(progressing.isTrue()).as("progressing").isFalse();
+              assertThat(progressing.reason()).isEqualTo("RejectedByApiServer");
+              // A run's spec cannot change after creation: nothing can make this one start.
+              assertThat(status.phase()).isEqualTo(FineTuneJobPhase.Failed);
+            });
+  }
+
+  /** Runs a FineTuneJob whose trainer pod ends as given and whose Job then fails for good. */
+  private Condition failWith(String name, int exitCode, String reason, String message) {
+    baseModel("base");
+    create(name);
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> get(name).getStatus() != null && get(name).getStatus().jobName() != null);
+    String jobName = get(name).getStatus().jobName();
+    Job job = client.batch().v1().jobs().inNamespace(namespace).withName(jobName).get();
+    // The Job controller's pod, as the kubelet leaves it after the container ended.
+    Pod pod =
+        new PodBuilder()
+            .withNewMetadata()
+            .withName(jobName + "-x7k2p")
+            .withNamespace(namespace)
+            .addToLabels("batch.kubernetes.io/job-name", jobName)
+            .addToLabels("job-name", jobName)
+            .addToLabels("batch.kubernetes.io/controller-uid", job.getMetadata().getUid())
+            .endMetadata()
+            .withSpec(job.getSpec().getTemplate().getSpec())
+            .build();
+    pod = client.pods().inNamespace(namespace).resource(pod).create();
+    pod.setStatus(
+        new io.fabric8.kubernetes.api.model.PodStatusBuilder()
+            .withPhase("Failed")
+            .addNewContainerStatus()
+            .withName("trainer")
+            .withImage("trainer")
+            .withNewState()
+            .withNewTerminated()
+            .withExitCode(exitCode)
+            .withReason(reason)
+            .withMessage(message)
+            .withFinishedAt("2026-12-06T22:00:00Z")
+            .endTerminated()
+            .endState()
+            .endContainerStatus()
+            .build());
+    client.pods().inNamespace(namespace).resource(pod).updateStatus();
+    new JobStatusWriter(client).failed(job, 4, "BackoffLimitExceeded");
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () -> assertThat(get(name).getStatus().phase()).isEqualTo(FineTuneJobPhase.Failed));
+    return get(name).getStatus().condition(ConditionType.Degraded).orElseThrow();
+  }
+
+  private FineTuneJob get(String name) {
+    return client.resources(FineTuneJob.class).inNamespace(namespace).withName(name).get();
+  }
+
+  private void create(String name) {
+    FineTuneJob job = new FineTuneJob();
+    job.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(namespace).build());
+    job.setSpec(
+        new FineTuneJobSpec(
+            new LocalReference("base"),
+            new DatasetSpec(
+                "s3://data/train.jsonl",
+                new SecretReference("s3"),
+                DatasetFormat.PROMPT_COMPLETION,
+                0.05,
+                0.01),
+            new LoraSpec(8, 16.0, 0.05, List.of(TargetModule.Q_PROJ), LoraInit.STANDARD, false),
+            new TrainingSpec(
+                null, 100L, 2.0e-4, LearningRateSchedule.COSINE, 0, 8, 1, 512, 0.0, 1.0, 7L, 50),
+            new AdapterOutput("tuned", "s3://adapters", new SecretReference("s3"), null),
+            null,
+            null,
+            null,
+            null,
+            false,
+            3600L,
+            3,
+            false));
+    client.resource(job).create();
+  }
+}

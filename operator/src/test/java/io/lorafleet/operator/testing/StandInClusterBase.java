@@ -1,0 +1,91 @@
+package io.lorafleet.operator.testing;
+
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.lorafleet.api.v1alpha1.basemodel.AdapterSlots;
+import io.lorafleet.api.v1alpha1.basemodel.BaseModel;
+import io.lorafleet.api.v1alpha1.basemodel.BaseModelSpec;
+import io.lorafleet.api.v1alpha1.basemodel.ServingRuntime;
+import io.lorafleet.api.v1alpha1.basemodel.ServingSpec;
+import io.lorafleet.api.v1alpha1.common.ArtifactSource;
+import io.lorafleet.api.v1alpha1.common.SecretReference;
+import jakarta.inject.Inject;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+
+/**
+ * {@link ClusterTestBase} for test classes that cause no object-store outage, so they do not check
+ * the captured log for one: S3 on loopback with a tiny model, the kubelet and job-runner stand-ins,
+ * a fresh namespace per test with a credentials Secret named "s3".
+ */
+public abstract class StandInClusterBase {
+  protected static EmbeddedObjectStore objectStore;
+  protected static FakeDeploymentController kubelet;
+  protected static FakeJobRunner jobs;
+  protected static LogCapture logs;
+  protected final String namespace = "t-" + UUID.randomUUID().toString().substring(0, 8);
+
+  @Inject protected KubernetesClient client;
+
+  @BeforeAll
+  static void startObjectStore() throws Exception {
+    logs = LogCapture.install();
+    objectStore = EmbeddedObjectStore.start();
+    TestArtifacts.putTinyModel(objectStore.client(), "models", "tiny");
+  }
+
+  @AfterAll
+  static void stopCluster() {
+    if (kubelet != null) {
+      kubelet.close();
+      jobs.close();
+      kubelet = null;
+      jobs = null;
+    }
+    objectStore.close();
+    // Whatever the operator logged, a credential never appears in it.
+    List<String> lines = logs.lines();
+    logs.close();
+    org.assertj.core.api.Assertions.assertThat(lines)
+        .noneMatch(line -> line.contains(EmbeddedObjectStore.SECRET_KEY));
+  }
+
+  /** "Type/Reason" of every Event on one object of a kind, oldest first. */
+  protected List<String> events(String kind, String name) {
+    return client.v1().events().inNamespace(namespace).list().getItems().stream()
+        .filter(
+            e ->
+                e.getInvolvedObject().getName().equals(name)
+                    && e.getInvolvedObject().getKind().equals(kind))
+        .map(e -> e.getType() + "/" + e.getReason())
+        .toList();
+  }
+
+  @BeforeEach
+  void startStandInsAndCredentials() {
+    if (kubelet == null) {
+      kubelet = new FakeDeploymentController(client);
+      jobs = new FakeJobRunner(client, objectStore.client());
+    }
+    client
+        .secrets()
+        .inNamespace(namespace)
+        .resource(objectStore.credentialsSecret(namespace, "s3", objectStore.endpoint()))
+        .create();
+  }
+
+  /** A BaseModel on the tiny model with one serving pod. */
+  protected void baseModel(String name) {
+    BaseModel model = new BaseModel();
+    model.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(namespace).build());
+    model.setSpec(
+        new BaseModelSpec(
+            new ArtifactSource("s3://models/tiny", new SecretReference("s3"), null),
+            new ServingSpec(
+                1, ServingRuntime.BUILTIN, null, null, null, null, new AdapterSlots(4, 16, 32))));
+    client.resource(model).create();
+  }
+}
