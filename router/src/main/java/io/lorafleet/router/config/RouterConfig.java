@@ -12,10 +12,19 @@ import java.util.Optional;
 public interface RouterConfig {
   /**
    * Where the pool's pods come from: {@code static} (the {@link #pods()} list) or {@code
-   * endpointslice} (not built yet: refused at start).
+   * endpointslice} (the EndpointSlices of {@link #service()}, watched).
    */
   @WithDefault("static")
   String podSource();
+
+  /** The pool's (headless) Service whose EndpointSlices list the pods (endpointslice source). */
+  Optional<String> service();
+
+  /** Its namespace; default: the client's (the pod's own namespace in a cluster). */
+  Optional<String> namespace();
+
+  /** The Service port to use; default: the slice's first port. */
+  Optional<String> portName();
 
   /** Base URLs of the pods ({@code http://10.0.0.7:8000}), for the static pod source. */
   Optional<List<String>> pods();

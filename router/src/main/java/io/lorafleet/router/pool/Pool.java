@@ -1,6 +1,8 @@
 package io.lorafleet.router.pool;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.lorafleet.router.config.RouterConfig;
 import io.lorafleet.router.metrics.RouterMetrics;
 import io.lorafleet.router.proxy.PoolToken;
@@ -38,6 +40,7 @@ public class Pool {
   private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
   private HttpClient http;
   private PodSource source;
+  private KubernetesClient kube;
 
   Pool(
       RouterConfig config, Vertx vertx, ObjectMapper json, PoolToken token, RouterMetrics metrics) {
@@ -58,19 +61,41 @@ public class Pool {
     source =
         switch (config.podSource()) {
           case "static" -> new StaticPodSource(config.pods().orElse(List.of()));
+          case "endpointslice" -> endpointSlices();
           default ->
               throw new IllegalArgumentException(
-                  "lorafleet.router.pod-source: only 'static' is built, got '"
+                  "lorafleet.router.pod-source must be static or endpointslice, got '"
                       + config.podSource()
                       + "'");
         };
     source.start(this::setPods);
   }
 
+  private PodSource endpointSlices() {
+    String service =
+        config
+            .service()
+            .orElseThrow(
+                () ->
+                    new IllegalArgumentException(
+                        "lorafleet.router.service is required with pod-source endpointslice"));
+    KubernetesClient client = new KubernetesClientBuilder().build();
+    kube = client;
+    String namespace = config.namespace().orElse(client.getNamespace());
+    if (namespace == null) {
+      throw new IllegalArgumentException(
+          "lorafleet.router.namespace is required outside a pod (no namespace in the kubeconfig)");
+    }
+    return new EndpointSliceSource(client, namespace, service, config.portName().orElse(null));
+  }
+
   void stop(@Observes ShutdownEvent e) {
     pollers.values().forEach(PodStatePoller::stop);
     if (source != null) {
       source.close();
+    }
+    if (kube != null) {
+      kube.close();
     }
   }
 
