@@ -96,6 +96,17 @@ class PoolRoutingTest {
       assertThat(streamed.ok()).isTrue();
       assertThat(streamed.text()).isEqualTo(viaPod.text());
     }
+    for (String model : List.of("tiny", "a5")) {
+      Client.Result viaPod =
+          direct.call(
+              "/v1/chat/completions", Client.chat(model, "hello there", 10, false), l -> {});
+      Client.Result viaRouter =
+          router()
+              .call("/v1/chat/completions", Client.chat(model, "hello there", 10, true), l -> {});
+      assertThat(viaPod.status()).as(viaPod.body()).isEqualTo(200);
+      assertThat(viaRouter.ok()).isTrue();
+      assertThat(viaRouter.text()).isEqualTo(viaPod.text()).isNotEmpty();
+    }
     JsonNode models = router().get("/v1/models");
     assertThat(models.path("data").toString())
         .contains("\"id\":\"tiny\"")

@@ -52,6 +52,20 @@ public final class Client {
     return b;
   }
 
+  /** A greedy chat request with one user message. */
+  public static ObjectNode chat(String model, String content, int maxTokens, boolean stream) {
+    ObjectNode b =
+        JSON.createObjectNode()
+            .put("model", model)
+            .put("max_tokens", maxTokens)
+            .put("temperature", 0);
+    b.putArray("messages").addObject().put("role", "user").put("content", content);
+    if (stream) {
+      b.put("stream", true);
+    }
+    return b;
+  }
+
   public Result call(ObjectNode body) throws Exception {
     return call("/v1/completions", body, line -> {});
   }
@@ -74,7 +88,8 @@ public final class Client {
       String whole = new String(r.body().readAllBytes(), StandardCharsets.UTF_8);
       String text = null;
       if (r.statusCode() == 200) {
-        text = JSON.readTree(whole).path("choices").path(0).path("text").asText();
+        JsonNode choice = JSON.readTree(whole).path("choices").path(0);
+        text = choice.path("text").asText(choice.path("message").path("content").asText());
       }
       return new Result(r.statusCode(), pod, text, false, null, whole);
     }
