@@ -253,6 +253,66 @@ class PoolRoutingTest {
 
   @Test
   @Order(5)
+  void aPodThatStopsAnsweringIsOutWithinASecondAndBackWhenItAnswers() throws Exception {
+    awaitPods(PoolTestResource.PODS);
+    String stopped = pod(1).getHost() + ":" + pod(1).getPort();
+    signal("STOP", 1);
+    try {
+      Thread.sleep(1000); // "taken out within a second"
+      for (JsonNode p : router().get("/v1/router/pods").path("data")) {
+        if (p.path("id").asText().equals(stopped)) {
+          assertThat(p.path("routable").asBoolean()).as(p.toString()).isFalse();
+          assertThat(p.path("suspect").asBoolean()).isTrue();
+        }
+      }
+      List<String> names = adapters();
+      for (int i = 0; i < 6; i++) {
+        String model = i % 2 == 0 ? "tiny" : names.get(i);
+        Client.Result r = router().call(Client.completion(model, "while stopped " + i, 4, false));
+        assertThat(r.status()).as(r.body()).isEqualTo(200);
+        assertThat(r.pod()).isNotEqualTo(stopped);
+      }
+    } finally {
+      signal("CONT", 1);
+    }
+    awaitPods(PoolTestResource.PODS);
+  }
+
+  @Test
+  @Order(6)
+  void whenEveryPodIsSilentARequestWaitsForThemInsteadOfFailing() throws Exception {
+    awaitPods(PoolTestResource.PODS);
+    for (int i = 0; i < PoolTestResource.PODS; i++) {
+      signal("STOP", i);
+    }
+    java.util.concurrent.CompletableFuture<Client.Result> pending;
+    try {
+      Thread.sleep(1000);
+      assertThat(router().get("/v1/router/pods").path("data").toString())
+          .doesNotContain("\"routable\":true");
+      pending =
+          java.util.concurrent.CompletableFuture.supplyAsync(
+              () -> {
+                try {
+                  return router().call(Client.completion("tiny", "anyone there", 4, false));
+                } catch (Exception e) {
+                  throw new RuntimeException(e);
+                }
+              });
+      Thread.sleep(300);
+      assertThat(pending).as("sent to a silent pod, not refused").isNotDone();
+    } finally {
+      for (int i = 0; i < PoolTestResource.PODS; i++) {
+        signal("CONT", i);
+      }
+    }
+    Client.Result r = pending.get(60, TimeUnit.SECONDS);
+    assertThat(r.status()).as(r.body()).isEqualTo(200);
+    awaitPods(PoolTestResource.PODS);
+  }
+
+  @Test
+  @Order(7)
   void killingAPodMidStreamFailsOnlyItsStreamsAndNewRequestsAvoidIt() throws Exception {
     awaitPods(PoolTestResource.PODS);
     int n = 9;
@@ -336,6 +396,14 @@ class PoolRoutingTest {
   }
 
   // ------------------------------------------------------------------ helpers
+
+  private static void signal(String name, int pod) throws Exception {
+    String pid =
+        ConfigProvider.getConfig().getValue("lorafleet.test.pod." + pod + ".pid", String.class);
+    Process kill = new ProcessBuilder("kill", "-" + name, pid).inheritIO().start();
+    assertThat(kill.waitFor(10, TimeUnit.SECONDS)).isTrue();
+    assertThat(kill.exitValue()).isZero();
+  }
 
   private String metricsText() throws Exception {
     return router().getText("/metrics");

@@ -11,6 +11,7 @@ public final class Pod {
   private final AtomicInteger outstanding = new AtomicInteger();
   private volatile PodStatus status;
   private volatile boolean up;
+  private volatile boolean suspect;
   private volatile String downReason = "no state yet";
 
   Pod(PodEndpoint endpoint) {
@@ -38,6 +39,15 @@ public final class Pod {
 
   public boolean up() {
     return up;
+  }
+
+  /**
+   * Out only because its state poll went unanswered (not refused): maybe hung, maybe just starved
+   * of CPU. Such a pod is used when no pod is routable, rather than failing every request.
+   */
+  public boolean suspect() {
+    PodStatus s = status;
+    return !up && suspect && s != null && s.ready();
   }
 
   public String downReason() {
@@ -69,11 +79,20 @@ public final class Pod {
   void update(PodStatus s) {
     this.status = s;
     this.up = true;
+    this.suspect = false;
   }
 
-  /** Out of the pool until its next state answer. */
+  /** Out of the pool until its next state answer (refused, broken, unreadable). */
   public void markDown(String reason) {
     this.downReason = reason;
+    this.suspect = false;
+    this.up = false;
+  }
+
+  /** Out of the pool until its next state answer, but a last resort: it did not answer in time. */
+  void markSilent(String reason) {
+    this.downReason = reason;
+    this.suspect = true;
     this.up = false;
   }
 }

@@ -6,6 +6,7 @@ import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import java.time.Duration;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 import org.jboss.logging.Logger;
 
@@ -67,7 +68,7 @@ final class PodStatePoller {
         new RequestOptions()
             .setMethod(HttpMethod.GET)
             .setAbsoluteURI(pod.endpoint().base() + "/v1/pod/state" + query)
-            .setIdleTimeout((version < 0 ? 0 : wait.toMillis()) + grace.toMillis());
+            .setIdleTimeout(wait.toMillis() + grace.toMillis());
     String auth = authorization.get();
     if (auth != null) {
       options.putHeader("Authorization", auth);
@@ -106,15 +107,23 @@ final class PodStatePoller {
                   return;
                 }
               }
-              fail(String.valueOf(ar.cause().getMessage()));
+              fail(String.valueOf(ar.cause().getMessage()), ar.cause() instanceof TimeoutException);
             });
   }
 
   private void fail(String reason) {
+    fail(reason, false);
+  }
+
+  private void fail(String reason, boolean silent) {
     if (pod.up()) {
       LOG.warnf("pod %s is out of the pool: %s", pod.id(), reason);
     }
-    pod.markDown(reason);
+    if (silent) {
+      pod.markSilent(reason);
+    } else {
+      pod.markDown(reason);
+    }
     version = -1;
     onChange.run();
     vertx.setTimer(RETRY_MS, t -> poll());

@@ -108,6 +108,15 @@ public class Pool {
     return pods.values();
   }
 
+  /**
+   * The pods requests may go to: the routable ones; when there are none, the ones that only went
+   * silent (a last resort that may answer late, instead of refusing every request at once).
+   */
+  public List<Pod> usable() {
+    List<Pod> routable = pods.values().stream().filter(Pod::routable).toList();
+    return routable.isEmpty() ? pods.values().stream().filter(Pod::suspect).toList() : routable;
+  }
+
   public Pod pod(String id) {
     return pods.get(id);
   }

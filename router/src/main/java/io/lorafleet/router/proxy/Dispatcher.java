@@ -114,8 +114,8 @@ public class Dispatcher {
   /** Chooses a pod and takes one of its slots (caller holds the lock). */
   private Verdict place(ProxiedRequest r) {
     List<Candidate> candidates = new ArrayList<>();
-    for (Pod p : pool.pods()) {
-      if (!p.routable() || r.tried.contains(p.id())) {
+    for (Pod p : pool.usable()) {
+      if (r.tried.contains(p.id())) {
         continue;
       }
       PodStatus s = p.status();

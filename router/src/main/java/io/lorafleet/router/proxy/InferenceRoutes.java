@@ -98,13 +98,11 @@ public class InferenceRoutes {
     boolean anyPod = false;
     boolean base = false;
     boolean known = false;
-    for (Pod p : pool.pods()) {
-      if (p.routable()) {
-        anyPod = true;
-        PodStatus s = p.status();
-        base |= name.equals(s.baseModel());
-        known |= s.tierOf(name) != null;
-      }
+    for (Pod p : pool.usable()) {
+      anyPod = true;
+      PodStatus s = p.status();
+      base |= name.equals(s.baseModel());
+      known |= s.tierOf(name) != null;
     }
     if (!anyPod) {
       OpenAiError.send(
@@ -197,6 +195,7 @@ public class InferenceRoutes {
               .put("id", p.id())
               .put("url", p.endpoint().base().toString())
               .put("routable", p.routable())
+              .put("suspect", p.suspect())
               .put("outstanding", p.outstanding())
               .put("load", p.load());
       if (p.downReason() != null) {
