@@ -5,6 +5,7 @@ import io.lorafleet.engine.model.SamplingParams;
 import io.lorafleet.server.metrics.ServerMetrics;
 import io.lorafleet.server.model.BaseModel;
 import io.lorafleet.server.model.ModelService;
+import io.lorafleet.server.pool.LazyLoads;
 import io.lorafleet.server.residency.AdapterRegistry;
 import io.lorafleet.server.residency.AdapterVersion;
 import io.lorafleet.server.scheduling.EngineService;
@@ -39,13 +40,19 @@ public class InferenceService {
   private final EngineService engine;
   private final AdapterRegistry registry;
   private final ServerMetrics metrics;
+  private final LazyLoads lazy;
 
   InferenceService(
-      ModelService models, EngineService engine, AdapterRegistry registry, ServerMetrics metrics) {
+      ModelService models,
+      EngineService engine,
+      AdapterRegistry registry,
+      ServerMetrics metrics,
+      LazyLoads lazy) {
     this.models = models;
     this.engine = engine;
     this.registry = registry;
     this.metrics = metrics;
+    this.lazy = lazy;
   }
 
   public Target resolve(String model) {
@@ -61,6 +68,9 @@ public class InferenceService {
       return new Target(model, base, null);
     }
     AdapterVersion v = registry.get(model);
+    if (v == null) {
+      v = lazy.ensure(model); // registered but not loaded: loaded now, off the engine thread
+    }
     if (v == null) {
       throw ApiException.modelNotFound(model);
     }

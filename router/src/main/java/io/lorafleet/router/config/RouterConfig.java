@@ -1,0 +1,67 @@
+package io.lorafleet.router.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/** The router's settings ({@code lorafleet.router.*}, or {@code LORAFLEET_ROUTER_*}). */
+@ConfigMapping(prefix = "lorafleet.router")
+public interface RouterConfig {
+  /**
+   * Where the pool's pods come from: {@code static} (the {@link #pods()} list) or {@code
+   * endpointslice} (the EndpointSlices of {@link #service()}, watched).
+   */
+  @WithDefault("static")
+  String podSource();
+
+  /** The pool's (headless) Service whose EndpointSlices list the pods (endpointslice source). */
+  Optional<String> service();
+
+  /** Its namespace; default: the client's (the pod's own namespace in a cluster). */
+  Optional<String> namespace();
+
+  /** The Service port to use; default: the slice's first port. */
+  Optional<String> portName();
+
+  /** Base URLs of the pods ({@code http://10.0.0.7:8000}), for the static pod source. */
+  Optional<List<String>> pods();
+
+  /**
+   * The pool's inference token: clients must present it, and the router presents it to the pods.
+   * Read at every use (a rotated Secret takes effect). Without it both sides are open.
+   */
+  Optional<Path> inferenceTokenFile();
+
+  /** How long a pod's state long poll waits for a change; also the heartbeat of a quiet pod. */
+  @WithDefault("0.4s")
+  Duration stateWait();
+
+  /**
+   * A pod whose state poll has not answered within this (on top of {@link #stateWait()}) is taken
+   * out of the pool until it answers again.
+   */
+  @WithDefault("0.5s")
+  Duration stateGrace();
+
+  /** Requests waiting for a pod with a free slot; more are refused with 429. */
+  @WithDefault("256")
+  int maxQueued();
+
+  /** Pods a request is tried on at most (it moves on only if nothing was sent to the client). */
+  @WithDefault("3")
+  int maxAttempts();
+
+  /** Connect timeout to a pod. */
+  @WithDefault("1s")
+  Duration connectTimeout();
+
+  /**
+   * Tell clients which pod served them ({@code X-Lorafleet-Pod: ip:port}): for tests and debugging;
+   * off by default, as it shows pod addresses outside the cluster.
+   */
+  @WithDefault("false")
+  boolean podHeader();
+}

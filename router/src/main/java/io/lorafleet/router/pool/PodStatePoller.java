@@ -1,0 +1,131 @@
+package io.lorafleet.router.pool;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import java.time.Duration;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
+import org.jboss.logging.Logger;
+
+/**
+ * Follows one pod's state with long polls of {@code GET /v1/pod/state?since=V&wait=W}: the pod
+ * answers as soon as its state changes, or after W with the same state (the heartbeat). A poll that
+ * fails, or gets no answer within W plus a grace, takes the pod out of the pool at once; the next
+ * answer puts it back. With the defaults a pod that stops answering is out within 0.9 s, one that
+ * refuses connections (killed) at once.
+ */
+final class PodStatePoller {
+  private static final Logger LOG = Logger.getLogger(PodStatePoller.class);
+  private static final long RETRY_MS = 200;
+
+  private final Pod pod;
+  private final Vertx vertx;
+  private final HttpClient http;
+  private final ObjectMapper json;
+  private final Supplier<String> authorization;
+  private final Duration wait;
+  private final Duration grace;
+  private final Runnable onChange;
+  private volatile boolean stopped;
+  private long version = -1;
+
+  PodStatePoller(
+      Pod pod,
+      Vertx vertx,
+      HttpClient http,
+      ObjectMapper json,
+      Supplier<String> authorization,
+      Duration wait,
+      Duration grace,
+      Runnable onChange) {
+    this.pod = pod;
+    this.vertx = vertx;
+    this.http = http;
+    this.json = json;
+    this.authorization = authorization;
+    this.wait = wait;
+    this.grace = grace;
+    this.onChange = onChange;
+  }
+
+  void start() {
+    poll();
+  }
+
+  void stop() {
+    stopped = true;
+  }
+
+  private void poll() {
+    if (stopped) {
+      return;
+    }
+    String query = version < 0 ? "" : "?since=" + version + "&wait=" + wait.toMillis() / 1000.0;
+    RequestOptions options =
+        new RequestOptions()
+            .setMethod(HttpMethod.GET)
+            .setAbsoluteURI(pod.endpoint().base() + "/v1/pod/state" + query)
+            .setIdleTimeout(wait.toMillis() + grace.toMillis());
+    String auth = authorization.get();
+    if (auth != null) {
+      options.putHeader("Authorization", auth);
+    }
+    http.request(options)
+        .compose(req -> req.send())
+        .compose(
+            resp ->
+                resp.body()
+                    .map(
+                        body -> {
+                          if (resp.statusCode() != 200) {
+                            throw new IllegalStateException(
+                                "pod state answered " + resp.statusCode());
+                          }
+                          return body;
+                        }))
+        .onComplete(
+            ar -> {
+              if (stopped) {
+                return;
+              }
+              if (ar.succeeded()) {
+                try {
+                  PodStatus s = PodStatus.parse(json.readTree(ar.result().getBytes()));
+                  boolean changed = !pod.up() || s.version() != version;
+                  version = s.version();
+                  pod.update(s);
+                  if (changed) {
+                    onChange.run();
+                  }
+                  poll();
+                  return;
+                } catch (Exception e) {
+                  fail("unreadable state: " + e.getMessage());
+                  return;
+                }
+              }
+              fail(String.valueOf(ar.cause().getMessage()), ar.cause() instanceof TimeoutException);
+            });
+  }
+
+  private void fail(String reason) {
+    fail(reason, false);
+  }
+
+  private void fail(String reason, boolean silent) {
+    if (pod.up()) {
+      LOG.warnf("pod %s is out of the pool: %s", pod.id(), reason);
+    }
+    if (silent) {
+      pod.markSilent(reason);
+    } else {
+      pod.markDown(reason);
+    }
+    version = -1;
+    onChange.run();
+    vertx.setTimer(RETRY_MS, t -> poll());
+  }
+}

@@ -1,0 +1,147 @@
+package io.lorafleet.router.proxy;
+
+import io.lorafleet.router.config.RouterConfig;
+import io.lorafleet.router.metrics.RouterMetrics;
+import io.lorafleet.router.pool.Pod;
+import io.lorafleet.router.pool.PodStatus;
+import io.lorafleet.router.pool.Pool;
+import io.lorafleet.router.routing.Candidate;
+import io.lorafleet.router.routing.PodChooser;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.Iterator;
+import java.util.List;
+
+/**
+ * Hands requests to pods with a free slot, or holds them in a bounded queue until one frees (a
+ * request ending, a pod joining or reporting new state); a full queue answers 429 with Retry-After.
+ * Choosing and taking the slot happen under one lock, so two requests never take the last slot of a
+ * pod together.
+ */
+@ApplicationScoped
+public class Dispatcher {
+  /** What became of an attempt to place a request. */
+  enum Verdict {
+    SENT,
+    FULL,
+    NO_POD
+  }
+
+  private final Pool pool;
+  private final Forwarder forwarder;
+  private final RouterMetrics metrics;
+  private final int maxQueued;
+  private final Deque<ProxiedRequest> queue = new ArrayDeque<>();
+
+  Dispatcher(Pool pool, Forwarder forwarder, RouterMetrics metrics, RouterConfig config) {
+    this.pool = pool;
+    this.forwarder = forwarder;
+    this.metrics = metrics;
+    this.maxQueued = config.maxQueued();
+    pool.onChange(this::pump);
+    metrics.trackQueue(this, Dispatcher::queued);
+  }
+
+  /** Places a new request, queues it, or refuses it (429 queue full, 503 no pod left). */
+  public void submit(ProxiedRequest r) {
+    Verdict v;
+    synchronized (this) {
+      v = place(r);
+      if (v == Verdict.FULL) {
+        if (queue.size() >= maxQueued) {
+          v = null;
+        } else {
+          queue.addLast(r);
+        }
+      }
+    }
+    if (v == null) {
+      metrics.request(r.model, r.route, "rejected");
+      r.context.runOnContext(
+          x ->
+              OpenAiError.send(
+                  r.ctx,
+                  429,
+                  "rate_limit_error",
+                  "overloaded",
+                  null,
+                  "every pod of the pool is busy and " + maxQueued + " requests wait; retry later",
+                  1));
+    } else if (v == Verdict.NO_POD) {
+      forwarder.noPodLeft(r);
+    }
+  }
+
+  /** A request left its pod: its slot is free for a waiting one. */
+  public void released(Pod pod) {
+    pod.release();
+    pump();
+  }
+
+  /** Drops a waiting request whose client went away. */
+  public synchronized void cancel(ProxiedRequest r) {
+    queue.remove(r);
+  }
+
+  public synchronized int queued() {
+    return queue.size();
+  }
+
+  /** Places waiting requests in order wherever a slot has come free. */
+  public void pump() {
+    List<ProxiedRequest> lost = new ArrayList<>();
+    synchronized (this) {
+      for (Iterator<ProxiedRequest> it = queue.iterator(); it.hasNext(); ) {
+        ProxiedRequest r = it.next();
+        if (r.cancelled) {
+          it.remove();
+          continue;
+        }
+        Verdict v = place(r);
+        if (v == Verdict.SENT) {
+          it.remove();
+        } else if (v == Verdict.NO_POD) {
+          it.remove();
+          lost.add(r);
+        }
+      }
+    }
+    lost.forEach(forwarder::noPodLeft);
+  }
+
+  /** Chooses a pod and takes one of its slots (caller holds the lock). */
+  private Verdict place(ProxiedRequest r) {
+    List<Candidate> candidates = new ArrayList<>();
+    for (Pod p : pool.usable()) {
+      if (r.tried.contains(p.id())) {
+        continue;
+      }
+      PodStatus s = p.status();
+      PodStatus.Tier tier =
+          r.adapter == null
+              ? (r.model.equals(s.baseModel()) ? PodStatus.Tier.DEVICE : null)
+              : s.tierOf(r.adapter);
+      if (tier != null) {
+        candidates.add(new Candidate(p.id(), tier, p.load(), s.maxRunning()));
+      }
+    }
+    if (candidates.isEmpty()) {
+      return Verdict.NO_POD;
+    }
+    PodChooser.Choice choice = PodChooser.choose(r.adapter, candidates);
+    if (choice == null) {
+      return Verdict.FULL;
+    }
+    Pod pod = pool.pod(choice.pod());
+    pod.acquire();
+    r.pod = pod;
+    r.route = choice.outcome().label();
+    r.tried.add(pod.id());
+    r.attempts++;
+    metrics.routed(r.model, choice.outcome(), pod);
+    r.context.runOnContext(x -> forwarder.send(r, pod));
+    return Verdict.SENT;
+  }
+}

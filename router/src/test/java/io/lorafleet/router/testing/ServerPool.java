@@ -1,0 +1,197 @@
+package io.lorafleet.router.testing;
+
+import io.lorafleet.artifacts.hf.ModelConfig;
+import io.lorafleet.artifacts.store.ArtifactStore;
+import io.lorafleet.artifacts.store.Sha256;
+import io.lorafleet.engine.model.ModelLoader;
+import io.lorafleet.engine.testmodels.TestAdapterGenerator;
+import io.lorafleet.engine.testmodels.TestModelGenerator;
+import io.lorafleet.engine.testmodels.TestModelSpec;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Real server processes (the packaged server-image, as a pod runs it) on loopback, over one small
+ * random Llama and a set of random adapters in local directories; every adapter is registered on
+ * every pod (name, path, digest), none is loaded.
+ */
+public final class ServerPool implements AutoCloseable {
+  public static final String ADMIN_TOKEN = "router-test-admin-token";
+  public static final String INFERENCE_TOKEN = "router-test-inference-token";
+
+  public final Path root;
+  public final List<Process> processes = new ArrayList<>();
+  public final List<URI> urls = new ArrayList<>();
+  public final List<String> adapters = new ArrayList<>();
+  public final Path inferenceTokenFile;
+  private final Path adminTokenFile;
+
+  private ServerPool(Path root) throws IOException {
+    this.root = root;
+    this.adminTokenFile = Files.writeString(root.resolve("admin-token"), ADMIN_TOKEN);
+    this.inferenceTokenFile = Files.writeString(root.resolve("inference-token"), INFERENCE_TOKEN);
+  }
+
+  /** Starts {@code pods} servers with {@code slots} device slots and {@code running} sequences. */
+  public static ServerPool start(int pods, int adapterCount, int slots, int running)
+      throws Exception {
+    Path root = Files.createTempDirectory(Path.of("target"), "router-pool").toAbsolutePath();
+    ServerPool pool = new ServerPool(root);
+    Path model = TestModelGenerator.write(TestModelSpec.llamaGqa(), root.resolve("model"));
+    ModelConfig config = ModelLoader.config(model);
+    List<String[]> registrations = new ArrayList<>();
+    for (int a = 0; a < adapterCount; a++) {
+      Path dir = Files.createDirectories(root.resolve("adapters").resolve("a" + a));
+      TestAdapterGenerator.write(
+          TestAdapterGenerator.Spec.simple(4, 8.0, List.of("q_proj", "v_proj"), 900 + a),
+          config,
+          dir);
+      String digest = Sha256.hex(ArtifactStore.manifestOf(dir, Map.of()).toBytes());
+      pool.adapters.add("a" + a);
+      registrations.add(new String[] {"a" + a, dir.toString(), digest});
+    }
+    for (int p = 0; p < pods; p++) {
+      pool.launch(p, model, slots, running);
+    }
+    for (int p = 0; p < pods; p++) {
+      pool.awaitReady(p);
+      for (String[] r : registrations) {
+        pool.register(p, r[0], r[1], r[2]);
+      }
+    }
+    return pool;
+  }
+
+  private void launch(int index, Path model, int slots, int running) throws IOException {
+    int port;
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    String jar = System.getProperty("lorafleet.test.server-jar");
+    if (jar == null || !Files.isRegularFile(Path.of(jar))) {
+      throw new IllegalStateException(
+          "the packaged server is missing ("
+              + jar
+              + "): build server-image first (the reactor does: -pl router -am)");
+    }
+    List<String> cmd =
+        List.of(
+            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            "-Xmx384m",
+            "-XX:+UseSerialGC",
+            "--add-modules",
+            "jdk.incubator.vector",
+            "--enable-native-access=ALL-UNNAMED",
+            "-Dai.djl.offline=true",
+            "-jar",
+            jar,
+            "serve",
+            "--model",
+            model.toString(),
+            "--served-model-name",
+            "tiny",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            Integer.toString(port),
+            "--admin-token-file",
+            adminTokenFile.toString(),
+            "--inference-token-file",
+            inferenceTokenFile.toString(),
+            "--adapter-root",
+            root.resolve("adapters").toString(),
+            "--cache-dir",
+            root.resolve("cache-" + index).toString(),
+            "--threads",
+            "1",
+            "--max-loaded",
+            Integer.toString(slots),
+            "--max-cached",
+            Integer.toString(slots + 1),
+            "--max-running",
+            Integer.toString(running),
+            "--max-rank",
+            "8");
+    Process p =
+        new ProcessBuilder(cmd)
+            .redirectErrorStream(true)
+            .redirectOutput(root.resolve("server-" + index + ".log").toFile())
+            .start();
+    processes.add(p);
+    urls.add(URI.create("http://127.0.0.1:" + port));
+  }
+
+  private void awaitReady(int index) throws Exception {
+    HttpClient http = HttpClient.newHttpClient();
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+    while (System.nanoTime() < end) {
+      if (!processes.get(index).isAlive()) {
+        throw new IllegalStateException(
+            "server " + index + " exited; see " + root.resolve("server-" + index + ".log"));
+      }
+      try {
+        var r =
+            http.send(
+                HttpRequest.newBuilder(urls.get(index).resolve("/health/ready")).build(),
+                HttpResponse.BodyHandlers.discarding());
+        if (r.statusCode() == 200) {
+          return;
+        }
+      } catch (IOException e) {
+        // not listening yet
+      }
+      Thread.sleep(200);
+    }
+    throw new IllegalStateException("server " + index + " not ready within 90 s");
+  }
+
+  private void register(int index, String name, String path, String digest) throws Exception {
+    String body =
+        "{\"lora_name\":\""
+            + name
+            + "\",\"lora_path\":\""
+            + path
+            + "\",\"digest\":\"sha256:"
+            + digest
+            + "\"}";
+    var r =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(urls.get(index).resolve("/v1/register_lora_adapter"))
+                    .header("Authorization", "Bearer " + ADMIN_TOKEN)
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(body))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+    if (r.statusCode() != 200) {
+      throw new IllegalStateException("register " + name + " on pod " + index + ": " + r.body());
+    }
+  }
+
+  @Override
+  public void close() {
+    for (Process p : processes) {
+      p.destroy();
+    }
+    for (Process p : processes) {
+      try {
+        if (!p.waitFor(10, TimeUnit.SECONDS)) {
+          p.destroyForcibly();
+        }
+      } catch (InterruptedException e) {
+        p.destroyForcibly();
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+}
