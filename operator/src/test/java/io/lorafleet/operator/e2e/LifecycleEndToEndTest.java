@@ -39,7 +39,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -87,7 +86,8 @@ class LifecycleEndToEndTest {
     Files.setPosixFilePermissions(workDir, PosixFilePermissions.fromString("rwxr-xr-x"));
     namespace = RealCluster.get().restrictedNamespace("e2e");
     Path model = workDir.resolve("model");
-    generateModel(model);
+    // A small random Llama stands where the walk-through expects SmolLM2-135M.
+    LocalImages.generateTestModel(model);
     objectStore.client().ensureBucket("lorafleet");
     try (Stream<Path> files = Files.list(model)) {
       for (Path file : files.toList()) {
@@ -105,21 +105,12 @@ class LifecycleEndToEndTest {
             ReverseWordsDataset.jsonl(400, 3).getBytes(StandardCharsets.UTF_8));
   }
 
-  /** A small random Llama stands where the walk-through expects SmolLM2-135M. */
-  private static void generateModel(Path dir) throws Exception {
-    List<String> command = new ArrayList<>(LocalImages.trainer());
-    int jar = command.indexOf("-jar");
-    command.set(jar, "-cp");
-    command.add("io.lorafleet.engine.testmodels.TestModelGenerator");
-    command.add("llamaGqa");
-    command.add(dir.toString());
-    Process p = new ProcessBuilder(command).inheritIO().start();
-    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    assertThat(p.exitValue()).as("model generator exit code").isZero();
-  }
-
   @AfterAll
   static void stop() throws IOException {
+    if (namespace != null) {
+      // Its Deployment would otherwise outlive the test and be scheduled to the next kubelet.
+      RealCluster.get().admin().namespaces().withName(namespace).delete();
+    }
     if (kubelet != null) {
       kubelet.close();
     }
@@ -240,7 +231,11 @@ class LifecycleEndToEndTest {
   @Test
   void trainsServesFollowsReplacementsSwapsVersionsAndUnloads() throws Exception {
     ProcessRuntime runtime = new ProcessRuntime(OperatorImages.of(config));
-    kubelet = Kubelet.start(client, workDir.resolve("kubelet"), pod -> runtime);
+    kubelet =
+        Kubelet.start(
+            client,
+            workDir.resolve("kubelet"),
+            pod -> namespace.equals(pod.getMetadata().getNamespace()) ? runtime : null);
     Secret credentials = example("00-credentials.yaml", Secret.class, Map.of());
     client
         .secrets()

@@ -33,7 +33,11 @@ public final class Kubelet implements AutoCloseable {
           "ephemeral-storage", "500Gi",
           "nvidia.com/gpu", "8");
 
-  /** Chooses the runtime of a pod. */
+  /**
+   * Chooses the runtime of a pod; null when the pod is not this kubelet's business (say, a pod of
+   * another test's namespace that the scheduler bound here): it is left alone, Pending, as on a
+   * node whose kubelet is down.
+   */
   @FunctionalInterface
   public interface RuntimeSelector {
     ContainerRuntime runtimeFor(Pod pod);
@@ -124,7 +128,11 @@ public final class Kubelet implements AutoCloseable {
     Path podDir =
         workDir.resolve(
             pod.getMetadata().getNamespace() + "_" + pod.getMetadata().getName() + "_" + uid);
-    PodWorker worker = new PodWorker(client, runtimes.runtimeFor(pod), pod, podDir);
+    ContainerRuntime runtime = runtimes.runtimeFor(pod);
+    if (runtime == null) {
+      return;
+    }
+    PodWorker worker = new PodWorker(client, runtime, pod, podDir);
     workers.put(uid, worker);
     Thread.ofVirtual().name("pod-" + pod.getMetadata().getName()).start(worker);
   }

@@ -30,9 +30,36 @@ public final class ProcessRuntime implements ContainerRuntime {
   private static final String PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
   private final Function<String, LocalImage> images;
 
-  /** {@code images} maps an image name to its local command, null when it has none. */
+  /**
+   * {@code images} maps an image name to its local command, null when it has none. Fails at once
+   * unless this JVM runs as root with setpriv(1) at hand: it could not run pods as their users.
+   */
   public ProcessRuntime(Function<String, LocalImage> images) {
     this.images = images;
+    if (!runsAsRoot()) {
+      throw new IllegalStateException(
+          "the kubelet stand-in's process runtime needs root (it runs each container as the pod's"
+              + " runAsUser with setpriv); this JVM runs as another user");
+    }
+    if (!Files.isExecutable(Path.of("/usr/bin/setpriv"))
+        && !Files.isExecutable(Path.of("/bin/setpriv"))) {
+      throw new IllegalStateException(
+          "the kubelet stand-in's process runtime needs setpriv (util-linux), not found");
+    }
+  }
+
+  private static boolean runsAsRoot() {
+    try {
+      // "Uid:\treal\teffective\t...": the effective UID decides.
+      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+        if (line.startsWith("Uid:")) {
+          return line.split("\\s+")[2].equals("0");
+        }
+      }
+    } catch (IOException e) {
+      return false;
+    }
+    return false;
   }
 
   @Override

@@ -20,6 +20,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -33,6 +35,16 @@ import org.junit.jupiter.api.Test;
 class KubeletProcessTest {
   private static final long USER = 10001;
   static Kubelet kubelet;
+
+  /** The namespaces of this class: the kubelet runs their pods only. */
+  private static final Set<String> OWN = ConcurrentHashMap.newKeySet();
+
+  private static String own(String prefix, boolean restricted) {
+    String ns = namespace(prefix, restricted);
+    OWN.add(ns);
+    return ns;
+  }
+
   static String ns;
 
   @BeforeAll
@@ -44,8 +56,13 @@ class KubeletProcessTest {
                 image.equals("shell")
                     ? new LocalImage(0, 0, l -> List.of("/bin/sh", "-c", l.args().getFirst()))
                     : null);
-    kubelet = Kubelet.start(admin(), dir, (Kubelet.RuntimeSelector) pod -> runtime);
-    ns = namespace("proc", false);
+    kubelet =
+        Kubelet.start(
+            admin(),
+            dir,
+            (Kubelet.RuntimeSelector)
+                pod -> OWN.contains(pod.getMetadata().getNamespace()) ? runtime : null);
+    ns = own("proc", false);
     admin()
         .secrets()
         .inNamespace(ns)

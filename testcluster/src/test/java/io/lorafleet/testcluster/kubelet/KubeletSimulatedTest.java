@@ -49,6 +49,15 @@ class KubeletSimulatedTest {
   private static final Set<String> NOT_LIVE = ConcurrentHashMap.newKeySet();
   static Kubelet kubelet;
 
+  /** The namespaces of this class: the kubelet runs their pods only. */
+  private static final Set<String> OWN = ConcurrentHashMap.newKeySet();
+
+  private static String own(String prefix, boolean restricted) {
+    String ns = namespace(prefix, restricted);
+    OWN.add(ns);
+    return ns;
+  }
+
   @BeforeAll
   static void start() throws IOException {
     Path dir = Files.createTempDirectory("kubelet-sim");
@@ -59,6 +68,9 @@ class KubeletSimulatedTest {
             admin(),
             dir,
             pod -> {
+              if (!OWN.contains(pod.getMetadata().getNamespace())) {
+                return null;
+              }
               String runtime = pod.getMetadata().getLabels().getOrDefault("runtime", "");
               if (runtime.equals("http")) {
                 return http;
@@ -116,7 +128,7 @@ class KubeletSimulatedTest {
 
   @Test
   void schedulerBindsDeploymentPodsWhichRunReadyOnTheirOwnAddress() {
-    String ns = namespace("sim", true);
+    String ns = own("sim", true);
     admin().apps().deployments().inNamespace(ns).resource(deployment("web", 3, "")).create();
     awaitTrue(
         "3 ready pods",
@@ -153,7 +165,7 @@ class KubeletSimulatedTest {
 
   @Test
   void jobPodsEndSucceededOrFailedAndTheJobControllerSeesIt() {
-    String ns = namespace("jobs", false);
+    String ns = own("jobs", false);
     admin().batch().v1().jobs().inNamespace(ns).resource(job("ok", "exit-0")).create();
     admin().batch().v1().jobs().inNamespace(ns).resource(job("bad", "exit-3")).create();
     awaitTrue(
@@ -176,7 +188,7 @@ class KubeletSimulatedTest {
 
   @Test
   void deletedPodIsTerminatedAndRemoved() {
-    String ns = namespace("delete", false);
+    String ns = own("delete", false);
     admin().pods().inNamespace(ns).resource(pod("p", "", 30L)).create();
     awaitPod(ns, "p", "running", Cluster::ready);
     admin().pods().inNamespace(ns).withName("p").delete();
@@ -188,7 +200,7 @@ class KubeletSimulatedTest {
 
   @Test
   void readinessAndLivenessComeFromThePodsOwnProbes() {
-    String ns = namespace("probes", false);
+    String ns = own("probes", false);
     String key = ns + "/p";
     NOT_READY.add(key);
     admin().pods().inNamespace(ns).resource(pod("p", "http", 30L)).create();
@@ -211,7 +223,7 @@ class KubeletSimulatedTest {
 
   @Test
   void serviceRoundRobinsNewConnectionsOverReadyEndpoints() throws Exception {
-    String ns = namespace("svc", true);
+    String ns = own("svc", true);
     admin().apps().deployments().inNamespace(ns).resource(deployment("api", 2, "http")).create();
     admin()
         .services()
