@@ -82,6 +82,10 @@ public final class Kubelet implements AutoCloseable {
     String name = "standin-" + UUID.randomUUID().toString().substring(0, 8);
     Kubelet kubelet = new Kubelet(client, name, workDir, runtimes);
     kubelet.node = NodeRegistration.register(client, name, CAPACITY);
+    // Child processes must not outlive the JVM when a test forgets close() or the JVM is stopped.
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(() -> kubelet.workers.values().forEach(PodWorker::stop), "kubelet-stop"));
     kubelet.informer =
         client.pods().inAnyNamespace().withField("spec.nodeName", name).inform(kubelet.handler());
     return kubelet;
@@ -150,7 +154,8 @@ public final class Kubelet implements AutoCloseable {
     PodWorker found = null;
     for (PodWorker worker : workers.values()) {
       if (worker.pod().getMetadata().getNamespace().equals(namespace)
-          && worker.pod().getMetadata().getName().equals(podName)) {
+          && worker.pod().getMetadata().getName().equals(podName)
+          && (found == null || worker.admitted() > found.admitted())) {
         found = worker; // the latest pod of that name wins
       }
     }

@@ -36,7 +36,11 @@ final class PodWorker implements Runnable {
   private final ContainerRuntime runtime;
   private final PodStatusWriter status;
   private final Path podDir;
+  private static final java.util.concurrent.atomic.AtomicLong ADMISSIONS =
+      new java.util.concurrent.atomic.AtomicLong();
+
   private final String uid;
+  private final long admitted = ADMISSIONS.incrementAndGet();
   private volatile Pod pod;
   private volatile boolean vanished;
   private volatile boolean stopping;
@@ -55,6 +59,11 @@ final class PodWorker implements Runnable {
 
   String uid() {
     return uid;
+  }
+
+  /** The order in which the kubelet admitted its pods. */
+  long admitted() {
+    return admitted;
   }
 
   Pod pod() {
@@ -80,9 +89,13 @@ final class PodWorker implements Runnable {
     vanished = true;
   }
 
-  /** The kubelet itself stops: kill what runs, write nothing more. */
+  /** The kubelet itself stops: kill what runs (now, not at the next tick), write nothing more. */
   void stop() {
     stopping = true;
+    RunningContainer run = current;
+    if (run != null) {
+      run.kill();
+    }
   }
 
   /** The container's process dies at once (SIGKILL), as an OOM kill would. */
