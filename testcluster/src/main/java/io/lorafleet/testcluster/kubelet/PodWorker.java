@@ -201,7 +201,7 @@ final class PodWorker implements Runnable {
       current = run;
       Instant startedAt = Instant.now();
       boolean ready = readiness == null;
-      write("Running", container, running(container, startedAt, restarts, lastState, ready), ready);
+      write("Running", running(container, startedAt, restarts, lastState, ready), ready);
       Instant nextRefresh = Instant.now().plus(VOLUME_REFRESH);
       OptionalInt exit = OptionalInt.empty();
       String killedBecause = null;
@@ -227,11 +227,7 @@ final class PodWorker implements Runnable {
         boolean nowReady = readiness == null || readiness.check(now);
         if (nowReady != ready) {
           ready = nowReady;
-          write(
-              "Running",
-              container,
-              running(container, startedAt, restarts, lastState, ready),
-              ready);
+          write("Running", running(container, startedAt, restarts, lastState, ready), ready);
         }
         if (now.isAfter(nextRefresh)) {
           refresh(volumes);
@@ -390,9 +386,9 @@ final class PodWorker implements Runnable {
         .delete();
   }
 
-  private void write(String phase, Container container, ContainerStatus container1, boolean ready) {
+  private void write(String phase, ContainerStatus containerStatus, boolean ready) {
     if (!gone()) {
-      status.write(pod, phase, podIP, startTime, container1, ready);
+      status.write(pod, phase, podIP, startTime, containerStatus, ready);
     }
   }
 
@@ -406,7 +402,7 @@ final class PodWorker implements Runnable {
             .endWaiting()
             .build();
     String phase = restarts == 0 && lastState == null ? "Pending" : "Running";
-    write(phase, container, status(container, waiting, restarts, lastState, false), false);
+    write(phase, status(container, waiting, restarts, lastState, false), false);
   }
 
   private static ContainerStatus running(
