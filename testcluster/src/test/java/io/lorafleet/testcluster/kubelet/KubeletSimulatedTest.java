@@ -41,12 +41,14 @@ import org.junit.jupiter.api.Test;
  */
 class KubeletSimulatedTest {
   /**
-   * Pods labelled runtime=exit-N end by themselves with code N; runtime=http serve the test's
-   * endpoint.
+   * Pods ("ns/name") whose endpoint answers /ready with 503. Pods labelled runtime=exit-N end by
+   * themselves with code N; runtime=http serve the test's endpoint ({@link #answer}).
    */
   private static final Set<String> NOT_READY = ConcurrentHashMap.newKeySet();
 
+  /** Pods whose endpoint answers /live with 500. */
   private static final Set<String> NOT_LIVE = ConcurrentHashMap.newKeySet();
+
   static Kubelet kubelet;
 
   /** The namespaces of this class: the kubelet runs their pods only. */
