@@ -1,9 +1,11 @@
 package io.lorafleet.operator.testing.kubelet;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
  * What the trainer and server images run, as local commands: the same JVM flags as the images'
@@ -41,6 +43,21 @@ public final class LocalImages {
 
   public static List<String> server() {
     return jar(serverJar());
+  }
+
+  /** Writes a small random Llama (safetensors, config, tokenizer) into {@code dir}. */
+  public static void generateTestModel(Path dir) throws IOException, InterruptedException {
+    List<String> command = new ArrayList<>(trainer());
+    int jar = command.indexOf("-jar");
+    command.set(jar, "-cp");
+    command.add("io.lorafleet.engine.testmodels.TestModelGenerator");
+    command.add("llamaGqa");
+    command.add(dir.toString());
+    Process p = new ProcessBuilder(command).inheritIO().start();
+    if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
+      p.destroyForcibly();
+      throw new IllegalStateException("the test model generator failed for " + dir);
+    }
   }
 
   private static List<String> jar(Path jar) {
