@@ -100,7 +100,10 @@ public interface ServerConfig {
   @WithDefault("10s")
   Duration bodyReadTimeout();
 
-  /** How long a SIGTERM drain lets running requests finish. */
-  @WithDefault("30s")
+  /**
+   * How long after SIGTERM running requests may finish; what is left then is cut ({@link
+   * DrainDeadline}). 25 s + 2 s to write the cut answers fits Kubernetes' default 30 s grace.
+   */
+  @WithDefault("25s")
   Duration drainTimeout();
 }
