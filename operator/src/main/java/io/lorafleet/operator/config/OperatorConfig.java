@@ -3,6 +3,7 @@ package io.lorafleet.operator.config;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 /** Operator settings (application.properties or LORAFLEET_OPERATOR_* environment variables). */
@@ -30,6 +31,13 @@ public interface OperatorConfig {
   /** Port the serving pods listen on (OpenAI and admin API). */
   @WithDefault("8000")
   int servingPort();
+
+  /**
+   * {@code s3://bucket[/prefix]} roots passed to the builtin server pods as {@code
+   * --adapter-s3-root}: their admin API then loads object-store versions only from under these (the
+   * chart's {@code servingAdapterS3Roots}); none: any version the pods' credentials can read.
+   */
+  Optional<List<String>> adapterS3Roots();
 
   /** S3 endpoint used when a credentials Secret has no AWS_ENDPOINT_URL. */
   Optional<String> defaultS3Endpoint();

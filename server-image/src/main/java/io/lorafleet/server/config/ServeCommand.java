@@ -48,6 +48,7 @@ public final class ServeCommand {
     REPEATED.put("--adapter", "lorafleet.server.adapters");
     REPEATED.put("--require-adapter", "lorafleet.server.required-adapters");
     REPEATED.put("--adapter-root", "lorafleet.server.adapter-roots");
+    REPEATED.put("--adapter-s3-root", "lorafleet.server.adapter-s3-roots");
   }
 
   private ServeCommand() {}

@@ -48,6 +48,12 @@ public interface ServerConfig {
    */
   Optional<List<Path>> adapterRoots();
 
+  /**
+   * {@code s3://bucket[/prefix]} under which the admin API may load object-store versions; none:
+   * any version the pod's credentials can read (the operator sets them on its builtin pods).
+   */
+  Optional<List<String>> adapterS3Roots();
+
   /** Local cache: fetched model and adapter versions by digest. */
   @WithDefault("${java.io.tmpdir}/lorafleet-cache")
   Path cacheDir();

@@ -31,10 +31,13 @@ public class ArtifactResolver {
 
   private final ServerConfig config;
   private final ObjectStorage storage;
+  private final List<S3Uri> s3Roots;
 
   ArtifactResolver(ServerConfig config, ObjectStorage storage) {
     this.config = config;
     this.storage = storage;
+    this.s3Roots =
+        config.adapterS3Roots().orElse(List.of()).stream().map(ObjectPathPolicy::root).toList();
   }
 
   /** The digest a path names ({@code .../sha256-<hex>/}), if it names one. */
@@ -44,14 +47,18 @@ public class ArtifactResolver {
   }
 
   /**
-   * Resolves an admin API path; {@code confined}: local directories only under the adapter roots
-   * (start-up {@code --adapter} paths come from the pod's own command line and are not confined).
+   * Resolves an admin API path; {@code confined}: local directories only under the adapter roots,
+   * object-store versions only under the adapter S3 roots (start-up {@code --adapter} paths come
+   * from the pod's own command line and are not confined).
    */
   public ResolvedArtifact resolve(String path, boolean confined) throws AdapterLoadException {
     if (path == null || path.isBlank()) {
       throw AdapterLoadException.refused("InvalidRequest", "lora_path is required");
     }
     if (S3Uri.isS3(path)) {
+      if (confined) {
+        ObjectPathPolicy.confine(path, s3Roots); // before any request to the store
+      }
       return fetch(path);
     }
     Path dir = LocalPathPolicy.parse(path);
