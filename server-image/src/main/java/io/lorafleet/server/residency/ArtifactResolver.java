@@ -56,9 +56,7 @@ public class ArtifactResolver {
       throw AdapterLoadException.refused("InvalidRequest", "lora_path is required");
     }
     if (S3Uri.isS3(path)) {
-      if (confined) {
-        ObjectPathPolicy.confine(path, s3Roots); // before any request to the store
-      }
+      checkObjectPath(path, confined); // before any request to the store
       return fetch(path);
     }
     Path dir = LocalPathPolicy.parse(path);
@@ -66,6 +64,16 @@ public class ArtifactResolver {
       dir = LocalPathPolicy.confine(dir, config.adapterRoots().orElse(List.of()), path);
     }
     return local(dir, path);
+  }
+
+  /**
+   * Refuses an admin {@code s3://} path that is not plain or lies outside the adapter S3 roots; on
+   * the string alone, so a load may call it before anything else (even an idempotent answer).
+   */
+  public void checkObjectPath(String path, boolean confined) throws AdapterLoadException {
+    if (confined && path != null && S3Uri.isS3(path)) {
+      ObjectPathPolicy.confine(path, s3Roots);
+    }
   }
 
   private ResolvedArtifact fetch(String path) throws AdapterLoadException {

@@ -154,8 +154,15 @@ class AdapterLoadSafetyTest {
         Path.of(ConfigProvider.getConfig().getValue("lorafleet.server.cache-dir", String.class));
     assertThat(cache.resolve("adapters").resolve("sha256-" + digest)).doesNotExist();
     // Inside the root a published version loads.
-    HttpResponse<String> ok = f.load("s3-inside", f.publishAdapter("s3-inside", 4, 77), false);
+    String inside = f.publishAdapter("s3-inside", 4, 77);
+    HttpResponse<String> ok = f.load("s3-inside", inside, false);
     assertThat(ok.statusCode()).as(ok.body()).isEqualTo(200);
+    // A path outside naming the loaded digest is refused too, not answered already_loaded.
+    String loaded = ArtifactResolver.namedDigest(inside).orElseThrow();
+    HttpResponse<String> same =
+        f.load("s3-inside", "s3://lorafleet/test/elsewhere/sha256-" + loaded + "/", false);
+    assertThat(same.statusCode()).as(same.body()).isEqualTo(400);
+    assertThat(code(same)).as(same.body()).isEqualTo("PathNotAllowed");
     f.unload("s3-inside");
   }
 
