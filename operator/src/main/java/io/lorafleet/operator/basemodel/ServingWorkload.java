@@ -187,22 +187,31 @@ public final class ServingWorkload {
   /** The builtin server's command line (server-image). */
   static List<String> builtinArgs(BaseModel model, OperatorConfig config) {
     AdapterSlots slots = model.getSpec().serving().adapterSlots();
-    return List.of(
-        "serve",
-        "--model",
-        model.getSpec().source().uri(),
-        "--port",
-        Integer.toString(config.servingPort()),
-        "--max-loaded",
-        slots.maxLoaded().toString(),
-        "--max-cached",
-        slots.maxCached().toString(),
-        "--max-rank",
-        slots.maxRank().toString(),
-        "--admin-token-file",
-        BaseModelResources.ADMIN_TOKEN_DIR + "/" + BaseModelResources.ADMIN_TOKEN_KEY,
-        "--cache-dir",
-        CACHE_DIR);
+    List<String> args = new ArrayList<>();
+    args.addAll(
+        List.of(
+            "serve",
+            "--model",
+            model.getSpec().source().uri(),
+            "--port",
+            Integer.toString(config.servingPort()),
+            "--max-loaded",
+            slots.maxLoaded().toString(),
+            "--max-cached",
+            slots.maxCached().toString(),
+            "--max-rank",
+            slots.maxRank().toString(),
+            "--admin-token-file",
+            BaseModelResources.ADMIN_TOKEN_DIR + "/" + BaseModelResources.ADMIN_TOKEN_KEY,
+            "--cache-dir",
+            CACHE_DIR));
+    // The admin API loads object-store versions only from under these (the pod's credentials
+    // may reach more than the adapters it is meant to serve).
+    for (String root : config.adapterS3Roots().orElse(List.of())) {
+      args.add("--adapter-s3-root");
+      args.add(root);
+    }
+    return args;
   }
 
   /** vLLM's OpenAI server with runtime LoRA loading, sized from adapterSlots. */

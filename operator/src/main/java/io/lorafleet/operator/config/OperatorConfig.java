@@ -32,6 +32,13 @@ public interface OperatorConfig {
   @WithDefault("8000")
   int servingPort();
 
+  /**
+   * {@code s3://bucket[/prefix]} roots passed to the builtin server pods as {@code
+   * --adapter-s3-root}: their admin API then loads object-store versions only from under these (the
+   * chart's {@code servingAdapterS3Roots}); none: any version the pods' credentials can read.
+   */
+  Optional<List<String>> adapterS3Roots();
+
   /** S3 endpoint used when a credentials Secret has no AWS_ENDPOINT_URL. */
   Optional<String> defaultS3Endpoint();
 

@@ -8,23 +8,43 @@ import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
  * The serving pods' adapter admin API (vLLM-compatible, plus GET /v1/adapters). Bodies carry names
  * and s3:// paths only; the pod fetches artifacts with its own mounted credentials. The bearer
- * token travels in the Authorization header.
+ * token travels in the Authorization header, only to the pod's own endpoint: redirects are never
+ * followed and every URL is the endpoint plus a fixed path (the adapter name encoded in the query).
+ *
+ * <p>A pod is not trusted to behave: every call has one deadline for the whole answer, body
+ * included ({@code HttpRequest.timeout} covers the headers only, so a body that trickled held a
+ * reconcile thread forever), bodies are read up to {@link #MAX_BODY_BYTES}, and a refusal's message
+ * is cut to {@link #MAX_MESSAGE_CHARS} before it reaches a status condition.
  */
 public final class AdminClient {
   private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** A load includes the pod's fetch from object storage. */
   private static final Duration TIMEOUT = Duration.ofSeconds(120);
+
+  /** Far above a GET /v1/adapters of thousands of adapters. */
+  static final long MAX_BODY_BYTES = 4L << 20;
+
+  /** Of a refusal's message, which becomes a condition message in the adapter's status. */
+  static final int MAX_MESSAGE_CHARS = 1024;
+
   private static final Pattern VERSION_DIR = Pattern.compile("sha256-([0-9a-f]{64})/?$");
 
   /**
@@ -35,7 +55,20 @@ public final class AdminClient {
       HttpClient.newBuilder()
           .version(HttpClient.Version.HTTP_1_1)
           .connectTimeout(Duration.ofSeconds(3))
+          .followRedirects(HttpClient.Redirect.NEVER) // the token goes to the pod only
           .build();
+
+  private final Duration timeout;
+  private final long maxBodyBytes;
+
+  public AdminClient() {
+    this(TIMEOUT, MAX_BODY_BYTES);
+  }
+
+  AdminClient(Duration timeout, long maxBodyBytes) {
+    this.timeout = timeout;
+    this.maxBodyBytes = maxBodyBytes;
+  }
 
   /** Loads (or atomically replaces) {@code name} with the version at {@code path}. */
   public void load(URI endpoint, String token, String name, String path)
@@ -135,23 +168,62 @@ public final class AdminClient {
   private HttpResponse<String> get(URI endpoint, String token, String path)
       throws IOException, InterruptedException {
     HttpRequest request =
-        authorized(HttpRequest.newBuilder(endpoint.resolve(path)), token)
-            .timeout(TIMEOUT)
+        authorized(HttpRequest.newBuilder(target(endpoint, path)), token)
+            .timeout(timeout)
             .GET()
             .build();
-    return http.send(request, HttpResponse.BodyHandlers.ofString());
+    return send(request);
   }
 
   private HttpResponse<String> post(
       URI endpoint, String token, String path, Map<String, Object> body)
       throws IOException, InterruptedException {
     HttpRequest request =
-        authorized(HttpRequest.newBuilder(endpoint.resolve(path)), token)
-            .timeout(TIMEOUT)
+        authorized(HttpRequest.newBuilder(target(endpoint, path)), token)
+            .timeout(timeout)
             .header("Content-Type", "application/json")
             .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)))
             .build();
-    return http.send(request, HttpResponse.BodyHandlers.ofString());
+    return send(request);
+  }
+
+  /** The whole answer, body included, within the call's deadline and the body size limit. */
+  private HttpResponse<String> send(HttpRequest request) throws IOException, InterruptedException {
+    CompletableFuture<HttpResponse<String>> answer =
+        http.sendAsync(request, info -> new LimitedBody(maxBodyBytes));
+    try {
+      return answer.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      answer.cancel(true); // drops the connection
+      throw new HttpTimeoutException(
+          request.method()
+              + " "
+              + request.uri().getPath()
+              + ": no complete answer within "
+              + timeout.toSeconds()
+              + " s");
+    } catch (InterruptedException e) {
+      answer.cancel(true);
+      throw e;
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      throw cause instanceof IOException io
+          ? new IOException(
+              request.method() + " " + request.uri().getPath() + ": " + io.getMessage(), io)
+          : new IOException(request.method() + " " + request.uri().getPath() + " failed", cause);
+    }
+  }
+
+  /** The endpoint's own scheme, host and port with {@code pathAndQuery}; never another host. */
+  private static URI target(URI endpoint, String pathAndQuery) {
+    URI uri = endpoint.resolve(pathAndQuery);
+    if (!"http".equals(uri.getScheme())
+        || !endpoint.getHost().equals(uri.getHost())
+        || endpoint.getPort() != uri.getPort()
+        || uri.getRawUserInfo() != null) {
+      throw new IllegalArgumentException("refusing an admin URL outside the pod's endpoint");
+    }
+    return uri;
   }
 
   private static HttpRequest.Builder authorized(HttpRequest.Builder builder, String token) {
@@ -172,9 +244,18 @@ public final class AdminClient {
     try {
       JsonNode error = JSON.readTree(response.body()).path("error");
       return new AdminRefusal(
-          error.path("code").asText("LoadRefused"), error.path("message").asText(response.body()));
+          error.path("code").asText("LoadRefused"),
+          brief(error.path("message").asText(response.body())));
     } catch (IOException e) {
-      return new AdminRefusal("LoadRefused", response.body());
+      return new AdminRefusal("LoadRefused", brief(response.body()));
     }
+  }
+
+  /** A pod's text as a condition message: no control characters, at most the message limit. */
+  private static String brief(String text) {
+    String clean = text.replaceAll("\\p{Cntrl}", " ");
+    return clean.length() <= MAX_MESSAGE_CHARS
+        ? clean
+        : clean.substring(0, MAX_MESSAGE_CHARS - 14) + " ... (cut)";
   }
 }

@@ -2,6 +2,7 @@ package io.lorafleet.operator.testing;
 
 import io.lorafleet.operator.config.OperatorConfig;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 /** The operator's configuration defaults, for unit tests of the pure desired() functions. */
@@ -59,6 +60,11 @@ public final class TestOperatorConfig implements OperatorConfig {
   @Override
   public boolean servingJsonLogs() {
     return false;
+  }
+
+  @Override
+  public Optional<List<String>> adapterS3Roots() {
+    return Optional.empty();
   }
 
   @Override

@@ -109,6 +109,9 @@ public class AdapterService {
       throw AdapterLoadException.refused(
           "InvalidRequest", "lora_name " + name + " is the base model's name");
     }
+    // Confinement first: a path outside the roots is refused even when it names the digest
+    // already loaded (it would otherwise be answered already_loaded).
+    resolver.checkObjectPath(path, confined);
     AdapterVersion current = registry.get(name);
     Optional<String> named = ArtifactResolver.namedDigest(path == null ? "" : path);
     if (current != null && named.isPresent() && named.get().equals(current.digest())) {

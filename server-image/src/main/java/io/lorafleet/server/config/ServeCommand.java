@@ -1,5 +1,6 @@
 package io.lorafleet.server.config;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -47,6 +48,7 @@ public final class ServeCommand {
     REPEATED.put("--adapter", "lorafleet.server.adapters");
     REPEATED.put("--require-adapter", "lorafleet.server.required-adapters");
     REPEATED.put("--adapter-root", "lorafleet.server.adapter-roots");
+    REPEATED.put("--adapter-s3-root", "lorafleet.server.adapter-s3-roots");
   }
 
   private ServeCommand() {}
@@ -64,10 +66,16 @@ public final class ServeCommand {
 
   /**
    * Configuration properties for {@code args} ({@code serve} first is optional; {@code --flag
-   * value} and {@code --flag=value} both work). The drain timeout also bounds Quarkus' own graceful
-   * shutdown.
+   * value} and {@code --flag=value} both work). Quarkus' own graceful-shutdown wait is derived from
+   * the drain timeout (flag, else {@code LORAFLEET_SERVER_DRAIN_TIMEOUT}, else the default), see
+   * {@link DrainDeadline}.
    */
   public static Map<String, String> properties(String... args) {
+    return properties(System.getenv(), args);
+  }
+
+  /** As {@link #properties(String...)}, reading the drain timeout's variable from {@code env}. */
+  public static Map<String, String> properties(Map<String, String> env, String... args) {
     Map<String, String> props = new LinkedHashMap<>();
     Map<String, List<String>> lists = new LinkedHashMap<>();
     int i = args.length > 0 && args[0].equals("serve") ? 1 : 0;
@@ -102,8 +110,14 @@ public final class ServeCommand {
     if (!props.containsKey("lorafleet.server.model")) {
       throw new UsageException("--model is required\n" + usage());
     }
-    if (props.containsKey("lorafleet.server.drain-timeout")) {
-      props.put("quarkus.shutdown.timeout", props.get("lorafleet.server.drain-timeout"));
+    String drain =
+        props.getOrDefault(
+            "lorafleet.server.drain-timeout", env.get("LORAFLEET_SERVER_DRAIN_TIMEOUT"));
+    try {
+      Duration d = drain == null ? DrainDeadline.DEFAULT : DrainDeadline.parse(drain);
+      props.put("quarkus.shutdown.timeout", DrainDeadline.quarkusShutdownTimeout(d));
+    } catch (IllegalArgumentException e) {
+      throw new UsageException("--drain-timeout: " + e.getMessage());
     }
     return props;
   }

@@ -48,6 +48,12 @@ public interface ServerConfig {
    */
   Optional<List<Path>> adapterRoots();
 
+  /**
+   * {@code s3://bucket[/prefix]} under which the admin API may load object-store versions; none:
+   * any version the pod's credentials can read (the operator sets them on its builtin pods).
+   */
+  Optional<List<String>> adapterS3Roots();
+
   /** Local cache: fetched model and adapter versions by digest. */
   @WithDefault("${java.io.tmpdir}/lorafleet-cache")
   Path cacheDir();
@@ -100,7 +106,10 @@ public interface ServerConfig {
   @WithDefault("10s")
   Duration bodyReadTimeout();
 
-  /** How long a SIGTERM drain lets running requests finish. */
-  @WithDefault("30s")
+  /**
+   * How long after SIGTERM running requests may finish; what is left then is cut ({@link
+   * DrainDeadline}). 25 s + 2 s to write the cut answers fits Kubernetes' default 30 s grace.
+   */
+  @WithDefault("25s")
   Duration drainTimeout();
 }

@@ -31,10 +31,13 @@ public class ArtifactResolver {
 
   private final ServerConfig config;
   private final ObjectStorage storage;
+  private final List<S3Uri> s3Roots;
 
   ArtifactResolver(ServerConfig config, ObjectStorage storage) {
     this.config = config;
     this.storage = storage;
+    this.s3Roots =
+        config.adapterS3Roots().orElse(List.of()).stream().map(ObjectPathPolicy::root).toList();
   }
 
   /** The digest a path names ({@code .../sha256-<hex>/}), if it names one. */
@@ -44,14 +47,16 @@ public class ArtifactResolver {
   }
 
   /**
-   * Resolves an admin API path; {@code confined}: local directories only under the adapter roots
-   * (start-up {@code --adapter} paths come from the pod's own command line and are not confined).
+   * Resolves an admin API path; {@code confined}: local directories only under the adapter roots,
+   * object-store versions only under the adapter S3 roots (start-up {@code --adapter} paths come
+   * from the pod's own command line and are not confined).
    */
   public ResolvedArtifact resolve(String path, boolean confined) throws AdapterLoadException {
     if (path == null || path.isBlank()) {
       throw AdapterLoadException.refused("InvalidRequest", "lora_path is required");
     }
     if (S3Uri.isS3(path)) {
+      checkObjectPath(path, confined); // before any request to the store
       return fetch(path);
     }
     Path dir = LocalPathPolicy.parse(path);
@@ -59,6 +64,16 @@ public class ArtifactResolver {
       dir = LocalPathPolicy.confine(dir, config.adapterRoots().orElse(List.of()), path);
     }
     return local(dir, path);
+  }
+
+  /**
+   * Refuses an admin {@code s3://} path that is not plain or lies outside the adapter S3 roots; on
+   * the string alone, so a load may call it before anything else (even an idempotent answer).
+   */
+  public void checkObjectPath(String path, boolean confined) throws AdapterLoadException {
+    if (confined && path != null && S3Uri.isS3(path)) {
+      ObjectPathPolicy.confine(path, s3Roots);
+    }
   }
 
   private ResolvedArtifact fetch(String path) throws AdapterLoadException {

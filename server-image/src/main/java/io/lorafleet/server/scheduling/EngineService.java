@@ -19,11 +19,15 @@ import org.jboss.logging.Logger;
 /**
  * Owns the engine: starts loading the base model at start-up, then creates the KV cache, the device
  * tier and the scheduler, and loads the adapters given with {@code --adapter}. On shutdown
- * (SIGTERM) it drains: no new admissions, running requests finish within the drain timeout.
+ * (SIGTERM) it drains: no new admissions, running requests finish until the drain deadline, and
+ * what is still queued or running then is cut with 503 {@code shutting_down}.
  *
- * <p>Admissions stop at the signal itself, from a JVM shutdown hook: Quarkus first waits for the
- * HTTP requests in flight ({@code quarkus.shutdown.timeout}) and fires {@link ShutdownEvent} only
- * after that, and requests arriving in that wait would otherwise still be admitted (and extend it).
+ * <p>The drain runs at the signal itself, from a JVM shutdown hook, against one deadline fixed
+ * there: Quarkus' shutdown hook meanwhile waits for the HTTP requests in flight ({@code
+ * quarkus.shutdown.timeout} = drain timeout + write grace) and fires {@link ShutdownEvent} only
+ * after that, so a drain started from the event would begin one drain timeout late, after Quarkus
+ * had closed the connections of the requests still running (cutting streams without an error event
+ * or {@code [DONE]}).
  */
 @ApplicationScoped
 public class EngineService {
@@ -37,7 +41,8 @@ public class EngineService {
   private final CompletableFuture<Scheduler> ready = new CompletableFuture<>();
   private volatile Scheduler scheduler;
   private volatile boolean startupAdaptersLoaded;
-  private volatile Thread stopAdmitting;
+  private volatile Thread drainHook;
+  private long drainEndNanos; // guarded by this; 0 until the drain starts
 
   EngineService(
       ServerConfig config,
@@ -70,10 +75,9 @@ public class EngineService {
               new SchedulerLimits(
                   config.maxRunning(), config.maxBatchTokens(), config.maxWaiting()));
       s.start();
-      Thread hook =
-          Thread.ofPlatform().name("lorafleet-stop-admitting").unstarted(s::stopAdmitting);
+      Thread hook = Thread.ofPlatform().name("lorafleet-drain").unstarted(() -> drain(s));
       Runtime.getRuntime().addShutdownHook(hook);
-      stopAdmitting = hook;
+      drainHook = hook;
       metrics.gauge(
           "lorafleet.server.requests.running",
           "Sequences in the running batch",
@@ -128,20 +132,32 @@ public class EngineService {
   }
 
   void onStop(@Observes ShutdownEvent event) {
-    Thread hook = stopAdmitting;
+    Thread hook = drainHook;
     if (hook != null) {
       try {
         Runtime.getRuntime().removeShutdownHook(hook); // an application stop without JVM exit
       } catch (IllegalStateException e) {
-        // the JVM is exiting: the hook has run already
+        // the JVM is exiting: the hook runs (or ran) the drain; joining it below is the same wait
       }
     }
     Scheduler s = scheduler;
-    if (s == null) {
-      return;
+    if (s != null) {
+      drain(s);
     }
+  }
+
+  /** The drain deadline: fixed by the first caller (the signal's hook), shared by every later. */
+  private synchronized long drainEnd() {
+    if (drainEndNanos == 0) {
+      drainEndNanos = System.nanoTime() + config.drainTimeout().toNanos();
+    }
+    return drainEndNanos;
+  }
+
+  private void drain(Scheduler s) {
+    s.stopAdmitting();
     try {
-      s.drain(config.drainTimeout());
+      s.drainUntil(drainEnd());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       s.close();

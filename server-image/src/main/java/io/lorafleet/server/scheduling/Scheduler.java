@@ -56,6 +56,7 @@ public final class Scheduler implements AutoCloseable {
   private volatile int runningCount;
   private volatile boolean draining;
   private volatile boolean stopped;
+  private boolean drainReported; // guarded by lock
   private final Thread thread;
 
   public Scheduler(
@@ -185,8 +186,17 @@ public final class Scheduler implements AutoCloseable {
    * most {@code timeout}; then stops the engine. Returns true when nothing was cut off.
    */
   public boolean drain(Duration timeout) throws InterruptedException {
+    return drainUntil(System.nanoTime() + timeout.toNanos());
+  }
+
+  /**
+   * {@link #drain} until {@code endNanos} ({@link System#nanoTime}): what is still queued or
+   * running then is cut, its client told 503 {@code shutting_down} (a stream as an error event
+   * before {@code [DONE]}). Several callers may wait for the same deadline.
+   */
+  public boolean drainUntil(long endNanos) throws InterruptedException {
     draining = true;
-    long end = System.nanoTime() + timeout.toNanos();
+    long end = endNanos;
     lock.lock();
     try {
       work.signal();
@@ -198,9 +208,12 @@ public final class Scheduler implements AutoCloseable {
         idle.awaitNanos(Math.min(left, TimeUnit.MILLISECONDS.toNanos(100)));
       }
       boolean clean = waiting.isEmpty() && runningCount == 0;
-      LOG.infof(
-          "drain %s: %d waiting, %d running",
-          clean ? "complete" : "timed out", waiting.size(), runningCount);
+      if (!drainReported) { // the first of several callers reports what it found
+        drainReported = true;
+        LOG.infof(
+            "drain %s: %d waiting, %d running",
+            clean ? "complete" : "timed out", waiting.size(), runningCount);
+      }
       return clean;
     } finally {
       lock.unlock();
@@ -246,7 +259,12 @@ public final class Scheduler implements AutoCloseable {
       lock.unlock();
     }
     for (Sequence s : left) {
-      fail(s, RequestFailure.unavailable("shutting_down", "the server stopped", 5));
+      fail(
+          s,
+          RequestFailure.unavailable(
+              "shutting_down",
+              "the server stopped at its drain deadline before the request finished; retry",
+              1));
     }
     LOG.info("engine thread stopped");
   }

@@ -48,6 +48,8 @@ public class ServerTestResource implements QuarkusTestResourceLifecycleManager {
       props.put("lorafleet.server.admin-token-file", token.toString());
       props.put("lorafleet.server.cache-dir", root.resolve("cache").toString());
       props.put("lorafleet.server.adapter-roots", root.toString()); // tests load local dirs here
+      // publishAdapter() publishes here; other object-store paths are refused.
+      props.put("lorafleet.server.adapter-s3-roots", "s3://lorafleet/test/adapters");
       props.put("lorafleet.server.max-rank", "16");
       props.put("lorafleet.server.max-loaded", "16");
       props.put("lorafleet.server.threads", "2");

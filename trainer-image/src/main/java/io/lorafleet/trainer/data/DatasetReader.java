@@ -5,24 +5,23 @@ import io.lorafleet.artifacts.store.ObjectStoreException;
 import io.lorafleet.artifacts.store.Sha256;
 import io.lorafleet.trainer.TrainerFailure;
 import io.lorafleet.trainer.storage.Place;
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Reads a dataset: one JSONL file, or every {@code *.jsonl} file under a prefix (in key order),
  * line by line, parsing and tokenizing each record. Blank lines are skipped; every other line is a
  * record, valid or reported with its file and line number. The dataset's digest is the sha256 of
- * the file for one file, else the sha256 of the lines {@code <name> <sha256>} of its files.
+ * the file for one file, else the sha256 of the lines {@code <name> <sha256>} of its files. What is
+ * read is bounded ({@link Limits}, {@link JsonlLines}): hostile files fail with {@code
+ * InvalidDataset} instead of exhausting memory or running forever.
  */
 public final class DatasetReader {
   public static final String NOT_FOUND = "DatasetNotFound";
@@ -30,9 +29,25 @@ public final class DatasetReader {
   private final RecordParser parser;
   private final SequenceEncoder encoder;
 
+  /**
+   * How much the reader takes in: bytes per line and for the whole dataset (every example is held
+   * in memory, so this bounds the trainer's memory for data, and a stream that never ends stops).
+   */
+  public record Limits(int maxLineBytes, long maxDatasetBytes) {
+    /** 8 MiB per line (far beyond any maxSequenceLength), 1 GiB per dataset. */
+    public static final Limits DEFAULT = new Limits(8 << 20, 1L << 30);
+  }
+
+  private final Limits limits;
+
   public DatasetReader(RecordParser parser, SequenceEncoder encoder) {
+    this(parser, encoder, Limits.DEFAULT);
+  }
+
+  public DatasetReader(RecordParser parser, SequenceEncoder encoder, Limits limits) {
     this.parser = parser;
     this.encoder = encoder;
+    this.limits = limits;
   }
 
   public LoadedDataset read(Place dataset) throws TrainerFailure, IOException {
@@ -42,36 +57,19 @@ public final class DatasetReader {
     StringBuilder listing = new StringBuilder();
     String single = null;
     long records = 0;
+    JsonlLines.Budget budget = new JsonlLines.Budget(limits.maxDatasetBytes());
     for (String key : keys) {
       String name = key.substring(key.lastIndexOf('/') + 1);
       MessageDigest md = Sha256.newDigest();
-      try (InputStream raw = dataset.store().get(dataset.bucket(), key);
-          BufferedReader in =
-              new BufferedReader(
-                  new InputStreamReader(
-                      new DigestInputStream(raw, md),
-                      StandardCharsets.UTF_8
-                          .newDecoder()
-                          .onMalformedInput(CodingErrorAction.REPORT)
-                          .onUnmappableCharacter(CodingErrorAction.REPORT)))) {
-        long lineNo = 0;
-        String line;
-        while (true) {
-          try {
-            line = in.readLine();
-          } catch (CharacterCodingException e) {
-            throw TrainerFailure.badInput(
-                "InvalidDataset", name + " after line " + lineNo + " is not UTF-8 text");
-          }
-          if (line == null) {
-            break;
-          }
-          lineNo++;
+      try (InputStream raw = dataset.store().get(dataset.bucket(), key)) {
+        JsonlLines in =
+            new JsonlLines(new DigestInputStream(raw, md), name, limits.maxLineBytes(), budget);
+        for (String line = in.next(); line != null; line = in.next()) {
           if (line.isBlank()) {
             continue;
           }
           records++;
-          SourceLine where = new SourceLine(name, lineNo);
+          SourceLine where = new SourceLine(name, in.lineNo());
           try {
             examples.add(new Example(where, encoder.encode(parser.parse(line))));
           } catch (InvalidRecordException e) {
@@ -88,18 +86,34 @@ public final class DatasetReader {
     return new LoadedDataset(examples, invalid, records, "sha256:" + digest, keys.size());
   }
 
-  private static List<String> files(Place dataset) throws TrainerFailure {
+  /** The dataset's files, refused before reading when their sizes already exceed the limit. */
+  private List<String> files(Place dataset) throws TrainerFailure {
+    List<ObjectInfo> files = objects(dataset);
+    long size = files.stream().mapToLong(ObjectInfo::size).sum();
+    if (size > limits.maxDatasetBytes()) {
+      throw TrainerFailure.badInput(
+          LoadedDataset.INVALID,
+          dataset
+              + " is "
+              + size
+              + " bytes, more than the trainer's dataset limit "
+              + limits.maxDatasetBytes());
+    }
+    return files.stream().map(ObjectInfo::key).toList();
+  }
+
+  private static List<ObjectInfo> objects(Place dataset) throws TrainerFailure {
     String key = dataset.uri().key();
     try {
-      if (!key.isEmpty()
-          && !key.endsWith("/")
-          && dataset.store().stat(dataset.bucket(), key).isPresent()) {
-        return List.of(key);
+      if (!key.isEmpty() && !key.endsWith("/")) {
+        Optional<ObjectInfo> file = dataset.store().stat(dataset.bucket(), key);
+        if (file.isPresent()) {
+          return List.of(file.get());
+        }
       }
-      List<String> keys =
+      List<ObjectInfo> keys =
           dataset.store().list(dataset.bucket(), dataset.uri().prefix()).stream()
-              .map(ObjectInfo::key)
-              .filter(k -> k.endsWith(".jsonl"))
+              .filter(o -> o.key().endsWith(".jsonl"))
               .toList();
       if (keys.isEmpty()) {
         throw TrainerFailure.badInput(
