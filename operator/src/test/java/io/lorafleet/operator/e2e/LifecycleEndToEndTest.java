@@ -14,6 +14,7 @@ import io.lorafleet.api.v1alpha1.loraadapter.LoraAdapter;
 import io.lorafleet.operator.basemodel.BaseModelResources;
 import io.lorafleet.operator.testing.EmbeddedObjectStore;
 import io.lorafleet.operator.testing.LogCapture;
+import io.lorafleet.operator.testing.MockServerCrds;
 import io.lorafleet.operator.testing.kubelet.LocalImages;
 import io.lorafleet.operator.testing.kubelet.ProcessDeploymentController;
 import io.lorafleet.operator.testing.kubelet.ProcessDeploymentController.ServerPod;
@@ -43,7 +44,7 @@ import org.junit.jupiter.api.Test;
  * loopback; object storage in S3Proxy. Only the API server and the kubelet are stand-ins.
  */
 @QuarkusTest
-@WithKubernetesTestServer(crud = true)
+@WithKubernetesTestServer(crud = true, setup = MockServerCrds.class)
 class LifecycleEndToEndTest {
   private static final Path EXAMPLES =
       Path.of(System.getProperty("lorafleet.root", ".."), "examples", "walkthrough");
