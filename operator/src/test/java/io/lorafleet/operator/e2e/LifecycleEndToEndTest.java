@@ -3,6 +3,7 @@ package io.lorafleet.operator.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.Serialization;
@@ -12,25 +13,32 @@ import io.lorafleet.api.v1alpha1.finetunejob.FineTuneJobPhase;
 import io.lorafleet.api.v1alpha1.loraadapter.AdapterPlacement;
 import io.lorafleet.api.v1alpha1.loraadapter.LoraAdapter;
 import io.lorafleet.operator.basemodel.BaseModelResources;
+import io.lorafleet.operator.config.OperatorConfig;
 import io.lorafleet.operator.testing.EmbeddedObjectStore;
 import io.lorafleet.operator.testing.LogCapture;
-import io.lorafleet.operator.testing.MockServerCrds;
+import io.lorafleet.operator.testing.RealCluster;
+import io.lorafleet.operator.testing.RealClusterOperator;
 import io.lorafleet.operator.testing.kubelet.LocalImages;
-import io.lorafleet.operator.testing.kubelet.ProcessDeploymentController;
-import io.lorafleet.operator.testing.kubelet.ProcessDeploymentController.ServerPod;
-import io.lorafleet.operator.testing.kubelet.ProcessJobRunner;
+import io.lorafleet.operator.testing.kubelet.OperatorImages;
+import io.lorafleet.testcluster.kubelet.Kubelet;
+import io.lorafleet.testcluster.kubelet.ProcessRuntime;
+import io.lorafleet.testcluster.kubelet.ServiceProxy;
+import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import jakarta.inject.Inject;
 import java.io.IOException;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -38,25 +46,31 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The whole life of an adapter with real parts and no cluster: the walk-through manifests in
- * examples/ applied to the mock API server; the trainer Job run by the real trainer application in
- * child JVMs (one killed mid-run and replaced); the serving pool run by real server processes on
- * loopback; object storage in S3Proxy. Only the API server and the kubelet are stand-ins.
+ * The whole life of an adapter on the real control plane (lorafleet-testcluster): the walk-through
+ * manifests in examples/ applied to kube-apiserver in a Pod Security "restricted" namespace; the
+ * operator authenticated as the chart's ServiceAccount; the trainer Job run by the real Job
+ * controller, its pods by the kubelet stand-in as the real trainer application in child JVMs (one
+ * killed mid-run and replaced by the Job controller); the serving Deployment's pods as real server
+ * processes, each on its own loopback IP, as UID 10001 with kubelet file modes; inference requests
+ * through the Service (round-robin over its ready pods); object storage in S3Proxy. Only the
+ * kubelet and kube-proxy are stand-ins.
  */
 @QuarkusTest
-@WithKubernetesTestServer(crud = true, setup = MockServerCrds.class)
+@WithTestResource(RealClusterOperator.class)
 class LifecycleEndToEndTest {
   private static final Path EXAMPLES =
       Path.of(System.getProperty("lorafleet.root", ".."), "examples", "walkthrough");
-  private static final String NAMESPACE = "e2e";
+  private static final String JOB_NAME_LABEL = "batch.kubernetes.io/job-name";
   private static final Duration TRAINING = Duration.ofMinutes(4);
   private static EmbeddedObjectStore objectStore;
   private static Path workDir;
-  private static ProcessDeploymentController pods;
-  private static ProcessJobRunner jobs;
+  private static Kubelet kubelet;
   private static LogCapture operatorLog;
+  private static String namespace;
 
-  @Inject KubernetesClient client;
+  @Inject OperatorConfig config;
+
+  private final KubernetesClient client = RealCluster.get().admin();
 
   @BeforeAll
   static void objectStoreModelAndDataset() throws Exception {
@@ -69,6 +83,9 @@ class LifecycleEndToEndTest {
     operatorLog = LogCapture.install();
     objectStore = EmbeddedObjectStore.start();
     workDir = Files.createTempDirectory("e2e");
+    // Pods run as UID 10001 and reach their volumes under it.
+    Files.setPosixFilePermissions(workDir, PosixFilePermissions.fromString("rwxr-xr-x"));
+    namespace = RealCluster.get().restrictedNamespace("e2e");
     Path model = workDir.resolve("model");
     generateModel(model);
     objectStore.client().ensureBucket("lorafleet");
@@ -103,9 +120,8 @@ class LifecycleEndToEndTest {
 
   @AfterAll
   static void stop() throws IOException {
-    if (pods != null) {
-      pods.close();
-      jobs.close();
+    if (kubelet != null) {
+      kubelet.close();
     }
     if (operatorLog != null) {
       operatorLog.close();
@@ -123,16 +139,16 @@ class LifecycleEndToEndTest {
   }
 
   private LoraAdapter adapter(String name) {
-    return client.resources(LoraAdapter.class).inNamespace(NAMESPACE).withName(name).get();
+    return client.resources(LoraAdapter.class).inNamespace(namespace).withName(name).get();
   }
 
   private FineTuneJob fineTuneJob(String name) {
-    return client.resources(FineTuneJob.class).inNamespace(NAMESPACE).withName(name).get();
+    return client.resources(FineTuneJob.class).inNamespace(namespace).withName(name).get();
   }
 
   private String adminToken() {
     Secret secret =
-        client.secrets().inNamespace(NAMESPACE).withName("admin-token-smollm2-135m").get();
+        client.secrets().inNamespace(namespace).withName("admin-token-smollm2-135m").get();
     return new String(
         Base64.getDecoder().decode(secret.getData().get(BaseModelResources.ADMIN_TOKEN_KEY)),
         StandardCharsets.UTF_8);
@@ -149,7 +165,7 @@ class LifecycleEndToEndTest {
                 "name: " + name + "\n",
                 "maxSteps: 300",
                 "maxSteps: 300\n    seed: " + seed));
-    job.getMetadata().setNamespace(NAMESPACE);
+    job.getMetadata().setNamespace(namespace);
     return client.resource(job).create();
   }
 
@@ -157,26 +173,84 @@ class LifecycleEndToEndTest {
   private boolean hasCheckpoint(String jobName) {
     return objectStore
         .client()
-        .list("lorafleet", NAMESPACE + "/finetunejobs/" + jobName + "/")
+        .list("lorafleet", namespace + "/finetunejobs/" + jobName + "/")
         .stream()
         .anyMatch(
             o -> o.key().contains("/checkpoints/step-") && o.key().endsWith("/checkpoint.json"));
   }
 
+  /** The trainer pods of the namespace, oldest first. */
+  private List<Pod> trainerPods() {
+    return client.pods().inNamespace(namespace).withLabel(JOB_NAME_LABEL).list().getItems().stream()
+        .sorted(java.util.Comparator.comparing(p -> p.getMetadata().getCreationTimestamp()))
+        .toList();
+  }
+
+  private List<Pod> trainerPods(String jobName) {
+    return client
+        .pods()
+        .inNamespace(namespace)
+        .withLabel(JOB_NAME_LABEL, jobName)
+        .list()
+        .getItems()
+        .stream()
+        .sorted(java.util.Comparator.comparing(p -> p.getMetadata().getCreationTimestamp()))
+        .toList();
+  }
+
+  /** The running trainer pod whose own log says it is past its first checkpoint. */
+  private Optional<Pod> trainerPastFirstCheckpoint() {
+    return trainerPods().stream()
+        .filter(p -> "Running".equals(p.getStatus().getPhase()))
+        .filter(p -> kubelet.log(namespace, p.getMetadata().getName()).contains("step 50/300"))
+        .findFirst();
+  }
+
+  /** The output of the Job's latest pod. */
+  private String trainerLog(String jobName) {
+    List<Pod> pods = trainerPods(jobName);
+    return pods.isEmpty()
+        ? "(no pod)"
+        : kubelet.log(namespace, pods.getLast().getMetadata().getName());
+  }
+
+  /** The ready serving pods of a base model: pod name to its address (pod IP and port). */
+  private Map<String, URI> servers(String baseModel) {
+    Map<String, URI> result = new TreeMap<>();
+    for (Pod pod :
+        client
+            .pods()
+            .inNamespace(namespace)
+            .withLabel(BaseModelResources.BASE_MODEL, baseModel)
+            .list()
+            .getItems()) {
+      boolean ready =
+          pod.getMetadata().getDeletionTimestamp() == null
+              && pod.getStatus().getConditions().stream()
+                  .anyMatch(c -> c.getType().equals("Ready") && c.getStatus().equals("True"));
+      if (ready) {
+        result.put(
+            pod.getMetadata().getName(),
+            URI.create("http://" + pod.getStatus().getPodIP() + ":" + config.servingPort()));
+      }
+    }
+    return result;
+  }
+
   @Test
   void trainsServesFollowsReplacementsSwapsVersionsAndUnloads() throws Exception {
-    pods = new ProcessDeploymentController(client, workDir.resolve("pods"));
-    jobs = new ProcessJobRunner(client, workDir.resolve("jobs"));
+    ProcessRuntime runtime = new ProcessRuntime(OperatorImages.of(config));
+    kubelet = Kubelet.start(client, workDir.resolve("kubelet"), pod -> runtime);
     Secret credentials = example("00-credentials.yaml", Secret.class, Map.of());
     client
         .secrets()
-        .inNamespace(NAMESPACE)
+        .inNamespace(namespace)
         .resource(
             objectStore.credentialsSecret(
-                NAMESPACE, credentials.getMetadata().getName(), objectStore.endpoint()))
+                namespace, credentials.getMetadata().getName(), objectStore.endpoint()))
         .create();
     BaseModel base = example("01-basemodel.yaml", BaseModel.class, Map.of());
-    base.getMetadata().setNamespace(NAMESPACE);
+    base.getMetadata().setNamespace(namespace);
     client.resource(base).create();
 
     // Training, with the first trainer pod lost after a checkpoint: the replacement resumes.
@@ -188,7 +262,7 @@ class LifecycleEndToEndTest {
             () ->
                 client
                     .resources(BaseModel.class)
-                    .inNamespace(NAMESPACE)
+                    .inNamespace(namespace)
                     .withName(base.getMetadata().getName())
                     .get()
                     .isReady());
@@ -198,14 +272,13 @@ class LifecycleEndToEndTest {
     trainingRun("reverse-words", 7);
     await()
         .atMost(TRAINING)
-        .pollInterval(Duration.ofMillis(10))
-        .until(
-            () ->
-                jobs.runningJob(NAMESPACE)
-                    .filter(job -> jobs.log(NAMESPACE, job).contains("step 50/300"))
-                    .isPresent());
-    String jobName = jobs.runningJob(NAMESPACE).orElseThrow();
-    jobs.killPod(NAMESPACE, jobName);
+        .pollInterval(Duration.ofMillis(100))
+        .until(() -> trainerPastFirstCheckpoint().isPresent());
+    Pod first = trainerPastFirstCheckpoint().orElseThrow();
+    String jobName = first.getMetadata().getLabels().get(JOB_NAME_LABEL);
+    // The trainer's process dies (SIGKILL, as on an OOM kill): the pod fails with exit code 137
+    // and the real Job controller starts a replacement, which resumes from the checkpoint.
+    kubelet.crash(namespace, first.getMetadata().getName());
     assertThat(hasCheckpoint("reverse-words")).isTrue();
     await()
         .atMost(TRAINING)
@@ -219,32 +292,56 @@ class LifecycleEndToEndTest {
         .untilAsserted(
             () ->
                 assertThat(fineTuneJob("reverse-words").getStatus().phase())
-                    .as("phase; trainer log:\n%s", jobs.log(NAMESPACE, jobName))
+                    .as("phase; trainer log:\n%s", trainerLog(jobName))
                     .isEqualTo(FineTuneJobPhase.Succeeded));
-    assertThat(jobs.podsStarted(NAMESPACE, jobName)).isEqualTo(2);
-    assertThat(jobs.log(NAMESPACE, jobName))
+    List<Pod> trainers = trainerPods(jobName);
+    assertThat(trainers).hasSize(2);
+    assertThat(
+            trainers
+                .getFirst()
+                .getStatus()
+                .getContainerStatuses()
+                .getFirst()
+                .getState()
+                .getTerminated()
+                .getExitCode())
+        .isEqualTo(137);
+    assertThat(trainers.getLast().getStatus().getPhase()).isEqualTo("Succeeded");
+    assertThat(trainerLog(jobName))
         .as("the replacement pod resumed mid-run")
         .containsPattern("resuming from \\S+/checkpoints/step-(50|100|150|200|250) ")
         .contains("step 300/300");
     String v1 = fineTuneJob("reverse-words").getStatus().output().digest();
 
-    // Deployed on both serving pods, answering through the OpenAI API.
+    // Deployed on both serving pods, answering through the OpenAI API behind the Service.
     ServingPodClient serving = new ServingPodClient(adminToken());
     awaitServedEverywhere("reverse-words", v1, 2);
-    Map<String, ServerPod> servers = pods.servers(NAMESPACE, "smollm2-135m");
-    List<String> answers = new ArrayList<>();
-    for (ServerPod pod : servers.values()) {
-      answers.add(serving.complete(pod, "reverse-words", "abc="));
-      assertThat(serving.complete(pod, "smollm2-135m", "abc=")).isNotNull();
+    try (ServiceProxy service =
+        ServiceProxy.start(client, namespace, BaseModelResources.servingName(base), "http")) {
+      await().atMost(Duration.ofSeconds(30)).until(() -> service.readyEndpoints().size() == 2);
+      URI serviceUri = service.uri("/");
+      List<String> answers = new ArrayList<>();
+      for (int i = 0; i < 4; i++) {
+        answers.add(serving.complete(serviceUri, "reverse-words", "abc="));
+        assertThat(serving.complete(serviceUri, "smollm2-135m", "abc=")).isNotNull();
+      }
+      assertThat(service.forwarded().keySet())
+          .as("the Service spread the connections over both pods")
+          .containsExactlyInAnyOrderElementsOf(service.readyEndpoints());
+      assertThat(answers.stream().distinct())
+          .as("the same adapter version answers alike on every pod: %s", answers)
+          .hasSize(1);
     }
-    assertThat(answers).as("the same adapter version answers alike on every pod").hasSize(2);
-    assertThat(answers.get(0)).isEqualTo(answers.get(1));
 
-    // A lost serving pod: its replacement gets the adapter without any change to the CRs.
-    String lost = servers.keySet().iterator().next();
-    pods.replacePod(NAMESPACE, lost);
+    // A lost serving pod (deleted: SIGTERM, then the ReplicaSet replaces it): its replacement gets
+    // the adapter without any change to the CRs.
+    String lost = servers("smollm2-135m").keySet().iterator().next();
+    client.pods().inNamespace(namespace).withName(lost).delete();
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(() -> client.pods().inNamespace(namespace).withName(lost).get() == null);
     awaitServedEverywhere("reverse-words", v1, 2);
-    assertThat(pods.servers(NAMESPACE, "smollm2-135m")).doesNotContainKey(lost);
+    assertThat(servers("smollm2-135m")).doesNotContainKey(lost);
 
     // A new version (a second run writing the same adapter) swaps in on both pods.
     trainingRun("reverse-words-v2", 8);
@@ -263,7 +360,7 @@ class LifecycleEndToEndTest {
     // Deleting the LoraAdapter unloads it everywhere.
     client.resource(adapter("reverse-words")).delete();
     await().atMost(Duration.ofSeconds(60)).until(() -> adapter("reverse-words") == null);
-    for (ServerPod pod : pods.servers(NAMESPACE, "smollm2-135m").values()) {
+    for (URI pod : servers("smollm2-135m").values()) {
       assertThat(serving.loaded(pod)).doesNotContainKey("reverse-words");
     }
 
@@ -283,9 +380,9 @@ class LifecycleEndToEndTest {
                   .extracting(AdapterPlacement::digest)
                   .hasSize(replicas)
                   .containsOnly(digest);
-              Map<String, ServerPod> servers = pods.servers(NAMESPACE, "smollm2-135m");
+              Map<String, URI> servers = servers("smollm2-135m");
               assertThat(servers).hasSize(replicas);
-              for (ServerPod pod : servers.values()) {
+              for (URI pod : servers.values()) {
                 assertThat(serving.loaded(pod)).containsEntry(name, digest);
               }
             });
@@ -294,18 +391,18 @@ class LifecycleEndToEndTest {
   private void assertNoSecretAnywhere() throws IOException {
     assertThat(operatorLog.lines()).noneMatch(l -> l.contains(EmbeddedObjectStore.SECRET_KEY));
     try (Stream<Path> files = Files.walk(workDir)) {
-      for (Path log : files.filter(f -> f.getFileName().toString().equals("log")).toList()) {
+      for (Path log : files.filter(f -> f.getFileName().toString().endsWith(".log")).toList()) {
         assertThat(Files.readString(log))
             .as("pod output %s", log)
             .doesNotContain(EmbeddedObjectStore.SECRET_KEY);
       }
     }
     for (FineTuneJob job :
-        client.resources(FineTuneJob.class).inNamespace(NAMESPACE).list().getItems()) {
+        client.resources(FineTuneJob.class).inNamespace(namespace).list().getItems()) {
       assertThat(Serialization.asJson(job.getStatus()))
           .doesNotContain(EmbeddedObjectStore.SECRET_KEY);
     }
-    assertThat(Serialization.asJson(client.v1().events().inNamespace(NAMESPACE).list().getItems()))
+    assertThat(Serialization.asJson(client.v1().events().inNamespace(namespace).list().getItems()))
         .doesNotContain(EmbeddedObjectStore.SECRET_KEY);
   }
 }

@@ -18,10 +18,11 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Stands in for the kubelet running the trainer image's Jobs in the controller tests, where runs
- * must end when a test says so (the end-to-end test runs the real trainer image instead, see
- * kubelet.ProcessJobRunner): it follows the contract (reads trainer.json or merge.json from the
- * ConfigMap, writes progress.json, a published adapter version and result.json to object storage)
- * and sets the Job's status. Training runs wait for {@link #finish}; merges succeed at once.
+ * must end when a test says so (the end-to-end test runs the real trainer image instead, see the
+ * kubelet stand-in in lorafleet-testcluster): it follows the contract (reads trainer.json or
+ * merge.json from the ConfigMap, writes progress.json, a published adapter version and result.json
+ * to object storage) and sets the Job's status. Training runs wait for {@link #finish}; merges
+ * succeed at once.
  */
 public final class FakeJobRunner implements AutoCloseable {
   /** How a run ends. */

@@ -11,6 +11,7 @@ import io.fabric8.kubernetes.api.model.VolumeProjection;
 import io.fabric8.kubernetes.api.model.authentication.TokenRequest;
 import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.lorafleet.testcluster.kubelet.AtomicVolumeWriter.Payload;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -73,7 +74,14 @@ public final class PodVolumes {
     PodVolumes volumes = new PodVolumes(client, pod, dir, podIP, rewriteText);
     Files.createDirectories(dir);
     for (Volume volume : pod.getSpec().getVolumes()) {
-      volumes.setUp(volume, true);
+      try {
+        volumes.setUp(volume, true);
+      } catch (KubernetesClientException e) {
+        // e.g. the ServiceAccount of a token projection does not exist yet: retried
+        throw new ContainerConfigException(
+            "ContainerCreating",
+            "MountVolume.SetUp failed for volume \"" + volume.getName() + "\": " + e.getMessage());
+      }
     }
     return volumes;
   }

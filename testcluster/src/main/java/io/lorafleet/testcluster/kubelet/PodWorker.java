@@ -176,7 +176,7 @@ final class PodWorker implements Runnable {
         boolean probes = runtime.probes(launch);
         readiness = probes ? ProbeRunner.readiness(container, podIP) : null;
         liveness = probes ? ProbeRunner.liveness(container, podIP) : null;
-        run = runtime.start(launch);
+        run = start(launch);
       } catch (ContainerConfigException e) {
         writeWaiting(container, restarts, lastState, e.reason(), e.getMessage());
         if (!sleepUnlessDeleted(Duration.ofSeconds(1))) {
@@ -221,7 +221,7 @@ final class PodWorker implements Runnable {
               ready);
         }
         if (now.isAfter(nextRefresh)) {
-          volumes.refresh();
+          refresh(volumes);
           nextRefresh = now.plus(VOLUME_REFRESH);
         }
         Thread.sleep(TICK.toMillis());
@@ -270,6 +270,24 @@ final class PodWorker implements Runnable {
       backoff =
           backoff.isZero() ? Duration.ofSeconds(10) : min(backoff.multipliedBy(2), MAX_BACKOFF);
       restarts++;
+    }
+  }
+
+  /** An API error while starting (a Secret read failing) is retried like a config error. */
+  private RunningContainer start(ContainerLaunch launch) throws ContainerConfigException {
+    try {
+      return runtime.start(launch);
+    } catch (RuntimeException e) {
+      throw new ContainerConfigException("RunContainerError", e.toString());
+    }
+  }
+
+  /** As the kubelet: when a Secret or ConfigMap cannot be read now, the files stay as they were. */
+  private static void refresh(PodVolumes volumes) {
+    try {
+      volumes.refresh();
+    } catch (ContainerConfigException | IOException | RuntimeException e) {
+      // retried at the next refresh
     }
   }
 

@@ -40,6 +40,8 @@ public final class ServiceProxy implements AutoCloseable {
   private final SharedIndexInformer<Pod> pods;
   private final ServerSocket listener;
   private final AtomicLong next = new AtomicLong();
+  private final Map<InetSocketAddress, Long> forwarded =
+      new java.util.concurrent.ConcurrentHashMap<>();
   private final List<Socket> open = new ArrayList<>();
   private volatile boolean closed;
 
@@ -143,6 +145,11 @@ public final class ServiceProxy implements AutoCloseable {
     return null; // as the controller: a pod without the named port is no endpoint of it
   }
 
+  /** How many connections went to each endpoint so far. */
+  public Map<InetSocketAddress, Long> forwarded() {
+    return Map.copyOf(forwarded);
+  }
+
   private void accept() {
     while (!closed) {
       Socket client;
@@ -170,6 +177,7 @@ public final class ServiceProxy implements AutoCloseable {
       closeQuietly(backend);
       return;
     }
+    forwarded.merge(target, 1L, Long::sum);
     synchronized (open) {
       open.add(client);
       open.add(backend);

@@ -1,0 +1,58 @@
+package io.lorafleet.operator.testing.kubelet;
+
+import io.lorafleet.operator.config.OperatorConfig;
+import io.lorafleet.operator.reconcile.PodSecurity;
+import io.lorafleet.testcluster.kubelet.LocalImage;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+
+/**
+ * The operator's images for the kubelet stand-in's process runtime: the server and trainer images
+ * as the reactor's jars with the images' JVM flags ({@link LocalImages}), as their USER
+ * (10001:10001). The JVM's temporary directory is the container's /tmp. The server is also given
+ * {@code --host <pod IP>}: in a pod it listens on all addresses of its own network namespace, here
+ * on the pod's loopback address, so that several pods use the same port.
+ */
+public final class OperatorImages {
+  private OperatorImages() {}
+
+  public static Function<String, LocalImage> of(OperatorConfig config) {
+    LocalImage server =
+        new LocalImage(
+            PodSecurity.USER,
+            PodSecurity.USER,
+            launch -> {
+              List<String> command = withTmp(LocalImages.server(), launch.local("/tmp"));
+              command.addAll(launch.args());
+              command.add("--host");
+              command.add(launch.podIP());
+              return command;
+            });
+    LocalImage trainer =
+        new LocalImage(
+            PodSecurity.USER,
+            PodSecurity.USER,
+            launch -> {
+              List<String> command = withTmp(LocalImages.trainer(), launch.local("/tmp"));
+              command.addAll(launch.args());
+              return command;
+            });
+    return image -> {
+      if (image.equals(config.serverImage())) {
+        return server;
+      }
+      if (image.equals(config.trainerImage())) {
+        return trainer;
+      }
+      return null;
+    };
+  }
+
+  private static List<String> withTmp(List<String> entrypoint, Path tmp) {
+    List<String> command = new ArrayList<>(entrypoint);
+    command.add(1, "-Djava.io.tmpdir=" + tmp);
+    return command;
+  }
+}
