@@ -30,9 +30,10 @@ import org.junit.jupiter.api.Test;
  * audit log that kube-apiserver wrote for the operator's ServiceAccount while the real-plane tests
  * ran (see {@link RealCluster}): no request of the operator was denied, and every grant the chart
  * renders was used by some request or is listed, with its reason, under "Grants no test request
- * uses" in docs/operator.md. Requests of test probes that authenticate as the ServiceAccount
- * ({@link RealCluster#PROBE_USER_AGENT}) are not the operator's and are left out. The usage table
- * is written to {@code target/rbac-audit/usage.md}.
+ * uses" in docs/operator.md (a listed grant that a test now uses is reported, not failed). Requests
+ * of test probes that authenticate as the ServiceAccount ({@link RealCluster#PROBE_USER_AGENT}) are
+ * not the operator's and are left out. The usage table is written to {@code
+ * target/rbac-audit/usage.md}.
  */
 @Order(Integer.MAX_VALUE) // last of the after-suite tests (ClassOrderer.OrderAnnotation there)
 class OperatorRbacAuditIT {
@@ -88,7 +89,14 @@ class OperatorRbacAuditIT {
     }
     Set<String> unused = new TreeSet<>(granted());
     unused.removeAll(used);
-    assertThat(unused).as("grants no request used").isEqualTo(justifiedUnused());
+    // Every unused grant must be justified; a justified one that some test now uses is only
+    // reported (the table is then stale), so that more real-plane coverage never fails the build.
+    assertThat(justifiedUnused()).as("grants no request used, justified").containsAll(unused);
+    Set<String> nowUsed = new TreeSet<>(justifiedUnused());
+    nowUsed.removeAll(unused);
+    if (!nowUsed.isEmpty()) {
+      System.err.println("docs/operator.md lists as unused grants that requests used: " + nowUsed);
+    }
     Set<String> ungranted = new TreeSet<>(used);
     ungranted.removeAll(granted());
     ungranted.removeAll(GRANTED_TO_EVERY_USER);
