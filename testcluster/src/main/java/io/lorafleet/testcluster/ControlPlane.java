@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 
 /**
@@ -24,7 +25,8 @@ import java.util.UUID;
  * stay Pending unless a kubelet stand-in registers a Node.
  *
  * <p>{@link #shared()} starts one per JVM (stopped when the JVM exits); {@link #start(Path)} one
- * that the caller closes.
+ * that the caller closes. With an {@link Audit}, the API server logs the requests of chosen users
+ * (a ServiceAccount's, say) so a test can check what they did and whether RBAC denied any.
  */
 public final class ControlPlane implements AutoCloseable {
   /** The issuer and audience of service-account tokens, as on a kubeadm cluster. */
@@ -45,27 +47,41 @@ public final class ControlPlane implements AutoCloseable {
   private static final String SHARED_PROPERTY = "lorafleet.controlplane.shared";
 
   private final StaticIdentity admin;
+  private final Optional<Audit> audit;
   private String url;
   private Path caFile;
   private Duration startup;
   private KubernetesClient adminClient;
 
-  private ControlPlane(Path workDir, StaticIdentity admin) {
+  private ControlPlane(Path workDir, StaticIdentity admin, Optional<Audit> audit) {
     this.workDir = workDir;
     this.admin = admin;
+    this.audit = audit;
   }
 
   /** The JVM's control plane, started on first use in a fresh folder under java.io.tmpdir. */
   public static synchronized ControlPlane shared() {
+    return shared(Optional.empty());
+  }
+
+  /**
+   * The JVM's control plane, started on first use with this audit. All callers in a JVM must ask
+   * for the same audit: a second, different one cannot be added to a running API server.
+   */
+  public static synchronized ControlPlane shared(Optional<Audit> audit) {
     if (shared == null && System.getProperty(SHARED_PROPERTY) != null) {
-      shared = attach(System.getProperty(SHARED_PROPERTY).split("\n"));
+      shared = attach(System.getProperty(SHARED_PROPERTY).split("\n", -1));
+    }
+    if (shared != null && !shared.audit.equals(audit)) {
+      throw new IllegalStateException(
+          "the shared control plane runs with audit " + shared.audit + ", not " + audit);
     }
     if (shared == null) {
       Path dir =
           Path.of(System.getProperty("java.io.tmpdir"))
               .resolve("controlplane-" + UUID.randomUUID().toString().substring(0, 8));
       try {
-        shared = start(dir);
+        shared = start(dir, audit);
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
@@ -78,17 +94,26 @@ public final class ControlPlane implements AutoCloseable {
               started.workDir.toString(),
               started.url,
               started.caFile.toString(),
-              started.admin.token()));
+              started.admin.token(),
+              audit.map(a -> a.log() + "\t" + String.join(",", a.userGroups())).orElse("")));
     }
     return shared;
   }
 
   /** A handle on the shared control plane another class loader started; it owns no process. */
   private static ControlPlane attach(String[] published) {
+    Optional<Audit> audit =
+        published[4].isEmpty()
+            ? Optional.empty()
+            : Optional.of(
+                new Audit(
+                    Path.of(published[4].split("\t")[0]),
+                    List.of(published[4].split("\t")[1].split(","))));
     ControlPlane plane =
         new ControlPlane(
             Path.of(published[0]),
-            new StaticIdentity("lorafleet-test-admin", List.of("system:masters"), published[3]));
+            new StaticIdentity("lorafleet-test-admin", List.of("system:masters"), published[3]),
+            audit);
     plane.url = published[1];
     plane.caFile = Path.of(published[2]);
     plane.startup = Duration.ZERO;
@@ -98,8 +123,14 @@ public final class ControlPlane implements AutoCloseable {
 
   /** Starts a control plane whose data, certificates and logs live in {@code workDir}. */
   public static ControlPlane start(Path workDir) throws IOException {
+    return start(workDir, Optional.empty());
+  }
+
+  /** As {@link #start(Path)}, the API server also writing {@code audit}'s log. */
+  public static ControlPlane start(Path workDir, Optional<Audit> audit) throws IOException {
     ControlPlane plane =
-        new ControlPlane(workDir, StaticIdentity.of("lorafleet-test-admin", "system:masters"));
+        new ControlPlane(
+            workDir, StaticIdentity.of("lorafleet-test-admin", "system:masters"), audit);
     try {
       plane.startAll(ControlPlaneBinaries.locate());
       return plane;
@@ -147,11 +178,8 @@ public final class ControlPlane implements AutoCloseable {
     url = "https://127.0.0.1:" + port;
     // The API server writes a self-signed CA and serving certificate for its addresses here.
     caFile = workDir.resolve("certs/apiserver.crt");
-    ManagedProcess apiServer =
-        launch(
-            binaries,
-            "kube-apiserver",
-            logs,
+    List<String> apiServerFlags =
+        new ArrayList<>(
             List.of(
                 "--etcd-servers=" + etcdUrl,
                 "--bind-address=127.0.0.1",
@@ -167,6 +195,10 @@ public final class ControlPlane implements AutoCloseable {
                 "--service-account-key-file=" + serviceAccountKey,
                 "--service-account-signing-key-file=" + serviceAccountKey,
                 "--profiling=false"));
+    if (audit.isPresent()) {
+      apiServerFlags.addAll(audit.get().apiServerFlags(workDir));
+    }
+    ManagedProcess apiServer = launch(binaries, "kube-apiserver", logs, apiServerFlags);
     Readiness.awaitApiServer(apiServer, url + "/readyz", caFile, admin.token(), deadline);
 
     launch(
@@ -266,6 +298,11 @@ public final class ControlPlane implements AutoCloseable {
   /** Writes a kubeconfig for the admin, for tools and for code that reads KUBECONFIG. */
   public Path writeAdminKubeconfig(Path file) throws IOException {
     return admin.writeKubeconfig(file, url, caFile);
+  }
+
+  /** The audit this control plane runs with, if any. */
+  public Optional<Audit> audit() {
+    return audit;
   }
 
   /** The log files of etcd, kube-apiserver, kube-controller-manager and kube-scheduler. */

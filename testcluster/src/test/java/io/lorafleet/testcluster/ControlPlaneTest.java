@@ -21,6 +21,8 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -35,7 +37,11 @@ class ControlPlaneTest {
 
   @BeforeAll
   static void start() throws IOException {
-    plane = ControlPlane.start(dir);
+    plane =
+        ControlPlane.start(
+            dir,
+            Optional.of(
+                new Audit(dir.resolve("audit.log"), List.of("system:serviceaccounts:audited"))));
     admin = plane.adminClient();
   }
 
@@ -261,6 +267,39 @@ class ControlPlaneTest {
     } catch (IOException e) {
       return false;
     }
+  }
+
+  @Test
+  void theAuditLogHasTheAuditedServiceAccountsRequestsAndNoOneElses() {
+    admin
+        .namespaces()
+        .resource(
+            new NamespaceBuilder().withNewMetadata().withName("audited").endMetadata().build())
+        .create();
+    admin
+        .serviceAccounts()
+        .inNamespace("audited")
+        .resource(
+            new ServiceAccountBuilder().withNewMetadata().withName("app").endMetadata().build())
+        .create();
+    admin.configMaps().inNamespace("audited").list();
+    try (KubernetesClient app =
+        new KubernetesClientBuilder()
+            .withConfig(plane.serviceAccountConfig("audited", "app"))
+            .build()) {
+      assertThatThrownBy(() -> app.configMaps().inNamespace("audited").list())
+          .isInstanceOf(KubernetesClientException.class);
+    }
+    List<AuditEvent> events = AuditEvent.read(plane.audit().orElseThrow().log());
+    assertThat(events)
+        .anyMatch(
+            e ->
+                e.user().equals("system:serviceaccount:audited:app")
+                    && e.verb().equals("list")
+                    && e.groupResource().equals("/configmaps")
+                    && e.namespace().equals("audited")
+                    && e.code() == 403)
+        .allMatch(e -> e.user().equals("system:serviceaccount:audited:app"));
   }
 
   private static String namespace(String prefix) {

@@ -568,18 +568,6 @@ public class Placements implements PodAdapters {
     pruneGauges();
   }
 
-  /**
-   * Forgets everything this operator remembers, as a restarted operator or a new leader starts; for
-   * tests of the recovery from the pods.
-   */
-  void forgetAllForTest() {
-    byAdapter.clear();
-    servedNames.clear();
-    inventories.clear();
-    awaitingInventory.clear();
-    pruneGauges();
-  }
-
   void onShutdown(@Observes ShutdownEvent event) {
     pool.shutdownNow();
     LOG.debug("adapter admin pool stopped");

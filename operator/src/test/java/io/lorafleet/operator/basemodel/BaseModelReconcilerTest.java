@@ -30,6 +30,7 @@ import io.lorafleet.api.v1alpha1.loraadapter.LoraAdapterSpec;
 import io.lorafleet.operator.testing.EmbeddedObjectStore;
 import io.lorafleet.operator.testing.FakeDeploymentController;
 import io.lorafleet.operator.testing.LogCapture;
+import io.lorafleet.operator.testing.MockServerCrds;
 import io.lorafleet.operator.testing.TestArtifacts;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.kubernetes.client.KubernetesServer;
@@ -44,9 +45,15 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** BaseModel reconciliation on the CRUD mock API server against a real S3 server on loopback. */
+/**
+ * BaseModel reconciliation on the CRUD mock API server against a real S3 server on loopback.
+ *
+ * <p>Still on the Fabric8 mock with fake controllers: moving this suite to the real control plane
+ * (testcluster's kubelet stand-in) is open (issue #13). The 409/422 tests inject the API server's
+ * answer (server.expect()), which only the mock allows.
+ */
 @QuarkusTest
-@WithKubernetesTestServer(crud = true)
+@WithKubernetesTestServer(crud = true, setup = MockServerCrds.class)
 class BaseModelReconcilerTest {
 
   private static EmbeddedObjectStore objectStore;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectAccessReview;
 import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectAccessReviewBuilder;
+import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.lorafleet.operator.testing.RealCluster;
@@ -23,7 +24,10 @@ class ChartRbacRealServerTest {
   static void operatorClient() {
     RealCluster cluster = RealCluster.get();
     namespace = cluster.restrictedNamespace("rbac");
-    operator = new KubernetesClientBuilder().withConfig(cluster.operatorConfig()).build();
+    Config config = cluster.operatorConfig();
+    // Its deliberate 403s are probes, not the operator's requests (see OperatorRbacAuditIT).
+    config.setUserAgent(RealCluster.PROBE_USER_AGENT);
+    operator = new KubernetesClientBuilder().withConfig(config).build();
   }
 
   @AfterAll

@@ -24,6 +24,7 @@ import io.lorafleet.api.v1alpha1.mergepolicy.MergeSource;
 import io.lorafleet.api.v1alpha1.mergepolicy.SourceDigest;
 import io.lorafleet.artifacts.store.PublishedVersion;
 import io.lorafleet.operator.testing.ClusterTestBase;
+import io.lorafleet.operator.testing.MockServerCrds;
 import io.lorafleet.operator.testing.TestArtifacts;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.kubernetes.client.KubernetesServer;
@@ -33,9 +34,15 @@ import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** MergePolicy reconciliation: pinned sources, merge Jobs, re-merge on a new source version. */
+/**
+ * MergePolicy reconciliation: pinned sources, merge Jobs, re-merge on a new source version.
+ *
+ * <p>Still on the Fabric8 mock with fake controllers: moving this suite to the real control plane
+ * (testcluster's kubelet stand-in) is open (issue #13). The 409 test injects the API server's
+ * answer (server.expect()), which only the mock allows.
+ */
 @QuarkusTest
-@WithKubernetesTestServer(crud = true)
+@WithKubernetesTestServer(crud = true, setup = MockServerCrds.class)
 class MergePolicyReconcilerTest extends ClusterTestBase {
   private static final ObjectMapper JSON = new ObjectMapper();
 

@@ -20,6 +20,7 @@ import io.lorafleet.api.v1alpha1.loraadapter.LoraAdapterSpec;
 import io.lorafleet.artifacts.store.PublishedVersion;
 import io.lorafleet.operator.testing.EmbeddedObjectStore;
 import io.lorafleet.operator.testing.FakeDeploymentController;
+import io.lorafleet.operator.testing.MockServerCrds;
 import io.lorafleet.operator.testing.TestArtifacts;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
@@ -37,7 +38,7 @@ import org.junit.jupiter.api.Test;
  * -Dtest=OperatorScaleBench -Dlorafleet.scale.adapters=1000}.
  */
 @QuarkusTest
-@WithKubernetesTestServer(crud = true)
+@WithKubernetesTestServer(crud = true, setup = MockServerCrds.class)
 class OperatorScaleBench {
   @Inject KubernetesClient client;
 

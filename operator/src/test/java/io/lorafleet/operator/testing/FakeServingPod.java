@@ -34,18 +34,27 @@ public final class FakeServingPod implements AutoCloseable {
   private final List<String> requestBodies = new CopyOnWriteArrayList<>();
   private final List<String> requests = new CopyOnWriteArrayList<>();
   private final Map<String, String> refusals = new ConcurrentHashMap<>();
+  private final List<String> loads = new CopyOnWriteArrayList<>();
   private volatile int unloadFailure;
   private volatile boolean hang;
+  private volatile long loadMillis;
   private final java.util.concurrent.CountDownLatch closed =
       new java.util.concurrent.CountDownLatch(1);
 
   /** {@code tokenFile} null: no admin token (vLLM's admin API is unauthenticated). */
   public FakeServingPod(Path tokenFile) throws IOException {
+    this(new InetSocketAddress("127.0.0.1", 0), tokenFile);
+  }
+
+  /** Listening on {@code address}: a pod's own IP and serving port, say. */
+  public FakeServingPod(InetSocketAddress address, Path tokenFile) throws IOException {
     this.tokenFile = tokenFile;
-    this.server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    this.server = HttpServer.create(address, 0);
     server.createContext("/v1/load_lora_adapter", this::load);
     server.createContext("/v1/unload_lora_adapter", this::unload);
     server.createContext("/v1/adapters", this::adapters);
+    // The builtin server's readiness probe, for a kubelet stand-in that runs it.
+    server.createContext("/health/ready", exchange -> respond(exchange, 200, "{}"));
     server.start();
   }
 
@@ -61,6 +70,16 @@ public final class FakeServingPod implements AutoCloseable {
   /** Every admin request received ("METHOD uri", and whether it carried a token), in order. */
   public List<String> requests() {
     return List.copyOf(requests);
+  }
+
+  /** The names of the adapters this pod was asked to load (and loaded), in order. */
+  public List<String> loads() {
+    return List.copyOf(loads);
+  }
+
+  /** Each load takes this long from now on, as a real download and load does. */
+  public void slowLoads(java.time.Duration duration) {
+    loadMillis = duration.toMillis();
   }
 
   public List<String> requestBodies() {
@@ -145,7 +164,15 @@ public final class FakeServingPod implements AutoCloseable {
           "{\"error\":{\"code\":\"ArtifactNotFound\",\"message\":\"not a version\"}}");
       return;
     }
+    if (loadMillis > 0) {
+      try {
+        Thread.sleep(loadMillis);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
     loaded.put(name, "sha256:" + version.group(1));
+    loads.add(name);
     respond(exchange, 200, "{}");
   }
 

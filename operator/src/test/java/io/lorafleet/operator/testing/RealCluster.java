@@ -6,20 +6,31 @@ import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.lorafleet.operator.chart.ChartRbac;
+import io.lorafleet.testcluster.Audit;
 import io.lorafleet.testcluster.ControlPlane;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 /**
  * The real control plane (lorafleet-testcluster) set up as an install leaves a cluster: the
  * committed CRDs from crds/ applied, and the chart's ServiceAccount and RBAC, rendered by helm, in
- * {@value #OPERATOR_NAMESPACE}. One per test JVM.
+ * {@value #OPERATOR_NAMESPACE}. One per test JVM. The API server audits every request of the
+ * ServiceAccounts of {@value #OPERATOR_NAMESPACE} into {@link #auditLog()}, which
+ * chart.OperatorRbacAuditIT checks after the suite.
  */
 public final class RealCluster {
   public static final String OPERATOR_NAMESPACE = "lorafleet-system";
+
+  /**
+   * The user agent of test clients that authenticate as the operator's ServiceAccount to probe its
+   * RBAC (their 403s are expected): the audit check leaves their requests out.
+   */
+  public static final String PROBE_USER_AGENT = "lorafleet-rbac-probe";
+
   private static RealCluster instance;
 
   private final ControlPlane plane;
@@ -33,12 +44,31 @@ public final class RealCluster {
   public static synchronized RealCluster get() {
     if (instance == null) {
       try {
-        instance = setUp(ControlPlane.shared());
+        instance =
+            setUp(
+                ControlPlane.shared(
+                    Optional.of(
+                        new Audit(
+                            auditLog(), List.of("system:serviceaccounts:" + OPERATOR_NAMESPACE)))));
       } catch (Exception e) {
         throw new IllegalStateException("cannot set up the real control plane", e);
       }
     }
     return instance;
+  }
+
+  /**
+   * The audit log of the operator's requests in this JVM: {@code
+   * operator/target/rbac-audit/<lorafleet.rbac-audit>.log}, "suite" for the unit-test phase (the
+   * after-suite execution names its own, see the pom).
+   */
+  public static Path auditLog() {
+    return auditDir().resolve(System.getProperty("lorafleet.rbac-audit", "suite") + ".log");
+  }
+
+  /** Where every JVM of the build writes its audit log. */
+  public static Path auditDir() {
+    return root().resolve("operator/target/rbac-audit");
   }
 
   public static Path root() {

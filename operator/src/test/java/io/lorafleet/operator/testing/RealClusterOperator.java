@@ -7,7 +7,8 @@ import java.util.Map;
 /**
  * Runs the operator under test against {@link RealCluster}, authenticated as the chart's
  * ServiceAccount (so it has exactly the chart's RBAC) instead of the Fabric8 mock server. The CRDs
- * are the committed ones, installed by {@link RealCluster}, not applied by the operator.
+ * are the committed ones, installed by {@link RealCluster}; the operator applies none
+ * (quarkus.operator-sdk.crd.apply=false, a build-time setting).
  */
 public class RealClusterOperator implements QuarkusTestResourceLifecycleManager {
   @Override
@@ -23,9 +24,7 @@ public class RealClusterOperator implements QuarkusTestResourceLifecycleManager 
         "quarkus.kubernetes-client.trust-certs",
         "false",
         "quarkus.kubernetes-client.namespace",
-        RealCluster.OPERATOR_NAMESPACE,
-        "quarkus.operator-sdk.crd.apply",
-        "false");
+        RealCluster.OPERATOR_NAMESPACE);
   }
 
   @Override
