@@ -15,6 +15,7 @@ import io.fabric8.kubernetes.client.utils.Serialization;
 import io.lorafleet.api.v1alpha1.basemodel.BaseModel;
 import io.lorafleet.api.v1alpha1.common.Condition;
 import io.lorafleet.api.v1alpha1.common.ConditionType;
+import io.lorafleet.operator.testing.MockServerCrds;
 import io.lorafleet.operator.testing.StandInClusterBase;
 import io.lorafleet.operator.testing.TestOperatorConfig;
 import io.quarkus.test.junit.QuarkusTest;
@@ -30,7 +31,7 @@ import org.junit.jupiter.api.Test;
  * here as the Deployment controller and the kubelet would write them.
  */
 @QuarkusTest
-@WithKubernetesTestServer(crud = true)
+@WithKubernetesTestServer(crud = true, setup = MockServerCrds.class)
 class ServingRolloutStatusTest extends StandInClusterBase {
 
   @Test

@@ -22,6 +22,7 @@ import io.lorafleet.api.v1alpha1.finetunejob.LoraInit;
 import io.lorafleet.api.v1alpha1.finetunejob.LoraSpec;
 import io.lorafleet.api.v1alpha1.finetunejob.TargetModule;
 import io.lorafleet.api.v1alpha1.finetunejob.TrainingSpec;
+import io.lorafleet.operator.testing.MockServerCrds;
 import io.lorafleet.operator.testing.StandInClusterBase;
 import io.lorafleet.operator.testing.kubelet.JobStatusWriter;
 import io.quarkus.test.junit.QuarkusTest;
@@ -38,7 +39,7 @@ import org.junit.jupiter.api.Test;
  * termination message), not only the Job's BackoffLimitExceeded.
  */
 @QuarkusTest
-@WithKubernetesTestServer(crud = true)
+@WithKubernetesTestServer(crud = true, setup = MockServerCrds.class)
 class TrainerFailureReasonTest extends StandInClusterBase {
 
   @Test

@@ -21,6 +21,7 @@ import io.lorafleet.api.v1alpha1.loraadapter.LoraAdapterSpec;
 import io.lorafleet.artifacts.store.PublishedVersion;
 import io.lorafleet.operator.basemodel.BaseModelResources;
 import io.lorafleet.operator.testing.FakeServingPod;
+import io.lorafleet.operator.testing.MockServerCrds;
 import io.lorafleet.operator.testing.StandInClusterBase;
 import io.lorafleet.operator.testing.TestArtifacts;
 import io.quarkus.test.junit.QuarkusTest;
@@ -35,7 +36,7 @@ import org.junit.jupiter.api.Test;
  * with the labels must get neither the admin token nor loads.
  */
 @QuarkusTest
-@WithKubernetesTestServer(crud = true)
+@WithKubernetesTestServer(crud = true, setup = MockServerCrds.class)
 class ServingPodImpostorTest extends StandInClusterBase {
 
   @Test
