@@ -81,7 +81,9 @@ public final class Backends {
                             + "': expected "
                             + AUTO
                             + " or one of "
-                            + names(providers)));
+                            + String.join(
+                                ", ",
+                                providers.stream().map(BackendProvider::name).sorted().toList())));
     Optional<String> why = p.unavailableReason();
     if (why.isPresent()) {
       throw new BackendUnavailableException(
