@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the Lorafleet kernels (run by Maven in generate-resources; usable by hand):
 #   1. host build: the .cu sources compiled by g++ for the CPU through lf_host_compat.h, plus the
-#      test-only kernels, into target/native/liblorafleet_host.so (loaded by the tests via FFM);
+#      test-only kernels, into target/native/liblorafleet_host.so (loaded by the tests via FFM),
+#      also packaged as the resource io/lorafleet/kernels/linux-x86_64/liblorafleet_host.so;
 #   2. device build, when nvcc exists: a fatbin (SASS sm_80 + sm_90, PTX compute_90) packaged as
 #      the resource io/lorafleet/kernels/lorafleet.fatbin, and the ptxas resource-usage report
 #      target/ptxas-report.txt, which is printed. Spills in a decode kernel fail the build.
@@ -35,6 +36,10 @@ if newer_than "$host_lib"; then
 else
   echo "[kernels] host build is up to date: $host_lib"
 fi
+# Packaged too, so `--backend host-device` runs from the jars (HostLibrary extracts it).
+packaged_host_lib="$target/classes/io/lorafleet/kernels/linux-x86_64/liblorafleet_host.so"
+mkdir -p "$(dirname "$packaged_host_lib")"
+cp -p "$host_lib" "$packaged_host_lib"
 
 fatbin="$target/classes/io/lorafleet/kernels/lorafleet.fatbin"
 report="$target/ptxas-report.txt"

@@ -6,12 +6,17 @@ import io.lorafleet.engine.backend.AttentionLayout;
 import io.lorafleet.engine.backend.Backend;
 import io.lorafleet.engine.backend.LoraPair;
 import io.lorafleet.engine.backend.PagedKvCache;
+import io.lorafleet.engine.backend.StepInputs;
+import io.lorafleet.engine.backend.Tensor;
 import io.lorafleet.engine.backend.Weights;
-import io.lorafleet.engine.backend.cpu.CpuBackend;
+import io.lorafleet.engine.backend.cpu.Sampling;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The engine's {@link Backend} on a {@link Device}: on the host build in tests today, on a GPU once
@@ -22,7 +27,7 @@ import java.util.Map;
  * a device-level API (not written yet).
  *
  * <p>Storage on the device is fp32 ({@link Precision#F32}); argmax and sampling run on the host
- * over the logits the contract already returns there (through a one-thread {@link CpuBackend}). Not
+ * over the logits the contract already returns there (the CPU backend's {@link Sampling}). Not
  * thread-safe: one backend per worker, as one CUDA stream per worker.
  */
 public final class DeviceBackend implements Backend {
@@ -30,19 +35,30 @@ public final class DeviceBackend implements Backend {
 
   private final Device device;
   private final Kernels kernels;
-  private final CpuBackend host = new CpuBackend(1);
+  private final boolean closesDevice;
   private final Map<Weights, Long> weights = new IdentityHashMap<>();
   private final Map<float[], Long> vectors = new IdentityHashMap<>();
   private final Map<LoraPair[], Map<Integer, SlotPool>> pools = new IdentityHashMap<>();
   private final Map<PagedKvCache, long[][]> caches = new IdentityHashMap<>();
   private final List<Long> scratch = new ArrayList<>();
+  private final Set<Tensor> tensors = new HashSet<>();
+  private final Map<Integer, LoraSlots> loraPools = new HashMap<>();
+  private long stepBuffer;
+  private int stepCapacity;
 
   /** A LoRA slot pool on the device: {@code a[slot][rMax][in]}, {@code b[slot][rMax][out]}. */
   private record SlotPool(long a, long b, long ranks, int in, int out) {}
 
+  /** A backend on {@code device}, which the caller keeps and closes. */
   public DeviceBackend(Device device) {
+    this(device, false);
+  }
+
+  /** A backend on {@code device}; with {@code closesDevice} its {@link #close()} closes it too. */
+  public DeviceBackend(Device device, boolean closesDevice) {
     this.device = device;
     this.kernels = new Kernels(device);
+    this.closesDevice = closesDevice;
   }
 
   @Override
@@ -344,12 +360,12 @@ public final class DeviceBackend implements Backend {
   private long[] mirror(PagedKvCache cache, int layer) {
     long[][] layers = caches.computeIfAbsent(cache, c -> new long[c.layers()][]);
     if (layers[layer] == null) {
-      float[] k = cache.keys(layer);
-      float[] v = cache.values(layer);
-      long pk = device.alloc(4L * k.length);
-      long pv = device.alloc(4L * v.length);
-      device.upload(pk, k);
-      device.upload(pv, v);
+      long pk = device.alloc(4L * cache.floatsPerLayer());
+      long pv = device.alloc(4L * cache.floatsPerLayer());
+      if (cache.hasHostArrays(layer)) { // written through the array form before
+        device.upload(pk, cache.keys(layer));
+        device.upload(pv, cache.values(layer));
+      }
       layers[layer] = new long[] {pk, pv};
     }
     return layers[layer];
@@ -456,13 +472,13 @@ public final class DeviceBackend implements Backend {
 
   @Override
   public int argmax(float[] logits, int off, int n) {
-    return host.argmax(logits, off, n);
+    return Sampling.argmax(logits, off, n);
   }
 
   @Override
   public int sample(
       float[] logits, int off, int n, float temperature, int topK, float topP, double u) {
-    return host.sample(logits, off, n, temperature, topK, topP, u);
+    return Sampling.sample(logits, off, n, temperature, topK, topP, u);
   }
 
   @Override
@@ -481,9 +497,263 @@ public final class DeviceBackend implements Backend {
     release();
   }
 
+  // ---- the resident form ----------------------------------------------------------------------
+
+  /** A device buffer this backend allocated. */
+  private record DeviceTensor(long pointer, long floats) implements Tensor {}
+
+  private static long ptr(Tensor t) {
+    return t == null ? 0 : ((DeviceTensor) t).pointer();
+  }
+
+  @Override
+  public Tensor allocate(long floats) {
+    DeviceTensor t = new DeviceTensor(device.alloc(4L * Math.max(1, floats)), floats);
+    tensors.add(t);
+    return t;
+  }
+
+  @Override
+  public void free(Tensor t) {
+    if (t != null && tensors.remove(t)) {
+      device.free(ptr(t));
+    }
+  }
+
+  @Override
+  public StepInputs upload(
+      int[] tokens, AttentionLayout layout, int[] slotOfRow, int[] logitRows, boolean decode) {
+    DeviceStep.Packed packed = DeviceStep.pack(tokens, layout, slotOfRow, logitRows, decode);
+    if (packed.ints().length > stepCapacity) {
+      if (stepBuffer != 0) {
+        device.free(stepBuffer);
+      }
+      stepCapacity = Math.max(packed.ints().length, 2 * stepCapacity);
+      stepBuffer = device.alloc(4L * stepCapacity);
+    }
+    device.upload(stepBuffer, packed.ints());
+    return packed.at(stepBuffer);
+  }
+
+  @Override
+  public void download(Tensor src, float[] dst, int n) {
+    out(ptr(src), dst, n);
+  }
+
+  @Override
+  public void embedding(Weights table, StepInputs step, Tensor out) {
+    DeviceStep s = (DeviceStep) step;
+    for (int id : s.hostTokens()) {
+      if (id < 0 || id >= table.rows()) {
+        throw new IllegalArgumentException(
+            "token id " + id + " is outside the vocabulary of " + table.rows());
+      }
+    }
+    kernels.embedding(
+        P, resident(table), s.tokens(), ptr(out), s.rows(), table.cols(), table.rows());
+  }
+
+  @Override
+  public void matmulSlices(Tensor x, int rows, Weights[] ws, float[][] biases, Tensor[] ys) {
+    int in = ws[0].cols();
+    for (int j = 0; j < ws.length; j++) {
+      if (ws[j].cols() != in) {
+        throw new IllegalArgumentException("slices must share the input width");
+      }
+      long bias = biases[j] == null ? 0 : resident(biases[j]);
+      kernels.matmul(P, ptr(x), resident(ws[j]), bias, ptr(ys[j]), rows, in, ws[j].rows());
+    }
+  }
+
+  @Override
+  public void syncLora(int key, LoraPair[] pairs, int rMax) {
+    LoraSlots pool = loraPools.get(key);
+    if (rMax == 0 || outOf(pairs) == 0) {
+      if (pool != null) {
+        pool.free(device);
+        loraPools.remove(key);
+      }
+      return;
+    }
+    int in = inOf(pairs);
+    int out = outOf(pairs);
+    if (pool == null || !pool.fits(pairs.length, rMax, in, out)) {
+      if (pool != null) {
+        pool.free(device);
+      }
+      pool = LoraSlots.allocate(device, pairs.length, rMax, in, out);
+      loraPools.put(key, pool);
+    }
+    pool.sync(device, pairs);
+  }
+
+  private LoraSlots slots(int key, DeviceStep step, boolean logitRows) {
+    LoraSlots pool = loraPools.get(key);
+    if (pool == null) {
+      throw new IllegalStateException("no LoRA slot pool for key " + key + ": syncLora first");
+    }
+    int maxSlot = logitRows ? step.maxLogitSlot() : step.maxSlot();
+    if (maxSlot >= pool.slots()) {
+      throw new IllegalArgumentException(
+          "a row uses adapter slot " + maxSlot + " but the table has " + pool.slots() + " slots");
+    }
+    return pool;
+  }
+
+  @Override
+  public void loraShrink(
+      Tensor x,
+      int in,
+      StepInputs step,
+      boolean logitRows,
+      int key,
+      LoraPair[] pairs,
+      Tensor v,
+      int rMax) {
+    DeviceStep s = (DeviceStep) step;
+    LoraSlots pool = slots(key, s, logitRows);
+    if (logitRows || s.decode()) {
+      kernels.bgmvShrink(
+          P,
+          ptr(x),
+          pool.a(),
+          pool.ranks(),
+          logitRows ? s.logitSlots() : s.slotOfRow(),
+          ptr(v),
+          logitRows ? s.logitRows() : s.rows(),
+          in,
+          rMax);
+    } else {
+      kernels.sgmvShrink(
+          P,
+          ptr(x),
+          pool.a(),
+          pool.ranks(),
+          s.tokIdxSorted(),
+          s.slotStart(),
+          s.slotIds(),
+          s.groups(),
+          s.maxGroupRows(),
+          ptr(v),
+          s.rows(),
+          in,
+          rMax);
+    }
+  }
+
+  @Override
+  public void loraExpand(
+      Tensor v,
+      int rMax,
+      StepInputs step,
+      boolean logitRows,
+      int key,
+      LoraPair[] pairs,
+      Tensor y,
+      int out) {
+    DeviceStep s = (DeviceStep) step;
+    LoraSlots pool = slots(key, s, logitRows);
+    if (logitRows || s.decode()) {
+      kernels.bgmvExpand(
+          P,
+          ptr(v),
+          pool.b(),
+          pool.ranks(),
+          logitRows ? s.logitSlots() : s.slotOfRow(),
+          ptr(y),
+          logitRows ? s.logitRows() : s.rows(),
+          out,
+          rMax);
+    } else {
+      kernels.sgmvExpand(
+          P,
+          ptr(v),
+          pool.b(),
+          pool.ranks(),
+          s.tokIdxSorted(),
+          s.slotStart(),
+          s.slotIds(),
+          s.groups(),
+          s.maxGroupRows(),
+          ptr(y),
+          out,
+          rMax);
+    }
+  }
+
+  @Override
+  public void rmsNorm(
+      Tensor x, Tensor residual, float[] w, float eps, int rows, int dim, Tensor out) {
+    kernels.rmsNorm(P, ptr(x), ptr(residual), resident(w), ptr(out), eps, rows, dim);
+  }
+
+  @Override
+  public void rope(Tensor x, StepInputs step, int heads, int headDim, float[] invFreq) {
+    DeviceStep s = (DeviceStep) step;
+    kernels.rope(P, ptr(x), s.positions(), resident(invFreq), s.rows(), heads, headDim);
+  }
+
+  @Override
+  public void kvAppend(PagedKvCache cache, int layer, Tensor k, Tensor v, StepInputs step) {
+    DeviceStep s = (DeviceStep) step;
+    long[] m = mirror(cache, layer);
+    kernels.kvAppend(
+        P,
+        ptr(k),
+        ptr(v),
+        s.slotMapping(),
+        m[0],
+        m[1],
+        s.rows(),
+        cache.kvHeads() * cache.headDim());
+  }
+
+  @Override
+  public void attention(
+      Tensor q,
+      int heads,
+      PagedKvCache cache,
+      int layer,
+      StepInputs step,
+      float scale,
+      Tensor out) {
+    DeviceStep s = (DeviceStep) step;
+    long[] m = mirror(cache, layer);
+    kernels.attention(
+        P,
+        new Kernels.PagedAttention(
+            ptr(q),
+            m[0],
+            m[1],
+            s.blockTables(),
+            s.maxBlocks(),
+            s.seqOfRow(),
+            s.positions(),
+            ptr(out),
+            s.rows(),
+            heads,
+            cache.kvHeads(),
+            cache.headDim(),
+            s.blockSize(),
+            scale),
+        s.maxLen());
+  }
+
+  @Override
+  public void siluMul(Tensor g, Tensor u, int n, Tensor out) {
+    kernels.siluMul(P, ptr(g), ptr(u), ptr(out), n);
+  }
+
+  @Override
+  public void gatherLogitRows(Tensor x, int dim, StepInputs step, Tensor out) {
+    DeviceStep s = (DeviceStep) step;
+    // The embedding kernel is a row gather: x is the table, the logit rows are the ids.
+    kernels.embedding(P, ptr(x), s.logitRowIds(), ptr(out), s.logitRows(), dim, s.rows());
+  }
+
   /** Device bytes held across calls (weights, vectors, pools, cache mirrors). */
   public int residentBuffers() {
-    int n = weights.size() + vectors.size() + caches.size();
+    int n = weights.size() + vectors.size() + caches.size() + tensors.size() + loraPools.size();
     for (Map<Integer, SlotPool> m : pools.values()) {
       n += m.size();
     }
@@ -510,10 +780,24 @@ public final class DeviceBackend implements Backend {
         }
       }
     }
+    for (Tensor t : tensors) {
+      device.free(ptr(t));
+    }
+    for (LoraSlots p : loraPools.values()) {
+      p.free(device);
+    }
+    if (stepBuffer != 0) {
+      device.free(stepBuffer);
+      stepBuffer = 0;
+    }
+    tensors.clear();
+    loraPools.clear();
     weights.clear();
     vectors.clear();
     pools.clear();
     caches.clear();
-    host.close();
+    if (closesDevice) {
+      device.close();
+    }
   }
 }

@@ -46,6 +46,15 @@ public final class TrainOptions {
               + " or a size such as 0 (recompute every layer), 768m, 4g. Results are the same.")
   ActivationMemory activationMemory;
 
+  @Option(
+      names = "--backend",
+      paramLabel = "auto|cpu|cuda|host-device",
+      defaultValue = "auto",
+      description =
+          "compute backend: auto (default: CUDA when a usable GPU is found, else CPU), cpu, cuda,"
+              + " or host-device (the CUDA kernels compiled for the host, for tests; slow)")
+  String backend;
+
   /** Trains as configured; {@code progressBar} draws one on stderr after every step. */
   public int run(boolean progressBar) {
     return new TrainJob(
@@ -57,6 +66,7 @@ public final class TrainOptions {
             Duration.ofMillis(Math.round(progressInterval * 1000)))
         .observedBy(progressBar ? new ConsoleProgress(System.err) : p -> {})
         .withActivationMemory(activationMemory)
+        .withBackend(backend)
         .run(config);
   }
 

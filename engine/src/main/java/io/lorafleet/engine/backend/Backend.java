@@ -6,6 +6,13 @@ package io.lorafleet.engine.backend;
  * tested against the CPU one. All activations are fp32, row-major, with fp32 accumulation; weights
  * are fp32 or bf16 ({@link Weights}); LoRA matrices use PEFT orientation with the scale folded into
  * B ({@link LoraPair}). Arrays are caller-owned: backends never keep references to them.
+ *
+ * <p>Two forms of each inference operation exist. The array form (host {@code float[]} in and out)
+ * serves training, merging and kernel-by-kernel tests. The resident form works on {@link Tensor}s
+ * the backend owns: the model's forward pass uses only it, so activations stay on the device, the
+ * weights, norm vectors and LoRA slot pools are uploaded once (keyed by the identity of their
+ * {@link Weights}, {@code float[]} or {@link LoraPair}), and per step the host sends the {@link
+ * StepInputs} and reads the logits back: one copy each way.
  */
 public interface Backend extends AutoCloseable {
 
@@ -93,6 +100,84 @@ public interface Backend extends AutoCloseable {
 
   /** {@code w[out,in] += sign · b[out,r] · a[r,in]} in fp32 (merge with +1, unmerge with −1). */
   void loraMerge(float[] w, LoraPair pair, float sign);
+
+  // ---- the resident form --------------------------------------------------------------------
+
+  /** A zeroed fp32 buffer of {@code floats} elements (a workspace, reused across steps). */
+  Tensor allocate(long floats);
+
+  /** Returns a buffer from {@link #allocate}; the handle must not be used afterwards. */
+  void free(Tensor t);
+
+  /**
+   * Hands one step's inputs to the backend (one host-to-device copy on a device): {@code tokens}
+   * and {@code layout} per row, {@code slotOfRow} (adapter slot, -1 = none) and {@code logitRows}
+   * (the rows whose logits are wanted). Valid until the next call on this backend.
+   */
+  StepInputs upload(
+      int[] tokens, AttentionLayout layout, int[] slotOfRow, int[] logitRows, boolean decode);
+
+  /** Copies the first {@code n} floats of {@code src} to the host (one device-to-host copy). */
+  void download(Tensor src, float[] dst, int n);
+
+  /** {@code out[t, :] = table[tokens[t], :]} for the step's rows. */
+  void embedding(Weights table, StepInputs step, Tensor out);
+
+  /** {@link #matmulSlices} on resident buffers, over the first {@code rows} rows of {@code x}. */
+  void matmulSlices(Tensor x, int rows, Weights[] ws, float[][] biases, Tensor[] ys);
+
+  /**
+   * Makes the backend's LoRA slot pool for {@code key} (one per layer and module) hold {@code
+   * pairs} (by slot) with rank bound {@code rMax}: slots whose pair changed are rewritten, and the
+   * pool is freed when no slot holds a pair, so device memory follows adapter loads and evictions.
+   * Called once per key per step before {@link #loraShrink}/{@link #loraExpand} use the key.
+   */
+  void syncLora(int key, LoraPair[] pairs, int rMax);
+
+  /**
+   * LoRA shrink for the step's rows ({@code logitRows}: for its logit rows instead), gather form
+   * (BGMV) for decode steps and sorted-token form (SGMV) otherwise, with {@link #sgmvShrink}'s
+   * result: {@code v[t, :rank] = x[t] · Aᵀ} of the row's slot, zeros elsewhere.
+   */
+  void loraShrink(
+      Tensor x,
+      int in,
+      StepInputs step,
+      boolean logitRows,
+      int key,
+      LoraPair[] pairs,
+      Tensor v,
+      int rMax);
+
+  /** LoRA expand: {@code y[t, :] += v[t, :rank] · (sB)ᵀ} for the rows {@link #loraShrink} took. */
+  void loraExpand(
+      Tensor v,
+      int rMax,
+      StepInputs step,
+      boolean logitRows,
+      int key,
+      LoraPair[] pairs,
+      Tensor y,
+      int out);
+
+  /** {@link #rmsNorm(float[], float[], float[], float, int, int, float[])} on resident buffers. */
+  void rmsNorm(Tensor x, Tensor residual, float[] w, float eps, int rows, int dim, Tensor out);
+
+  /** {@link #rope(float[], int, int, int, int[], float[])} at the step's positions. */
+  void rope(Tensor x, StepInputs step, int heads, int headDim, float[] invFreq);
+
+  /** {@link #kvAppend(PagedKvCache, int, float[], float[], AttentionLayout)} for the step. */
+  void kvAppend(PagedKvCache cache, int layer, Tensor k, Tensor v, StepInputs step);
+
+  /** {@link #attention(float[], int, PagedKvCache, int, AttentionLayout, float, float[])}. */
+  void attention(
+      Tensor q, int heads, PagedKvCache cache, int layer, StepInputs step, float scale, Tensor out);
+
+  /** {@link #siluMul(float[], float[], int, float[])} on resident buffers. */
+  void siluMul(Tensor g, Tensor u, int n, Tensor out);
+
+  /** {@code out[i, :] = x[logitRows[i], :]}: the rows of {@code x} whose logits are wanted. */
+  void gatherLogitRows(Tensor x, int dim, StepInputs step, Tensor out);
 
   @Override
   void close();

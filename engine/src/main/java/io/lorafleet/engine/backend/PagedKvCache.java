@@ -15,6 +15,9 @@ public final class PagedKvCache {
   private final int blockSize;
   private final int kvHeads;
   private final int headDim;
+  private final int perLayer;
+  // Host arrays per layer, made on first use: a device backend keeps its own copy and never
+  // asks for them, so a GPU server holds no host KV cache.
   private final float[][] keys;
   private final float[][] values;
   private final Deque<Integer> free = new ArrayDeque<>();
@@ -30,8 +33,9 @@ public final class PagedKvCache {
     this.blockSize = blockSize;
     this.kvHeads = kvHeads;
     this.headDim = headDim;
-    this.keys = new float[layers][(int) perLayer];
-    this.values = new float[layers][(int) perLayer];
+    this.perLayer = (int) perLayer;
+    this.keys = new float[layers][];
+    this.values = new float[layers][];
     for (int b = 0; b < numBlocks; b++) {
       free.add(b);
     }
@@ -72,12 +76,30 @@ public final class PagedKvCache {
     return headDim;
   }
 
-  public float[] keys(int layer) {
+  /** Floats per layer in each of the key and value arrays. */
+  public int floatsPerLayer() {
+    return perLayer;
+  }
+
+  /** The host keys of a layer (made, zeroed, on first use). */
+  public synchronized float[] keys(int layer) {
+    if (keys[layer] == null) {
+      keys[layer] = new float[perLayer];
+    }
     return keys[layer];
   }
 
-  public float[] values(int layer) {
+  /** The host values of a layer (made, zeroed, on first use). */
+  public synchronized float[] values(int layer) {
+    if (values[layer] == null) {
+      values[layer] = new float[perLayer];
+    }
     return values[layer];
+  }
+
+  /** Whether the host arrays of a layer exist (only then can they hold anything but zeros). */
+  public synchronized boolean hasHostArrays(int layer) {
+    return keys[layer] != null || values[layer] != null;
   }
 
   /** Offset of (slot, kv head) in a layer's key or value array. */

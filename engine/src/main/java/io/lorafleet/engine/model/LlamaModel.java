@@ -2,10 +2,11 @@ package io.lorafleet.engine.model;
 
 import io.lorafleet.artifacts.hf.LinearModule;
 import io.lorafleet.artifacts.hf.ModelConfig;
-import io.lorafleet.engine.backend.AdapterGroups;
 import io.lorafleet.engine.backend.Backend;
 import io.lorafleet.engine.backend.LoraPair;
 import io.lorafleet.engine.backend.PagedKvCache;
+import io.lorafleet.engine.backend.StepInputs;
+import io.lorafleet.engine.backend.Tensor;
 import io.lorafleet.engine.backend.Weights;
 import io.lorafleet.engine.lora.AdapterTable;
 import java.io.IOException;
@@ -20,6 +21,7 @@ public final class LlamaModel {
   private final ModelWeights weights;
   private final Backend backend;
   private final float[] invFreq;
+  private final Workspace workspace = new Workspace();
 
   public LlamaModel(ModelConfig config, ModelWeights weights, Backend backend) {
     this.config = config;
@@ -57,109 +59,148 @@ public final class LlamaModel {
         config.numHiddenLayers(), blocks, blockSize, config.numKeyValueHeads(), config.headDim());
   }
 
-  /** Runs the batch, appending its keys/values to the cache; returns logits [logitRows, vocab]. */
-  public float[] forward(ForwardBatch batch, AdapterTable adapters, PagedKvCache cache) {
-    Step s = new Step(batch, adapters);
-    int t = batch.rows();
+  /**
+   * Runs the batch, appending its keys/values to the cache; returns logits [logitRows, vocab]. The
+   * activations live in backend buffers reused across steps ({@link Workspace}); the host hands the
+   * backend the step's inputs once and reads the logits back once.
+   */
+  public synchronized float[] forward(
+      ForwardBatch batch, AdapterTable adapters, PagedKvCache cache) {
+    StepInputs step =
+        backend.upload(
+            batch.tokens(), batch.layout(), batch.slotOfRow(), batch.logitRows(), batch.decode());
+    Step s = new Step(step, adapters, batch.groups().isEmpty() ? 0 : adapters.maxRank());
+    syncAdapters(adapters);
+    int t = step.rows();
     int h = config.hiddenSize();
-    float[] hidden = new float[t * h];
-    backend.embedding(weights.embedTokens(), batch.tokens(), hidden);
-    float[] residual = new float[t * h];
-    float[] normed = new float[t * h];
+    Workspace w = workspace.ensure(t, step.logitRows(), s.rMax);
     float eps = (float) config.rmsNormEps();
+    // The embedding is the first residual, so the first norm needs no residual add.
+    backend.embedding(weights.embedTokens(), step, w.residual);
     for (int l = 0; l < config.numHiddenLayers(); l++) {
-      LayerWeights w = weights.layers().get(l);
-      backend.rmsNorm(hidden, residual, w.inputNorm(), eps, t, h, normed);
-      hidden = attention(s, l, w, normed, cache);
-      backend.rmsNorm(hidden, residual, w.postAttentionNorm(), eps, t, h, normed);
-      hidden = mlp(s, l, w, normed);
+      LayerWeights lw = weights.layers().get(l);
+      backend.rmsNorm(
+          l == 0 ? w.residual : w.hidden,
+          l == 0 ? null : w.residual,
+          lw.inputNorm(),
+          eps,
+          t,
+          h,
+          w.normed);
+      attention(s, l, lw, w, cache);
+      backend.rmsNorm(w.hidden, w.residual, lw.postAttentionNorm(), eps, t, h, w.normed);
+      mlp(s, l, lw, w);
     }
-    backend.rmsNorm(hidden, residual, weights.finalNorm(), eps, t, h, normed);
-    return logits(s, normed);
+    backend.rmsNorm(w.hidden, w.residual, weights.finalNorm(), eps, t, h, w.normed);
+    return logits(s, w);
   }
 
-  private float[] attention(Step s, int l, LayerWeights w, float[] x, PagedKvCache cache) {
-    int t = s.batch.rows();
+  /**
+   * Makes the backend's LoRA slot pools match the table: the slots whose adapter changed are
+   * written, and pools are freed when the table holds no adapter. Every forward step does this
+   * first; a server may call it when it loads or evicts an adapter, so the copy is not on a step.
+   */
+  public synchronized void syncAdapters(AdapterTable adapters) {
+    int rMax = adapters.maxRank();
+    for (int l = 0; l < config.numHiddenLayers(); l++) {
+      for (LinearModule m : LinearModule.values()) {
+        if (m.inDecoderLayer()) {
+          backend.syncLora(loraKey(l, m), adapters.pairs(l, m), rMax);
+        }
+      }
+    }
+    backend.syncLora(
+        loraKey(config.numHiddenLayers(), LinearModule.LM_HEAD),
+        adapters.pairs(-1, LinearModule.LM_HEAD),
+        rMax);
+  }
+
+  /** The backend's pool key of a (layer, module); the lm_head counts as layer {@code layers}. */
+  private static int loraKey(int layer, LinearModule m) {
+    return layer * LinearModule.values().length + m.ordinal();
+  }
+
+  private void attention(Step s, int l, LayerWeights lw, Workspace w, PagedKvCache cache) {
     int hq = config.numAttentionHeads();
     int hkv = config.numKeyValueHeads();
     int d = config.headDim();
-    float[][] qkv =
-        linear(s, l, w, x, LinearModule.Q_PROJ, LinearModule.K_PROJ, LinearModule.V_PROJ);
-    float[] q = qkv[0];
-    float[] k = qkv[1];
-    float[] v = qkv[2];
-    int[] pos = s.batch.layout().positions();
-    backend.rope(q, t, hq, d, pos, invFreq);
-    backend.rope(k, t, hkv, d, pos, invFreq);
-    backend.kvAppend(cache, l, k, v, s.batch.layout());
-    float[] attn = new float[t * hq * d];
-    backend.attention(q, hq, cache, l, s.batch.layout(), (float) (1 / Math.sqrt(d)), attn);
-    return linear(s, l, w, attn, LinearModule.O_PROJ)[0];
+    linear(
+        s,
+        l,
+        lw,
+        w.normed,
+        new Tensor[] {w.q, w.k, w.v},
+        LinearModule.Q_PROJ,
+        LinearModule.K_PROJ,
+        LinearModule.V_PROJ);
+    backend.rope(w.q, s.step, hq, d, invFreq);
+    backend.rope(w.k, s.step, hkv, d, invFreq);
+    backend.kvAppend(cache, l, w.k, w.v, s.step);
+    backend.attention(w.q, hq, cache, l, s.step, (float) (1 / Math.sqrt(d)), w.attn);
+    linear(s, l, lw, w.attn, new Tensor[] {w.hidden}, LinearModule.O_PROJ);
   }
 
-  private float[] mlp(Step s, int l, LayerWeights w, float[] x) {
-    float[][] gu = linear(s, l, w, x, LinearModule.GATE_PROJ, LinearModule.UP_PROJ);
-    backend.siluMul(gu[0], gu[1], gu[0].length, gu[0]);
-    return linear(s, l, w, gu[0], LinearModule.DOWN_PROJ)[0];
+  private void mlp(Step s, int l, LayerWeights lw, Workspace w) {
+    linear(
+        s,
+        l,
+        lw,
+        w.normed,
+        new Tensor[] {w.gate, w.up},
+        LinearModule.GATE_PROJ,
+        LinearModule.UP_PROJ);
+    backend.siluMul(w.gate, w.up, s.step.rows() * config.intermediateSize(), w.gate);
+    linear(s, l, lw, w.gate, new Tensor[] {w.hidden}, LinearModule.DOWN_PROJ);
   }
 
-  private float[] logits(Step s, float[] normed) {
+  private float[] logits(Step s, Workspace w) {
     int h = config.hiddenSize();
-    int[] rows = s.batch.logitRows();
-    float[] x = new float[rows.length * h];
-    int[] slots = new int[rows.length];
-    for (int i = 0; i < rows.length; i++) {
-      System.arraycopy(normed, rows[i] * h, x, i * h, h);
-      slots[i] = s.batch.slotOfRow()[rows[i]];
-    }
-    float[] y = new float[rows.length * config.vocabSize()];
-    backend.matmul(x, rows.length, weights.lmHead(), null, y);
+    int rows = s.step.logitRows();
+    int vocab = config.vocabSize();
+    backend.gatherLogitRows(w.normed, h, s.step, w.logitInput);
+    backend.matmulSlices(
+        w.logitInput,
+        rows,
+        new Weights[] {weights.lmHead()},
+        new float[][] {null},
+        new Tensor[] {w.logits});
     LoraPair[] pairs = s.adapters.pairs(-1, LinearModule.LM_HEAD);
     if (s.rMax > 0 && hasAny(pairs)) {
-      float[] v = new float[rows.length * s.rMax];
-      backend.bgmvShrink(x, h, slots, pairs, v, s.rMax);
-      backend.bgmvExpand(v, s.rMax, slots, pairs, y, config.vocabSize());
+      int key = loraKey(config.numHiddenLayers(), LinearModule.LM_HEAD);
+      backend.loraShrink(w.logitInput, h, s.step, true, key, pairs, w.shrink, s.rMax);
+      backend.loraExpand(w.shrink, s.rMax, s.step, true, key, pairs, w.logits, vocab);
     }
+    float[] y = new float[rows * vocab];
+    backend.download(w.logits, y, rows * vocab);
     return y;
   }
 
   /**
-   * {@code y = x·Wᵀ + b} for each of {@code modules} (which share the input, as q/k/v and gate/up
-   * do, so the base matmuls run as one backend step) plus, for rows with an adapter on a module,
-   * {@code (x·Aᵀ)·(sB)ᵀ}.
+   * {@code ys[j] = x·Wⱼᵀ + bⱼ} for each of {@code modules} (which share the input, as q/k/v and
+   * gate/up do, so the base matmuls run as one backend step) plus, for rows with an adapter on a
+   * module, {@code (x·Aᵀ)·(sB)ᵀ}.
    */
-  private float[][] linear(Step s, int l, LayerWeights layer, float[] x, LinearModule... modules) {
-    int t = s.batch.rows();
+  private void linear(
+      Step s, int l, LayerWeights layer, Tensor x, Tensor[] ys, LinearModule... modules) {
+    int t = s.step.rows();
     Weights[] ws = new Weights[modules.length];
     float[][] biases = new float[modules.length][];
-    float[][] ys = new float[modules.length][];
     for (int j = 0; j < modules.length; j++) {
       ws[j] = layer.linear(modules[j]);
       biases[j] = layer.bias(modules[j]);
-      ys[j] = new float[t * ws[j].rows()];
     }
     backend.matmulSlices(x, t, ws, biases, ys);
+    if (s.rMax == 0) {
+      return;
+    }
     for (int j = 0; j < modules.length; j++) {
-      addLora(s, l, modules[j], ws[j], x, ys[j]);
-    }
-    return ys;
-  }
-
-  private void addLora(Step s, int l, LinearModule m, Weights w, float[] x, float[] y) {
-    if (s.rMax == 0 || s.groups.isEmpty()) {
-      return;
-    }
-    LoraPair[] pairs = s.adapters.pairs(l, m);
-    if (!hasAny(pairs)) {
-      return;
-    }
-    float[] v = s.shrinkBuffer;
-    if (s.batch.decode()) {
-      backend.bgmvShrink(x, w.cols(), s.batch.slotOfRow(), pairs, v, s.rMax);
-      backend.bgmvExpand(v, s.rMax, s.batch.slotOfRow(), pairs, y, w.rows());
-    } else {
-      backend.sgmvShrink(x, w.cols(), s.groups, pairs, v, s.rMax);
-      backend.sgmvExpand(v, s.rMax, s.groups, pairs, y, w.rows());
+      LoraPair[] pairs = s.adapters.pairs(l, modules[j]);
+      if (hasAny(pairs)) {
+        int key = loraKey(l, modules[j]);
+        backend.loraShrink(x, ws[j].cols(), s.step, false, key, pairs, workspace.shrink, s.rMax);
+        backend.loraExpand(
+            workspace.shrink, s.rMax, s.step, false, key, pairs, ys[j], ws[j].rows());
+      }
     }
   }
 
@@ -172,20 +213,54 @@ public final class LlamaModel {
     return false;
   }
 
-  /** Per-step state shared by all layers: grouping by adapter is computed once per batch. */
-  private static final class Step {
-    final ForwardBatch batch;
-    final AdapterTable adapters;
-    final AdapterGroups groups;
-    final int rMax;
-    final float[] shrinkBuffer;
+  /** Per-step state shared by all layers. */
+  private record Step(StepInputs step, AdapterTable adapters, int rMax) {}
 
-    Step(ForwardBatch batch, AdapterTable adapters) {
-      this.batch = batch;
-      this.adapters = adapters;
-      this.groups = batch.groups();
-      this.rMax = groups.isEmpty() ? 0 : adapters.maxRank();
-      this.shrinkBuffer = new float[batch.rows() * rMax];
+  /**
+   * The activation buffers of a forward step, allocated by the backend once and grown only when a
+   * step needs more rows, logit rows or LoRA rank than any before it.
+   */
+  private final class Workspace {
+    int rows = -1;
+    int logitRows = -1;
+    int rMax = -1;
+    Tensor hidden, residual, normed, q, k, v, attn, gate, up, shrink, logitInput, logits;
+
+    Workspace ensure(int t, int lr, int r) {
+      if (t > rows || lr > logitRows || r > rMax) {
+        release();
+        rows = Math.max(t, rows);
+        logitRows = Math.max(lr, logitRows);
+        rMax = Math.max(r, rMax);
+        int h = config.hiddenSize();
+        int d = config.headDim();
+        int inter = config.intermediateSize();
+        hidden = backend.allocate((long) rows * h);
+        residual = backend.allocate((long) rows * h);
+        normed = backend.allocate((long) rows * h);
+        q = backend.allocate((long) rows * config.numAttentionHeads() * d);
+        k = backend.allocate((long) rows * config.numKeyValueHeads() * d);
+        v = backend.allocate((long) rows * config.numKeyValueHeads() * d);
+        attn = backend.allocate((long) rows * config.numAttentionHeads() * d);
+        gate = backend.allocate((long) rows * inter);
+        up = backend.allocate((long) rows * inter);
+        shrink = backend.allocate((long) Math.max(rows, logitRows) * Math.max(1, rMax));
+        logitInput = backend.allocate((long) logitRows * h);
+        logits = backend.allocate((long) logitRows * config.vocabSize());
+      }
+      return this;
+    }
+
+    void release() {
+      if (rows < 0) {
+        return;
+      }
+      for (Tensor x :
+          new Tensor[] {
+            hidden, residual, normed, q, k, v, attn, gate, up, shrink, logitInput, logits
+          }) {
+        backend.free(x);
+      }
     }
   }
 }

@@ -37,6 +37,7 @@ public final class ServeCommand {
     SINGLE.put("--cache-dir", "lorafleet.server.cache-dir");
     SINGLE.put("--precision", "lorafleet.server.precision");
     SINGLE.put("--threads", "lorafleet.server.threads");
+    SINGLE.put("--backend", "lorafleet.server.backend");
     SINGLE.put("--kv-cache-tokens", "lorafleet.server.kv-cache-tokens");
     SINGLE.put("--kv-block-size", "lorafleet.server.kv-block-size");
     SINGLE.put("--max-running", "lorafleet.server.max-running");

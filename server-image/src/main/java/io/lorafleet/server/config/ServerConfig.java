@@ -71,6 +71,13 @@ public interface ServerConfig {
   @WithDefault("F32")
   String precision();
 
+  /**
+   * The compute backend: {@code auto} (CUDA when a usable GPU is found, else CPU), {@code cpu},
+   * {@code cuda} or {@code host-device} (the CUDA kernels compiled for the host, for tests).
+   */
+  @WithDefault("auto")
+  String backend();
+
   /** Engine threads for the CPU backend; 0 = all available processors. */
   @WithDefault("0")
   int threads();

@@ -1,13 +1,17 @@
 package io.lorafleet.server.model;
 
 import io.lorafleet.artifacts.store.S3Uri;
-import io.lorafleet.engine.backend.cpu.CpuBackend;
+import io.lorafleet.engine.backend.BackendChoice;
+import io.lorafleet.engine.backend.BackendOptions;
+import io.lorafleet.engine.backend.Backends;
 import io.lorafleet.engine.model.LlamaModel;
 import io.lorafleet.engine.model.ModelFetcher;
 import io.lorafleet.engine.model.WeightPrecision;
 import io.lorafleet.engine.tokenizer.ChatTemplate;
 import io.lorafleet.engine.tokenizer.HfTokenizer;
 import io.lorafleet.server.config.ServerConfig;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -29,11 +33,13 @@ public class ModelService {
 
   private final ServerConfig config;
   private final ObjectStorage storage;
+  private final MeterRegistry registry;
   private final CompletableFuture<BaseModel> loaded = new CompletableFuture<>();
 
-  ModelService(ServerConfig config, ObjectStorage storage) {
+  ModelService(ServerConfig config, ObjectStorage storage, MeterRegistry registry) {
     this.config = config;
     this.storage = storage;
+    this.registry = registry;
   }
 
   /** Starts loading in a background thread; {@link #future()} completes when done. */
@@ -83,8 +89,10 @@ public class ModelService {
         throw new IOException("--model " + source + " is not a directory");
       }
     }
-    CpuBackend backend = config.threads() > 0 ? new CpuBackend(config.threads()) : new CpuBackend();
-    LlamaModel model = LlamaModel.load(dir, WeightPrecision.valueOf(config.precision()), backend);
+    BackendChoice backend = Backends.select(config.backend(), new BackendOptions(config.threads()));
+    exposeBackend(backend);
+    LlamaModel model =
+        LlamaModel.load(dir, WeightPrecision.valueOf(config.precision()), backend.backend());
     HfTokenizer tokenizer = HfTokenizer.load(dir);
     ChatTemplate template = null;
     try {
@@ -113,7 +121,15 @@ public class ModelService {
         model.config().numHiddenLayers(),
         model.config().hiddenSize(),
         model.config().vocabSize(),
-        backend.name());
+        backend.backend().name());
     return base;
+  }
+
+  /** {@code lorafleet_server_backend{provider, requested, reason} 1}: which backend and why. */
+  private void exposeBackend(BackendChoice c) {
+    Gauge.builder("lorafleet.server.backend", () -> 1)
+        .description("The compute backend this server runs on, what was requested and why")
+        .tags("provider", c.provider(), "requested", c.requested(), "reason", c.reason())
+        .register(registry);
   }
 }

@@ -9,7 +9,10 @@ import io.lorafleet.artifacts.peft.LoraAdapter;
 import io.lorafleet.artifacts.safetensors.DType;
 import io.lorafleet.artifacts.store.ObjectStoreException;
 import io.lorafleet.artifacts.store.PublishedVersion;
-import io.lorafleet.engine.backend.cpu.CpuBackend;
+import io.lorafleet.engine.backend.Backend;
+import io.lorafleet.engine.backend.BackendOptions;
+import io.lorafleet.engine.backend.BackendUnavailableException;
+import io.lorafleet.engine.backend.Backends;
 import io.lorafleet.engine.model.LlamaModel;
 import io.lorafleet.engine.model.ModelLoader;
 import io.lorafleet.engine.model.WeightPrecision;
@@ -73,6 +76,7 @@ public final class TrainJob {
   private final Duration progressInterval;
   private Consumer<Progress> observer = p -> {};
   private ActivationMemory activationMemory = ActivationMemory.auto();
+  private String backend = Backends.AUTO;
 
   public TrainJob(
       TrainingMath math,
@@ -98,6 +102,12 @@ public final class TrainJob {
   /** How much activation memory the trainer keeps ({@link ActivationMemory#auto()} by default). */
   public TrainJob withActivationMemory(ActivationMemory activationMemory) {
     this.activationMemory = activationMemory;
+    return this;
+  }
+
+  /** The compute backend by name ({@code auto} by default; see {@link Backends#select}). */
+  public TrainJob withBackend(String backend) {
+    this.backend = backend;
     return this;
   }
 
@@ -177,54 +187,59 @@ public final class TrainJob {
         split.train().size(),
         split.validation().size());
 
-    LlamaModel model = loadModel(base.dir());
-    LoraTrainingOptions options = options(c, model.config());
-    LoraTraining training =
-        math.create(model, options, activationMemory.budget(model.config(), options));
-    BatchPlan batches =
-        new BatchPlan(
-            split.train().stream().mapToInt(e -> e.sequence().length()).toArray(),
-            c.training().batchSize(),
-            c.training().seed());
-    TrainingPlan plan = TrainingPlan.of(c.training(), batches.batchesPerEpoch());
-    String fingerprint = RunIdentity.fingerprint(c, base.digest(), data.digest());
+    LlamaModel model = loadModel(base.dir(), backend);
+    try {
+      LoraTrainingOptions options = options(c, model.config());
+      LoraTraining training =
+          math.create(model, options, activationMemory.budget(model.config(), options));
+      BatchPlan batches =
+          new BatchPlan(
+              split.train().stream().mapToInt(e -> e.sequence().length()).toArray(),
+              c.training().batchSize(),
+              c.training().seed());
+      TrainingPlan plan = TrainingPlan.of(c.training(), batches.batchesPerEpoch());
+      String fingerprint = RunIdentity.fingerprint(c, base.digest(), data.digest());
 
-    CheckpointStore checkpoints = new CheckpointStore(run);
-    long start = 0;
-    Progress.Checkpoint resumedFrom = null;
-    Optional<CheckpointStore.Restored> restored =
-        checkpoints.latest(
-            i -> i.fingerprint().equals(fingerprint) && i.step() <= plan.totalSteps(), work);
-    if (restored.isPresent()) {
-      training.restore(math.read(restored.get().state()));
-      Files.delete(restored.get().state());
-      start = restored.get().info().step();
-      resumedFrom = new Progress.Checkpoint(start, restored.get().place().toString());
-      LOG.log(Level.INFO, "resuming from {0} (step {1})", restored.get().place(), start);
-    }
-    TrainingLoop.Inputs inputs =
-        new TrainingLoop.Inputs(
-            training,
-            math,
-            c.training(),
-            plan,
-            batches,
-            split.train(),
-            split.validation(),
-            fingerprint);
-    LoopResult loop = new TrainingLoop(inputs, checkpoints, reports, work, resumedFrom).run(start);
-    LoraAdapter adapter = training.toPublishedAdapter(DType.F32);
-    if (training instanceof AutoCloseable closeable) {
-      close(closeable);
-    }
+      CheckpointStore checkpoints = new CheckpointStore(run);
+      long start = 0;
+      Progress.Checkpoint resumedFrom = null;
+      Optional<CheckpointStore.Restored> restored =
+          checkpoints.latest(
+              i -> i.fingerprint().equals(fingerprint) && i.step() <= plan.totalSteps(), work);
+      if (restored.isPresent()) {
+        training.restore(math.read(restored.get().state()));
+        Files.delete(restored.get().state());
+        start = restored.get().info().step();
+        resumedFrom = new Progress.Checkpoint(start, restored.get().place().toString());
+        LOG.log(Level.INFO, "resuming from {0} (step {1})", restored.get().place(), start);
+      }
+      TrainingLoop.Inputs inputs =
+          new TrainingLoop.Inputs(
+              training,
+              math,
+              c.training(),
+              plan,
+              batches,
+              split.train(),
+              split.validation(),
+              fingerprint);
+      LoopResult loop =
+          new TrainingLoop(inputs, checkpoints, reports, work, resumedFrom).run(start);
+      LoraAdapter adapter = training.toPublishedAdapter(DType.F32);
+      if (training instanceof AutoCloseable closeable) {
+        close(closeable);
+      }
 
-    Map<String, String> lineage = RunIdentity.lineage(c, base.digest(), data.digest());
-    PublishedVersion version = AdapterPublisher.publish(adapter, versions, lineage, work);
-    LOG.log(Level.INFO, "published {0}", version.uri());
-    return RunResult.succeeded(
-        new RunResult.Adapter(version.uri().toString(), "sha256:" + version.digest()),
-        metrics(loop, plan, data, split, start),
-        lineage);
+      Map<String, String> lineage = RunIdentity.lineage(c, base.digest(), data.digest());
+      PublishedVersion version = AdapterPublisher.publish(adapter, versions, lineage, work);
+      LOG.log(Level.INFO, "published {0}", version.uri());
+      return RunResult.succeeded(
+          new RunResult.Adapter(version.uri().toString(), "sha256:" + version.digest()),
+          metrics(loop, plan, data, split, start),
+          lineage);
+    } finally {
+      model.backend().close();
+    }
   }
 
   private LoadedDataset readDataset(
@@ -278,14 +293,23 @@ public final class TrainJob {
     }
   }
 
-  private static LlamaModel loadModel(Path dir) throws TrainerFailure, IOException {
-    CpuBackend backend = new CpuBackend();
-    LOG.log(Level.INFO, "backend: {0} (no CUDA backend in this build)", backend.name());
+  private static LlamaModel loadModel(Path dir, String backendName)
+      throws TrainerFailure, IOException {
+    Backend backend;
+    try {
+      backend = Backends.select(backendName, BackendOptions.defaults()).backend();
+    } catch (BackendUnavailableException e) {
+      throw TrainerFailure.badInput("BackendUnavailable", e.getMessage(), e);
+    }
     try {
       return LlamaModel.load(dir, WeightPrecision.F32, backend);
     } catch (IllegalArgumentException e) {
+      backend.close();
       throw TrainerFailure.badInput(
           "InvalidBaseModel", "the base model cannot be loaded: " + e.getMessage());
+    } catch (IOException | RuntimeException e) {
+      backend.close();
+      throw e;
     }
   }
 

@@ -25,6 +25,10 @@ class ExitCodeTest {
   @TempDir Path dir;
 
   private int train(Path config) throws Exception {
+    return train(config, "auto");
+  }
+
+  private int train(Path config, String backend) throws Exception {
     Files.createFile(dir.resolve("termination")); // as the kubelet provides it
     return new TrainJob(
             new EngineTrainingMath(),
@@ -33,6 +37,7 @@ class ExitCodeTest {
             new TerminationMessage(dir.resolve("termination")),
             Clock.systemUTC(),
             Duration.ZERO)
+        .withBackend(backend)
         .run(config);
   }
 
@@ -118,6 +123,21 @@ class ExitCodeTest {
     assertThat(Files.readString(dir.resolve("termination")))
         .startsWith("ObjectStoreUnavailable: ")
         .doesNotContain("test-secret");
+    assertThat(dir.resolve("adapters")).doesNotExist();
+  }
+
+  @Test
+  void aNamedBackendThatCannotRunIsBadInputWithItsReason() throws Exception {
+    Path model = TestModelGenerator.write(TestModelSpec.llamaGqa(), dir.resolve("model"));
+    Path config = config("{uri: " + model + "}", "{rank: 2, alpha: 4.0, targetModules: [q_proj]}");
+
+    int code = train(config, "tpu");
+
+    assertThat(code).isEqualTo(ExitCodes.BAD_INPUT);
+    JsonNode result = result();
+    assertThat(result.path("reason").asText()).isEqualTo("BackendUnavailable");
+    assertThat(result.path("message").asText())
+        .isEqualTo("unknown backend 'tpu': expected auto or one of cpu, cuda, host-device");
     assertThat(dir.resolve("adapters")).doesNotExist();
   }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.lorafleet.artifacts.store.Manifest;
 import io.lorafleet.artifacts.store.S3Uri;
+import io.lorafleet.engine.backend.Backends;
 import io.lorafleet.trainer.ExitCodes;
 import io.lorafleet.trainer.TrainerMain;
 import io.lorafleet.trainer.report.TerminationMessage;
@@ -66,6 +67,10 @@ class KillResumeTest {
           || arg.startsWith("-Djava.io.tmpdir")) {
         cmd.add(arg);
       }
+    }
+    String backend = System.getProperty(Backends.OVERRIDE_PROPERTY);
+    if (backend != null) { // the host-device execution: the child trains on the same backend
+      cmd.add("-D" + Backends.OVERRIDE_PROPERTY + "=" + backend);
     }
     cmd.addAll(
         List.of(

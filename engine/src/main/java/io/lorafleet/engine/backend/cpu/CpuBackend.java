@@ -6,6 +6,8 @@ import io.lorafleet.engine.backend.AttentionLayout;
 import io.lorafleet.engine.backend.Backend;
 import io.lorafleet.engine.backend.LoraPair;
 import io.lorafleet.engine.backend.PagedKvCache;
+import io.lorafleet.engine.backend.StepInputs;
+import io.lorafleet.engine.backend.Tensor;
 import io.lorafleet.engine.backend.Weights;
 import java.util.Arrays;
 
@@ -376,6 +378,144 @@ public final class CpuBackend implements Backend {
       holder.set(a);
     }
     return a;
+  }
+
+  // ---- the resident form: Java arrays, so "resident" means no copy at all ---------------------
+
+  @Override
+  public Tensor allocate(long floats) {
+    if (floats < 0 || floats > Integer.MAX_VALUE - 8) {
+      throw new IllegalArgumentException("cannot allocate " + floats + " floats");
+    }
+    return new CpuTensor(new float[(int) floats]);
+  }
+
+  @Override
+  public void free(Tensor t) {
+    // garbage collected
+  }
+
+  @Override
+  public StepInputs upload(
+      int[] tokens, AttentionLayout layout, int[] slotOfRow, int[] logitRows, boolean decode) {
+    return new CpuStep(tokens, layout, slotOfRow, logitRows, decode);
+  }
+
+  @Override
+  public void download(Tensor src, float[] dst, int n) {
+    System.arraycopy(CpuTensor.of(src), 0, dst, 0, n);
+  }
+
+  @Override
+  public void embedding(Weights table, StepInputs step, Tensor out) {
+    embedding(table, ((CpuStep) step).tokens, CpuTensor.of(out));
+  }
+
+  @Override
+  public void matmulSlices(Tensor x, int rows, Weights[] ws, float[][] biases, Tensor[] ys) {
+    float[][] y = new float[ys.length][];
+    for (int j = 0; j < ys.length; j++) {
+      y[j] = CpuTensor.of(ys[j]);
+    }
+    matmulSlices(CpuTensor.of(x), rows, ws, biases, y);
+  }
+
+  @Override
+  public void syncLora(int key, LoraPair[] pairs, int rMax) {
+    // the array kernels read the pairs directly
+  }
+
+  @Override
+  public void loraShrink(
+      Tensor x,
+      int in,
+      StepInputs step,
+      boolean logitRows,
+      int key,
+      LoraPair[] pairs,
+      Tensor v,
+      int rMax) {
+    CpuStep s = (CpuStep) step;
+    if (logitRows || s.decode) {
+      bgmvShrink(
+          CpuTensor.of(x),
+          in,
+          logitRows ? s.logitSlots : s.slotOfRow,
+          pairs,
+          CpuTensor.of(v),
+          rMax);
+    } else {
+      sgmvShrink(CpuTensor.of(x), in, s.groups, pairs, CpuTensor.of(v), rMax);
+    }
+  }
+
+  @Override
+  public void loraExpand(
+      Tensor v,
+      int rMax,
+      StepInputs step,
+      boolean logitRows,
+      int key,
+      LoraPair[] pairs,
+      Tensor y,
+      int out) {
+    CpuStep s = (CpuStep) step;
+    if (logitRows || s.decode) {
+      bgmvExpand(
+          CpuTensor.of(v),
+          rMax,
+          logitRows ? s.logitSlots : s.slotOfRow,
+          pairs,
+          CpuTensor.of(y),
+          out);
+    } else {
+      sgmvExpand(CpuTensor.of(v), rMax, s.groups, pairs, CpuTensor.of(y), out);
+    }
+  }
+
+  @Override
+  public void rmsNorm(
+      Tensor x, Tensor residual, float[] w, float eps, int rows, int dim, Tensor out) {
+    rmsNorm(CpuTensor.of(x), CpuTensor.of(residual), w, eps, rows, dim, CpuTensor.of(out));
+  }
+
+  @Override
+  public void rope(Tensor x, StepInputs step, int heads, int headDim, float[] invFreq) {
+    CpuStep s = (CpuStep) step;
+    rope(CpuTensor.of(x), s.rows(), heads, headDim, s.layout.positions(), invFreq);
+  }
+
+  @Override
+  public void kvAppend(PagedKvCache cache, int layer, Tensor k, Tensor v, StepInputs step) {
+    kvAppend(cache, layer, CpuTensor.of(k), CpuTensor.of(v), ((CpuStep) step).layout);
+  }
+
+  @Override
+  public void attention(
+      Tensor q,
+      int heads,
+      PagedKvCache cache,
+      int layer,
+      StepInputs step,
+      float scale,
+      Tensor out) {
+    attention(
+        CpuTensor.of(q), heads, cache, layer, ((CpuStep) step).layout, scale, CpuTensor.of(out));
+  }
+
+  @Override
+  public void siluMul(Tensor g, Tensor u, int n, Tensor out) {
+    siluMul(CpuTensor.of(g), CpuTensor.of(u), n, CpuTensor.of(out));
+  }
+
+  @Override
+  public void gatherLogitRows(Tensor x, int dim, StepInputs step, Tensor out) {
+    int[] rows = ((CpuStep) step).logitRows;
+    float[] src = CpuTensor.of(x);
+    float[] dst = CpuTensor.of(out);
+    for (int i = 0; i < rows.length; i++) {
+      System.arraycopy(src, rows[i] * dim, dst, i * dim, dim);
+    }
   }
 
   @Override

@@ -2,11 +2,14 @@ package io.lorafleet.engine.backend.cpu;
 
 import java.util.Arrays;
 
-/** Greedy and temperature/top-k/top-p sampling over one row of logits (HF warper order). */
-final class Sampling {
+/**
+ * Greedy and temperature/top-k/top-p sampling over one row of logits (HF warper order); public so
+ * device backends that read the logits back sample exactly as the CPU backend does.
+ */
+public final class Sampling {
   private Sampling() {}
 
-  static int argmax(float[] logits, int off, int n) {
+  public static int argmax(float[] logits, int off, int n) {
     int best = 0;
     float max = logits[off];
     for (int i = 1; i < n; i++) {
@@ -18,7 +21,7 @@ final class Sampling {
     return best;
   }
 
-  static int sample(
+  public static int sample(
       float[] logits, int off, int n, float temperature, int topK, float topP, double u) {
     if (!(temperature > 0f)) {
       throw new IllegalArgumentException("temperature must be > 0 to sample, got " + temperature);
