@@ -1,5 +1,6 @@
 package io.lorafleet.router.config;
 
+import io.quarkus.runtime.configuration.MemorySize;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.nio.file.Path;
@@ -57,6 +58,18 @@ public interface RouterConfig {
   /** Connect timeout to a pod. */
   @WithDefault("1s")
   Duration connectTimeout();
+
+  /**
+   * The whole request body must arrive within this, or the request is refused with 408 (a client
+   * sending one byte every few seconds would otherwise hold its connection for as long as it
+   * likes).
+   */
+  @WithDefault("10s")
+  Duration bodyReadTimeout();
+
+  /** The largest request body accepted; more is refused with 413. */
+  @WithDefault("16M")
+  MemorySize maxBodySize();
 
   /**
    * Tell clients which pod served them ({@code X-Lorafleet-Pod: ip:port}): for tests and debugging;

@@ -1,6 +1,7 @@
 package io.lorafleet.router.pool;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.lorafleet.router.http.LogText;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpMethod;
@@ -117,7 +118,7 @@ final class PodStatePoller {
 
   private void fail(String reason, boolean silent) {
     if (pod.up()) {
-      LOG.warnf("pod %s is out of the pool: %s", pod.id(), reason);
+      LOG.warnf("pod %s is out of the pool: %s", LogText.of(pod.id()), LogText.of(reason));
     }
     if (silent) {
       pod.markSilent(reason);

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.lorafleet.router.config.RouterConfig;
+import io.lorafleet.router.http.LogText;
 import io.lorafleet.router.metrics.RouterMetrics;
 import io.lorafleet.router.proxy.PoolToken;
 import io.quarkus.runtime.ShutdownEvent;
@@ -141,14 +142,14 @@ public class Pool {
                 this::changed);
         pollers.put(ep.id(), poller);
         poller.start();
-        LOG.infof("pod %s joined the pool (%s)", ep.id(), ep.base());
+        LOG.infof("pod %s joined the pool (%s)", LogText.of(ep.id()), LogText.of(ep.base()));
       }
     }
     for (String id : Set.copyOf(pods.keySet())) {
       if (!ids.contains(id)) {
         pollers.remove(id).stop();
         metrics.untrackPod(pods.remove(id));
-        LOG.infof("pod %s left the pool", id);
+        LOG.infof("pod %s left the pool", LogText.of(id));
       }
     }
     changed();

@@ -3,6 +3,7 @@ package io.lorafleet.router.proxy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.lorafleet.router.config.RouterConfig;
+import io.lorafleet.router.http.LogText;
 import io.lorafleet.router.metrics.RouterMetrics;
 import io.lorafleet.router.pool.Pod;
 import io.vertx.core.Vertx;
@@ -211,7 +212,9 @@ public class Forwarder {
             return;
           }
           metrics.tokens(r.model, sse.tokens());
-          LOG.warnf("a stream of %s on pod %s broke: %s", r.model, pod.id(), e.getMessage());
+          LOG.warnf(
+              "a stream of %s on pod %s broke: %s",
+              LogText.of(r.model), LogText.of(pod.id()), LogText.of(e.getMessage()));
           String event =
               OpenAiError.body(
                       "server_error",

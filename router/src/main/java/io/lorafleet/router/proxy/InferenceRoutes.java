@@ -10,7 +10,6 @@ import io.lorafleet.router.pool.Pool;
 import io.vertx.core.Vertx;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.handler.BodyHandler;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.util.TreeMap;
@@ -26,8 +25,6 @@ import java.util.TreeSet;
  */
 @ApplicationScoped
 public class InferenceRoutes {
-  static final long MAX_BODY = 16L * 1024 * 1024;
-
   private final Pool pool;
   private final Dispatcher dispatcher;
   private final PoolToken token;
@@ -41,9 +38,9 @@ public class InferenceRoutes {
   }
 
   void routes(@Observes Router router) {
-    BodyHandler bodies = BodyHandler.create(false).setBodyLimit(MAX_BODY);
+    // the body was read whole, under a deadline and the size limit, by BodyReadDeadline
     for (String path : new String[] {"/v1/completions", "/v1/chat/completions"}) {
-      router.post(path).handler(bodies).handler(ctx -> inference(ctx, path));
+      router.post(path).handler(ctx -> inference(ctx, path));
     }
     router.get("/v1/models").handler(this::models);
     router.get("/v1/router/pods").handler(this::pods);
