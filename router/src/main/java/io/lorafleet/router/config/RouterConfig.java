@@ -72,6 +72,14 @@ public interface RouterConfig {
   MemorySize maxBodySize();
 
   /**
+   * The largest whole (non-stream) answer or state document read from a pod; a pod answering more
+   * is cut off and the client gets 502 (the router buffers such answers, so an endless one would
+   * take its heap).
+   */
+  @WithDefault("64M")
+  MemorySize maxResponseSize();
+
+  /**
    * Tell clients which pod served them ({@code X-Lorafleet-Pod: ip:port}): for tests and debugging;
    * off by default, as it shows pod addresses outside the cluster.
    */

@@ -37,6 +37,7 @@ public class Forwarder {
   private final ObjectMapper json;
   private final int maxAttempts;
   private final boolean podHeader;
+  private final long maxResponse;
   private final HttpClient http;
   @Inject Dispatcher dispatcher;
 
@@ -47,6 +48,7 @@ public class Forwarder {
     this.json = json;
     this.maxAttempts = config.maxAttempts();
     this.podHeader = config.podHeader();
+    this.maxResponse = config.maxResponseSize().asLongValue();
     this.http =
         vertx.createHttpClient(
             new HttpClientOptions()
@@ -132,12 +134,23 @@ public class Forwarder {
       stream(r, pod, resp);
       return;
     }
-    resp.body()
+    BoundedBody.read(resp, maxResponse)
         .onComplete(
             body -> {
               if (body.failed()) {
                 if (r.cancelled) {
                   finish(r, pod, "cancelled");
+                } else if (body.cause() instanceof BoundedBody.TooLarge) {
+                  // not retried: the same request would likely get the same answer elsewhere
+                  finish(r, pod, "error");
+                  OpenAiError.send(
+                      r.ctx,
+                      502,
+                      "server_error",
+                      "upstream_too_large",
+                      null,
+                      "the pod's answer exceeds " + maxResponse + " bytes",
+                      0);
                 } else {
                   pod.markDown("answer broken: " + body.cause().getMessage());
                   retry(r, pod, "broken", 503, null);
