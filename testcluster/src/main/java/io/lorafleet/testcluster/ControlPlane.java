@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -34,6 +35,7 @@ public final class ControlPlane implements AutoCloseable {
       "https://kubernetes.default.svc.cluster.local";
 
   private static final Duration START_TIMEOUT = Duration.ofSeconds(120);
+  private static final int START_ATTEMPTS = 3;
   private static ControlPlane shared;
 
   private final Path workDir;
@@ -128,15 +130,25 @@ public final class ControlPlane implements AutoCloseable {
 
   /** As {@link #start(Path)}, the API server also writing {@code audit}'s log. */
   public static ControlPlane start(Path workDir, Optional<Audit> audit) throws IOException {
-    ControlPlane plane =
-        new ControlPlane(
-            workDir, StaticIdentity.of("lorafleet-test-admin", "system:masters"), audit);
-    try {
-      plane.startAll(ControlPlaneBinaries.locate());
-      return plane;
-    } catch (IOException | RuntimeException e) {
-      plane.close();
-      throw e;
+    for (int attempt = 1; ; attempt++) {
+      ControlPlane plane =
+          new ControlPlane(
+              workDir, StaticIdentity.of("lorafleet-test-admin", "system:masters"), audit);
+      try {
+        plane.startAll(ControlPlaneBinaries.locate());
+        return plane;
+      } catch (IOException | RuntimeException e) {
+        plane.close();
+        if (attempt < START_ATTEMPTS && plane.lostAPortRace()) {
+          System.err.printf(
+              "control plane: a port was taken before its process bound it (attempt %d); starting"
+                  + " again on new ports%n",
+              attempt);
+          deleteRecursively(workDir);
+          continue;
+        }
+        throw e;
+      }
     }
   }
 
@@ -231,6 +243,32 @@ public final class ControlPlane implements AutoCloseable {
     System.err.printf(
         "control plane (%s) started in %d ms; logs in %s%n",
         binaries.dir(), startup.toMillis(), logs);
+  }
+
+  /** Whether a process failed because another listener took its port between choice and bind. */
+  private boolean lostAPortRace() {
+    for (ManagedProcess process : processes) {
+      try {
+        if (Files.isRegularFile(process.log())
+            && Files.readString(process.log()).contains("address already in use")) {
+          return true;
+        }
+      } catch (IOException | RuntimeException e) {
+        // An unreadable log is no evidence of a race.
+      }
+    }
+    return false;
+  }
+
+  private static void deleteRecursively(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (var paths = Files.walk(dir)) {
+      for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(path);
+      }
+    }
   }
 
   private ManagedProcess launch(
