@@ -17,6 +17,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.IntSupplier;
 
 /**
  * A real Kubernetes control plane on loopback for tests: etcd, kube-apiserver (RBAC, the default
@@ -130,21 +131,31 @@ public final class ControlPlane implements AutoCloseable {
 
   /** As {@link #start(Path)}, the API server also writing {@code audit}'s log. */
   public static ControlPlane start(Path workDir, Optional<Audit> audit) throws IOException {
+    return start(workDir, audit, FreePorts::next);
+  }
+
+  /**
+   * As {@link #start(Path, Optional)}, the first attempt taking its ports from {@code ports} (a
+   * test hands it one that is taken); later attempts draw free ones.
+   */
+  static ControlPlane start(Path workDir, Optional<Audit> audit, IntSupplier ports)
+      throws IOException {
     for (int attempt = 1; ; attempt++) {
       ControlPlane plane =
           new ControlPlane(
               workDir, StaticIdentity.of("lorafleet-test-admin", "system:masters"), audit);
       try {
-        plane.startAll(ControlPlaneBinaries.locate());
+        plane.startAll(ControlPlaneBinaries.locate(), attempt == 1 ? ports : FreePorts::next);
         return plane;
       } catch (IOException | RuntimeException e) {
+        boolean lostAPortRace = plane.lostAPortRace();
         plane.close();
-        if (attempt < START_ATTEMPTS && plane.lostAPortRace()) {
+        if (attempt < START_ATTEMPTS && lostAPortRace) {
           System.err.printf(
               "control plane: a port was taken before its process bound it (attempt %d); starting"
                   + " again on new ports%n",
               attempt);
-          deleteRecursively(workDir);
+          keepLogsAndClear(workDir, attempt);
           continue;
         }
         throw e;
@@ -152,14 +163,14 @@ public final class ControlPlane implements AutoCloseable {
     }
   }
 
-  private void startAll(ControlPlaneBinaries binaries) throws IOException {
+  private void startAll(ControlPlaneBinaries binaries, IntSupplier ports) throws IOException {
     Instant began = Instant.now();
     Instant deadline = began.plus(START_TIMEOUT);
     Files.createDirectories(workDir.resolve("certs"));
     Path logs = Files.createDirectories(workDir.resolve("logs"));
 
-    int etcdPort = FreePorts.next();
-    int peerPort = FreePorts.next();
+    int etcdPort = ports.getAsInt();
+    int peerPort = ports.getAsInt();
     String etcdUrl = "http://127.0.0.1:" + etcdPort;
     String peerUrl = "http://127.0.0.1:" + peerPort;
     ManagedProcess etcd =
@@ -186,7 +197,7 @@ public final class ControlPlane implements AutoCloseable {
         StaticIdentity.writeTokenFile(
             workDir.resolve("tokens.csv"), List.of(admin, controllerManager, scheduler));
     Path serviceAccountKey = ServiceAccountKey.write(workDir.resolve("service-account.key"));
-    int port = FreePorts.next();
+    int port = ports.getAsInt();
     url = "https://127.0.0.1:" + port;
     // The API server writes a self-signed CA and serving certificate for its addresses here.
     caFile = workDir.resolve("certs/apiserver.crt");
@@ -258,6 +269,16 @@ public final class ControlPlane implements AutoCloseable {
       }
     }
     return false;
+  }
+
+  /** Moves the failed attempt's logs aside (they are the evidence) and empties the folder. */
+  private static void keepLogsAndClear(Path workDir, int attempt) throws IOException {
+    Path logs = workDir.resolve("logs");
+    if (Files.isDirectory(logs)) {
+      Files.move(
+          logs, workDir.resolveSibling(workDir.getFileName() + "-attempt" + attempt + "-logs"));
+    }
+    deleteRecursively(workDir);
   }
 
   private static void deleteRecursively(Path dir) throws IOException {

@@ -1,6 +1,8 @@
 package io.lorafleet.testcluster;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -39,7 +41,23 @@ final class ManagedProcess implements AutoCloseable {
   void checkAlive() {
     if (!process.isAlive()) {
       throw new IllegalStateException(
-          name + " exited with code " + process.exitValue() + "; its output is in " + log);
+          name
+              + " exited with code "
+              + process.exitValue()
+              + "; its output is in "
+              + log
+              + ", ending with:\n"
+              + tail(5));
+    }
+  }
+
+  /** The last lines of the log, so that a failure on a CI machine shows its cause. */
+  private String tail(int lines) {
+    try {
+      List<String> all = Files.readAllLines(log, StandardCharsets.UTF_8);
+      return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+    } catch (IOException | RuntimeException e) {
+      return "(unreadable: " + e.getMessage() + ")";
     }
   }
 

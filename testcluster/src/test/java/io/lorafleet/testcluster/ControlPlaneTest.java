@@ -15,7 +15,9 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.file.Path;
@@ -24,6 +26,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.BooleanSupplier;
+import java.util.function.IntSupplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -250,13 +253,32 @@ class ControlPlaneTest {
         .hasMessageContaining("violates PodSecurity \"restricted:latest\"");
   }
 
+  /**
+   * A second plane whose first etcd port is taken before etcd binds it (as an outgoing connection
+   * or another listener can): it starts again on new ports, keeps the failed attempt's logs, and
+   * closing it stops every process.
+   */
   @Test
-  void stopsEveryProcess() throws IOException {
-    try (ControlPlane second = ControlPlane.start(dir.resolve("second"))) {
-      URI url = URI.create(second.url());
-      assertThat(listening(url)).isTrue();
-      second.close();
-      assertThat(listening(url)).isFalse();
+  void startsAgainWhenAPortWasTakenAndStopsEveryProcess() throws IOException {
+    try (ServerSocket taken = new ServerSocket()) {
+      taken.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+      int[] first = {taken.getLocalPort()};
+      IntSupplier takenFirst =
+          () -> {
+            int port = first[0];
+            first[0] = 0;
+            return port != 0 ? port : FreePorts.next();
+          };
+      try (ControlPlane second =
+          ControlPlane.start(dir.resolve("second"), Optional.empty(), takenFirst)) {
+        assertThat(dir.resolve("second-attempt1-logs/etcd.log"))
+            .content()
+            .contains("address already in use");
+        URI url = URI.create(second.url());
+        assertThat(listening(url)).isTrue();
+        second.close();
+        assertThat(listening(url)).isFalse();
+      }
     }
   }
 
