@@ -40,6 +40,7 @@ public class HostCache {
           2, Thread.ofPlatform().name("lorafleet-adapter-load-", 0).daemon().factory());
   private volatile Runnable onLoaded = () -> {};
   private final Runnable tierChanged;
+  private final AdapterReader reader;
 
   @Inject
   HostCache(ServerConfig config, ServerMetrics metrics, StateChanges changes) {
@@ -55,9 +56,16 @@ public class HostCache {
 
   /** ... and {@code tierChanged} told whenever a version enters or leaves the host tier. */
   public HostCache(int maxCached, ServerMetrics metrics, Runnable tierChanged) {
+    this(maxCached, metrics, tierChanged, AdapterReader.FROM_DISK);
+  }
+
+  /** ... reading weights with {@code reader} (tests hold a load open with it). */
+  public HostCache(
+      int maxCached, ServerMetrics metrics, Runnable tierChanged, AdapterReader reader) {
     this.maxCached = maxCached;
     this.metrics = metrics;
     this.tierChanged = tierChanged;
+    this.reader = reader;
   }
 
   /** Called after every background load (the scheduler wakes up). */
@@ -93,8 +101,7 @@ public class HostCache {
           CompletableFuture.supplyAsync(
                   () -> {
                     try {
-                      ArtifactResolver.reverify(v.localDir(), v.digest());
-                      return AdapterValidator.parse(v.localDir(), v.key(), config);
+                      return reader.read(v, config);
                     } catch (AdapterLoadException e) {
                       throw new CompletionException(e);
                     }

@@ -77,7 +77,10 @@ public class EngineService {
               host,
               metrics,
               new SchedulerLimits(
-                  config.maxRunning(), config.maxBatchTokens(), config.maxWaiting()));
+                  config.maxRunning(),
+                  config.maxBatchTokens(),
+                  config.maxWaiting(),
+                  config.maxPrefillTokensWhileDecoding()));
       s.onStateChange(changes::changed);
       s.start();
       Thread hook = Thread.ofPlatform().name("lorafleet-drain").unstarted(() -> drain(s));

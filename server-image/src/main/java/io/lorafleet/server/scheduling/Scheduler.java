@@ -338,6 +338,7 @@ public final class Scheduler implements AutoCloseable {
     try {
       int freeBlocks = cache.freeBlocks();
       int prefillTokens = 0;
+      int budget = limits.prefillBudget(!running.isEmpty());
       for (Iterator<Sequence> it = waiting.iterator(); it.hasNext(); ) {
         Sequence s = it.next();
         if (s.cancelled()) {
@@ -361,7 +362,7 @@ public final class Scheduler implements AutoCloseable {
         if (need > freeBlocks) {
           break; // memory is granted in arrival order, so large requests are not starved
         }
-        if (!admitted.isEmpty() && prefillTokens + s.prompt.length > limits.maxBatchTokens()) {
+        if (!admitted.isEmpty() && prefillTokens + s.prompt.length > budget) {
           break;
         }
         AdapterVersion v = s.version;
