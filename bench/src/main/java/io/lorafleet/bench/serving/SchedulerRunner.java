@@ -1,5 +1,7 @@
 package io.lorafleet.bench.serving;
 
+import io.lorafleet.artifacts.store.ArtifactStore;
+import io.lorafleet.artifacts.store.Sha256;
 import io.lorafleet.engine.model.GenerationResult.FinishReason;
 import io.lorafleet.engine.model.LlamaModel;
 import io.lorafleet.engine.model.SamplingParams;
@@ -16,6 +18,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
@@ -37,7 +40,8 @@ final class SchedulerRunner implements AutoCloseable {
     ServerMetrics metrics = new ServerMetrics(new SimpleMeterRegistry());
     for (int i = 0; i < adapterDirs.size(); i++) {
       String name = "a" + i;
-      String digest = String.format("%064x", i);
+      // the real digest: a host-tier refill re-verifies the directory against it
+      String digest = digestOf(adapterDirs.get(i));
       versions.add(
           new AdapterVersion(
               AdapterVersion.newKey(name, digest),
@@ -57,7 +61,13 @@ final class SchedulerRunner implements AutoCloseable {
             new DeviceSlots(model.config().numHiddenLayers(), maxLoaded, metrics),
             new HostCache(maxCached, metrics),
             metrics,
-            new SchedulerLimits(concurrency, 4096, 100_000));
+            new SchedulerLimits(
+                concurrency,
+                4096,
+                100_000,
+                Integer.getInteger(
+                    "lorafleet.serving.prefill-while-decoding",
+                    SchedulerLimits.DEFAULT_PREFILL_WHILE_DECODING)));
     scheduler.start();
   }
 
@@ -95,6 +105,14 @@ final class SchedulerRunner implements AutoCloseable {
       done.completeExceptionally(e);
     }
     return done;
+  }
+
+  private static String digestOf(Path dir) {
+    try {
+      return Sha256.hex(ArtifactStore.manifestOf(dir, Map.of()).toBytes());
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   @Override

@@ -77,11 +77,13 @@ public final class EndpointSliceSource implements PodSource {
         continue;
       }
       for (Endpoint e : slice.getEndpoints()) {
-        // ready unset means ready (discovery.k8s.io/v1); terminating pods are not ready
+        // ready unset means ready (discovery.k8s.io/v1); a terminating endpoint takes no new
+        // requests even when whoever wrote the slice left ready unset (the API allows it)
+        var c = e.getConditions();
         boolean ready =
-            e.getConditions() == null
-                || e.getConditions().getReady() == null
-                || e.getConditions().getReady();
+            c == null
+                || (!Boolean.TRUE.equals(c.getTerminating())
+                    && (c.getReady() == null || c.getReady()));
         if (!ready || e.getAddresses() == null || e.getAddresses().isEmpty()) {
           continue;
         }

@@ -2,6 +2,7 @@ package io.lorafleet.router.pool;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.lorafleet.router.http.LogText;
+import io.lorafleet.serving.pod.PodState;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpMethod;
@@ -94,7 +95,8 @@ final class PodStatePoller {
               }
               if (ar.succeeded()) {
                 try {
-                  PodStatus s = PodStatus.parse(json.readTree(ar.result().getBytes()));
+                  PodStatus s =
+                      PodStatus.of(json.readValue(ar.result().getBytes(), PodState.class));
                   boolean changed = !pod.up() || s.version() != version;
                   version = s.version();
                   pod.update(s);

@@ -1,13 +1,15 @@
 package io.lorafleet.router.pool;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import io.lorafleet.serving.pod.PodState;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * One pod's answer to {@code GET /v1/pod/state}, as the router uses it: which adapter sits in which
- * tier, which more it can load, how many sequences it runs at once and how many run or wait now.
+ * The router's index of one pod's {@link PodState} (the body of {@code GET /v1/pod/state}, declared
+ * once in serving-http): each adapter's tier by name, registered-but-cold ones included, so a
+ * placement looks a name up once.
  */
 public record PodStatus(
     long version,
@@ -27,24 +29,24 @@ public record PodStatus(
     COLD
   }
 
-  /** Parses the server's JSON (snake_case, see the server's PodState). */
-  public static PodStatus parse(JsonNode n) {
+  /** Indexes the pod's answer. */
+  public static PodStatus of(PodState s) {
     Map<String, Tier> tiers = new HashMap<>();
-    for (JsonNode a : n.path("adapters")) {
-      tiers.put(a.path("name").asText(), tier(a.path("tier").asText()));
+    for (PodState.Resident a : s.adapters()) {
+      tiers.put(a.name(), tier(a.tier()));
     }
-    List<String> registered = new java.util.ArrayList<>();
-    for (JsonNode r : n.path("registered")) {
-      registered.add(r.asText());
-      tiers.putIfAbsent(r.asText(), Tier.COLD);
+    List<String> registered = new ArrayList<>();
+    for (String r : s.registered()) {
+      registered.add(r);
+      tiers.putIfAbsent(r, Tier.COLD);
     }
     return new PodStatus(
-        n.path("version").asLong(),
-        n.path("base_model").isTextual() ? n.path("base_model").asText() : null,
-        n.path("ready").asBoolean(),
-        Math.max(1, n.path("max_running").asInt(1)),
-        n.path("running").asInt(),
-        n.path("waiting").asInt(),
+        s.version(),
+        s.baseModel(),
+        s.ready(),
+        Math.max(1, s.maxRunning()),
+        s.running(),
+        s.waiting(),
         Map.copyOf(tiers),
         List.copyOf(registered));
   }
@@ -55,9 +57,9 @@ public record PodStatus(
   }
 
   private static Tier tier(String s) {
-    return switch (s) {
-      case "device" -> Tier.DEVICE;
-      case "host" -> Tier.HOST;
+    return switch (s == null ? "" : s) {
+      case PodState.DEVICE -> Tier.DEVICE;
+      case PodState.HOST -> Tier.HOST;
       default -> Tier.DISK;
     };
   }

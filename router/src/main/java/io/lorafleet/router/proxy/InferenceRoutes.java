@@ -38,7 +38,7 @@ public class InferenceRoutes {
   }
 
   void routes(@Observes Router router) {
-    // the body was read whole, under a deadline and the size limit, by BodyReadDeadline
+    // the body was read whole, under a deadline and the size limit, by BodyReadRoute
     for (String path : new String[] {"/v1/completions", "/v1/chat/completions"}) {
       router.post(path).handler(ctx -> inference(ctx, path));
     }

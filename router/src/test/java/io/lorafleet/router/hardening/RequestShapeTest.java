@@ -103,15 +103,4 @@ class RequestShapeTest {
     assertThat(streamed).startsWith("HTTP/1.1 413");
     assertThat(error(streamed).path("code").asText()).isEqualTo("request_too_large");
   }
-
-  @Test
-  void aNewlineInAClientStringCannotForgeALogLine() throws Exception {
-    try (LogCapture log = new LogCapture()) {
-      String forged = "x\n2026-12-07T00:00:00Z level=ERROR logger=forged msg=\"forged\"";
-      String body = Client.JSON.createObjectNode().put("model", forged).toString();
-      assertThat(post(body)).startsWith("HTTP/1.1 ");
-      Thread.sleep(200);
-      assertThat(log.messages()).noneMatch(m -> m.contains("\n") || m.contains("\r"));
-    }
-  }
 }

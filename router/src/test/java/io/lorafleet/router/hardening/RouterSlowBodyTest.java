@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.lorafleet.router.testing.Client;
 import io.lorafleet.router.testing.RawHttp;
-import io.lorafleet.router.testing.SlowBodies;
+import io.lorafleet.serving.testing.SlowBodies;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;

@@ -42,6 +42,9 @@ public final class ServeCommand {
     SINGLE.put("--kv-block-size", "lorafleet.server.kv-block-size");
     SINGLE.put("--max-running", "lorafleet.server.max-running");
     SINGLE.put("--max-batch-tokens", "lorafleet.server.max-batch-tokens");
+    SINGLE.put(
+        "--max-prefill-tokens-while-decoding",
+        "lorafleet.server.max-prefill-tokens-while-decoding");
     SINGLE.put("--max-waiting", "lorafleet.server.max-waiting");
     SINGLE.put("--default-max-tokens", "lorafleet.server.default-max-tokens");
     SINGLE.put("--drain-timeout", "lorafleet.server.drain-timeout");

@@ -98,6 +98,13 @@ public interface ServerConfig {
   @WithDefault("2048")
   int maxBatchTokens();
 
+  /**
+   * Prompt tokens admitted in one engine step while other sequences decode (at least one request is
+   * always admitted); 0: only max-batch-tokens. Bounds the stall a prefill adds to running streams.
+   */
+  @WithDefault("32")
+  int maxPrefillTokensWhileDecoding();
+
   /** Requests waiting for admission at most; more are refused with 429. */
   @WithDefault("256")
   int maxWaiting();

@@ -10,7 +10,7 @@ import io.vertx.core.http.HttpServerRequest;
  *
  * <p>Both hooks are needed: Vert.x reports a closed HTTP/1.1 connection to the request's exception
  * handler (seen for every request whose answer had not started) and to the response's close handler
- * (seen for a response being written); the body has been read already (BodyReadDeadline), so an
+ * (seen for a response being written); the body has been read already (BodyReadFilter), so an
  * exception on the request can only mean the connection broke.
  */
 public final class HangUp {

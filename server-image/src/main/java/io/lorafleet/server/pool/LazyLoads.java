@@ -4,6 +4,7 @@ import io.lorafleet.server.api.ApiException;
 import io.lorafleet.server.residency.AdapterLoadException;
 import io.lorafleet.server.residency.AdapterRegistry;
 import io.lorafleet.server.residency.AdapterVersion;
+import io.lorafleet.server.state.StateChanges;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.Map;
@@ -33,12 +34,14 @@ public class LazyLoads {
   private final RegisteredAdapterFetch fetch;
   private final long waitSeconds;
   private final ExecutorService pool;
+  private final StateChanges changes;
   private final Map<String, CompletableFuture<AdapterVersion>> inFlight = new ConcurrentHashMap<>();
 
   LazyLoads(
       Registrations registrations,
       AdapterRegistry registry,
       RegisteredAdapterFetch fetch,
+      StateChanges changes,
       @ConfigProperty(name = "lorafleet.server.lazy-load-concurrency", defaultValue = "2")
           int concurrency,
       @ConfigProperty(name = "lorafleet.server.lazy-load-timeout-seconds", defaultValue = "120")
@@ -46,6 +49,7 @@ public class LazyLoads {
     this.registrations = registrations;
     this.registry = registry;
     this.fetch = fetch;
+    this.changes = changes;
     this.waitSeconds = waitSeconds;
     this.pool =
         Executors.newFixedThreadPool(
@@ -68,6 +72,7 @@ public class LazyLoads {
       return null;
     }
     CompletableFuture<AdapterVersion> load = inFlight.computeIfAbsent(name, n -> start(r));
+    changes.changed(); // loading moved (or not: a spurious signal costs one snapshot)
     try {
       return load.get(waitSeconds, TimeUnit.SECONDS);
     } catch (TimeoutException e) {
@@ -115,6 +120,7 @@ public class LazyLoads {
     f.whenComplete(
         (v, e) -> {
           inFlight.remove(r.name(), f);
+          changes.changed();
           if (e == null) {
             LOG.infof(
                 "adapter %s loaded on demand in %d ms",

@@ -3,6 +3,7 @@ package io.lorafleet.server.pool;
 import io.lorafleet.server.api.ApiException;
 import io.lorafleet.server.config.ServerConfig;
 import io.lorafleet.server.config.TokenFile;
+import io.lorafleet.serving.pod.PodState;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.Path;

@@ -6,6 +6,8 @@ import io.lorafleet.server.model.ModelService;
 import io.lorafleet.server.residency.AdapterRegistry;
 import io.lorafleet.server.scheduling.EngineService;
 import io.lorafleet.server.scheduling.Scheduler;
+import io.lorafleet.server.state.StateChanges;
+import io.lorafleet.serving.pod.PodState;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.ArrayList;
@@ -13,19 +15,21 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Versions this pod's state and answers long polls. Every 50 ms one small thread takes a snapshot
- * (a walk over the served names, no I/O); when it differs from the last one the version moves and
- * every poll waiting on an older version is answered. Pollers hold no worker thread while they
- * wait, so a few routers polling each pod cost nothing measurable.
+ * Versions this pod's state and answers long polls. Whatever changes the state signals it ({@link
+ * StateChanges}); one small thread then takes a snapshot (a walk over the served names, no I/O),
+ * signals that arrive meanwhile collapse into one more snapshot, and when it differs from the last
+ * one the version moves and every poll waiting on an older version is answered. An idle pod takes
+ * no snapshots at all (before, one every 50 ms). Pollers hold no worker thread while they wait.
  */
 @ApplicationScoped
 public class PodStateTracker {
-  static final long TICK_MS = 50;
-
   private record Waiter(long since, CompletableFuture<PodState> answer) {}
 
   private final ModelService models;
@@ -38,6 +42,8 @@ public class PodStateTracker {
   private final ScheduledExecutorService ticker =
       Executors.newSingleThreadScheduledExecutor(
           Thread.ofPlatform().name("lorafleet-pod-state").daemon().factory());
+  private final AtomicBoolean pending = new AtomicBoolean();
+  private final AtomicLong snapshots = new AtomicLong();
   private PodState last;
 
   PodStateTracker(
@@ -46,7 +52,8 @@ public class PodStateTracker {
       AdapterRegistry registry,
       Registrations registrations,
       LazyLoads lazy,
-      ServerConfig config) {
+      ServerConfig config,
+      StateChanges changes) {
     this.models = models;
     this.engine = engine;
     this.registry = registry;
@@ -54,7 +61,27 @@ public class PodStateTracker {
     this.lazy = lazy;
     this.config = config;
     this.last = observe(1);
-    ticker.scheduleWithFixedDelay(this::tick, TICK_MS, TICK_MS, TimeUnit.MILLISECONDS);
+    changes.listen(this::changed);
+  }
+
+  /** A change was signalled: one snapshot soon, however many signals arrive before it runs. */
+  void changed() {
+    if (pending.compareAndSet(false, true)) {
+      try {
+        ticker.execute(
+            () -> {
+              pending.set(false);
+              tick();
+            });
+      } catch (RejectedExecutionException e) {
+        // shutting down
+      }
+    }
+  }
+
+  /** Snapshots taken so far (a test checks that an idle pod takes none). */
+  long snapshots() {
+    return snapshots.get();
   }
 
   /** The current state, at once. */
@@ -73,10 +100,12 @@ public class PodStateTracker {
       return CompletableFuture.completedFuture(last);
     }
     CompletableFuture<PodState> answer = new CompletableFuture<>();
-    waiters.add(new Waiter(since, answer));
+    Waiter waiter = new Waiter(since, answer);
+    waiters.add(waiter);
     ticker.schedule(
         () -> {
           synchronized (this) {
+            waiters.remove(waiter); // an idle pod sees no change that would sweep it
             answer.complete(last);
           }
         },
@@ -98,7 +127,7 @@ public class PodStateTracker {
         }
       }
     } catch (RuntimeException e) {
-      // a snapshot raced a model reload; the next tick takes another
+      // a snapshot raced a model reload; the next signal takes another
     }
   }
 
@@ -110,6 +139,7 @@ public class PodStateTracker {
   }
 
   private PodState observe(long version) {
+    snapshots.incrementAndGet();
     BaseModel base = models.current();
     Scheduler s = engine.scheduler();
     List<PodState.Resident> adapters =

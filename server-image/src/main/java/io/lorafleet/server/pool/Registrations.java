@@ -2,6 +2,7 @@ package io.lorafleet.server.pool;
 
 import io.lorafleet.server.residency.AdapterLoadException;
 import io.lorafleet.server.residency.ArtifactResolver;
+import io.lorafleet.server.state.StateChanges;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.Comparator;
 import java.util.List;
@@ -20,6 +21,11 @@ public class Registrations {
   private static final Pattern HEX_SHA256 = Pattern.compile("[0-9a-f]{64}");
 
   private final Map<String, Registration> byName = new ConcurrentHashMap<>();
+  private final StateChanges changes;
+
+  Registrations(StateChanges changes) {
+    this.changes = changes;
+  }
 
   /**
    * Registers (or re-points) {@code name}. {@code digest} is {@code sha256:<hex>} or the bare hex;
@@ -50,12 +56,15 @@ public class Registrations {
     }
     Registration r = new Registration(name, path, hex);
     byName.put(name, r);
+    changes.changed();
     return r;
   }
 
   /** Removes the registration; returns it, or null when the name was not registered. */
   public Registration unregister(String name) {
-    return byName.remove(name);
+    Registration r = byName.remove(name);
+    changes.changed();
+    return r;
   }
 
   public Registration get(String name) {

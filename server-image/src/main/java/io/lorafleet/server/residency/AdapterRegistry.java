@@ -1,5 +1,6 @@
 package io.lorafleet.server.residency;
 
+import io.lorafleet.server.state.StateChanges;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.Comparator;
 import java.util.List;
@@ -15,9 +16,11 @@ import java.util.concurrent.ConcurrentHashMap;
 public class AdapterRegistry {
   private final Map<String, AdapterVersion> byName = new ConcurrentHashMap<>();
   private final HostCache host;
+  private final StateChanges changes;
 
-  AdapterRegistry(HostCache host) {
+  AdapterRegistry(HostCache host, StateChanges changes) {
     this.host = host;
+    this.changes = changes;
   }
 
   public AdapterVersion get(String name) {
@@ -39,6 +42,7 @@ public class AdapterRegistry {
       old.retire();
       host.drop(old);
     }
+    changes.changed();
     return old;
   }
 
@@ -49,6 +53,7 @@ public class AdapterRegistry {
       old.retire();
       host.drop(old);
     }
+    changes.changed();
     return old;
   }
 }

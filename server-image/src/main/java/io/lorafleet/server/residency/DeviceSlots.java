@@ -32,6 +32,7 @@ public final class DeviceSlots {
   private final Map<AdapterVersion, Slot> resident = new IdentityHashMap<>();
   private AdapterTable table;
   private long clock;
+  private long changes;
 
   public DeviceSlots(int layers, int maxLoaded, ServerMetrics metrics) {
     this.table = AdapterTable.empty(layers);
@@ -69,6 +70,7 @@ public final class DeviceSlots {
     resident.put(v, new Slot(weights));
     v.deviceSlot(table.slotOf(v.key()));
     metrics.deviceResident(resident.size());
+    changes++;
     return true;
   }
 
@@ -117,6 +119,11 @@ public final class DeviceSlots {
     return resident.size();
   }
 
+  /** Counts versions placed and evicted, so the scheduler can tell a step changed the tier. */
+  public long changes() {
+    return changes;
+  }
+
   /** Names in the table with their running sequence counts (for logs and tests). */
   public List<String> describe() {
     List<String> out = new ArrayList<>();
@@ -145,6 +152,7 @@ public final class DeviceSlots {
     resident.remove(v);
     table = table.without(v.key());
     v.deviceSlot(-1);
+    changes++;
     metrics.adapterEvicted("device");
     metrics.deviceResident(resident.size());
   }

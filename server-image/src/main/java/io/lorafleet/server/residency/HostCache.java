@@ -4,6 +4,7 @@ import io.lorafleet.artifacts.hf.ModelConfig;
 import io.lorafleet.engine.lora.LoadedAdapter;
 import io.lorafleet.server.config.ServerConfig;
 import io.lorafleet.server.metrics.ServerMetrics;
+import io.lorafleet.server.state.StateChanges;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -38,18 +39,33 @@ public class HostCache {
       Executors.newFixedThreadPool(
           2, Thread.ofPlatform().name("lorafleet-adapter-load-", 0).daemon().factory());
   private volatile Runnable onLoaded = () -> {};
+  private final Runnable tierChanged;
+  private final AdapterReader reader;
 
   @Inject
-  HostCache(ServerConfig config, ServerMetrics metrics) {
-    this(Math.max(config.maxCached(), config.maxLoaded()), metrics);
+  HostCache(ServerConfig config, ServerMetrics metrics, StateChanges changes) {
+    this(Math.max(config.maxCached(), config.maxLoaded()), metrics, changes::changed);
   }
 
   /**
    * A host tier of {@code maxCached} parsed adapters (also for use outside CDI, e.g. benchmarks).
    */
   public HostCache(int maxCached, ServerMetrics metrics) {
+    this(maxCached, metrics, () -> {});
+  }
+
+  /** ... and {@code tierChanged} told whenever a version enters or leaves the host tier. */
+  public HostCache(int maxCached, ServerMetrics metrics, Runnable tierChanged) {
+    this(maxCached, metrics, tierChanged, AdapterReader.FROM_DISK);
+  }
+
+  /** ... reading weights with {@code reader} (tests hold a load open with it). */
+  public HostCache(
+      int maxCached, ServerMetrics metrics, Runnable tierChanged, AdapterReader reader) {
     this.maxCached = maxCached;
     this.metrics = metrics;
+    this.tierChanged = tierChanged;
+    this.reader = reader;
   }
 
   /** Called after every background load (the scheduler wakes up). */
@@ -66,6 +82,7 @@ public class HostCache {
     v.weights(weights);
     lru.put(v.key(), v);
     evict(v);
+    tierChanged.run();
   }
 
   /** READY (and marks it used), or starts/continues a background load from the disk tier. */
@@ -84,8 +101,7 @@ public class HostCache {
           CompletableFuture.supplyAsync(
                   () -> {
                     try {
-                      ArtifactResolver.reverify(v.localDir(), v.digest());
-                      return AdapterValidator.parse(v.localDir(), v.key(), config);
+                      return reader.read(v, config);
                     } catch (AdapterLoadException e) {
                       throw new CompletionException(e);
                     }
@@ -116,6 +132,7 @@ public class HostCache {
   public synchronized void drop(AdapterVersion v) {
     if (lru.remove(v.key()) != null && v.deviceSlot() < 0) {
       v.weights(null);
+      tierChanged.run();
     }
   }
 

@@ -8,6 +8,7 @@ import io.lorafleet.server.model.ModelService;
 import io.lorafleet.server.residency.AdapterLoadException;
 import io.lorafleet.server.residency.DeviceSlots;
 import io.lorafleet.server.residency.HostCache;
+import io.lorafleet.server.state.StateChanges;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -38,6 +39,7 @@ public class EngineService {
   private final HostCache host;
   private final AdapterService adapters;
   private final ServerMetrics metrics;
+  private final StateChanges changes;
   private final CompletableFuture<Scheduler> ready = new CompletableFuture<>();
   private volatile Scheduler scheduler;
   private volatile boolean startupAdaptersLoaded;
@@ -49,12 +51,14 @@ public class EngineService {
       ModelService models,
       HostCache host,
       AdapterService adapters,
-      ServerMetrics metrics) {
+      ServerMetrics metrics,
+      StateChanges changes) {
     this.config = config;
     this.models = models;
     this.host = host;
     this.adapters = adapters;
     this.metrics = metrics;
+    this.changes = changes;
   }
 
   void onStart(@Observes StartupEvent event) {
@@ -73,7 +77,11 @@ public class EngineService {
               host,
               metrics,
               new SchedulerLimits(
-                  config.maxRunning(), config.maxBatchTokens(), config.maxWaiting()));
+                  config.maxRunning(),
+                  config.maxBatchTokens(),
+                  config.maxWaiting(),
+                  config.maxPrefillTokensWhileDecoding()));
+      s.onStateChange(changes::changed);
       s.start();
       Thread hook = Thread.ofPlatform().name("lorafleet-drain").unstarted(() -> drain(s));
       Runtime.getRuntime().addShutdownHook(hook);
@@ -92,6 +100,7 @@ public class EngineService {
           "lorafleet.server.kv.blocks.free", "Free KV-cache blocks", s, Scheduler::freeBlocks);
       scheduler = s;
       ready.complete(s);
+      changes.changed(); // ready now
       LOG.infof(
           "engine ready: %d KV blocks of %d positions, max %d running, %d loaded, %d cached adapters",
           blocks,

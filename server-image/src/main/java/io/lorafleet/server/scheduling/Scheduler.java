@@ -57,6 +57,8 @@ public final class Scheduler implements AutoCloseable {
   private volatile boolean draining;
   private volatile boolean stopped;
   private boolean drainReported; // guarded by lock
+  private boolean queueMoved; // engine thread only: admit() took or dropped a waiting sequence
+  private volatile Runnable stateChanged = () -> {};
   private final Thread thread;
 
   public Scheduler(
@@ -80,6 +82,14 @@ public final class Scheduler implements AutoCloseable {
 
   public void start() {
     thread.start();
+  }
+
+  /**
+   * Told (on the engine or a request thread; it must not block) whenever the running or waiting
+   * count, the device tier or draining changes: the pod state follows these without polling.
+   */
+  public void onStateChange(Runnable r) {
+    this.stateChanged = r;
   }
 
   /**
@@ -141,6 +151,7 @@ public final class Scheduler implements AutoCloseable {
     } finally {
       lock.unlock();
     }
+    stateChanged.run();
   }
 
   public int waitingCount() {
@@ -179,6 +190,7 @@ public final class Scheduler implements AutoCloseable {
    */
   public void stopAdmitting() {
     draining = true;
+    stateChanged.run();
   }
 
   /**
@@ -196,6 +208,7 @@ public final class Scheduler implements AutoCloseable {
    */
   public boolean drainUntil(long endNanos) throws InterruptedException {
     draining = true;
+    stateChanged.run();
     long end = endNanos;
     lock.lock();
     try {
@@ -248,6 +261,7 @@ public final class Scheduler implements AutoCloseable {
         }
         running.clear();
         runningCount = 0;
+        stateChanged.run();
       }
     }
     List<Sequence> left = new ArrayList<>(running);
@@ -286,6 +300,9 @@ public final class Scheduler implements AutoCloseable {
 
   /** One engine step; false when there was nothing to do. */
   private boolean step() {
+    int runningBefore = runningCount;
+    long deviceBefore = device.changes();
+    queueMoved = false;
     running.removeIf(
         s -> {
           if (s.cancelled()) {
@@ -305,6 +322,9 @@ public final class Scheduler implements AutoCloseable {
       running.removeIf(s -> s.finished);
     }
     runningCount = running.size();
+    if (queueMoved || runningCount != runningBefore || device.changes() != deviceBefore) {
+      stateChanged.run();
+    }
     return !admitted.isEmpty() || !running.isEmpty();
   }
 
@@ -318,6 +338,7 @@ public final class Scheduler implements AutoCloseable {
     try {
       int freeBlocks = cache.freeBlocks();
       int prefillTokens = 0;
+      int budget = limits.prefillBudget(!running.isEmpty());
       for (Iterator<Sequence> it = waiting.iterator(); it.hasNext(); ) {
         Sequence s = it.next();
         if (s.cancelled()) {
@@ -341,7 +362,7 @@ public final class Scheduler implements AutoCloseable {
         if (need > freeBlocks) {
           break; // memory is granted in arrival order, so large requests are not starved
         }
-        if (!admitted.isEmpty() && prefillTokens + s.prompt.length > limits.maxBatchTokens()) {
+        if (!admitted.isEmpty() && prefillTokens + s.prompt.length > budget) {
           break;
         }
         AdapterVersion v = s.version;
@@ -379,6 +400,7 @@ public final class Scheduler implements AutoCloseable {
     } finally {
       lock.unlock();
     }
+    queueMoved = !admitted.isEmpty() || !dropped.isEmpty();
     for (int i = 0; i < dropped.size(); i++) {
       Sequence s = dropped.get(i);
       if (reasons.get(i) == null) {

@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.lorafleet.server.testing.Fixture;
 import io.lorafleet.server.testing.RawClient;
 import io.lorafleet.server.testing.ServerTestResource;
-import io.lorafleet.server.testing.SlowClients;
+import io.lorafleet.serving.testing.SlowBodies;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -106,8 +106,8 @@ class AbuseTest {
             },
             wrong));
     List<Long> underAbuse;
-    try (SlowClients slow =
-        new SlowClients(url, "/v1/completions", 100, 1000, (int) ABUSE.toSeconds())) {
+    try (SlowBodies slow =
+        new SlowBodies(url, "/v1/completions", 100, 1000, (int) ABUSE.toSeconds())) {
       underAbuse = wellBehaved(end);
     }
     for (Thread t : abusers) {

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.lorafleet.server.testing.Fixture;
 import io.lorafleet.server.testing.ServerTestResource;
-import io.lorafleet.server.testing.SlowClients;
+import io.lorafleet.serving.testing.SlowBodies;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -36,7 +36,7 @@ class SlowBodyTest {
   void slowBodiesDoNotHoldTheServer() throws Exception {
     Fixture f = new Fixture(url);
     f.awaitReady();
-    try (SlowClients slow = new SlowClients(url, "/v1/completions", 220, 1000, 30)) {
+    try (SlowBodies slow = new SlowBodies(url, "/v1/completions", 220, 1000, 30)) {
       Thread.sleep(1000); // every slow request has been dispatched by now
       assertThat(send(get("/health/ready")).statusCode()).isEqualTo(200);
       assertThat(send(get("/metrics")).statusCode()).isEqualTo(200);

@@ -9,6 +9,7 @@ import io.lorafleet.server.testing.ServerTestResource;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
 import java.io.BufferedReader;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -41,6 +42,8 @@ class LazyLoadTest {
 
   @TestHTTPResource("/")
   URI url;
+
+  @Inject PodStateTracker tracker;
 
   @Test
   void aRegisteredAdapterIsLoadedOnceOnItsFirstRequestsAndServed() throws Exception {
@@ -187,6 +190,22 @@ class LazyLoadTest {
     var quick = f.get("/v1/pod/state?since=" + moved.path("version").asLong() + "&wait=0.2");
     assertThat(quick.statusCode()).isEqualTo(200);
     assertThat(f.get("/v1/pod/state?wait=31").statusCode()).isEqualTo(400);
+  }
+
+  @Test
+  void anIdlePodTakesNoStateSnapshots() throws Exception {
+    Fixture f = new Fixture(url);
+    f.awaitReady();
+    // Other tests' loads and streams settle first: look for one quiet half second within 20 s.
+    // Before the state was event-driven a snapshot was taken every 50 ms, so none was ever quiet.
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    boolean quiet = false;
+    while (!quiet && System.nanoTime() < end) {
+      long before = tracker.snapshots();
+      Thread.sleep(500);
+      quiet = tracker.snapshots() == before;
+    }
+    assertThat(quiet).as("an idle pod took a state snapshot in every half second").isTrue();
   }
 
   private static JsonNode state(Fixture f) throws Exception {

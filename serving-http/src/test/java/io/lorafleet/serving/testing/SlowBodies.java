@@ -1,10 +1,10 @@
-package io.lorafleet.server.testing;
+package io.lorafleet.serving.testing;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -12,18 +12,18 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Loopback clients that announce a body and then send it one byte at a time (slowloris on the
- * body), on one daemon thread; every connection stops by itself after {@code maxSeconds} or when
- * the server answers or closes it. Counts the answers seen, by status line.
+ * Loopback clients that announce a body and send it one byte per interval (slowloris on the body),
+ * on one daemon thread; each stops when the server answers or closes it, or after {@code
+ * maxSeconds}. Counts 408 answers.
  */
-public final class SlowClients implements AutoCloseable {
+public final class SlowBodies implements AutoCloseable {
   private final List<Socket> sockets = new ArrayList<>();
   private final AtomicInteger answered408 = new AtomicInteger();
   private final AtomicInteger answeredOther = new AtomicInteger();
   private final Thread drip;
   private volatile boolean stop;
 
-  public SlowClients(URI base, String path, int count, long byteIntervalMs, int maxSeconds)
+  public SlowBodies(URI base, String path, int count, long byteIntervalMs, int maxSeconds)
       throws IOException {
     String head =
         "POST "
@@ -42,7 +42,7 @@ public final class SlowClients implements AutoCloseable {
     drip =
         Thread.ofPlatform()
             .daemon()
-            .name("slow-clients")
+            .name("slow-bodies")
             .start(
                 () -> {
                   while (!stop && System.nanoTime() < end && !sockets.isEmpty()) {
@@ -69,7 +69,7 @@ public final class SlowClients implements AutoCloseable {
       int n;
       try {
         n = in.read(buf);
-      } catch (java.net.SocketTimeoutException e) {
+      } catch (SocketTimeoutException e) {
         n = 0; // nothing from the server yet
       }
       if (n < 0) {
@@ -81,9 +81,8 @@ public final class SlowClients implements AutoCloseable {
         (status.startsWith("HTTP/1.1 408") ? answered408 : answeredOther).incrementAndGet();
         return false;
       }
-      OutputStream out = s.getOutputStream();
-      out.write(' ');
-      out.flush();
+      s.getOutputStream().write(' ');
+      s.getOutputStream().flush();
       return true;
     } catch (IOException e) {
       answeredOther.incrementAndGet();
@@ -99,7 +98,7 @@ public final class SlowClients implements AutoCloseable {
     return answeredOther.get();
   }
 
-  public int open() {
+  public synchronized int open() {
     return sockets.size();
   }
 

@@ -1,39 +1,32 @@
-package io.lorafleet.router.http;
+package io.lorafleet.serving.http;
 
-import io.lorafleet.router.config.RouterConfig;
-import io.lorafleet.router.proxy.OpenAiError;
+import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
-import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.event.Observes;
 
 /**
- * Reads every request body whole, on the event loop, with one deadline for the whole body ({@code
- * lorafleet.router.body-read-timeout}) and the size limit ({@code lorafleet.router.max-body-size}).
- * Without it a client sending one byte every few seconds held its connection and buffer for as long
- * as it liked. A body not complete at the deadline gets 408, one over the limit 413 (at once when
- * its Content-Length announces it), both in the OpenAI error shape, and the connection is closed.
- * Runs before Quarkus' own upload limit, which answers 413 with an empty body.
+ * Reads a request body whole, on the event loop, with one deadline for the whole body and a size
+ * limit, before anything else handles the request. Without it a client sending one byte every few
+ * seconds holds its connection and buffer (and, on the server, a worker thread) for as long as it
+ * likes. A body not complete at the deadline gets 408 {@code request_timeout}, one over the limit
+ * 413 {@code request_too_large} (at once when its Content-Length announces it), both in the OpenAI
+ * error shape, and the connection is closed. A complete body is set on the context ({@link
+ * RoutingContext#body()}) and the next handler runs. The server and the router both put it first.
  */
-@ApplicationScoped
-public class BodyReadDeadline {
+public final class BodyReadDeadline implements Handler<RoutingContext> {
   private final long timeoutMs;
   private final long maxBytes;
 
-  BodyReadDeadline(RouterConfig config) {
-    this.timeoutMs = Math.max(1, config.bodyReadTimeout().toMillis());
-    this.maxBytes = config.maxBodySize().asLongValue();
+  public BodyReadDeadline(long timeoutMs, long maxBytes) {
+    this.timeoutMs = Math.max(1, timeoutMs);
+    this.maxBytes = maxBytes;
   }
 
-  void register(@Observes Router router) {
-    router.route().order(Integer.MIN_VALUE + 1).handler(this::handle);
-  }
-
-  private void handle(RoutingContext rc) {
+  @Override
+  public void handle(RoutingContext rc) {
     HttpServerRequest req = rc.request();
     if (!hasBody(req) || req.isEnded() || rc.body().buffer() != null) {
       rc.next();
@@ -110,15 +103,22 @@ public class BodyReadDeadline {
     refuse(rc, 413, "request_too_large", "the request body exceeds " + maxBytes + " bytes");
   }
 
+  /** {@code message} is always this class's own text (no quotes, no client input). */
   private static void refuse(RoutingContext rc, int status, String code, String message) {
     if (rc.response().ended() || rc.response().closed()) {
       return;
     }
+    String json =
+        "{\"error\":{\"message\":\""
+            + message
+            + "\",\"type\":\"invalid_request_error\",\"param\":null,\"code\":\""
+            + code
+            + "\"}}";
     rc.response()
         .setStatusCode(status)
         .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
         .putHeader(HttpHeaders.CONNECTION, "close")
-        .end(OpenAiError.body("invalid_request_error", code, null, message).toString())
+        .end(json)
         .onComplete(done -> rc.request().connection().close());
   }
 }
