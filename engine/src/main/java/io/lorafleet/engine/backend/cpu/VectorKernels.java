@@ -1,5 +1,6 @@
 package io.lorafleet.engine.backend.cpu;
 
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
@@ -15,6 +16,11 @@ final class VectorKernels {
   // As many shorts as F has floats, so one bf16 load widens into one float vector.
   private static final VectorSpecies<Short> S =
       ShortVector.SPECIES_PREFERRED.withShape(VectorShape.forBitSize(F.length() * 16));
+
+  // As many bytes as F has floats, so one int8 load widens into one float vector.
+  private static final VectorSpecies<Byte> B =
+      ByteVector.SPECIES_PREFERRED.withShape(VectorShape.forBitSize(F.length() * 8));
+  private static final int Q8_BLOCK = io.lorafleet.engine.backend.Q8Blocks.BLOCK;
 
   // Rotations by len/2, len/4, ... 1 lanes for a fixed-order tree sum (see sum()).
   private static final VectorShuffle<Float>[] HALVES = halves();
@@ -161,6 +167,55 @@ final class VectorKernels {
             ShortVector.fromArray(S, src, offset).convertShape(VectorOperators.S2I, I, 0))
         .lanewise(VectorOperators.LSHL, 16)
         .reinterpretAsFloats();
+  }
+
+  /**
+   * {@link #dot} of int8 block weights (one scale per 32 values, {@code wo} at a block start) with
+   * fp32 activations: each vector is widened and scaled in registers ({@code q · scale}, rounded to
+   * fp32, exactly the value {@link #q8ToF32} writes), then summed in the order of {@link #dot}, so
+   * the result equals dequantizing first and calling {@link #dot}.
+   */
+  static float dotQ8(byte[] w, float[] scales, int wo, float[] x, int xo, int n) {
+    int step = F.length();
+    FloatVector acc0 = FloatVector.zero(F);
+    FloatVector acc1 = FloatVector.zero(F);
+    int i = 0;
+    int bound2 = n - 2 * step + 1;
+    for (; i < bound2; i += 2 * step) {
+      int p = wo + i;
+      acc0 = widenQ8(w, scales, p).fma(FloatVector.fromArray(F, x, xo + i), acc0);
+      acc1 = widenQ8(w, scales, p + step).fma(FloatVector.fromArray(F, x, xo + i + step), acc1);
+    }
+    if (i < F.loopBound(n)) {
+      acc0 = widenQ8(w, scales, wo + i).fma(FloatVector.fromArray(F, x, xo + i), acc0);
+      i += step;
+    }
+    float s = sum(acc0.add(acc1));
+    for (; i < n; i++) {
+      s += w[wo + i] * scales[(wo + i) / Q8_BLOCK] * x[xo + i];
+    }
+    return s;
+  }
+
+  /**
+   * One vector of int8 values (within one block) widened to fp32 and scaled by its block's scale.
+   */
+  private static FloatVector widenQ8(byte[] w, float[] scales, int offset) {
+    return ((FloatVector)
+            ByteVector.fromArray(B, w, offset).convertShape(VectorOperators.B2F, F, 0))
+        .mul(scales[offset / Q8_BLOCK]);
+  }
+
+  /** Dequantizes {@code n} int8 block values starting at a block boundary {@code so}. */
+  static void q8ToF32(byte[] src, float[] scales, int so, float[] dst, int n) {
+    int i = 0;
+    int bound = B.loopBound(n);
+    for (; i < bound; i += B.length()) {
+      widenQ8(src, scales, so + i).intoArray(dst, i);
+    }
+    for (; i < n; i++) {
+      dst[i] = src[so + i] * scales[(so + i) / Q8_BLOCK];
+    }
   }
 
   /** {@code y[yo..yo+n) += s · x[xo..xo+n)}. */
