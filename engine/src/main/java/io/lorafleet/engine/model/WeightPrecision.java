@@ -9,5 +9,20 @@ package io.lorafleet.engine.model;
 public enum WeightPrecision {
   AS_STORED,
   F32,
-  INT8
+  INT8;
+
+  /**
+   * A {@code --precision} value: the constant's name in any case, with {@code -} for {@code _}
+   * ({@code int8}, {@code as-stored}, {@code F32}).
+   */
+  public static WeightPrecision parse(String value) {
+    String name = value.trim().toUpperCase(java.util.Locale.ROOT).replace('-', '_');
+    for (WeightPrecision p : values()) {
+      if (p.name().equals(name)) {
+        return p;
+      }
+    }
+    throw new IllegalArgumentException(
+        "unknown precision '" + value + "': use f32, as-stored or int8");
+  }
 }
