@@ -37,8 +37,10 @@ public final class CpuDecodeBench {
     int steps = Integer.getInteger("lorafleet.cpudecode.steps", 128);
     int agreeTokens = Integer.getInteger("lorafleet.cpudecode.agreeTokens", 64);
     double minAgree = Double.parseDouble(System.getProperty("lorafleet.cpudecode.minAgree", "0.9"));
+    // -Dlorafleet.cpudecode.peer=false times ours only (e.g. to compare two engine builds).
+    boolean withPeer = Boolean.parseBoolean(System.getProperty("lorafleet.cpudecode.peer", "true"));
     LlamaCppPeer peer = LlamaCppPeer.fromProperties();
-    if (peer.unavailableReason() != null) {
+    if (withPeer && peer.unavailableReason() != null) {
       throw new IllegalStateException(peer.unavailableReason());
     }
     int[] tokens = tokens(agreeTokens, 49152, 7);
@@ -54,9 +56,9 @@ public final class CpuDecodeBench {
     }
     for (String precision : precisions) {
       LlamaModel shared = load(precision, new CpuBackend(1));
-      Path gguf = gguf(precision, shared);
+      Path gguf = withPeer ? gguf(precision, shared) : null;
       int[] ours = OurDecode.topTokens(shared, tokens);
-      int[] theirs = peer.topTokens(gguf, 2, tokens);
+      int[] theirs = withPeer ? peer.topTokens(gguf, 2, tokens) : ours;
       int same = 0;
       for (int i = 0; i < ours.length; i++) {
         same += ours[i] == theirs[i] ? 1 : 0;
@@ -91,7 +93,9 @@ public final class CpuDecodeBench {
             for (int r = 0; r < repeats; r++) {
               double o = OurDecode.tokensPerSecond(model, tokens, batch, PROMPT, windowSteps);
               double l =
-                  peer.decodeTokensPerSecond(gguf, t, tokens, batch, PROMPT, windowSteps, 16);
+                  withPeer
+                      ? peer.decodeTokensPerSecond(gguf, t, tokens, batch, PROMPT, windowSteps, 16)
+                      : Double.NaN;
               oursTps.add(o);
               theirsTps.add(l);
               ratios.add(o / l);

@@ -136,6 +136,282 @@ final class VectorKernels {
   }
 
   /**
+   * {@link #dot} of four consecutive weight rows ({@code wo}, {@code wo + n}, ...) with one
+   * activation row, each row summed in exactly the order of {@link #dot} (two accumulators, a last
+   * single vector, the scalar tail), so each result equals that row's {@link #dot}/{@link
+   * #dotBf16}/{@link #dotQ8}. Four weight streams in flight, and one activation load per vector
+   * shared by them, keep the memory system busier than one row at a time: single-stream decode is
+   * bound by how fast the weights stream in. One copy per weight format, so no format test runs in
+   * the loop.
+   */
+  static void dotRows4F32(float[] w, int wo, float[] x, int xo, int n, float[] out) {
+    int step = F.length();
+    FloatVector a00 = FloatVector.zero(F);
+    FloatVector a01 = FloatVector.zero(F);
+    FloatVector a10 = FloatVector.zero(F);
+    FloatVector a11 = FloatVector.zero(F);
+    FloatVector a20 = FloatVector.zero(F);
+    FloatVector a21 = FloatVector.zero(F);
+    FloatVector a30 = FloatVector.zero(F);
+    FloatVector a31 = FloatVector.zero(F);
+    int r1 = wo + n;
+    int r2 = r1 + n;
+    int r3 = r2 + n;
+    int i = 0;
+    int bound2 = n - 2 * step + 1;
+    for (; i < bound2; i += 2 * step) {
+      FloatVector x0 = FloatVector.fromArray(F, x, xo + i);
+      FloatVector x1 = FloatVector.fromArray(F, x, xo + i + step);
+      a00 = FloatVector.fromArray(F, w, wo + i).fma(x0, a00);
+      a01 = FloatVector.fromArray(F, w, wo + i + step).fma(x1, a01);
+      a10 = FloatVector.fromArray(F, w, r1 + i).fma(x0, a10);
+      a11 = FloatVector.fromArray(F, w, r1 + i + step).fma(x1, a11);
+      a20 = FloatVector.fromArray(F, w, r2 + i).fma(x0, a20);
+      a21 = FloatVector.fromArray(F, w, r2 + i + step).fma(x1, a21);
+      a30 = FloatVector.fromArray(F, w, r3 + i).fma(x0, a30);
+      a31 = FloatVector.fromArray(F, w, r3 + i + step).fma(x1, a31);
+    }
+    if (i < F.loopBound(n)) {
+      FloatVector x0 = FloatVector.fromArray(F, x, xo + i);
+      a00 = FloatVector.fromArray(F, w, wo + i).fma(x0, a00);
+      a10 = FloatVector.fromArray(F, w, r1 + i).fma(x0, a10);
+      a20 = FloatVector.fromArray(F, w, r2 + i).fma(x0, a20);
+      a30 = FloatVector.fromArray(F, w, r3 + i).fma(x0, a30);
+      i += step;
+    }
+    float s0 = sum(a00.add(a01));
+    float s1 = sum(a10.add(a11));
+    float s2 = sum(a20.add(a21));
+    float s3 = sum(a30.add(a31));
+    for (; i < n; i++) {
+      float xi = x[xo + i];
+      s0 += w[wo + i] * xi;
+      s1 += w[r1 + i] * xi;
+      s2 += w[r2 + i] * xi;
+      s3 += w[r3 + i] * xi;
+    }
+    out[0] = s0;
+    out[1] = s1;
+    out[2] = s2;
+    out[3] = s3;
+  }
+
+  static void dotRows4Bf16(short[] w, int wo, float[] x, int xo, int n, float[] out) {
+    int step = F.length();
+    FloatVector a00 = FloatVector.zero(F);
+    FloatVector a01 = FloatVector.zero(F);
+    FloatVector a10 = FloatVector.zero(F);
+    FloatVector a11 = FloatVector.zero(F);
+    FloatVector a20 = FloatVector.zero(F);
+    FloatVector a21 = FloatVector.zero(F);
+    FloatVector a30 = FloatVector.zero(F);
+    FloatVector a31 = FloatVector.zero(F);
+    int r1 = wo + n;
+    int r2 = r1 + n;
+    int r3 = r2 + n;
+    int i = 0;
+    int bound2 = n - 2 * step + 1;
+    for (; i < bound2; i += 2 * step) {
+      FloatVector x0 = FloatVector.fromArray(F, x, xo + i);
+      FloatVector x1 = FloatVector.fromArray(F, x, xo + i + step);
+      a00 = widen(w, wo + i).fma(x0, a00);
+      a01 = widen(w, wo + i + step).fma(x1, a01);
+      a10 = widen(w, r1 + i).fma(x0, a10);
+      a11 = widen(w, r1 + i + step).fma(x1, a11);
+      a20 = widen(w, r2 + i).fma(x0, a20);
+      a21 = widen(w, r2 + i + step).fma(x1, a21);
+      a30 = widen(w, r3 + i).fma(x0, a30);
+      a31 = widen(w, r3 + i + step).fma(x1, a31);
+    }
+    if (i < F.loopBound(n)) {
+      FloatVector x0 = FloatVector.fromArray(F, x, xo + i);
+      a00 = widen(w, wo + i).fma(x0, a00);
+      a10 = widen(w, r1 + i).fma(x0, a10);
+      a20 = widen(w, r2 + i).fma(x0, a20);
+      a30 = widen(w, r3 + i).fma(x0, a30);
+      i += step;
+    }
+    float s0 = sum(a00.add(a01));
+    float s1 = sum(a10.add(a11));
+    float s2 = sum(a20.add(a21));
+    float s3 = sum(a30.add(a31));
+    for (; i < n; i++) {
+      float xi = x[xo + i];
+      s0 += Float.intBitsToFloat((w[wo + i] & 0xffff) << 16) * xi;
+      s1 += Float.intBitsToFloat((w[r1 + i] & 0xffff) << 16) * xi;
+      s2 += Float.intBitsToFloat((w[r2 + i] & 0xffff) << 16) * xi;
+      s3 += Float.intBitsToFloat((w[r3 + i] & 0xffff) << 16) * xi;
+    }
+    out[0] = s0;
+    out[1] = s1;
+    out[2] = s2;
+    out[3] = s3;
+  }
+
+  static void dotRows4Q8(byte[] w, float[] scales, int wo, float[] x, int xo, int n, float[] out) {
+    int step = F.length();
+    FloatVector a00 = FloatVector.zero(F);
+    FloatVector a01 = FloatVector.zero(F);
+    FloatVector a10 = FloatVector.zero(F);
+    FloatVector a11 = FloatVector.zero(F);
+    FloatVector a20 = FloatVector.zero(F);
+    FloatVector a21 = FloatVector.zero(F);
+    FloatVector a30 = FloatVector.zero(F);
+    FloatVector a31 = FloatVector.zero(F);
+    int r1 = wo + n;
+    int r2 = r1 + n;
+    int r3 = r2 + n;
+    int i = 0;
+    int bound2 = n - 2 * step + 1;
+    for (; i < bound2; i += 2 * step) {
+      FloatVector x0 = FloatVector.fromArray(F, x, xo + i);
+      FloatVector x1 = FloatVector.fromArray(F, x, xo + i + step);
+      a00 = widenQ8(w, scales, wo + i).fma(x0, a00);
+      a01 = widenQ8(w, scales, wo + i + step).fma(x1, a01);
+      a10 = widenQ8(w, scales, r1 + i).fma(x0, a10);
+      a11 = widenQ8(w, scales, r1 + i + step).fma(x1, a11);
+      a20 = widenQ8(w, scales, r2 + i).fma(x0, a20);
+      a21 = widenQ8(w, scales, r2 + i + step).fma(x1, a21);
+      a30 = widenQ8(w, scales, r3 + i).fma(x0, a30);
+      a31 = widenQ8(w, scales, r3 + i + step).fma(x1, a31);
+    }
+    if (i < F.loopBound(n)) {
+      FloatVector x0 = FloatVector.fromArray(F, x, xo + i);
+      a00 = widenQ8(w, scales, wo + i).fma(x0, a00);
+      a10 = widenQ8(w, scales, r1 + i).fma(x0, a10);
+      a20 = widenQ8(w, scales, r2 + i).fma(x0, a20);
+      a30 = widenQ8(w, scales, r3 + i).fma(x0, a30);
+      i += step;
+    }
+    float s0 = sum(a00.add(a01));
+    float s1 = sum(a10.add(a11));
+    float s2 = sum(a20.add(a21));
+    float s3 = sum(a30.add(a31));
+    for (; i < n; i++) {
+      float xi = x[xo + i];
+      s0 += (w[wo + i] * scales[(wo + i) / Q8_BLOCK]) * xi;
+      s1 += (w[r1 + i] * scales[(r1 + i) / Q8_BLOCK]) * xi;
+      s2 += (w[r2 + i] * scales[(r2 + i) / Q8_BLOCK]) * xi;
+      s3 += (w[r3 + i] * scales[(r3 + i) / Q8_BLOCK]) * xi;
+    }
+    out[0] = s0;
+    out[1] = s1;
+    out[2] = s2;
+    out[3] = s3;
+  }
+
+  /**
+   * Two weight rows ({@code w0}, {@code w1}) against four activation rows: the eight dot products
+   * of a 2x4 register block, {@code out[4r + k]} for weight row r and activation row k. Each is
+   * summed in exactly the order of {@link #dot}, so a result does not depend on the block; per 8
+   * multiply-adds the block loads 2 weight and 4 activation vectors, where {@link #dot4} loads 2
+   * and 8, and loads are what limit batched decode.
+   */
+  static void dot2x4(float[] w, int w0, int w1, float[] x, int x0, int stride, int n, float[] out) {
+    int step = F.length();
+    int x1 = x0 + stride;
+    int x2 = x1 + stride;
+    int x3 = x2 + stride;
+    FloatVector a00 = FloatVector.zero(F);
+    FloatVector a01 = FloatVector.zero(F);
+    FloatVector a10 = FloatVector.zero(F);
+    FloatVector a11 = FloatVector.zero(F);
+    FloatVector a20 = FloatVector.zero(F);
+    FloatVector a21 = FloatVector.zero(F);
+    FloatVector a30 = FloatVector.zero(F);
+    FloatVector a31 = FloatVector.zero(F);
+    FloatVector b00 = FloatVector.zero(F);
+    FloatVector b01 = FloatVector.zero(F);
+    FloatVector b10 = FloatVector.zero(F);
+    FloatVector b11 = FloatVector.zero(F);
+    FloatVector b20 = FloatVector.zero(F);
+    FloatVector b21 = FloatVector.zero(F);
+    FloatVector b30 = FloatVector.zero(F);
+    FloatVector b31 = FloatVector.zero(F);
+    int i = 0;
+    int bound2 = n - 2 * step + 1;
+    for (; i < bound2; i += 2 * step) {
+      {
+        FloatVector u = FloatVector.fromArray(F, w, w0 + i);
+        FloatVector v = FloatVector.fromArray(F, w, w1 + i);
+        FloatVector x0v = FloatVector.fromArray(F, x, x0 + i);
+        a00 = u.fma(x0v, a00);
+        b00 = v.fma(x0v, b00);
+        FloatVector x1v = FloatVector.fromArray(F, x, x1 + i);
+        a10 = u.fma(x1v, a10);
+        b10 = v.fma(x1v, b10);
+        FloatVector x2v = FloatVector.fromArray(F, x, x2 + i);
+        a20 = u.fma(x2v, a20);
+        b20 = v.fma(x2v, b20);
+        FloatVector x3v = FloatVector.fromArray(F, x, x3 + i);
+        a30 = u.fma(x3v, a30);
+        b30 = v.fma(x3v, b30);
+      }
+      {
+        FloatVector u = FloatVector.fromArray(F, w, w0 + i + step);
+        FloatVector v = FloatVector.fromArray(F, w, w1 + i + step);
+        FloatVector x0v = FloatVector.fromArray(F, x, x0 + i + step);
+        a01 = u.fma(x0v, a01);
+        b01 = v.fma(x0v, b01);
+        FloatVector x1v = FloatVector.fromArray(F, x, x1 + i + step);
+        a11 = u.fma(x1v, a11);
+        b11 = v.fma(x1v, b11);
+        FloatVector x2v = FloatVector.fromArray(F, x, x2 + i + step);
+        a21 = u.fma(x2v, a21);
+        b21 = v.fma(x2v, b21);
+        FloatVector x3v = FloatVector.fromArray(F, x, x3 + i + step);
+        a31 = u.fma(x3v, a31);
+        b31 = v.fma(x3v, b31);
+      }
+    }
+    if (i < F.loopBound(n)) {
+      FloatVector u = FloatVector.fromArray(F, w, w0 + i);
+      FloatVector v = FloatVector.fromArray(F, w, w1 + i);
+      FloatVector x0v = FloatVector.fromArray(F, x, x0 + i);
+      a00 = u.fma(x0v, a00);
+      b00 = v.fma(x0v, b00);
+      FloatVector x1v = FloatVector.fromArray(F, x, x1 + i);
+      a10 = u.fma(x1v, a10);
+      b10 = v.fma(x1v, b10);
+      FloatVector x2v = FloatVector.fromArray(F, x, x2 + i);
+      a20 = u.fma(x2v, a20);
+      b20 = v.fma(x2v, b20);
+      FloatVector x3v = FloatVector.fromArray(F, x, x3 + i);
+      a30 = u.fma(x3v, a30);
+      b30 = v.fma(x3v, b30);
+      i += step;
+    }
+    float as0 = sum(a00.add(a01));
+    float as1 = sum(a10.add(a11));
+    float as2 = sum(a20.add(a21));
+    float as3 = sum(a30.add(a31));
+    float bs0 = sum(b00.add(b01));
+    float bs1 = sum(b10.add(b11));
+    float bs2 = sum(b20.add(b21));
+    float bs3 = sum(b30.add(b31));
+    for (; i < n; i++) {
+      float wu = w[w0 + i];
+      float wv = w[w1 + i];
+      as0 += wu * x[x0 + i];
+      bs0 += wv * x[x0 + i];
+      as1 += wu * x[x1 + i];
+      bs1 += wv * x[x1 + i];
+      as2 += wu * x[x2 + i];
+      bs2 += wv * x[x2 + i];
+      as3 += wu * x[x3 + i];
+      bs3 += wv * x[x3 + i];
+    }
+    out[0] = as0;
+    out[1] = as1;
+    out[2] = as2;
+    out[3] = as3;
+    out[4] = bs0;
+    out[5] = bs1;
+    out[6] = bs2;
+    out[7] = bs3;
+  }
+
+  /**
    * {@link #dot} of bf16 weights (raw bits) with fp32 activations, widening each vector in
    * registers instead of through a scratch row; same summation order, so the same result as
    * widening first and calling {@link #dot}.
@@ -208,13 +484,18 @@ final class VectorKernels {
 
   /** Dequantizes {@code n} int8 block values starting at a block boundary {@code so}. */
   static void q8ToF32(byte[] src, float[] scales, int so, float[] dst, int n) {
+    q8ToF32(src, scales, so, dst, 0, n);
+  }
+
+  /** As {@link #q8ToF32(byte[], float[], int, float[], int)}, writing from {@code dst[dso]}. */
+  static void q8ToF32(byte[] src, float[] scales, int so, float[] dst, int dso, int n) {
     int i = 0;
     int bound = B.loopBound(n);
     for (; i < bound; i += B.length()) {
-      widenQ8(src, scales, so + i).intoArray(dst, i);
+      widenQ8(src, scales, so + i).intoArray(dst, dso + i);
     }
     for (; i < n; i++) {
-      dst[i] = src[so + i] * scales[(so + i) / Q8_BLOCK];
+      dst[dso + i] = src[so + i] * scales[(so + i) / Q8_BLOCK];
     }
   }
 
