@@ -2,6 +2,8 @@ package io.lorafleet.bench.llamacpp;
 
 import io.lorafleet.artifacts.hf.LinearModule;
 import io.lorafleet.artifacts.hf.ModelConfig;
+import io.lorafleet.artifacts.peft.LoraAdapter;
+import io.lorafleet.artifacts.peft.LoraWeights;
 import io.lorafleet.artifacts.safetensors.DType;
 import io.lorafleet.engine.backend.Q8Blocks;
 import io.lorafleet.engine.backend.Weights;
@@ -103,36 +105,36 @@ public final class GgufWriter {
 
   /**
    * Writes a LoRA adapter in llama.cpp's GGUF adapter form: per module {@code .lora_a} [r, in] and
-   * {@code .lora_b} [out, r] (fp32), with {@code adapter.lora.alpha}; q/k B rows reordered like the
-   * base weights' rows.
+   * {@code .lora_b} [out, r] in fp32, q/k B rows reordered like the base weights' rows. Each
+   * module's PEFT scale (alpha/r, rsLoRA, alpha patterns) is folded into its B and {@code
+   * adapter.lora.alpha} is 0, which llama.cpp reads as "scale 1", so every module keeps its own
+   * scale exactly.
    */
-  public static void writeAdapter(
-      ModelConfig c, Map<String, float[][]> pairs, int rank, double alpha, Path file)
+  public static void writeAdapter(ModelConfig c, LoraAdapter adapter, Path file)
       throws IOException {
     Map<String, Object> kv = new LinkedHashMap<>();
     kv.put("general.architecture", "llama");
     kv.put("general.type", "adapter");
     kv.put("general.alignment", new U32(ALIGNMENT));
     kv.put("adapter.type", "lora");
-    kv.put("adapter.lora.alpha", (float) alpha);
+    kv.put("adapter.lora.alpha", 0f);
     List<TensorEntry> t = new ArrayList<>();
-    for (Map.Entry<String, float[][]> e : pairs.entrySet()) {
-      // key "<layer>.<module>", value {A [r, in], B [out, r]}
-      String[] parts = e.getKey().split("\\.", 2);
-      int layer = Integer.parseInt(parts[0]);
-      LinearModule m = LinearModule.valueOf(parts[1]);
-      String base = "blk." + layer + "." + ggufName(m);
-      float[] a = e.getValue()[0];
-      float[] b = e.getValue()[1];
-      int in = a.length / rank;
-      int out = b.length / rank;
+    for (LoraWeights m : adapter.modules().values()) {
+      if (m.key().module() == LinearModule.LM_HEAD) {
+        throw new IllegalArgumentException("an lm_head adapter is not written to GGUF here");
+      }
+      String base = "blk." + m.key().layer() + "." + ggufName(m.key().module());
+      float[] b = new float[m.b().length];
+      for (int i = 0; i < b.length; i++) {
+        b[i] = (float) (m.b()[i] * m.scale());
+      }
       int heads =
-          m == LinearModule.Q_PROJ
+          m.key().module() == LinearModule.Q_PROJ
               ? c.numAttentionHeads()
-              : m == LinearModule.K_PROJ ? c.numKeyValueHeads() : 0;
-      float[] bRows = heads == 0 ? b : RotaryRows.permute(b, out, rank, heads);
-      t.add(f32(base + ".weight.lora_a", in, rank, a));
-      t.add(f32(base + ".weight.lora_b", rank, out, bRows));
+              : m.key().module() == LinearModule.K_PROJ ? c.numKeyValueHeads() : 0;
+      float[] bRows = heads == 0 ? b : RotaryRows.permute(b, m.out(), m.rank(), heads);
+      t.add(f32(base + ".weight.lora_a", m.in(), m.rank(), m.a()));
+      t.add(f32(base + ".weight.lora_b", m.rank(), m.out(), bRows));
     }
     write(kv, t, file);
   }

@@ -43,8 +43,20 @@ public final class LlamaCppPeer {
 
   /** The greedy next token after every position of {@code tokens}, teacher-forced. */
   public int[] topTokens(Path gguf, int threads, int[] tokens) throws IOException {
-    String answer = call(request(gguf, threads, "agree", tokens, 1, 0, 0, 0));
-    return ints(answer, "top");
+    return topTokens(gguf, null, threads, tokens);
+  }
+
+  /** As {@link #topTokens(Path, int, int[])} with a GGUF LoRA adapter (scale 1), or null. */
+  public int[] topTokens(Path gguf, Path lora, int threads, int[] tokens) throws IOException {
+    String req = request(gguf, threads, "agree", tokens, 1, 0, 0, 0);
+    if (lora != null) {
+      req = req.substring(0, req.length() - 1) + ",\"lora\":\"" + escape(lora) + "\"}";
+    }
+    return ints(call(req), "top");
+  }
+
+  private static String escape(Path p) {
+    return p.toAbsolutePath().toString().replace("\\", "\\\\").replace("\"", "\\\"");
   }
 
   /** Tokens/s of {@code batch} greedy streams over {@code steps} steps after a warm-up window. */
@@ -73,7 +85,7 @@ public final class LlamaCppPeer {
         Locale.ROOT,
         "{\"model\":\"%s\",\"threads\":%d,\"mode\":\"%s\",\"tokens\":[%s],\"batch\":%d,"
             + "\"prompt\":%d,\"steps\":%d,\"warmupSteps\":%d,\"contextSize\":%d}",
-        gguf.toAbsolutePath().toString().replace("\\", "\\\\").replace("\"", "\\\""),
+        escape(gguf),
         threads,
         mode,
         t,

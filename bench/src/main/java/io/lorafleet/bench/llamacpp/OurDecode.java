@@ -15,6 +15,11 @@ final class OurDecode {
 
   /** The greedy next token after every position of {@code tokens} (one prefill, all rows). */
   static int[] topTokens(LlamaModel model, int[] tokens) {
+    return topTokens(model, AdapterTable.empty(model.config().numHiddenLayers()), -1, tokens);
+  }
+
+  /** As {@link #topTokens(LlamaModel, int[])} with every position on adapter {@code slot}. */
+  static int[] topTokens(LlamaModel model, AdapterTable adapters, int slot, int[] tokens) {
     int n = tokens.length;
     int[][] table = blockTable(model, 1, n);
     PagedKvCache cache = model.newCache(table[0].length, BLOCK);
@@ -23,13 +28,13 @@ final class OurDecode {
     int[] slots = new int[n];
     int[] rows = new int[n];
     Arrays.setAll(pos, i -> i);
-    Arrays.fill(slots, -1);
+    Arrays.fill(slots, slot);
     Arrays.setAll(rows, i -> i);
     float[] logits =
         model.forward(
             new ForwardBatch(
                 tokens, new AttentionLayout(seq, pos, table, BLOCK), slots, rows, false),
-            AdapterTable.empty(model.config().numHiddenLayers()),
+            adapters,
             cache);
     int vocab = model.config().vocabSize();
     int[] top = new int[n];

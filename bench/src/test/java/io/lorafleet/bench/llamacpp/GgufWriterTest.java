@@ -2,9 +2,14 @@ package io.lorafleet.bench.llamacpp;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.lorafleet.artifacts.peft.LoraAdapter;
+import io.lorafleet.artifacts.peft.PeftAdapterReader;
 import io.lorafleet.engine.backend.cpu.CpuBackend;
+import io.lorafleet.engine.lora.AdapterTable;
+import io.lorafleet.engine.lora.LoadedAdapter;
 import io.lorafleet.engine.model.LlamaModel;
 import io.lorafleet.engine.model.WeightPrecision;
+import io.lorafleet.engine.testmodels.TestAdapterGenerator;
 import io.lorafleet.engine.testmodels.TestModelGenerator;
 import io.lorafleet.engine.testmodels.TestModelSpec;
 import java.io.IOException;
@@ -83,6 +88,50 @@ class GgufWriterTest {
   @Test
   void llamaCppPicksTheEnginesTokensOnTheSameInt8Weights() throws IOException {
     assertThat(agreement(WeightPrecision.INT8, "q8")).isGreaterThanOrEqualTo(29);
+  }
+
+  /**
+   * A rank-8 adapter on all seven linear modules (q and k included, so the B row order matters),
+   * written as a GGUF LoRA: llama.cpp with it picks the engine's adapted tokens, which differ from
+   * the base model's at most positions.
+   */
+  @Test
+  void llamaCppWithTheAdapterPicksTheEnginesAdaptedTokens() throws IOException {
+    LlamaCppPeer peer = LlamaCppPeer.fromProperties();
+    if (peer.unavailableReason() != null) {
+      LlamaCppInstall.run();
+    }
+    LlamaModel m = LlamaModel.load(modelDir, WeightPrecision.F32, backend);
+    Path adapterDir = tmp.resolve("adapter");
+    TestAdapterGenerator.write(
+        TestAdapterGenerator.Spec.simple(
+            8,
+            64,
+            List.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"),
+            21),
+        m.config(),
+        adapterDir);
+    LoraAdapter adapter = PeftAdapterReader.read(adapterDir); // as the engine reads it
+    AdapterTable table =
+        AdapterTable.empty(m.config().numHiddenLayers())
+            .with(LoadedAdapter.of("a", adapter, m.config()));
+    Path base = tmp.resolve("base-for-lora.gguf");
+    Path lora = tmp.resolve("lora.gguf");
+    GgufWriter.writeModel(m.config(), m.weights(), "tiny", base);
+    GgufWriter.writeAdapter(m.config(), adapter, lora);
+    int[] tokens = CpuDecodeBench.tokens(32, m.config().vocabSize(), 5);
+    int[] ours = OurDecode.topTokens(m, table, 0, tokens);
+    int[] baseTokens = OurDecode.topTokens(m, tokens);
+    int[] theirs = peer.topTokens(base, lora, 1, tokens);
+    System.out.println("lora ours:   " + Arrays.toString(ours));
+    System.out.println("lora theirs: " + Arrays.toString(theirs));
+    System.out.println("base ours:   " + Arrays.toString(baseTokens));
+    assertThat(theirs).containsExactly(ours);
+    int changed = 0;
+    for (int i = 0; i < ours.length; i++) {
+      changed += ours[i] != baseTokens[i] ? 1 : 0;
+    }
+    assertThat(changed).as("positions where the adapter changes the token").isGreaterThan(8);
   }
 
   private static int agreement(WeightPrecision precision, String name) throws IOException {
