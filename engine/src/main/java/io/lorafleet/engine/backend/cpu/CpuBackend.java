@@ -79,15 +79,14 @@ public final class CpuBackend implements Backend {
     float[] row = widenRow ? scratch(ROW, in) : null;
     float[] four = FOUR.get();
     int o = from;
-    if (tokens < 4) {
-      // Few tokens: four weight rows at a time against each token (see dotRows4).
+    if (tokens < 4 && type == DType.F32) {
+      // Few tokens, fp32: four weight rows at a time against each token (see dotRows4F32). For
+      // bf16 the widening already keeps a row busy, and four at once measured slower
+      // (bench/cpu-decode.md), so bf16 and int8 rows stay one at a time below.
+      float[] wf = w.f32();
       for (; o + 4 <= to; o += 4) {
         for (int t = 0; t < tokens; t++) {
-          switch (type) {
-            case BF16 -> VectorKernels.dotRows4Bf16(w.bf16(), o * in, x, t * in, in, four);
-            case I8 -> VectorKernels.dotRows4Q8(w.q8(), w.q8Scales(), o * in, x, t * in, in, four);
-            default -> VectorKernels.dotRows4F32(w.f32(), o * in, x, t * in, in, four);
-          }
+          VectorKernels.dotRows4F32(wf, o * in, x, t * in, in, four);
           for (int k = 0; k < 4; k++) {
             y[t * out + o + k] = four[k] + (bias == null ? 0f : bias[o + k]);
           }

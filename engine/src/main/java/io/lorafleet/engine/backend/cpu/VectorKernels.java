@@ -138,11 +138,9 @@ final class VectorKernels {
   /**
    * {@link #dot} of four consecutive weight rows ({@code wo}, {@code wo + n}, ...) with one
    * activation row, each row summed in exactly the order of {@link #dot} (two accumulators, a last
-   * single vector, the scalar tail), so each result equals that row's {@link #dot}/{@link
-   * #dotBf16}/{@link #dotQ8}. Four weight streams in flight, and one activation load per vector
-   * shared by them, keep the memory system busier than one row at a time: single-stream decode is
-   * bound by how fast the weights stream in. One copy per weight format, so no format test runs in
-   * the loop.
+   * single vector, the scalar tail), so each result equals that row's {@link #dot}. Four weight
+   * streams in flight, and one activation load per vector shared by them, keep the memory system
+   * busier than one row at a time: single-stream decode is bound by how fast the weights stream in.
    */
   static void dotRows4F32(float[] w, int wo, float[] x, int xo, int n, float[] out) {
     int step = F.length();
@@ -189,110 +187,6 @@ final class VectorKernels {
       s1 += w[r1 + i] * xi;
       s2 += w[r2 + i] * xi;
       s3 += w[r3 + i] * xi;
-    }
-    out[0] = s0;
-    out[1] = s1;
-    out[2] = s2;
-    out[3] = s3;
-  }
-
-  static void dotRows4Bf16(short[] w, int wo, float[] x, int xo, int n, float[] out) {
-    int step = F.length();
-    FloatVector a00 = FloatVector.zero(F);
-    FloatVector a01 = FloatVector.zero(F);
-    FloatVector a10 = FloatVector.zero(F);
-    FloatVector a11 = FloatVector.zero(F);
-    FloatVector a20 = FloatVector.zero(F);
-    FloatVector a21 = FloatVector.zero(F);
-    FloatVector a30 = FloatVector.zero(F);
-    FloatVector a31 = FloatVector.zero(F);
-    int r1 = wo + n;
-    int r2 = r1 + n;
-    int r3 = r2 + n;
-    int i = 0;
-    int bound2 = n - 2 * step + 1;
-    for (; i < bound2; i += 2 * step) {
-      FloatVector x0 = FloatVector.fromArray(F, x, xo + i);
-      FloatVector x1 = FloatVector.fromArray(F, x, xo + i + step);
-      a00 = widen(w, wo + i).fma(x0, a00);
-      a01 = widen(w, wo + i + step).fma(x1, a01);
-      a10 = widen(w, r1 + i).fma(x0, a10);
-      a11 = widen(w, r1 + i + step).fma(x1, a11);
-      a20 = widen(w, r2 + i).fma(x0, a20);
-      a21 = widen(w, r2 + i + step).fma(x1, a21);
-      a30 = widen(w, r3 + i).fma(x0, a30);
-      a31 = widen(w, r3 + i + step).fma(x1, a31);
-    }
-    if (i < F.loopBound(n)) {
-      FloatVector x0 = FloatVector.fromArray(F, x, xo + i);
-      a00 = widen(w, wo + i).fma(x0, a00);
-      a10 = widen(w, r1 + i).fma(x0, a10);
-      a20 = widen(w, r2 + i).fma(x0, a20);
-      a30 = widen(w, r3 + i).fma(x0, a30);
-      i += step;
-    }
-    float s0 = sum(a00.add(a01));
-    float s1 = sum(a10.add(a11));
-    float s2 = sum(a20.add(a21));
-    float s3 = sum(a30.add(a31));
-    for (; i < n; i++) {
-      float xi = x[xo + i];
-      s0 += Float.intBitsToFloat((w[wo + i] & 0xffff) << 16) * xi;
-      s1 += Float.intBitsToFloat((w[r1 + i] & 0xffff) << 16) * xi;
-      s2 += Float.intBitsToFloat((w[r2 + i] & 0xffff) << 16) * xi;
-      s3 += Float.intBitsToFloat((w[r3 + i] & 0xffff) << 16) * xi;
-    }
-    out[0] = s0;
-    out[1] = s1;
-    out[2] = s2;
-    out[3] = s3;
-  }
-
-  static void dotRows4Q8(byte[] w, float[] scales, int wo, float[] x, int xo, int n, float[] out) {
-    int step = F.length();
-    FloatVector a00 = FloatVector.zero(F);
-    FloatVector a01 = FloatVector.zero(F);
-    FloatVector a10 = FloatVector.zero(F);
-    FloatVector a11 = FloatVector.zero(F);
-    FloatVector a20 = FloatVector.zero(F);
-    FloatVector a21 = FloatVector.zero(F);
-    FloatVector a30 = FloatVector.zero(F);
-    FloatVector a31 = FloatVector.zero(F);
-    int r1 = wo + n;
-    int r2 = r1 + n;
-    int r3 = r2 + n;
-    int i = 0;
-    int bound2 = n - 2 * step + 1;
-    for (; i < bound2; i += 2 * step) {
-      FloatVector x0 = FloatVector.fromArray(F, x, xo + i);
-      FloatVector x1 = FloatVector.fromArray(F, x, xo + i + step);
-      a00 = widenQ8(w, scales, wo + i).fma(x0, a00);
-      a01 = widenQ8(w, scales, wo + i + step).fma(x1, a01);
-      a10 = widenQ8(w, scales, r1 + i).fma(x0, a10);
-      a11 = widenQ8(w, scales, r1 + i + step).fma(x1, a11);
-      a20 = widenQ8(w, scales, r2 + i).fma(x0, a20);
-      a21 = widenQ8(w, scales, r2 + i + step).fma(x1, a21);
-      a30 = widenQ8(w, scales, r3 + i).fma(x0, a30);
-      a31 = widenQ8(w, scales, r3 + i + step).fma(x1, a31);
-    }
-    if (i < F.loopBound(n)) {
-      FloatVector x0 = FloatVector.fromArray(F, x, xo + i);
-      a00 = widenQ8(w, scales, wo + i).fma(x0, a00);
-      a10 = widenQ8(w, scales, r1 + i).fma(x0, a10);
-      a20 = widenQ8(w, scales, r2 + i).fma(x0, a20);
-      a30 = widenQ8(w, scales, r3 + i).fma(x0, a30);
-      i += step;
-    }
-    float s0 = sum(a00.add(a01));
-    float s1 = sum(a10.add(a11));
-    float s2 = sum(a20.add(a21));
-    float s3 = sum(a30.add(a31));
-    for (; i < n; i++) {
-      float xi = x[xo + i];
-      s0 += (w[wo + i] * scales[(wo + i) / Q8_BLOCK]) * xi;
-      s1 += (w[r1 + i] * scales[(r1 + i) / Q8_BLOCK]) * xi;
-      s2 += (w[r2 + i] * scales[(r2 + i) / Q8_BLOCK]) * xi;
-      s3 += (w[r3 + i] * scales[(r3 + i) / Q8_BLOCK]) * xi;
     }
     out[0] = s0;
     out[1] = s1;
