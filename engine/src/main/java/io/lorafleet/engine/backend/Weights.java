@@ -82,11 +82,6 @@ public final class Weights {
     return f32;
   }
 
-  /** The fp32 values, or null for bf16 or int8 weights. */
-  public float[] f32IfF32() {
-    return f32;
-  }
-
   /** The raw bf16 bits; only for {@link DType#BF16} weights. */
   public short[] bf16() {
     if (bf16 == null) {

@@ -20,8 +20,6 @@ public final class CpuBackend implements Backend {
   private static final ThreadLocal<float[]> ROW = ThreadLocal.withInitial(() -> new float[0]);
   private static final ThreadLocal<float[]> SCORES = ThreadLocal.withInitial(() -> new float[0]);
   private static final ThreadLocal<float[]> FOUR = ThreadLocal.withInitial(() -> new float[4]);
-  private static final ThreadLocal<float[]> EIGHT = ThreadLocal.withInitial(() -> new float[8]);
-  private static final ThreadLocal<float[]> PAIR = ThreadLocal.withInitial(() -> new float[0]);
 
   private final Parallel parallel;
 
@@ -93,37 +91,6 @@ public final class CpuBackend implements Backend {
         }
       }
     }
-    if (tokens >= 4) {
-      // Batches: two weight rows against four tokens at a time (see dot2x4).
-      float[] pair = type == DType.F32 ? null : scratch(PAIR, 2 * in);
-      float[] eight = EIGHT.get();
-      for (; o + 2 <= to; o += 2) {
-        float[] src = w.f32IfF32();
-        int s0 = o * in;
-        int s1 = s0 + in;
-        if (src == null) {
-          widen(w, o, pair, 0);
-          widen(w, o + 1, pair, in);
-          src = pair;
-          s0 = 0;
-          s1 = in;
-        }
-        float b0 = bias == null ? 0f : bias[o];
-        float b1 = bias == null ? 0f : bias[o + 1];
-        int t = 0;
-        for (; t + 4 <= tokens; t += 4) {
-          VectorKernels.dot2x4(src, s0, s1, x, t * in, in, in, eight);
-          for (int k = 0; k < 4; k++) {
-            y[(t + k) * out + o] = eight[k] + b0;
-            y[(t + k) * out + o + 1] = eight[4 + k] + b1;
-          }
-        }
-        for (; t < tokens; t++) {
-          y[t * out + o] = VectorKernels.dot(src, s0, x, t * in, in) + b0;
-          y[t * out + o + 1] = VectorKernels.dot(src, s1, x, t * in, in) + b1;
-        }
-      }
-    }
     for (; o < to; o++) {
       float b = bias == null ? 0f : bias[o];
       if (type != DType.F32 && !widenRow) {
@@ -160,16 +127,6 @@ public final class CpuBackend implements Backend {
       for (; t < tokens; t++) {
         y[t * out + o] = VectorKernels.dot(src, so, x, t * in, in) + b;
       }
-    }
-  }
-
-  /** Row {@code o} of bf16 or int8 weights widened to fp32 into {@code dst[at..]}. */
-  private static void widen(Weights w, int o, float[] dst, int at) {
-    int in = w.cols();
-    if (w.dtype() == DType.BF16) {
-      VectorKernels.bf16ToF32(w.bf16(), o * in, dst, at, in);
-    } else {
-      VectorKernels.q8ToF32(w.q8(), w.q8Scales(), o * in, dst, at, in);
     }
   }
 

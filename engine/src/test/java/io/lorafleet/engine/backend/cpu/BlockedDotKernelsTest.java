@@ -31,21 +31,6 @@ class BlockedDotKernelsTest {
   }
 
   @Test
-  void twoByFourBlockEqualsOneRowAtATime() {
-    for (int n : new int[] {83, 80, 576}) {
-      float[] w = values(2 * n);
-      float[] x = values(4 * n);
-      float[] out = new float[8];
-      VectorKernels.dot2x4(w, 0, n, x, 0, n, n, out);
-      for (int r = 0; r < 2; r++) {
-        for (int k = 0; k < 4; k++) {
-          assertThat(out[4 * r + k]).isEqualTo(VectorKernels.dot(w, r * n, x, k * n, n));
-        }
-      }
-    }
-  }
-
-  @Test
   void matmulRowsDoNotDependOnTheBatch() {
     int in = 96;
     int out = 37; // odd: the blocked loops leave single rows
