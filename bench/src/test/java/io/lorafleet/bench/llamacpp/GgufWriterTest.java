@@ -160,14 +160,18 @@ class GgufWriterTest {
   static final class LlamaCppInstall {
     static synchronized void run() throws IOException {
       Path dir = Path.of(System.getProperty("lorafleet.llamacpp.dir", "llamacpp"));
+      // npm's output goes to a file: the forked test JVM's stdout is surefire's channel.
+      Path log = Path.of(System.getProperty("java.io.tmpdir"), "llamacpp-install.log");
       try {
         Process p =
             new ProcessBuilder(List.of("bash", dir.resolve("install.sh").toString()))
-                .inheritIO()
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
                 .start();
         if (!p.waitFor(java.time.Duration.ofMinutes(6)) || p.exitValue() != 0) {
           p.destroyForcibly();
-          throw new IOException("bench/llamacpp/install.sh failed or ran past 6 minutes");
+          throw new IOException(
+              "bench/llamacpp/install.sh failed or ran past 6 minutes: " + Files.readString(log));
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
