@@ -7,6 +7,7 @@ import io.lorafleet.artifacts.safetensors.DType;
 import io.lorafleet.artifacts.safetensors.SafetensorsFormatException;
 import io.lorafleet.artifacts.safetensors.ShardedSafetensors;
 import io.lorafleet.artifacts.safetensors.TensorInfo;
+import io.lorafleet.engine.backend.Q8Blocks;
 import io.lorafleet.engine.backend.Weights;
 import java.io.IOException;
 import java.lang.foreign.ValueLayout;
@@ -99,6 +100,9 @@ public final class ModelLoader {
         short[] bits = new short[rows * cols];
         java.lang.foreign.MemorySegment.copy(st.data(name), LE_SHORT, 0, bits, 0, bits.length);
         return Weights.bf16(rows, cols, bits);
+      }
+      if (precision == WeightPrecision.INT8) {
+        return Q8Blocks.quantize(rows, cols, st.readFloats(name));
       }
       return Weights.f32(rows, cols, st.readFloats(name));
     }

@@ -205,6 +205,10 @@ public final class ServingWorkload {
             BaseModelResources.ADMIN_TOKEN_DIR + "/" + BaseModelResources.ADMIN_TOKEN_KEY,
             "--cache-dir",
             CACHE_DIR));
+    if (model.getSpec().precision() != null) {
+      args.add("--precision");
+      args.add(model.getSpec().precision().serverValue());
+    }
     // The admin API loads object-store versions only from under these (the pod's credentials
     // may reach more than the adapters it is meant to serve).
     for (String root : config.adapterS3Roots().orElse(List.of())) {

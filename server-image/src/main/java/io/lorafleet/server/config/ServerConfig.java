@@ -67,7 +67,10 @@ public interface ServerConfig {
    */
   Optional<List<String>> requiredAdapters();
 
-  /** Weight precision: {@code F32} (default) or {@code AS_STORED} (keeps bf16 weights). */
+  /**
+   * Weight precision: {@code F32} (default), {@code AS_STORED} (keeps bf16 weights) or {@code INT8}
+   * (Q8_0 blocks quantized at load, CPU backend); any case, {@code -} for {@code _}.
+   */
   @WithDefault("F32")
   String precision();
 

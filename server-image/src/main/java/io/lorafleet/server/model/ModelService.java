@@ -91,8 +91,13 @@ public class ModelService {
     }
     BackendChoice backend = Backends.select(config.backend(), new BackendOptions(config.threads()));
     exposeBackend(backend);
-    LlamaModel model =
-        LlamaModel.load(dir, WeightPrecision.valueOf(config.precision()), backend.backend());
+    WeightPrecision precision = WeightPrecision.parse(config.precision());
+    if (precision == WeightPrecision.INT8 && !backend.provider().equals("cpu")) {
+      // The device kernels take fp32/bf16 weights only.
+      throw new IllegalArgumentException(
+          "--precision int8 runs on the cpu backend only, not on " + backend.provider());
+    }
+    LlamaModel model = LlamaModel.load(dir, precision, backend.backend());
     HfTokenizer tokenizer = HfTokenizer.load(dir);
     ChatTemplate template = null;
     try {

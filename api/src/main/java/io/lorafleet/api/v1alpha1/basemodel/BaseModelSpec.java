@@ -16,4 +16,16 @@ public record BaseModelSpec(
         ArtifactSource source,
     @JsonPropertyDescription("The pool of serving pods shared by this model's adapters.")
         @Default(ServingSpec.DEFAULT)
-        ServingSpec serving) {}
+        ServingSpec serving,
+    @JsonPropertyDescription(
+            "How the builtin server holds the weights: f32 (default), as-stored (bf16 stays bf16)"
+                + " or int8 (linear layers quantized at load to blocks of 32 with one scale each,"
+                + " llama.cpp's Q8_0; adapters still applied in full precision; CPU backend only)."
+                + " Not passed to the vllm runtime.")
+        WeightPrecision precision) {
+
+  /** Without a precision: the server's default (f32). */
+  public BaseModelSpec(ArtifactSource source, ServingSpec serving) {
+    this(source, serving, null);
+  }
+}

@@ -71,22 +71,46 @@ public final class CpuBackend implements Backend {
       float[] x, int tokens, Weights w, float[] bias, float[] y, int from, int to) {
     int in = w.cols();
     int out = w.rows();
-    // bf16 rows feed 4-token kernels through a widened copy; fewer tokens widen in registers.
-    boolean widenRow = w.dtype() == DType.BF16 && tokens >= 4;
+    DType type = w.dtype();
+    // bf16/int8 rows feed 4-token kernels through a widened copy; fewer tokens widen in registers.
+    boolean widenRow = type != DType.F32 && tokens >= 4;
     float[] row = widenRow ? scratch(ROW, in) : null;
     float[] four = FOUR.get();
-    for (int o = from; o < to; o++) {
-      float b = bias == null ? 0f : bias[o];
-      if (w.dtype() == DType.BF16 && !widenRow) {
+    int o = from;
+    if (tokens < 4 && type == DType.F32) {
+      // Few tokens, fp32: four weight rows at a time against each token (see dotRows4F32). For
+      // bf16 the widening already keeps a row busy, and four at once measured slower
+      // (bench/cpu-decode.md), so bf16 and int8 rows stay one at a time below.
+      float[] wf = w.f32();
+      for (; o + 4 <= to; o += 4) {
         for (int t = 0; t < tokens; t++) {
-          y[t * out + o] = VectorKernels.dotBf16(w.bf16(), o * in, x, t * in, in) + b;
+          VectorKernels.dotRows4F32(wf, o * in, x, t * in, in, four);
+          for (int k = 0; k < 4; k++) {
+            y[t * out + o + k] = four[k] + (bias == null ? 0f : bias[o + k]);
+          }
+        }
+      }
+    }
+    for (; o < to; o++) {
+      float b = bias == null ? 0f : bias[o];
+      if (type != DType.F32 && !widenRow) {
+        for (int t = 0; t < tokens; t++) {
+          y[t * out + o] =
+              (type == DType.BF16
+                      ? VectorKernels.dotBf16(w.bf16(), o * in, x, t * in, in)
+                      : VectorKernels.dotQ8(w.q8(), w.q8Scales(), o * in, x, t * in, in))
+                  + b;
         }
         continue;
       }
       float[] src;
       int so;
       if (widenRow) {
-        VectorKernels.bf16ToF32(w.bf16(), o * in, row, in);
+        if (type == DType.BF16) {
+          VectorKernels.bf16ToF32(w.bf16(), o * in, row, in);
+        } else {
+          VectorKernels.q8ToF32(w.q8(), w.q8Scales(), o * in, row, in);
+        }
         src = row;
         so = 0;
       } else {
@@ -332,6 +356,10 @@ public final class CpuBackend implements Backend {
       if (table.dtype() == DType.BF16) {
         float[] row = scratch(ROW, dim);
         VectorKernels.bf16ToF32(table.bf16(), ids[t] * dim, row, dim);
+        System.arraycopy(row, 0, out, t * dim, dim);
+      } else if (table.dtype() == DType.I8) {
+        float[] row = scratch(ROW, dim);
+        VectorKernels.q8ToF32(table.q8(), table.q8Scales(), ids[t] * dim, row, dim);
         System.arraycopy(row, 0, out, t * dim, dim);
       } else {
         System.arraycopy(table.f32(), ids[t] * dim, out, t * dim, dim);
