@@ -55,13 +55,15 @@ failed=0
   echo "|---|---|---|"
 } >"$report"
 
-# step NAME COMMAND...: runs it, appends its output to the log and a row to the report.
+# step NAME COMMAND...: runs it (at most STEP_TIMEOUT seconds, so a hung launch cannot eat the
+# whole GPU lease), appends its output to the log and a row to the report.
+step_timeout="${STEP_TIMEOUT:-400}"
 step() {
   local name="$1"
   shift
   local start=$SECONDS
   echo "=== $name ($mode): $*"
-  "$@" 2>&1 | tee -a "$work/acceptance.log"
+  timeout --kill-after=10 "$step_timeout" "$@" 2>&1 | tee -a "$work/acceptance.log"
   local rc=${PIPESTATUS[0]}
   local result=PASS
   if [ "$rc" -ne 0 ]; then result="FAIL (exit $rc)"; failed=1; fi

@@ -48,11 +48,9 @@ cp "$basedir/gpu/acceptance.sh" "$basedir/gpu/reference.py" "$bundle/"
 chmod +x "$bundle/acceptance.sh"
 
 size=$(du -sb "$bundle" | cut -f1)
-printf '[gpu-bundle] %s: %.1f MiB (jre %.1f MiB, lib %.1f MiB, %d jars); limit 64 MiB\n' "$bundle" \
-  "$(echo "$size / 1048576" | bc -l)" \
-  "$(echo "$(du -sb "$bundle/jre" | cut -f1) / 1048576" | bc -l)" \
-  "$(echo "$(du -sb "$bundle/lib" | cut -f1) / 1048576" | bc -l)" \
-  "$(ls "$bundle/lib" | wc -l)"
+mib() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1048576 }'; }
+echo "[gpu-bundle] $bundle: $(mib "$size") MiB (jre $(mib "$(du -sb "$bundle/jre" | cut -f1)") MiB," \
+  "lib $(mib "$(du -sb "$bundle/lib" | cut -f1)") MiB, $(ls "$bundle/lib" | wc -l) jars); limit 64 MiB"
 if [ "$size" -gt "$limit" ]; then
   echo "[gpu-bundle] the bundle is $size bytes, over the 64 MiB a GPU call may carry" >&2
   exit 1

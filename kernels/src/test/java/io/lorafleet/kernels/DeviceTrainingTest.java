@@ -90,6 +90,11 @@ class DeviceTrainingTest {
     System.out.printf(
         "[device-training] %d gradient tensors, worst rel err %.3e; launches %s%n",
         cpu.gradients.size(), worst, counted.byName);
+    // The LoRA matrices change every step: they must not pile up in the backend's identity caches
+    // (before, every step's fresh A and Bᵀ stayed resident on the device until close).
+    assertThat(dev.resident)
+        .as("resident buffers after each step")
+        .containsOnly(dev.resident.get(0));
     // The heavy math went through the kernels: GEMMs every step, one AdamW per tensor and step.
     assertThat(counted.byName.getOrDefault("matmul_kn_f32", 0)).isGreaterThan(STEPS * 10);
     assertThat(counted.byName.getOrDefault("adamw_f32", 0)).isEqualTo(STEPS * cpu.gradients.size());
@@ -125,7 +130,8 @@ class DeviceTrainingTest {
     }
   }
 
-  private record Run(double[] loss, Map<String, float[]> gradients) {}
+  /** {@code resident}: the device backend's resident buffers after each step (empty on the CPU). */
+  private record Run(double[] loss, Map<String, float[]> gradients, List<Integer> resident) {}
 
   /** STEPS optimizer steps; the gradients are those of step 2 (B is zero before the first). */
   private static Run train(Backend backend, Path dir, List<TrainingSequence> data)
@@ -147,6 +153,7 @@ class DeviceTrainingTest {
             1.0);
     double[] loss = new double[STEPS];
     Map<String, float[]> gradients = null;
+    List<Integer> resident = new ArrayList<>();
     try (LoraTrainer t = LoraTrainer.create(model, options, 2)) {
       for (int s = 0; s < STEPS; s++) {
         LossSum l = t.accumulate(data, s);
@@ -155,9 +162,12 @@ class DeviceTrainingTest {
           gradients = t.gradients();
         }
         t.step(1e-2, l.targets());
+        if (backend instanceof DeviceBackend d) {
+          resident.add(d.residentBuffers());
+        }
       }
     }
-    return new Run(loss, gradients);
+    return new Run(loss, gradients, resident);
   }
 
   private static List<TrainingSequence> data(int vocab) {
