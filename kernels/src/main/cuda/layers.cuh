@@ -163,3 +163,38 @@ __device__ __forceinline__ void matmul_impl(const T* __restrict__ x, const T* __
   (const T* x, const T* w, const T* bias, T* y, int tokens, int in, int out)
 LF_KERNEL_F32_BF16(matmul, LF_MM_TILE * LF_MM_TILE, LF_MATMUL_PARAMS,
                    (x, w, bias, y, tokens, in, out))
+
+// matmul_kn: grid (ceil(n / 16), ceil(rows / 16)), block (16, 16). y[r, c] = x[r, :] . w[:, c]
+// (+ bias[c]) with w stored [k, n]: the training-side GEMMs (LoraTrainer's matmulKn), where the
+// "weights" are often activations or gradients laid out token-major. Same tiling as matmul; both
+// tiles load coalesced along their row.
+template <typename T>
+__device__ __forceinline__ void matmul_kn_impl(const T* __restrict__ x, const T* __restrict__ w,
+                                               const T* __restrict__ bias, T* __restrict__ y,
+                                               int rows, int k, int n) {
+  __shared__ float xs[LF_MM_TILE][LF_MM_TILE + 1];
+  __shared__ float ws[LF_MM_TILE][LF_MM_TILE + 1];
+  int tx = threadIdx.x;
+  int ty = threadIdx.y;
+  int c0 = blockIdx.x * LF_MM_TILE;
+  int r0 = blockIdx.y * LF_MM_TILE;
+  float acc = 0.0f;
+  for (int k0 = 0; k0 < k; k0 += LF_MM_TILE) {
+    xs[ty][tx] = (r0 + ty < rows && k0 + tx < k) ? lf_load(x + (size_t)(r0 + ty) * k + k0 + tx)
+                                                 : 0.0f;
+    ws[ty][tx] = (k0 + ty < k && c0 + tx < n) ? lf_load(w + (size_t)(k0 + ty) * n + c0 + tx)
+                                              : 0.0f;
+    __syncthreads();
+#pragma unroll
+    for (int kk = 0; kk < LF_MM_TILE; kk++) acc += xs[ty][kk] * ws[kk][tx];
+    __syncthreads();
+  }
+  int r = r0 + ty;
+  int c = c0 + tx;
+  if (r < rows && c < n) {
+    lf_store(y + (size_t)r * n + c, acc + (bias != nullptr ? lf_load(bias + c) : 0.0f));
+  }
+}
+#define LF_MATMUL_KN_PARAMS(T) (const T* x, const T* w, const T* bias, T* y, int rows, int k, int n)
+LF_KERNEL_F32_BF16(matmul_kn, LF_MM_TILE * LF_MM_TILE, LF_MATMUL_KN_PARAMS,
+                   (x, w, bias, y, rows, k, n))

@@ -181,6 +181,57 @@ public final class DeviceBackend implements Backend {
     return s;
   }
 
+  // ---- training -------------------------------------------------------------------------------
+
+  @Override
+  public boolean runsTraining() {
+    return true;
+  }
+
+  /** Frozen weights stay resident (the base, uploaded once); others travel for this call only. */
+  @Override
+  public void matmulKn(float[] x, int rows, Weights w, float[] bias, float[] y, boolean frozen) {
+    int k = w.rows();
+    int n = w.cols();
+    long px = in(x, rows * k);
+    long pw;
+    long pb;
+    if (frozen) {
+      pw = resident(w);
+      pb = bias == null ? 0 : resident(bias);
+    } else {
+      pw = in(w.dtype() == DType.F32 ? w.f32() : w.toF32Copy().f32(), k * n);
+      pb = bias == null ? 0 : in(bias, n);
+    }
+    long py = temp(4L * rows * n);
+    kernels.matmulKn(P, px, pw, pb, py, rows, k, n);
+    out(py, y, rows * n);
+    release();
+  }
+
+  @Override
+  public void adamW(
+      float[] p,
+      float[] g,
+      float[] m,
+      float[] v,
+      float lr,
+      float beta1,
+      float beta2,
+      float eps,
+      float weightDecay,
+      int step) {
+    int n = p.length;
+    long pp = in(p, n);
+    long pm = in(m, n);
+    long pv = in(v, n);
+    kernels.adamw(pp, in(g, n), pm, pv, n, lr, beta1, beta2, eps, weightDecay, step);
+    out(pp, p, n);
+    out(pm, m, n);
+    out(pv, v, n);
+    release();
+  }
+
   // ---- operations -----------------------------------------------------------------------------
 
   @Override

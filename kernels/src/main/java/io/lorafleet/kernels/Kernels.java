@@ -174,6 +174,22 @@ public final class Kernels {
         new KernelArgs().ptr(x).ptr(w).ptr(bias).ptr(y).i32(tokens).i32(in).i32(out));
   }
 
+  /**
+   * {@code y[rows, n] = x[rows, k] · w[k, n] (+ bias[n])}: the training GEMMs, whose right-hand
+   * side is stored {@code [k, n]} (transposed base weights, activations, gradients).
+   */
+  public void matmulKn(Precision p, long x, long w, long bias, long y, int rows, int k, int n) {
+    if (rows == 0 || n == 0) {
+      return;
+    }
+    checkGridY(ceil(rows, 16));
+    device.launch(
+        p.kernel("matmul_kn"),
+        Dim3.of(ceil(n, 16), ceil(rows, 16)),
+        Dim3.of(16, 16),
+        new KernelArgs().ptr(x).ptr(w).ptr(bias).ptr(y).i32(rows).i32(k).i32(n));
+  }
+
   /** RMSNorm of {@code x[rows, dim]} with an optional fused residual ({@code 0} = none). */
   public void rmsNorm(
       Precision p, long x, long residual, long w, long out, float eps, int rows, int dim) {

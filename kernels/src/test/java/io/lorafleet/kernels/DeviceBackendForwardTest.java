@@ -39,7 +39,7 @@ class DeviceBackendForwardTest {
   private static final double BOUND = 1e-5;
 
   @TempDir static Path tmp;
-  private static HostDevice device;
+  private static Device device;
   private static CpuBackend cpu;
 
   @BeforeAll
@@ -52,6 +52,16 @@ class DeviceBackendForwardTest {
   static void close() {
     device.close();
     cpu.close();
+  }
+
+  /**
+   * Runs this class's cases on {@code d} instead of the host build ({@link GpuParityTest}); returns
+   * the device it replaces, which the caller puts back before {@link #close()}.
+   */
+  static Device useDevice(Device d) {
+    Device previous = device;
+    device = d;
+    return previous;
   }
 
   static AdapterTable adapters(LlamaModel model, String name) throws Exception {

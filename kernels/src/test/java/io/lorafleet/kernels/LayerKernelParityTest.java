@@ -20,7 +20,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /** The per-layer kernels through the host build against the CPU backend, fp32 and bf16 storage. */
 class LayerKernelParityTest {
-  private static HostDevice device;
+  private static Device device;
   private static Kernels kernels;
   private static CpuBackend cpu;
 
@@ -35,6 +35,17 @@ class LayerKernelParityTest {
   static void close() {
     device.close();
     cpu.close();
+  }
+
+  /**
+   * Runs this class's cases on {@code d} instead of the host build ({@link GpuParityTest}); returns
+   * the device it replaces, which the caller puts back before {@link #close()}.
+   */
+  static Device useDevice(Device d) {
+    Device previous = device;
+    device = d;
+    kernels = new Kernels(d);
+    return previous;
   }
 
   static float[] rmsNormOnDevice(

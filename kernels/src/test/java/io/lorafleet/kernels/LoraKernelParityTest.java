@@ -19,7 +19,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * (rank 0), rows without an adapter (slot -1), empty segments, one-row batches, odd sizes.
  */
 class LoraKernelParityTest {
-  private static HostDevice device;
+  private static Device device;
   private static CpuBackend cpu;
 
   @BeforeAll
@@ -32,6 +32,16 @@ class LoraKernelParityTest {
   static void close() {
     device.close();
     cpu.close();
+  }
+
+  /**
+   * Runs this class's cases on {@code d} instead of the host build ({@link GpuParityTest}); returns
+   * the device it replaces, which the caller puts back before {@link #close()}.
+   */
+  static Device useDevice(Device d) {
+    Device previous = device;
+    device = d;
+    return previous;
   }
 
   /** A slot pool: pairs[slot] may be null (an empty slot, rank 0). */

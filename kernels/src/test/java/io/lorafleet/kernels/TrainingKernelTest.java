@@ -15,7 +15,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * straightforward loops in double precision for cross-entropy and AdamW.
  */
 class TrainingKernelTest {
-  private static HostDevice device;
+  private static Device device;
   private static Kernels kernels;
 
   @BeforeAll
@@ -27,6 +27,17 @@ class TrainingKernelTest {
   @AfterAll
   static void close() {
     device.close();
+  }
+
+  /**
+   * Runs this class's cases on {@code d} instead of the host build ({@link GpuParityTest}); returns
+   * the device it replaces, which the caller puts back before {@link #close()}.
+   */
+  static Device useDevice(Device d) {
+    Device previous = device;
+    device = d;
+    kernels = new Kernels(d);
+    return previous;
   }
 
   // Random123 tests/kat_vectors, "philox4x32 10": counter[4], key[2] -> result[4].

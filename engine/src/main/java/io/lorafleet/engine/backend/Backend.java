@@ -179,6 +179,45 @@ public interface Backend extends AutoCloseable {
   /** {@code out[i, :] = x[logitRows[i], :]}: the rows of {@code x} whose logits are wanted. */
   void gatherLogitRows(Tensor x, int dim, StepInputs step, Tensor out);
 
+  // ---- training (the LoRA trainer's heavy math; optional) -------------------------------------
+
+  /**
+   * Whether the trainer sends its many-token matmuls and AdamW here ({@link #matmulKn}, {@link
+   * #adamW}). False by default: the CPU backend leaves them to the trainer's own {@code
+   * TrainingKernels}, whose blocking and summation order the trainer's determinism relies on.
+   */
+  default boolean runsTraining() {
+    return false;
+  }
+
+  /**
+   * Training GEMM {@code y[rows, n] = x[rows, k] · w[k, n] (+ bias[n])}, {@code w} stored {@code
+   * [k, n]} (transposed or stacked base weights, or activations and gradients). {@code frozen}:
+   * {@code w} and {@code bias} never change while this backend lives (the frozen base), so a device
+   * may keep them resident by identity; otherwise they are used for this call only.
+   */
+  default void matmulKn(float[] x, int rows, Weights w, float[] bias, float[] y, boolean frozen) {
+    throw new UnsupportedOperationException(name() + " does not run training matmuls");
+  }
+
+  /**
+   * One {@code torch.optim.AdamW} step in place on {@code p} (gradient {@code g}, moments {@code m}
+   * and {@code v}), {@code step} counting from 1.
+   */
+  default void adamW(
+      float[] p,
+      float[] g,
+      float[] m,
+      float[] v,
+      float lr,
+      float beta1,
+      float beta2,
+      float eps,
+      float weightDecay,
+      int step) {
+    throw new UnsupportedOperationException(name() + " does not run AdamW");
+  }
+
   @Override
   void close();
 }

@@ -402,7 +402,7 @@ public final class LoraTrainer implements LoraTraining, AutoCloseable {
     float[] normed = new float[x.length];
     backend.rmsNorm(x, null, base.weights().finalNorm(), eps(), b.rows, h, normed);
     float[] y = new float[b.rows * config.vocabSize()];
-    kernels.matmulKn(normed, b.rows, headT, null, y);
+    matmulKn(normed, b.rows, headT, null, y, true);
     return y;
   }
 
@@ -432,11 +432,66 @@ public final class LoraTrainer implements LoraTraining, AutoCloseable {
     double bc1 = 1 - Math.pow(options.beta1(), steps);
     double bc2 = 1 - Math.pow(options.beta2(), steps);
     for (LoraParameter p : parameters) {
-      adamW(p.a, p.gradA, p.expAvgA, p.expAvgSqA, learningRate, bc1, bc2);
-      adamW(p.b, p.gradB, p.expAvgB, p.expAvgSqB, learningRate, bc1, bc2);
+      if (backend.runsTraining()) {
+        backendAdamW(p.a, p.gradA, p.expAvgA, p.expAvgSqA, learningRate);
+        backendAdamW(p.b, p.gradB, p.expAvgB, p.expAvgSqB, learningRate);
+      } else {
+        adamW(p.a, p.gradA, p.expAvgA, p.expAvgSqA, learningRate, bc1, bc2);
+        adamW(p.b, p.gradB, p.expAvgB, p.expAvgSqB, learningRate, bc1, bc2);
+      }
       p.zeroGradients();
     }
     return norm;
+  }
+
+  /** AdamW on the backend (fp32 arithmetic there, fp64 in {@link #adamW}). */
+  private void backendAdamW(float[] p, float[] g, float[] m, float[] v, double lr) {
+    backend.adamW(
+        p,
+        g,
+        m,
+        v,
+        (float) lr,
+        (float) options.beta1(),
+        (float) options.beta2(),
+        (float) options.epsilon(),
+        (float) options.weightDecay(),
+        Math.toIntExact(steps));
+  }
+
+  /**
+   * The many-token GEMMs: on a backend that {@link Backend#runsTraining() runs training} (a
+   * device), else on this trainer's CPU kernels. {@code frozen}: {@code w} is a base weight that
+   * the device may keep resident.
+   */
+  private void matmulKn(float[] x, int rows, Weights w, float[] bias, float[] y, boolean frozen) {
+    if (backend.runsTraining()) {
+      backend.matmulKn(x, rows, w, bias, y, frozen);
+    } else {
+      kernels.matmulKn(x, rows, w, bias, y);
+    }
+  }
+
+  /**
+   * {@code shrunk[t, r] = x · Aᵀ}. On a training backend as {@code x · (Aᵀ)} with Aᵀ sent for this
+   * call only: A changes every step, so it must not be kept by identity.
+   */
+  private void loraShrink(float[] x, int t, LoraParameter p, float[] shrunk) {
+    if (backend.runsTraining()) {
+      backend.matmulKn(
+          x, t, Weights.f32(p.in, p.rank, transpose(p.a, p.rank, p.in)), null, shrunk, false);
+    } else {
+      backend.matmul(x, t, Weights.f32(p.rank, p.in, p.a), null, shrunk);
+    }
+  }
+
+  /** {@code g[t, r] = dY · B} (B is {@code [out, r]}, already the {@code [k, n]} layout). */
+  private void loraTimesB(float[] dy, int t, LoraParameter p, float[] g) {
+    if (backend.runsTraining()) {
+      backend.matmulKn(dy, t, Weights.f32(p.out, p.rank, p.b), null, g, false);
+    } else {
+      backend.matmul(dy, t, Weights.f32(p.rank, p.out, transpose(p.b, p.out, p.rank)), null, g);
+    }
   }
 
   private static double divideAndSquare(float[] g, long n) {
@@ -768,7 +823,7 @@ public final class LoraTrainer implements LoraTraining, AutoCloseable {
     float[][] ys;
     if (output) {
       float[] joined = new float[t * wt.cols()];
-      kernels.matmulKn(x, t, wt, bias, joined);
+      matmulKn(x, t, wt, bias, joined, true);
       ys = split(joined, t, w, ms);
     } else {
       ys = new float[ms.length][];
@@ -787,7 +842,7 @@ public final class LoraTrainer implements LoraTraining, AutoCloseable {
         }
       }
       float[] shrunk = new float[t * p.rank];
-      backend.matmul(in, t, Weights.f32(p.rank, p.in, p.a), null, shrunk);
+      loraShrink(in, t, p, shrunk);
       if (output) {
         addProduct(shrunk, scale, transpose(p.b, p.out, p.rank), p.rank, p.out, t, ys[j], null);
       }
@@ -877,7 +932,7 @@ public final class LoraTrainer implements LoraTraining, AutoCloseable {
         System.arraycopy(normed, targets.get(c0 + i)[0] * h, rows, i * h, h);
       }
       float[] logits = new float[n * vocab];
-      kernels.matmulKn(rows, n, headT, null, logits);
+      matmulKn(rows, n, headT, null, logits, true);
       double[] rowLoss = new double[n];
       int c = c0;
       boolean grad = dNormed != null;
@@ -894,7 +949,7 @@ public final class LoraTrainer implements LoraTraining, AutoCloseable {
       }
       if (dNormed != null) {
         float[] dRows = new float[n * h];
-        kernels.matmulKn(logits, n, base.weights().lmHead(), null, dRows);
+        matmulKn(logits, n, base.weights().lmHead(), null, dRows, true);
         for (int i = 0; i < n; i++) {
           TrainingKernels.axpy(1f, dRows, i * h, dNormed, targets.get(c0 + i)[0] * h, h);
         }
@@ -1002,7 +1057,7 @@ public final class LoraTrainer implements LoraTraining, AutoCloseable {
       }
     }
     float[] dx = new float[t * in];
-    kernels.matmulKn(dy, t, w, null, dx);
+    matmulKn(dy, t, w, null, dx, true);
     for (int j = 0; j < ms.length; j++) {
       LoraParameter p = lora[l][ms[j].ordinal()];
       if (p == null) {
@@ -1013,7 +1068,7 @@ public final class LoraTrainer implements LoraTraining, AutoCloseable {
       float[] dyj = dys[j];
       // G = s·dY·B  [T, r]
       float[] g = new float[t * r];
-      backend.matmul(dyj, t, Weights.f32(r, p.out, transpose(p.b, p.out, r)), null, g);
+      loraTimesB(dyj, t, p, g);
       for (int i = 0; i < g.length; i++) {
         g[i] *= scale;
       }
@@ -1023,7 +1078,7 @@ public final class LoraTrainer implements LoraTraining, AutoCloseable {
         uT[i] *= scale;
       }
       float[] dbT = new float[r * p.out];
-      kernels.matmulKn(uT, r, Weights.f32(t, p.out, dyj), null, dbT);
+      matmulKn(uT, r, Weights.f32(t, p.out, dyj), null, dbT, false);
       for (int o = 0; o < p.out; o++) {
         for (int k = 0; k < r; k++) {
           p.gradB[o * r + k] += dbT[k * p.out + o];
@@ -1032,7 +1087,7 @@ public final class LoraTrainer implements LoraTraining, AutoCloseable {
       // dA [r, in] = Gᵀ·drop(x)
       float[] in0 = pass.mask[m] == null ? x : pass.loraIn[m];
       float[] da = new float[r * in];
-      kernels.matmulKn(transpose(g, t, r), r, Weights.f32(t, in, in0), null, da);
+      matmulKn(transpose(g, t, r), r, Weights.f32(t, in, in0), null, da, false);
       for (int i = 0; i < da.length; i++) {
         p.gradA[i] += da[i];
       }
