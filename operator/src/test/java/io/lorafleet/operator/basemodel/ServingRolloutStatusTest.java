@@ -15,8 +15,8 @@ import io.fabric8.kubernetes.client.utils.Serialization;
 import io.lorafleet.api.v1alpha1.basemodel.BaseModel;
 import io.lorafleet.api.v1alpha1.common.Condition;
 import io.lorafleet.api.v1alpha1.common.ConditionType;
+import io.lorafleet.operator.testing.ClusterTestBase;
 import io.lorafleet.operator.testing.MockServerCrds;
-import io.lorafleet.operator.testing.StandInClusterBase;
 import io.lorafleet.operator.testing.TestOperatorConfig;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
@@ -32,7 +32,7 @@ import org.junit.jupiter.api.Test;
  */
 @QuarkusTest
 @WithKubernetesTestServer(crud = true, setup = MockServerCrds.class)
-class ServingRolloutStatusTest extends StandInClusterBase {
+class ServingRolloutStatusTest extends ClusterTestBase {
 
   @Test
   void readyOnlyAfterTheRolloutAndAStuckPodIsNamedByItsCause() {

@@ -36,6 +36,7 @@ import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -48,6 +49,11 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 @WithKubernetesTestServer(crud = true, setup = MockServerCrds.class)
 class FineTuneJobReconcilerTest extends ClusterTestBase {
+  @AfterAll
+  static void theCaptureSawTheOutages() {
+    assertTheCaptureSawTheOutages();
+  }
+
   private FineTuneJob fineTuneJob(String name, Placement deploy) {
     return fineTuneJob(name, deploy, 8);
   }

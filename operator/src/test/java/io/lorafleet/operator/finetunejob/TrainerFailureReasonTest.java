@@ -22,8 +22,8 @@ import io.lorafleet.api.v1alpha1.finetunejob.LoraInit;
 import io.lorafleet.api.v1alpha1.finetunejob.LoraSpec;
 import io.lorafleet.api.v1alpha1.finetunejob.TargetModule;
 import io.lorafleet.api.v1alpha1.finetunejob.TrainingSpec;
+import io.lorafleet.operator.testing.ClusterTestBase;
 import io.lorafleet.operator.testing.MockServerCrds;
-import io.lorafleet.operator.testing.StandInClusterBase;
 import io.lorafleet.operator.testing.kubelet.JobStatusWriter;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.kubernetes.client.KubernetesServer;
@@ -40,7 +40,7 @@ import org.junit.jupiter.api.Test;
  */
 @QuarkusTest
 @WithKubernetesTestServer(crud = true, setup = MockServerCrds.class)
-class TrainerFailureReasonTest extends StandInClusterBase {
+class TrainerFailureReasonTest extends ClusterTestBase {
 
   @Test
   void anOomKilledTrainerFailsTheRunAsOomKilled() {

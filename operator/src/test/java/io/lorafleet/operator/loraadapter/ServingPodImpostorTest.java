@@ -20,9 +20,9 @@ import io.lorafleet.api.v1alpha1.loraadapter.LoraAdapter;
 import io.lorafleet.api.v1alpha1.loraadapter.LoraAdapterSpec;
 import io.lorafleet.artifacts.store.PublishedVersion;
 import io.lorafleet.operator.basemodel.BaseModelResources;
+import io.lorafleet.operator.testing.ClusterTestBase;
 import io.lorafleet.operator.testing.FakeServingPod;
 import io.lorafleet.operator.testing.MockServerCrds;
-import io.lorafleet.operator.testing.StandInClusterBase;
 import io.lorafleet.operator.testing.TestArtifacts;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
@@ -37,7 +37,7 @@ import org.junit.jupiter.api.Test;
  */
 @QuarkusTest
 @WithKubernetesTestServer(crud = true, setup = MockServerCrds.class)
-class ServingPodImpostorTest extends StandInClusterBase {
+class ServingPodImpostorTest extends ClusterTestBase {
 
   @Test
   void aPodWithThePoolsLabelsButNotMadeByItsDeploymentGetsNoTokenAndNoLoads() throws Exception {

@@ -32,6 +32,7 @@ import io.quarkus.test.kubernetes.client.KubernetesTestServer;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import java.time.Duration;
 import java.util.List;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -44,6 +45,11 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 @WithKubernetesTestServer(crud = true, setup = MockServerCrds.class)
 class MergePolicyReconcilerTest extends ClusterTestBase {
+  @AfterAll
+  static void theCaptureSawTheOutages() {
+    assertTheCaptureSawTheOutages();
+  }
+
   private static final ObjectMapper JSON = new ObjectMapper();
 
   @KubernetesTestServer KubernetesServer server;
