@@ -29,6 +29,10 @@ import org.junit.jupiter.api.Test;
  * template (observedGeneration, updatedReplicas, availableReplicas, no old pod left), and a pod
  * that cannot start is named by its cause. The Deployment's status and the pods' states are written
  * here as the Deployment controller and the kubelet would write them.
+ *
+ * <p>Kept on the Fabric8 mock: the test writes intermediate rollout and container states by hand,
+ * which the real Deployment controller would overwrite at once; the operator's reading of them is
+ * the logic under test.
  */
 @QuarkusTest
 @WithKubernetesTestServer(crud = true, setup = MockServerCrds.class)

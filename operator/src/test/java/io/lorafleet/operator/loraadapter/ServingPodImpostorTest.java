@@ -34,6 +34,9 @@ import org.junit.jupiter.api.Test;
  * Review T6: a serving pod is one the pool's Deployment made (Pod → ReplicaSet → Deployment {@code
  * serving-<name>} owned by the BaseModel), not any pod that carries the pool's labels. An impostor
  * with the labels must get neither the admin token nor loads.
+ *
+ * <p>Still on the Fabric8 mock (not moved in this round, docs/operator.md "Where the tests run"):
+ * the impostor is a hand-made pod object, which the real control plane could hold too.
  */
 @QuarkusTest
 @WithKubernetesTestServer(crud = true, setup = MockServerCrds.class)

@@ -1,14 +1,6 @@
 package io.lorafleet.operator.testing;
 
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.lorafleet.api.v1alpha1.basemodel.AdapterSlots;
-import io.lorafleet.api.v1alpha1.basemodel.BaseModel;
-import io.lorafleet.api.v1alpha1.basemodel.BaseModelSpec;
-import io.lorafleet.api.v1alpha1.basemodel.ServingRuntime;
-import io.lorafleet.api.v1alpha1.basemodel.ServingSpec;
-import io.lorafleet.api.v1alpha1.common.ArtifactSource;
-import io.lorafleet.api.v1alpha1.common.SecretReference;
 import jakarta.inject.Inject;
 import java.util.List;
 import java.util.UUID;
@@ -91,13 +83,6 @@ public abstract class ClusterTestBase {
 
   /** A BaseModel on the tiny model with one serving pod. */
   protected void baseModel(String name) {
-    BaseModel model = new BaseModel();
-    model.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(namespace).build());
-    model.setSpec(
-        new BaseModelSpec(
-            new ArtifactSource("s3://models/tiny", new SecretReference("s3"), null),
-            new ServingSpec(
-                1, ServingRuntime.BUILTIN, null, null, null, null, new AdapterSlots(4, 16, 32))));
-    client.resource(model).create();
+    client.resource(FineTuneJobFixtures.tinyBaseModel(namespace, name)).create();
   }
 }
