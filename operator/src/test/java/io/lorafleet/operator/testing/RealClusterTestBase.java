@@ -2,8 +2,12 @@ package io.lorafleet.operator.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.lorafleet.operator.testing.kubelet.ServingPods;
+import io.lorafleet.operator.testing.kubelet.SimulatedJobRunner;
+import java.time.Instant;
+import java.util.Comparator;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -24,6 +28,7 @@ import org.junit.jupiter.api.BeforeEach;
 public abstract class RealClusterTestBase {
   protected static EmbeddedObjectStore objectStore;
   protected static ServingPods kubelet;
+  protected static SimulatedJobRunner jobs;
   protected static LogCapture logs;
   protected final KubernetesClient admin = RealCluster.get().admin();
   protected String namespace;
@@ -33,10 +38,12 @@ public abstract class RealClusterTestBase {
     logs = LogCapture.install();
     objectStore = EmbeddedObjectStore.start();
     TestArtifacts.putTinyModel(objectStore.client(), "models", "tiny");
+    jobs = new SimulatedJobRunner(objectStore.client());
     kubelet =
         ServingPods.start(
             RealCluster.get().admin(),
-            RealCluster.root().resolve("operator/target/kubelet-standin"));
+            RealCluster.root().resolve("operator/target/kubelet-standin"),
+            jobs);
   }
 
   @AfterAll
@@ -73,13 +80,25 @@ public abstract class RealClusterTestBase {
   /** The prefix of the test namespaces' names, to tell the classes' apart in a cluster dump. */
   protected abstract String namespacePrefix();
 
-  /** "Type/Reason" of every Event on one object of a kind, oldest first. */
+  /** BaseModel {@code name} on the tiny model with one serving pod. */
+  protected void baseModel(String name) {
+    admin.resource(FineTuneJobFixtures.tinyBaseModel(namespace, name)).create();
+  }
+
+  /**
+   * "Type/Reason" of every Event on one object of a kind, oldest first: by firstTimestamp (second
+   * resolution), then by resourceVersion. A real API server lists Events by name (the mock in the
+   * order they were created), so the order must be made here.
+   */
   protected List<String> events(String kind, String name) {
     return admin.v1().events().inNamespace(namespace).list().getItems().stream()
         .filter(
             e ->
                 e.getInvolvedObject().getName().equals(name)
                     && e.getInvolvedObject().getKind().equals(kind))
+        .sorted(
+            Comparator.comparing((Event e) -> Instant.parse(e.getFirstTimestamp()))
+                .thenComparing(e -> Long.parseLong(e.getMetadata().getResourceVersion())))
         .map(e -> e.getType() + "/" + e.getReason())
         .toList();
   }

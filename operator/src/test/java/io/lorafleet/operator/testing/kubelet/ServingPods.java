@@ -21,8 +21,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * serving pods the real Deployment and ReplicaSet controllers create, bound by the real scheduler,
  * get a pod IP, the admin-token Secret mounted as the kubelet mounts it, and a {@link
  * FakeServingPod} on their IP and port that reads that file; the kubelet runs the pod's own
- * readiness probe against it. Other pods of the admitted namespaces only get a running status. Pods
- * of namespaces not {@link #admit admitted} (other test classes') are left Pending.
+ * readiness probe against it. Merge Job pods run in a {@link SimulatedJobRunner}; other pods of the
+ * admitted namespaces only get a running status. Pods of namespaces not {@link #admit admitted}
+ * (other test classes') are left Pending.
  */
 public final class ServingPods implements AutoCloseable {
   private final Kubelet kubelet;
@@ -30,7 +31,8 @@ public final class ServingPods implements AutoCloseable {
   private final Set<String> namespaces = ConcurrentHashMap.newKeySet();
   private final Map<String, FakeServingPod> servers = new ConcurrentHashMap<>();
 
-  private ServingPods(KubernetesClient admin, Path workDir) throws IOException {
+  private ServingPods(KubernetesClient admin, Path workDir, SimulatedJobRunner jobs)
+      throws IOException {
     this.admin = admin;
     ContainerRuntime serving = SimulatedRuntime.serving(this::serve);
     ContainerRuntime other = SimulatedRuntime.running();
@@ -42,6 +44,9 @@ public final class ServingPods implements AutoCloseable {
               if (!namespaces.contains(pod.getMetadata().getNamespace())) {
                 return null;
               }
+              if (SimulatedJobRunner.runs(pod)) {
+                return jobs;
+              }
               return BaseModelResources.SERVER.equals(
                       pod.getMetadata().getLabels().get(BaseModelResources.COMPONENT))
                   ? serving
@@ -49,9 +54,13 @@ public final class ServingPods implements AutoCloseable {
             });
   }
 
-  /** Starts a kubelet stand-in; {@code admin} must be allowed what a kubelet does. */
-  public static ServingPods start(KubernetesClient admin, Path workDir) throws IOException {
-    return new ServingPods(admin, workDir);
+  /**
+   * Starts a kubelet stand-in; {@code admin} must be allowed what a kubelet does. Merge Job pods
+   * run in {@code jobs}.
+   */
+  public static ServingPods start(KubernetesClient admin, Path workDir, SimulatedJobRunner jobs)
+      throws IOException {
+    return new ServingPods(admin, workDir, jobs);
   }
 
   /** Runs the pods of {@code namespace} from now on. */
