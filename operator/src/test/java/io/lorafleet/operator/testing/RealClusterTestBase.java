@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.lorafleet.api.v1alpha1.basemodel.BaseModel;
 import io.lorafleet.operator.testing.kubelet.ServingPods;
 import io.lorafleet.operator.testing.kubelet.SimulatedJobRunner;
 import java.time.Instant;
@@ -72,9 +73,16 @@ public abstract class RealClusterTestBase {
         .create();
   }
 
+  /**
+   * Releases the test's pods and deletes its BaseModels, so the garbage collector removes their
+   * Deployments and pods: pods left behind would be bound to the next test class's node and take
+   * its CPU and memory (the scheduler counts their requests), until new pods no longer fit. The
+   * namespace itself stays: the operator's writes into a terminating namespace would be refused.
+   */
   @AfterEach
   void releaseTheNamespacesPods() {
     kubelet.release(namespace);
+    admin.resources(BaseModel.class).inNamespace(namespace).delete();
   }
 
   /** The prefix of the test namespaces' names, to tell the classes' apart in a cluster dump. */
