@@ -1,16 +1,17 @@
 package io.lorafleet.operator.basemodel;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
-import io.fabric8.kubernetes.api.model.Status;
-import io.fabric8.kubernetes.api.model.StatusBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
-import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.lorafleet.api.v1alpha1.basemodel.AdapterSlots;
 import io.lorafleet.api.v1alpha1.basemodel.BaseModel;
@@ -28,49 +29,38 @@ import io.lorafleet.api.v1alpha1.common.SecretReference;
 import io.lorafleet.api.v1alpha1.loraadapter.LoraAdapter;
 import io.lorafleet.api.v1alpha1.loraadapter.LoraAdapterSpec;
 import io.lorafleet.operator.testing.EmbeddedObjectStore;
-import io.lorafleet.operator.testing.FakeDeploymentController;
-import io.lorafleet.operator.testing.LogCapture;
-import io.lorafleet.operator.testing.MockServerCrds;
+import io.lorafleet.operator.testing.RealClusterOperator;
+import io.lorafleet.operator.testing.RealClusterTestBase;
 import io.lorafleet.operator.testing.TestArtifacts;
+import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.kubernetes.client.KubernetesServer;
-import io.quarkus.test.kubernetes.client.KubernetesTestServer;
-import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
-import jakarta.inject.Inject;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
-import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * BaseModel reconciliation on the CRUD mock API server against a real S3 server on loopback.
- *
- * <p>Still on the Fabric8 mock with fake controllers: moving this suite to the real control plane
- * (testcluster's kubelet stand-in) is open (issue #13). The 409/422 tests inject the API server's
- * answer (server.expect()), which only the mock allows.
+ * BaseModel reconciliation on the real control plane (RealCluster): the operator as the chart's
+ * ServiceAccount in a Pod Security "restricted" namespace, the committed CRDs, the real Deployment
+ * and ReplicaSet controllers and scheduler, and serving pods run by the kubelet stand-in (simulated
+ * runtime with a fake admin API on each pod's IP, see ServingPods), against a real S3 server on
+ * loopback. The API server's 422 comes from a real ValidatingAdmissionPolicy; the 409 retry, which
+ * needs the answer injected, stays on the mock (BaseModelConflictMockTest).
  */
 @QuarkusTest
-@WithKubernetesTestServer(crud = true, setup = MockServerCrds.class)
-class BaseModelReconcilerTest {
+@WithTestResource(RealClusterOperator.class)
+class BaseModelReconcilerTest extends RealClusterTestBase {
 
-  private static EmbeddedObjectStore objectStore;
-  private static FakeDeploymentController deployments;
-  private static LogCapture logs;
-  private final String namespace = "bm-" + UUID.randomUUID().toString().substring(0, 8);
-
-  @Inject KubernetesClient client;
-
-  @KubernetesTestServer KubernetesServer server;
+  @Override
+  protected String namespacePrefix() {
+    return "bm";
+  }
 
   @BeforeAll
-  static void startObjectStore() throws Exception {
-    logs = LogCapture.install();
-    objectStore = EmbeddedObjectStore.start();
+  static void moreModels() throws Exception {
     var s3 = objectStore.client();
-    TestArtifacts.putTinyModel(s3, "models", "tiny");
     s3.putBytes(
         "models",
         "tiny/model.safetensors",
@@ -80,26 +70,13 @@ class BaseModelReconcilerTest {
   }
 
   @AfterAll
-  static void stopObjectStore() {
-    if (deployments != null) {
-      deployments.close();
-    }
-    objectStore.close();
-    // The capture must have seen the operator's own lines (the outage's errors) to mean anything.
-    assertThat(logs.lines()).anyMatch(line -> line.contains("Connection refused"));
-    assertThat(logs.lines()).noneMatch(line -> line.contains(EmbeddedObjectStore.SECRET_KEY));
-    logs.close();
-  }
-
-  private void startFakeDeploymentController() {
-    if (deployments == null) {
-      deployments = new FakeDeploymentController(client);
-    }
+  static void theCaptureSawTheOutage() {
+    assertTheCaptureSawTheOutages();
   }
 
   private Secret credentials(String endpoint) {
     Secret secret = objectStore.credentialsSecret(namespace, "s3", endpoint);
-    return client.secrets().inNamespace(namespace).resource(secret).createOr(s -> s.update());
+    return admin.secrets().inNamespace(namespace).resource(secret).createOr(s -> s.update());
   }
 
   private BaseModel apply(String name, String uri, String digest, ServingRuntime runtime) {
@@ -109,16 +86,18 @@ class BaseModelReconcilerTest {
         new BaseModelSpec(
             new ArtifactSource(uri, new SecretReference("s3"), digest),
             new ServingSpec(2, runtime, null, null, null, null, new AdapterSlots(4, 16, 32))));
-    return client.resource(model).create();
+    return admin.resource(model).create();
   }
 
   private BaseModel get(String name) {
-    return client.resources(BaseModel.class).inNamespace(namespace).withName(name).get();
+    return admin.resources(BaseModel.class).inNamespace(namespace).withName(name).get();
   }
 
   private Condition awaitCondition(String name, ConditionType type, String reason) {
     await()
-        .atMost(Duration.ofSeconds(30))
+        .atMost(
+            Duration.ofSeconds(
+                60)) // real controllers, scheduler and probes: seconds on a busy machine
         .untilAsserted(
             () -> {
               BaseModel model = get(name);
@@ -129,7 +108,7 @@ class BaseModelReconcilerTest {
   }
 
   private List<String> eventReasons(String name) {
-    return client.v1().events().inNamespace(namespace).list().getItems().stream()
+    return admin.v1().events().inNamespace(namespace).list().getItems().stream()
         .filter(e -> e.getInvolvedObject().getName().equals(name))
         .map(e -> e.getType() + "/" + e.getReason())
         .toList();
@@ -137,7 +116,6 @@ class BaseModelReconcilerTest {
 
   @Test
   void resolvesTheModelAndRunsAReadyServingPool() {
-    startFakeDeploymentController();
     credentials(objectStore.endpoint());
     apply("tiny", "s3://models/tiny", null, ServingRuntime.BUILTIN);
 
@@ -158,7 +136,7 @@ class BaseModelReconcilerTest {
             });
 
     Deployment deployment =
-        client.apps().deployments().inNamespace(namespace).withName("serving-tiny").get();
+        admin.apps().deployments().inNamespace(namespace).withName("serving-tiny").get();
     assertThat(deployment.getMetadata().getOwnerReferences().getFirst().getName())
         .isEqualTo("tiny");
     var container = deployment.getSpec().getTemplate().getSpec().getContainers().getFirst();
@@ -170,10 +148,10 @@ class BaseModelReconcilerTest {
               assertThat(e.getValue()).isNull();
               assertThat(e.getValueFrom().getSecretKeyRef().getName()).isEqualTo("s3");
             });
-    Service service = client.services().inNamespace(namespace).withName("serving-tiny").get();
+    Service service = admin.services().inNamespace(namespace).withName("serving-tiny").get();
     assertThat(service.getSpec().getSelector())
         .containsEntry(BaseModelResources.BASE_MODEL, "tiny");
-    Secret token = client.secrets().inNamespace(namespace).withName("admin-token-tiny").get();
+    Secret token = admin.secrets().inNamespace(namespace).withName("admin-token-tiny").get();
     assertThat(token.getMetadata().getOwnerReferences().getFirst().getUid())
         .isEqualTo(model.getMetadata().getUid());
     assertThat(eventReasons("tiny")).contains("Normal/Available");
@@ -182,7 +160,6 @@ class BaseModelReconcilerTest {
 
   @Test
   void reportsTheAdapterSlotsOfEachPodAsTheOperatorPlacedThem() throws Exception {
-    startFakeDeploymentController();
     credentials(objectStore.endpoint());
     apply("slots", "s3://models/tiny", null, ServingRuntime.BUILTIN);
     awaitCondition("slots", ConditionType.Ready, "Available");
@@ -200,7 +177,7 @@ class BaseModelReconcilerTest {
     List<String> pods = get("slots").getStatus().capacity().stream().map(PodCapacity::pod).toList();
     assertThat(pods)
         .isSorted()
-        .containsExactlyInAnyOrderElementsOf(deployments.servers(namespace, "slots").keySet());
+        .containsExactlyInAnyOrderElementsOf(kubelet.servers(namespace, "slots").keySet());
 
     // One adapter on one pod: that pod has one slot taken, the other none.
     var version =
@@ -215,13 +192,13 @@ class BaseModelReconcilerTest {
             new Placement(new IntOrString(1), PlacementStrategy.FEWEST_ADAPTERS),
             null,
             false));
-    client.resource(adapter).create();
+    admin.resource(adapter).create();
     await()
         .atMost(Duration.ofSeconds(30))
         .untilAsserted(
             () -> {
               List<String> holders =
-                  deployments.servers(namespace, "slots").entrySet().stream()
+                  kubelet.servers(namespace, "slots").entrySet().stream()
                       .filter(e -> e.getValue().loaded().containsKey("one"))
                       .map(java.util.Map.Entry::getKey)
                       .toList();
@@ -239,7 +216,7 @@ class BaseModelReconcilerTest {
             });
 
     // Unloaded on deletion: the slot is free again.
-    client.resource(adapter).delete();
+    admin.resource(adapter).delete();
     await()
         .atMost(Duration.ofSeconds(30))
         .untilAsserted(
@@ -251,6 +228,7 @@ class BaseModelReconcilerTest {
 
   @Test
   void aMissingCredentialsSecretBlocksWithItsReasonAndStartsNoPods() {
+    admin.secrets().inNamespace(namespace).withName("s3").delete();
     apply("no-secret", "s3://models/tiny", null, ServingRuntime.BUILTIN);
     Condition degraded =
         awaitCondition("no-secret", ConditionType.Degraded, "CredentialsSecretNotFound");
@@ -258,7 +236,7 @@ class BaseModelReconcilerTest {
     assertThat(degraded.message()).isEqualTo("Secret s3 not found in namespace " + namespace);
     assertThat(get("no-secret").getStatus().condition(ConditionType.Ready).orElseThrow().isTrue())
         .isFalse();
-    assertThat(client.apps().deployments().inNamespace(namespace).list().getItems()).isEmpty();
+    assertThat(admin.apps().deployments().inNamespace(namespace).list().getItems()).isEmpty();
     await()
         .untilAsserted(
             () ->
@@ -291,7 +269,6 @@ class BaseModelReconcilerTest {
 
   @Test
   void anUnreachableObjectStoreDegradesAndRecoversWhenItIsBack() {
-    startFakeDeploymentController();
     credentials("http://127.0.0.1:9"); // nothing listens on the discard port
     apply("outage", "s3://models/tiny", null, ServingRuntime.VLLM);
     Condition degraded = awaitCondition("outage", ConditionType.Degraded, "ObjectStoreUnavailable");
@@ -305,7 +282,7 @@ class BaseModelReconcilerTest {
     assertThat(get("outage").getStatus().condition(ConditionType.Degraded).orElseThrow().isTrue())
         .isFalse();
     var container =
-        client
+        admin
             .apps()
             .deployments()
             .inNamespace(namespace)
@@ -321,71 +298,128 @@ class BaseModelReconcilerTest {
     assertNoSecretInClusterObjects();
   }
 
-  private static Status rejection(int code, String reason, String message) {
-    return new StatusBuilder()
-        .withStatus("Failure")
-        .withCode(code)
-        .withReason(reason)
-        .withMessage(message)
-        .build();
-  }
-
   /**
-   * Review C2/S2: the API server refuses the serving Deployment (422) for a value the mock accepts.
-   * That is a permanent problem of the spec: Degraded with the API server's own message, not the
-   * transient ReconcileFailed retried in a loop.
+   * Review C2/S2: the API server refuses the serving Deployment (422), here through a real
+   * ValidatingAdmissionPolicy, as a cluster's policy would refuse a value it forbids. That is a
+   * permanent problem of the spec: Degraded with the API server's own message, not the transient
+   * ReconcileFailed retried in a loop.
    */
   @Test
   void aDeploymentTheApiServerRejectsIsAPermanentReasonWithItsMessage() {
-    startFakeDeploymentController();
-    credentials(objectStore.endpoint());
-    String message =
-        "Deployment.apps \"serving-rejected\" is invalid:"
-            + " spec.template.spec.containers[0].resources.requests[cpu]: Invalid value:"
-            + " \"4 cores\": quantities must match the regular expression";
-    server
-        .expect()
-        .post()
-        .withPath("/apis/apps/v1/namespaces/" + namespace + "/deployments")
-        .andReturn(422, rejection(422, "Invalid", message))
-        .always();
-    apply("rejected", "s3://models/tiny", null, ServingRuntime.BUILTIN);
-    Condition degraded = awaitCondition("rejected", ConditionType.Degraded, "RejectedByApiServer");
-    assertThat(degraded.isTrue()).isTrue();
-    assertThat(degraded.message()).isEqualTo(message);
-    assertThat(get("rejected").getStatus().condition(ConditionType.Ready).orElseThrow().isTrue())
-        .isFalse();
-    await()
-        .atMost(Duration.ofSeconds(10))
-        .untilAsserted(
-            () -> assertThat(eventReasons("rejected")).contains("Warning/RejectedByApiServer"));
+    String policy = "deny-deployments-" + namespace;
+    admin.resource(denyDeploymentsIn(policy)).create();
+    admin.resource(bindingOf(policy)).create();
+    try {
+      String message = awaitTheServersRefusal("serving-rejected");
+      apply("rejected", "s3://models/tiny", null, ServingRuntime.BUILTIN);
+      Condition degraded =
+          awaitCondition("rejected", ConditionType.Degraded, "RejectedByApiServer");
+      assertThat(degraded.isTrue()).isTrue();
+      assertThat(degraded.message()).isEqualTo(message);
+      assertThat(get("rejected").getStatus().condition(ConditionType.Ready).orElseThrow().isTrue())
+          .isFalse();
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .untilAsserted(
+              () -> assertThat(eventReasons("rejected")).contains("Warning/RejectedByApiServer"));
+    } finally {
+      admin.resource(bindingOf(policy)).delete();
+      admin.resource(denyDeploymentsIn(policy)).delete();
+    }
   }
 
-  /** Review S2: a 409 (created meanwhile, stale resourceVersion) is retried, not reported. */
-  @Test
-  void aConflictOnTheDeploymentIsRetriedWithoutDegradedOrWarnings() {
-    startFakeDeploymentController();
-    credentials(objectStore.endpoint());
-    server
-        .expect()
-        .post()
-        .withPath("/apis/apps/v1/namespaces/" + namespace + "/deployments")
-        .andReturn(409, rejection(409, "Conflict", "the object has been modified"))
-        .once();
-    apply("contended", "s3://models/tiny", null, ServingRuntime.BUILTIN);
-    awaitCondition("contended", ConditionType.Ready, "Available");
-    assertThat(
-            client.apps().deployments().inNamespace(namespace).withName("serving-contended").get())
-        .isNotNull();
-    assertThat(eventReasons("contended")).noneMatch(e -> e.startsWith("Warning/"));
+  /**
+   * The API server's answer to a create of Deployment {@code name} in the namespace, once the
+   * policy is in force (policies take effect asynchronously): a dry run, so nothing is stored.
+   */
+  private String awaitTheServersRefusal(String name) {
+    Deployment probe =
+        new DeploymentBuilder()
+            .withNewMetadata()
+            .withName(name)
+            .withNamespace(namespace)
+            .endMetadata()
+            .withNewSpec()
+            .withNewSelector()
+            .addToMatchLabels("probe", "policy")
+            .endSelector()
+            .withNewTemplate()
+            .withNewMetadata()
+            .addToLabels("probe", "policy")
+            .endMetadata()
+            .withNewSpec()
+            .addNewContainer()
+            .withName("c")
+            .withImage("probe")
+            .endContainer()
+            .endSpec()
+            .endTemplate()
+            .endSpec()
+            .build();
+    String[] message = new String[1];
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () ->
+                assertThatThrownBy(() -> admin.resource(probe).dryRun().create())
+                    .isInstanceOfSatisfying(
+                        KubernetesClientException.class,
+                        e -> {
+                          assertThat(e.getCode()).isEqualTo(422);
+                          message[0] = e.getStatus().getMessage();
+                        }));
+    assertThat(message[0]).contains(POLICY_MESSAGE);
+    return message[0];
+  }
+
+  private static final String POLICY_MESSAGE =
+      "Deployments are refused in this namespace by the cluster's policy";
+
+  private static GenericKubernetesResource denyDeploymentsIn(String name) {
+    return Serialization.unmarshal(
+        """
+        apiVersion: admissionregistration.k8s.io/v1
+        kind: ValidatingAdmissionPolicy
+        metadata: {name: %s}
+        spec:
+          failurePolicy: Fail
+          matchConstraints:
+            resourceRules:
+            - apiGroups: [apps]
+              apiVersions: [v1]
+              operations: [CREATE, UPDATE]
+              resources: [deployments]
+          validations:
+          - expression: "false"
+            message: "%s"
+        """
+            .formatted(name, POLICY_MESSAGE),
+        GenericKubernetesResource.class);
+  }
+
+  private GenericKubernetesResource bindingOf(String policy) {
+    return Serialization.unmarshal(
+        """
+        apiVersion: admissionregistration.k8s.io/v1
+        kind: ValidatingAdmissionPolicyBinding
+        metadata: {name: %1$s}
+        spec:
+          policyName: %1$s
+          validationActions: [Deny]
+          matchResources:
+            namespaceSelector:
+              matchLabels: {kubernetes.io/metadata.name: %2$s}
+        """
+            .formatted(policy, namespace),
+        GenericKubernetesResource.class);
   }
 
   private void assertNoSecretInClusterObjects() {
     String everything =
-        Serialization.asJson(client.resources(BaseModel.class).inNamespace(namespace).list())
-            + Serialization.asJson(client.v1().events().inNamespace(namespace).list())
-            + Serialization.asJson(client.apps().deployments().inNamespace(namespace).list())
-            + Serialization.asJson(client.services().inNamespace(namespace).list());
+        Serialization.asJson(admin.resources(BaseModel.class).inNamespace(namespace).list())
+            + Serialization.asJson(admin.v1().events().inNamespace(namespace).list())
+            + Serialization.asJson(admin.apps().deployments().inNamespace(namespace).list())
+            + Serialization.asJson(admin.services().inNamespace(namespace).list());
     assertThat(everything).doesNotContain(EmbeddedObjectStore.SECRET_KEY);
   }
 }

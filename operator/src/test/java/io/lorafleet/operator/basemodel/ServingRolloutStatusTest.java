@@ -15,8 +15,8 @@ import io.fabric8.kubernetes.client.utils.Serialization;
 import io.lorafleet.api.v1alpha1.basemodel.BaseModel;
 import io.lorafleet.api.v1alpha1.common.Condition;
 import io.lorafleet.api.v1alpha1.common.ConditionType;
+import io.lorafleet.operator.testing.ClusterTestBase;
 import io.lorafleet.operator.testing.MockServerCrds;
-import io.lorafleet.operator.testing.StandInClusterBase;
 import io.lorafleet.operator.testing.TestOperatorConfig;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
@@ -29,10 +29,14 @@ import org.junit.jupiter.api.Test;
  * template (observedGeneration, updatedReplicas, availableReplicas, no old pod left), and a pod
  * that cannot start is named by its cause. The Deployment's status and the pods' states are written
  * here as the Deployment controller and the kubelet would write them.
+ *
+ * <p>Kept on the Fabric8 mock: the test writes intermediate rollout and container states by hand,
+ * which the real Deployment controller would overwrite at once; the operator's reading of them is
+ * the logic under test.
  */
 @QuarkusTest
 @WithKubernetesTestServer(crud = true, setup = MockServerCrds.class)
-class ServingRolloutStatusTest extends StandInClusterBase {
+class ServingRolloutStatusTest extends ClusterTestBase {
 
   @Test
   void readyOnlyAfterTheRolloutAndAStuckPodIsNamedByItsCause() {

@@ -3,29 +3,13 @@ package io.lorafleet.operator.finetunejob;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.lorafleet.api.v1alpha1.basemodel.AdapterSlots;
-import io.lorafleet.api.v1alpha1.basemodel.BaseModel;
-import io.lorafleet.api.v1alpha1.basemodel.BaseModelSpec;
-import io.lorafleet.api.v1alpha1.basemodel.ServingRuntime;
-import io.lorafleet.api.v1alpha1.basemodel.ServingSpec;
-import io.lorafleet.api.v1alpha1.common.AdapterOutput;
-import io.lorafleet.api.v1alpha1.common.ArtifactSource;
-import io.lorafleet.api.v1alpha1.common.LocalReference;
-import io.lorafleet.api.v1alpha1.common.SecretReference;
-import io.lorafleet.api.v1alpha1.finetunejob.DatasetFormat;
-import io.lorafleet.api.v1alpha1.finetunejob.DatasetSpec;
 import io.lorafleet.api.v1alpha1.finetunejob.FineTuneJob;
-import io.lorafleet.api.v1alpha1.finetunejob.FineTuneJobSpec;
-import io.lorafleet.api.v1alpha1.finetunejob.LearningRateSchedule;
-import io.lorafleet.api.v1alpha1.finetunejob.LoraInit;
-import io.lorafleet.api.v1alpha1.finetunejob.LoraSpec;
 import io.lorafleet.api.v1alpha1.finetunejob.TargetModule;
-import io.lorafleet.api.v1alpha1.finetunejob.TrainingSpec;
 import io.lorafleet.artifacts.store.ObjectInfo;
 import io.lorafleet.artifacts.store.S3Uri;
 import io.lorafleet.operator.testing.EmbeddedObjectStore;
+import io.lorafleet.operator.testing.FineTuneJobFixtures;
 import io.lorafleet.operator.testing.RealCluster;
 import io.lorafleet.operator.testing.RealClusterOperator;
 import io.lorafleet.operator.testing.TestArtifacts;
@@ -74,20 +58,7 @@ class FineTuneJobDeletionRealServerTest {
 
   @BeforeEach
   void namespaceWithCredentialsAndBaseModel() {
-    namespace = RealCluster.get().restrictedNamespace("ftjdel");
-    admin
-        .secrets()
-        .inNamespace(namespace)
-        .resource(objectStore.credentialsSecret(namespace, "s3", objectStore.endpoint()))
-        .create();
-    BaseModel model = new BaseModel();
-    model.setMetadata(new ObjectMetaBuilder().withName("base").withNamespace(namespace).build());
-    model.setSpec(
-        new BaseModelSpec(
-            new ArtifactSource("s3://models/tiny", new SecretReference("s3"), null),
-            new ServingSpec(
-                1, ServingRuntime.BUILTIN, null, null, null, null, new AdapterSlots(4, 16, 32))));
-    admin.resource(model).create();
+    namespace = FineTuneJobFixtures.realNamespaceWithCredentialsAndBaseModel("ftjdel", objectStore);
   }
 
   @Test
@@ -192,30 +163,14 @@ class FineTuneJobDeletionRealServerTest {
   }
 
   private void fineTuneJob(String name, boolean deleteCheckpoints) {
-    FineTuneJob job = new FineTuneJob();
-    job.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(namespace).build());
-    job.setSpec(
-        new FineTuneJobSpec(
-            new LocalReference("base"),
-            new DatasetSpec(
-                "s3://data/train.jsonl",
-                new SecretReference("s3"),
-                DatasetFormat.PROMPT_COMPLETION,
-                0.05,
-                0.01),
-            new LoraSpec(8, 16.0, 0.05, List.of(TargetModule.Q_PROJ), LoraInit.STANDARD, false),
-            new TrainingSpec(
-                null, 100L, 2.0e-4, LearningRateSchedule.COSINE, 0, 8, 1, 512, 0.0, 1.0, 7L, 50),
-            new AdapterOutput("tuned", "s3://adapters", new SecretReference("s3"), null),
-            null,
-            null,
-            null,
-            null,
-            false,
-            3600L,
-            3,
-            deleteCheckpoints));
-    admin.resource(job).create();
+    admin
+        .resource(
+            FineTuneJobFixtures.fineTuneJob(
+                namespace,
+                name,
+                FineTuneJobFixtures.spec(
+                    8, List.of(TargetModule.Q_PROJ), "s3", null, null, deleteCheckpoints)))
+        .create();
   }
 
   private io.fabric8.kubernetes.api.model.batch.v1.Job trainer(FineTuneJob job) {

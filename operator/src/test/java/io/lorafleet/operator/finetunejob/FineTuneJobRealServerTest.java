@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
@@ -12,28 +11,14 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
-import io.lorafleet.api.v1alpha1.basemodel.AdapterSlots;
 import io.lorafleet.api.v1alpha1.basemodel.BaseModel;
-import io.lorafleet.api.v1alpha1.basemodel.BaseModelSpec;
-import io.lorafleet.api.v1alpha1.basemodel.ServingRuntime;
-import io.lorafleet.api.v1alpha1.basemodel.ServingSpec;
-import io.lorafleet.api.v1alpha1.common.AdapterOutput;
-import io.lorafleet.api.v1alpha1.common.ArtifactSource;
 import io.lorafleet.api.v1alpha1.common.ComputeResources;
-import io.lorafleet.api.v1alpha1.common.LocalReference;
-import io.lorafleet.api.v1alpha1.common.SecretReference;
-import io.lorafleet.api.v1alpha1.finetunejob.DatasetFormat;
-import io.lorafleet.api.v1alpha1.finetunejob.DatasetSpec;
 import io.lorafleet.api.v1alpha1.finetunejob.FineTuneJob;
 import io.lorafleet.api.v1alpha1.finetunejob.FineTuneJobPhase;
-import io.lorafleet.api.v1alpha1.finetunejob.FineTuneJobSpec;
-import io.lorafleet.api.v1alpha1.finetunejob.LearningRateSchedule;
-import io.lorafleet.api.v1alpha1.finetunejob.LoraInit;
-import io.lorafleet.api.v1alpha1.finetunejob.LoraSpec;
 import io.lorafleet.api.v1alpha1.finetunejob.TargetModule;
-import io.lorafleet.api.v1alpha1.finetunejob.TrainingSpec;
 import io.lorafleet.operator.config.OperatorConfig;
 import io.lorafleet.operator.testing.EmbeddedObjectStore;
+import io.lorafleet.operator.testing.FineTuneJobFixtures;
 import io.lorafleet.operator.testing.RealCluster;
 import io.lorafleet.operator.testing.RealClusterOperator;
 import io.lorafleet.operator.testing.TestArtifacts;
@@ -79,20 +64,7 @@ class FineTuneJobRealServerTest {
 
   @BeforeEach
   void namespaceWithCredentialsAndBaseModel() {
-    namespace = RealCluster.get().restrictedNamespace("ftj");
-    admin
-        .secrets()
-        .inNamespace(namespace)
-        .resource(objectStore.credentialsSecret(namespace, "s3", objectStore.endpoint()))
-        .create();
-    BaseModel model = new BaseModel();
-    model.setMetadata(new ObjectMetaBuilder().withName("base").withNamespace(namespace).build());
-    model.setSpec(
-        new BaseModelSpec(
-            new ArtifactSource("s3://models/tiny", new SecretReference("s3"), null),
-            new ServingSpec(
-                1, ServingRuntime.BUILTIN, null, null, null, null, new AdapterSlots(4, 16, 32))));
-    admin.resource(model).create();
+    namespace = FineTuneJobFixtures.realNamespaceWithCredentialsAndBaseModel("ftj", objectStore);
   }
 
   @Test
@@ -173,30 +145,14 @@ class FineTuneJobRealServerTest {
   }
 
   private void fineTuneJob(String name, ComputeResources resources) {
-    FineTuneJob job = new FineTuneJob();
-    job.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(namespace).build());
-    job.setSpec(
-        new FineTuneJobSpec(
-            new LocalReference("base"),
-            new DatasetSpec(
-                "s3://data/train.jsonl",
-                new SecretReference("s3"),
-                DatasetFormat.PROMPT_COMPLETION,
-                0.05,
-                0.01),
-            new LoraSpec(8, 16.0, 0.05, List.of(TargetModule.Q_PROJ), LoraInit.STANDARD, false),
-            new TrainingSpec(
-                null, 100L, 2.0e-4, LearningRateSchedule.COSINE, 0, 8, 1, 512, 0.0, 1.0, 7L, 50),
-            new AdapterOutput("tuned", "s3://adapters", new SecretReference("s3"), null),
-            resources,
-            null,
-            null,
-            null,
-            false,
-            3600L,
-            3,
-            false));
-    admin.resource(job).create();
+    admin
+        .resource(
+            FineTuneJobFixtures.fineTuneJob(
+                namespace,
+                name,
+                FineTuneJobFixtures.spec(
+                    8, List.of(TargetModule.Q_PROJ), "s3", null, resources, false)))
+        .create();
   }
 
   private Job awaitTrainerJob(String name) {

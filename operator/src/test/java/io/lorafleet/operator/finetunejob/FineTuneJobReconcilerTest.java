@@ -5,37 +5,29 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.fabric8.kubernetes.api.model.IntOrString;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.lorafleet.api.v1alpha1.basemodel.BaseModel;
-import io.lorafleet.api.v1alpha1.common.AdapterOutput;
 import io.lorafleet.api.v1alpha1.common.ConditionType;
-import io.lorafleet.api.v1alpha1.common.LocalReference;
 import io.lorafleet.api.v1alpha1.common.Placement;
 import io.lorafleet.api.v1alpha1.common.PlacementStrategy;
-import io.lorafleet.api.v1alpha1.common.SecretReference;
-import io.lorafleet.api.v1alpha1.finetunejob.DatasetFormat;
-import io.lorafleet.api.v1alpha1.finetunejob.DatasetSpec;
 import io.lorafleet.api.v1alpha1.finetunejob.FineTuneJob;
 import io.lorafleet.api.v1alpha1.finetunejob.FineTuneJobPhase;
 import io.lorafleet.api.v1alpha1.finetunejob.FineTuneJobSpec;
-import io.lorafleet.api.v1alpha1.finetunejob.LearningRateSchedule;
-import io.lorafleet.api.v1alpha1.finetunejob.LoraInit;
-import io.lorafleet.api.v1alpha1.finetunejob.LoraSpec;
 import io.lorafleet.api.v1alpha1.finetunejob.TargetModule;
-import io.lorafleet.api.v1alpha1.finetunejob.TrainingSpec;
 import io.lorafleet.api.v1alpha1.loraadapter.LoraAdapter;
 import io.lorafleet.operator.testing.ClusterTestBase;
 import io.lorafleet.operator.testing.EmbeddedObjectStore;
 import io.lorafleet.operator.testing.FakeJobRunner;
+import io.lorafleet.operator.testing.FineTuneJobFixtures;
 import io.lorafleet.operator.testing.MockServerCrds;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -48,6 +40,11 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 @WithKubernetesTestServer(crud = true, setup = MockServerCrds.class)
 class FineTuneJobReconcilerTest extends ClusterTestBase {
+  @AfterAll
+  static void theCaptureSawTheOutages() {
+    assertTheCaptureSawTheOutages();
+  }
+
   private FineTuneJob fineTuneJob(String name, Placement deploy) {
     return fineTuneJob(name, deploy, 8);
   }
@@ -63,36 +60,19 @@ class FineTuneJobReconcilerTest extends ClusterTestBase {
 
   private FineTuneJob fineTuneJob(
       String name, Placement deploy, int rank, boolean deleteCheckpoints, String outputSecret) {
-    FineTuneJob job = new FineTuneJob();
-    job.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(namespace).build());
-    job.setSpec(
-        new FineTuneJobSpec(
-            new LocalReference("base"),
-            new DatasetSpec(
-                "s3://data/train.jsonl",
-                new SecretReference("s3"),
-                DatasetFormat.PROMPT_COMPLETION,
-                0.05,
-                0.01),
-            new LoraSpec(
-                rank,
-                16.0,
-                0.05,
-                List.of(TargetModule.Q_PROJ, TargetModule.K_PROJ),
-                LoraInit.STANDARD,
-                false),
-            new TrainingSpec(
-                null, 100L, 2.0e-4, LearningRateSchedule.COSINE, 0, 8, 1, 512, 0.0, 1.0, 7L, 50),
-            new AdapterOutput("tuned", "s3://adapters", new SecretReference(outputSecret), deploy),
-            null,
-            null,
-            null,
-            null,
-            false,
-            3600L,
-            3,
-            deleteCheckpoints));
-    return client.resource(job).create();
+    return client
+        .resource(
+            FineTuneJobFixtures.fineTuneJob(
+                namespace,
+                name,
+                FineTuneJobFixtures.spec(
+                    rank,
+                    List.of(TargetModule.Q_PROJ, TargetModule.K_PROJ),
+                    outputSecret,
+                    deploy,
+                    null,
+                    deleteCheckpoints)))
+        .create();
   }
 
   private FineTuneJob get(String name) {

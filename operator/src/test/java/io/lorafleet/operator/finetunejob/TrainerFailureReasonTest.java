@@ -3,44 +3,36 @@ package io.lorafleet.operator.finetunejob;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
-import io.lorafleet.api.v1alpha1.common.AdapterOutput;
 import io.lorafleet.api.v1alpha1.common.Condition;
 import io.lorafleet.api.v1alpha1.common.ConditionType;
-import io.lorafleet.api.v1alpha1.common.LocalReference;
-import io.lorafleet.api.v1alpha1.common.SecretReference;
-import io.lorafleet.api.v1alpha1.finetunejob.DatasetFormat;
-import io.lorafleet.api.v1alpha1.finetunejob.DatasetSpec;
 import io.lorafleet.api.v1alpha1.finetunejob.FineTuneJob;
 import io.lorafleet.api.v1alpha1.finetunejob.FineTuneJobPhase;
-import io.lorafleet.api.v1alpha1.finetunejob.FineTuneJobSpec;
-import io.lorafleet.api.v1alpha1.finetunejob.LearningRateSchedule;
-import io.lorafleet.api.v1alpha1.finetunejob.LoraInit;
-import io.lorafleet.api.v1alpha1.finetunejob.LoraSpec;
-import io.lorafleet.api.v1alpha1.finetunejob.TargetModule;
-import io.lorafleet.api.v1alpha1.finetunejob.TrainingSpec;
+import io.lorafleet.operator.testing.ClusterTestBase;
+import io.lorafleet.operator.testing.FineTuneJobFixtures;
 import io.lorafleet.operator.testing.MockServerCrds;
-import io.lorafleet.operator.testing.StandInClusterBase;
 import io.lorafleet.operator.testing.kubelet.JobStatusWriter;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.kubernetes.client.KubernetesServer;
 import io.quarkus.test.kubernetes.client.KubernetesTestServer;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import java.time.Duration;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
  * Review J4: a trainer that the kernel killed for memory, or that crashed without a result.json,
  * fails its FineTuneJob with what its pod's container reported (OOMKilled, the exit code, the
  * termination message), not only the Job's BackoffLimitExceeded.
+ *
+ * <p>Kept on the Fabric8 mock: the trainer pods' terminated states (OOMKilled and the like) are
+ * written by hand, as only a real kubelet under memory pressure would produce them; the operator's
+ * reading of them is the logic under test.
  */
 @QuarkusTest
 @WithKubernetesTestServer(crud = true, setup = MockServerCrds.class)
-class TrainerFailureReasonTest extends StandInClusterBase {
+class TrainerFailureReasonTest extends ClusterTestBase {
 
   @Test
   void anOomKilledTrainerFailsTheRunAsOomKilled() {
@@ -157,29 +149,8 @@ class TrainerFailureReasonTest extends StandInClusterBase {
   }
 
   private void create(String name) {
-    FineTuneJob job = new FineTuneJob();
-    job.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(namespace).build());
-    job.setSpec(
-        new FineTuneJobSpec(
-            new LocalReference("base"),
-            new DatasetSpec(
-                "s3://data/train.jsonl",
-                new SecretReference("s3"),
-                DatasetFormat.PROMPT_COMPLETION,
-                0.05,
-                0.01),
-            new LoraSpec(8, 16.0, 0.05, List.of(TargetModule.Q_PROJ), LoraInit.STANDARD, false),
-            new TrainingSpec(
-                null, 100L, 2.0e-4, LearningRateSchedule.COSINE, 0, 8, 1, 512, 0.0, 1.0, 7L, 50),
-            new AdapterOutput("tuned", "s3://adapters", new SecretReference("s3"), null),
-            null,
-            null,
-            null,
-            null,
-            false,
-            3600L,
-            3,
-            false));
-    client.resource(job).create();
+    client
+        .resource(FineTuneJobFixtures.fineTuneJob(namespace, name, FineTuneJobFixtures.spec()))
+        .create();
   }
 }

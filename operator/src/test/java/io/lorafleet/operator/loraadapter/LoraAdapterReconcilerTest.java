@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.lorafleet.api.v1alpha1.basemodel.AdapterSlots;
 import io.lorafleet.api.v1alpha1.basemodel.BaseModel;
@@ -23,72 +22,45 @@ import io.lorafleet.api.v1alpha1.loraadapter.LoraAdapter;
 import io.lorafleet.api.v1alpha1.loraadapter.LoraAdapterSpec;
 import io.lorafleet.artifacts.store.PublishedVersion;
 import io.lorafleet.operator.testing.EmbeddedObjectStore;
-import io.lorafleet.operator.testing.FakeDeploymentController;
 import io.lorafleet.operator.testing.FakeServingPod;
-import io.lorafleet.operator.testing.LogCapture;
-import io.lorafleet.operator.testing.MockServerCrds;
+import io.lorafleet.operator.testing.RealClusterOperator;
+import io.lorafleet.operator.testing.RealClusterTestBase;
 import io.lorafleet.operator.testing.TestArtifacts;
+import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
-import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * LoraAdapter reconciliation on the CRUD mock API server: real artifacts in S3Proxy, real HTTP to
- * serving pods. The pods are stand-ins that speak the admin protocol and load nothing, so these
- * tests stay fast; the end-to-end test (e2e.LifecycleEndToEndTest) serves through the real server
- * image.
- *
- * <p>Still on the Fabric8 mock with fake controllers: moving this suite to the real control plane
- * (testcluster's kubelet stand-in) is open (issue #13). The operator restart with 50 adapters runs
- * on the real control plane with the packaged operator (OperatorRestartIT).
+ * LoraAdapter reconciliation on the real control plane (RealCluster: the operator as the chart's
+ * ServiceAccount, Pod Security "restricted" namespaces, real Deployment and ReplicaSet controllers
+ * and scheduler), with real artifacts in S3Proxy and real HTTP to the serving pods. The pods run on
+ * the kubelet stand-in with a simulated runtime: each serves a fake admin API on its own IP that
+ * speaks the admin protocol and loads nothing (ServingPods), so these tests stay fast; pod
+ * replacement is a real pod deletion and ReplicaSet replacement, a readiness flap is the pod's own
+ * probe failing. The end-to-end test (e2e.LifecycleEndToEndTest) serves through the real server
+ * image; the operator restart with 50 adapters runs with the packaged operator (OperatorRestartIT).
  */
 @QuarkusTest
-@WithKubernetesTestServer(crud = true, setup = MockServerCrds.class)
-class LoraAdapterReconcilerTest {
-  private static EmbeddedObjectStore objectStore;
-  private static FakeDeploymentController kubelet;
-  private static LogCapture logs;
-  private final String namespace = "lad-" + UUID.randomUUID().toString().substring(0, 8);
+@WithTestResource(RealClusterOperator.class)
+class LoraAdapterReconcilerTest extends RealClusterTestBase {
 
-  @Inject KubernetesClient client;
-
-  @BeforeAll
-  static void startObjectStore() throws Exception {
-    logs = LogCapture.install();
-    objectStore = EmbeddedObjectStore.start();
-    TestArtifacts.putTinyModel(objectStore.client(), "models", "tiny");
+  @Override
+  protected String namespacePrefix() {
+    return "lad";
   }
 
   @AfterAll
-  static void stop() {
-    if (kubelet != null) {
-      kubelet.close();
-    }
-    objectStore.close();
-    // The capture must have seen the operator's lines (the outage's errors) to mean anything.
-    List<String> lines = logs.lines();
-    logs.close();
-    assertThat(lines)
-        .anyMatch(line -> line.contains("Connection refused"))
-        .noneMatch(line -> line.contains(EmbeddedObjectStore.SECRET_KEY));
+  static void theCaptureSawTheOutage() {
+    assertTheCaptureSawTheOutages();
   }
 
   private List<String> events(String name) {
-    return client.v1().events().inNamespace(namespace).list().getItems().stream()
-        .filter(
-            e ->
-                e.getInvolvedObject().getName().equals(name)
-                    && e.getInvolvedObject().getKind().equals("LoraAdapter"))
-        .map(e -> e.getType() + "/" + e.getReason())
-        .toList();
+    return events("LoraAdapter", name);
   }
 
   /**
@@ -100,18 +72,6 @@ class LoraAdapterReconcilerTest {
         + "\""
         + (pod == null ? "" : ",pod=\"" + pod + "\"")
         + "[^}]*\\}";
-  }
-
-  @BeforeEach
-  void credentialsAndKubelet() {
-    if (kubelet == null) {
-      kubelet = new FakeDeploymentController(client);
-    }
-    client
-        .secrets()
-        .inNamespace(namespace)
-        .resource(objectStore.credentialsSecret(namespace, "s3", objectStore.endpoint()))
-        .create();
   }
 
   private void baseModel(String name, int replicas, int maxRank) {
@@ -132,12 +92,12 @@ class LoraAdapterReconcilerTest {
                 null,
                 null,
                 new AdapterSlots(4, maxCached, maxRank))));
-    client.resource(model).create();
+    admin.resource(model).create();
   }
 
   private void awaitPods(String baseModel, int count) {
     await()
-        .atMost(Duration.ofSeconds(30))
+        .atMost(Duration.ofSeconds(60))
         .until(() -> kubelet.servers(namespace, baseModel).size() == count);
   }
 
@@ -168,7 +128,7 @@ class LoraAdapterReconcilerTest {
   }
 
   private LoraAdapter get(String name) {
-    return client.resources(LoraAdapter.class).inNamespace(namespace).withName(name).get();
+    return admin.resources(LoraAdapter.class).inNamespace(namespace).withName(name).get();
   }
 
   private Condition awaitReady(String name, String reason) {
@@ -209,7 +169,7 @@ class LoraAdapterReconcilerTest {
             objectStore.client(), "s3://adapters/" + namespace + "/tone", 8, 1);
     baseModel("base", 2, 32);
     awaitPods("base", 2);
-    client.resource(adapter("tone", "base", uri(v1), new IntOrString("all"))).create();
+    admin.resource(adapter("tone", "base", uri(v1), new IntOrString("all"))).create();
 
     Condition ready = awaitReady("tone", "Placed");
     assertThat(ready.isTrue()).isTrue();
@@ -263,7 +223,7 @@ class LoraAdapterReconcilerTest {
             current.getSpec().placement(),
             null,
             false));
-    client.resource(current).update();
+    admin.resource(current).update();
     await()
         .atMost(Duration.ofSeconds(30))
         .untilAsserted(
@@ -276,7 +236,7 @@ class LoraAdapterReconcilerTest {
             });
 
     // Deletion unloads everywhere before the finalizer goes.
-    client.resource(get("tone")).delete();
+    admin.resource(get("tone")).delete();
     await().atMost(Duration.ofSeconds(30)).until(() -> get("tone") == null);
     assertThat(kubelet.servers(namespace, "base").values())
         .allSatisfy(s -> assertThat(s.loaded()).isEmpty());
@@ -289,7 +249,7 @@ class LoraAdapterReconcilerTest {
     assertThat(kubelet.allRequestBodies())
         .isNotEmpty()
         .noneMatch(b -> b.contains(EmbeddedObjectStore.SECRET_KEY));
-    assertThat(Serialization.asJson(client.v1().events().inNamespace(namespace).list()))
+    assertThat(Serialization.asJson(admin.v1().events().inNamespace(namespace).list()))
         .contains("\"Placed\"")
         .doesNotContain(EmbeddedObjectStore.SECRET_KEY);
   }
@@ -303,7 +263,7 @@ class LoraAdapterReconcilerTest {
     awaitPods("base", 1);
     objectStore.stop();
     try {
-      client.resource(adapter("late", "base", uri(v1), new IntOrString("all"))).create();
+      admin.resource(adapter("late", "base", uri(v1), new IntOrString("all"))).create();
       await()
           .atMost(Duration.ofSeconds(30))
           .untilAsserted(
@@ -345,16 +305,9 @@ class LoraAdapterReconcilerTest {
     return counts;
   }
 
+  /** The pod's readiness probe fails (or succeeds again); the kubelet stand-in reports it. */
   private void setReady(String pod, boolean ready) {
-    client
-        .pods()
-        .inNamespace(namespace)
-        .withName(pod)
-        .editStatus(
-            p -> {
-              p.getStatus().getConditions().getFirst().setStatus(ready ? "True" : "False");
-              return p;
-            });
+    kubelet.servers(namespace, "base").get(pod).ready(ready);
   }
 
   /** Review I1: a pod that is briefly not ready (readiness timeout under load) keeps its slots. */
@@ -365,18 +318,18 @@ class LoraAdapterReconcilerTest {
             objectStore.client(), "s3://adapters/" + namespace + "/steady", 4, 5);
     baseModel("base", 2, 32);
     awaitPods("base", 2);
-    client.resource(adapter("steady", "base", uri(v1), new IntOrString("all"))).create();
+    admin.resource(adapter("steady", "base", uri(v1), new IntOrString("all"))).create();
     awaitReady("steady", "Placed");
     Map<String, Long> loadsBefore = loadRequests();
     String pod = loadsBefore.keySet().iterator().next();
 
     setReady(pod, false);
     await()
-        .atMost(Duration.ofSeconds(30))
+        .atMost(Duration.ofSeconds(60))
         .until(() -> Integer.valueOf(1).equals(get("steady").getStatus().readyReplicas()));
     setReady(pod, true);
     await()
-        .atMost(Duration.ofSeconds(30))
+        .atMost(Duration.ofSeconds(60))
         .until(() -> Integer.valueOf(2).equals(get("steady").getStatus().readyReplicas()));
     await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(10)).until(() -> true);
     assertThat(loadRequests()).isEqualTo(loadsBefore);
@@ -393,10 +346,10 @@ class LoraAdapterReconcilerTest {
             objectStore.client(), "s3://adapters/" + namespace + "/stuck", 4, 6);
     baseModel("base", 1, 32);
     awaitPods("base", 1);
-    client.resource(adapter("stuck", "base", uri(v1), new IntOrString("all"))).create();
+    admin.resource(adapter("stuck", "base", uri(v1), new IntOrString("all"))).create();
     awaitReady("stuck", "Placed");
     kubelet.servers(namespace, "base").values().forEach(server -> server.failUnloads(500));
-    client.resource(get("stuck")).delete();
+    admin.resource(get("stuck")).delete();
     await()
         .during(Duration.ofSeconds(3))
         .atMost(Duration.ofSeconds(5))
@@ -420,9 +373,9 @@ class LoraAdapterReconcilerTest {
             objectStore.client(), "s3://adapters/" + namespace + "/after", 4, 8);
     baseModel("base", 1, 32);
     awaitPods("base", 1);
-    client.resource(adapter("before", "base", uri(v1), new IntOrString("all"))).create();
+    admin.resource(adapter("before", "base", uri(v1), new IntOrString("all"))).create();
     awaitReady("before", "Placed");
-    client
+    admin
         .secrets()
         .inNamespace(namespace)
         .withName("admin-token-base")
@@ -438,7 +391,7 @@ class LoraAdapterReconcilerTest {
                                   .getBytes(java.nio.charset.StandardCharsets.UTF_8)));
               return secret;
             });
-    client.resource(adapter("after", "base", uri(v2), new IntOrString("all"))).create();
+    admin.resource(adapter("after", "base", uri(v2), new IntOrString("all"))).create();
     awaitReady("after", "Placed");
   }
 
@@ -457,7 +410,7 @@ class LoraAdapterReconcilerTest {
       PublishedVersion v =
           TestArtifacts.publishAdapter(
               objectStore.client(), "s3://adapters/" + namespace + "/h" + i, 4, 200 + i);
-      client.resource(adapter("h" + i, "base", uri(v), new IntOrString("all"))).create();
+      admin.resource(adapter("h" + i, "base", uri(v), new IntOrString("all"))).create();
     }
     // Let the hung pod's loads take the workers first.
     await()
@@ -476,7 +429,7 @@ class LoraAdapterReconcilerTest {
     PublishedVersion fine =
         TestArtifacts.publishAdapter(
             objectStore.client(), "s3://adapters/" + namespace + "/fine", 4, 299);
-    client.resource(adapter("fine", "other", uri(fine), new IntOrString("all"))).create();
+    admin.resource(adapter("fine", "other", uri(fine), new IntOrString("all"))).create();
     awaitReady("fine", "Placed");
   }
 
@@ -487,7 +440,7 @@ class LoraAdapterReconcilerTest {
             objectStore.client(), "s3://adapters/" + namespace + "/one", 4, 3);
     baseModel("base", 3, 32);
     awaitPods("base", 3);
-    client.resource(adapter("one", "base", uri(v1), new IntOrString(1))).create();
+    admin.resource(adapter("one", "base", uri(v1), new IntOrString(1))).create();
     awaitReady("one", "Placed");
     assertThat(get("one").getStatus().desiredReplicas()).isEqualTo(1);
     assertThat(
@@ -504,7 +457,7 @@ class LoraAdapterReconcilerTest {
             objectStore.client(), "s3://adapters/" + namespace + "/big", 64, 4);
     baseModel("base", 2, 32);
     awaitPods("base", 2);
-    client.resource(adapter("big", "base", uri(big), new IntOrString("all"))).create();
+    admin.resource(adapter("big", "base", uri(big), new IntOrString("all"))).create();
     Condition ready = awaitReady("big", "RankTooLarge");
     assertThat(ready.isTrue()).isFalse();
     assertThat(get("big").getStatus().condition(ConditionType.Degraded).orElseThrow().isTrue())
@@ -518,7 +471,7 @@ class LoraAdapterReconcilerTest {
     PublishedVersion v1 =
         TestArtifacts.publishAdapter(
             objectStore.client(), "s3://adapters/" + namespace + "/early", 4, 5);
-    client.resource(adapter("early", "later", uri(v1), new IntOrString("all"))).create();
+    admin.resource(adapter("early", "later", uri(v1), new IntOrString("all"))).create();
     Condition waiting = awaitReady("early", "BaseModelNotFound");
     assertThat(get("early").getStatus().condition(ConditionType.Degraded).orElseThrow().isTrue())
         .isFalse();
@@ -535,7 +488,7 @@ class LoraAdapterReconcilerTest {
     baseModel("base", 1, 32);
     awaitPods("base", 1);
     kubelet.servers(namespace, "base").values().forEach(s -> s.refuse("refused", "ShapeMismatch"));
-    client.resource(adapter("refused", "base", uri(v1), new IntOrString("all"))).create();
+    admin.resource(adapter("refused", "base", uri(v1), new IntOrString("all"))).create();
     Condition ready = awaitReady("refused", "ShapeMismatch");
     assertThat(ready.message()).isEqualTo("refused by the pod");
   }
@@ -546,7 +499,7 @@ class LoraAdapterReconcilerTest {
         TestArtifacts.publishAdapter(
             objectStore.client(), "s3://adapters/" + namespace + "/pin", 4, 7);
     baseModel("base", 1, 32);
-    client
+    admin
         .resource(
             adapter(
                 "missing",
@@ -564,7 +517,7 @@ class LoraAdapterReconcilerTest {
             pinned.getSpec().placement(),
             null,
             false));
-    client.resource(pinned).create();
+    admin.resource(pinned).create();
     assertThat(awaitReady("pinned", "DigestMismatch").message())
         .contains("spec pins sha256:" + "f".repeat(64));
   }
@@ -576,17 +529,17 @@ class LoraAdapterReconcilerTest {
             objectStore.client(), "s3://adapters/" + namespace + "/shared", 4, 8);
     String manifest = v1.uri().prefix() + "manifest.json";
     baseModel("base", 1, 32);
-    client.resource(adapter("first", "base", uri(v1), new IntOrString("all"), true)).create();
-    client.resource(adapter("second", "base", uri(v1), new IntOrString("all"), false)).create();
+    admin.resource(adapter("first", "base", uri(v1), new IntOrString("all"), true)).create();
+    admin.resource(adapter("second", "base", uri(v1), new IntOrString("all"), false)).create();
     awaitReady("first", "Placed");
     awaitReady("second", "Placed");
 
-    client.resource(get("first")).delete();
+    admin.resource(get("first")).delete();
     await().atMost(Duration.ofSeconds(30)).until(() -> get("first") == null);
     assertThat(objectStore.client().stat(v1.uri().bucket(), manifest))
         .as("kept for second")
         .isPresent();
-    assertThat(Serialization.asJson(client.v1().events().inNamespace(namespace).list()))
+    assertThat(Serialization.asJson(admin.v1().events().inNamespace(namespace).list()))
         .contains("ArtifactKept");
 
     LoraAdapter second = get("second");
@@ -597,8 +550,8 @@ class LoraAdapterReconcilerTest {
             second.getSpec().placement(),
             null,
             true));
-    client.resource(second).update();
-    client.resource(get("second")).delete();
+    admin.resource(second).update();
+    admin.resource(get("second")).delete();
     await().atMost(Duration.ofSeconds(30)).until(() -> get("second") == null);
     await()
         .atMost(Duration.ofSeconds(10))

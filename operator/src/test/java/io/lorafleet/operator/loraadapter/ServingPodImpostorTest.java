@@ -20,9 +20,9 @@ import io.lorafleet.api.v1alpha1.loraadapter.LoraAdapter;
 import io.lorafleet.api.v1alpha1.loraadapter.LoraAdapterSpec;
 import io.lorafleet.artifacts.store.PublishedVersion;
 import io.lorafleet.operator.basemodel.BaseModelResources;
+import io.lorafleet.operator.testing.ClusterTestBase;
 import io.lorafleet.operator.testing.FakeServingPod;
 import io.lorafleet.operator.testing.MockServerCrds;
-import io.lorafleet.operator.testing.StandInClusterBase;
 import io.lorafleet.operator.testing.TestArtifacts;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
@@ -34,10 +34,13 @@ import org.junit.jupiter.api.Test;
  * Review T6: a serving pod is one the pool's Deployment made (Pod → ReplicaSet → Deployment {@code
  * serving-<name>} owned by the BaseModel), not any pod that carries the pool's labels. An impostor
  * with the labels must get neither the admin token nor loads.
+ *
+ * <p>Still on the Fabric8 mock (not moved in this round, docs/operator.md "Where the tests run"):
+ * the impostor is a hand-made pod object, which the real control plane could hold too.
  */
 @QuarkusTest
 @WithKubernetesTestServer(crud = true, setup = MockServerCrds.class)
-class ServingPodImpostorTest extends StandInClusterBase {
+class ServingPodImpostorTest extends ClusterTestBase {
 
   @Test
   void aPodWithThePoolsLabelsButNotMadeByItsDeploymentGetsNoTokenAndNoLoads() throws Exception {

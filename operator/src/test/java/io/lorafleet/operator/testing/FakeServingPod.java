@@ -38,6 +38,7 @@ public final class FakeServingPod implements AutoCloseable {
   private volatile int unloadFailure;
   private volatile boolean hang;
   private volatile long loadMillis;
+  private volatile boolean ready = true;
   private final java.util.concurrent.CountDownLatch closed =
       new java.util.concurrent.CountDownLatch(1);
 
@@ -53,13 +54,24 @@ public final class FakeServingPod implements AutoCloseable {
     server.createContext("/v1/load_lora_adapter", this::load);
     server.createContext("/v1/unload_lora_adapter", this::unload);
     server.createContext("/v1/adapters", this::adapters);
-    // The builtin server's readiness probe, for a kubelet stand-in that runs it.
-    server.createContext("/health/ready", exchange -> respond(exchange, 200, "{}"));
+    // The readiness probes (builtin /health/ready, vLLM /health), for a kubelet stand-in that runs
+    // them.
+    server.createContext(
+        "/health",
+        exchange -> respond(exchange, ready ? 200 : 503, ready ? "{}" : "{\"loading\":1}"));
     server.start();
   }
 
   public int port() {
     return server.getAddress().getPort();
+  }
+
+  /**
+   * Whether the readiness probe succeeds: false makes the kubelet stand-in report the pod not ready
+   * after the probe's failure threshold, as under load; true brings it back.
+   */
+  public void ready(boolean ready) {
+    this.ready = ready;
   }
 
   /** Served name to digest. */
@@ -218,6 +230,9 @@ public final class FakeServingPod implements AutoCloseable {
 
   @Override
   public void close() {
+    if (closed.getCount() == 0) {
+      return; // closed already (a released pod whose container stops later)
+    }
     closed.countDown();
     server.stop(0);
   }
