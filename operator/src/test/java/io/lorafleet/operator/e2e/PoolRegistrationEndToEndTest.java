@@ -96,11 +96,15 @@ class PoolRegistrationEndToEndTest {
       }
     }
     warmDigest =
-        TestArtifacts.publishAdapter(objectStore.client(), "s3://lorafleet/adapters/warm", 4, 1)
-            .digest();
+        "sha256:"
+            + TestArtifacts.publishAdapter(
+                    objectStore.client(), "s3://lorafleet/adapters/warm", 4, 1)
+                .digest();
     coldDigest =
-        TestArtifacts.publishAdapter(objectStore.client(), "s3://lorafleet/adapters/cold", 4, 2)
-            .digest();
+        "sha256:"
+            + TestArtifacts.publishAdapter(
+                    objectStore.client(), "s3://lorafleet/adapters/cold", 4, 2)
+                .digest();
   }
 
   @AfterAll
