@@ -76,6 +76,11 @@ public final class FakeServingPod implements AutoCloseable {
     return Map.copyOf(registered);
   }
 
+  /** Forgets every registration, as a restarted server process has. */
+  public void unregisterAll() {
+    registered.clear();
+  }
+
   /** Every admin request received ("METHOD uri", and whether it carried a token), in order. */
   public List<String> requests() {
     return List.copyOf(requests);
