@@ -20,6 +20,14 @@ public class PoolPodsServiceDependent extends CRUDKubernetesDependentResource<Se
     this.config = config;
   }
 
+  /** Server defaults (clusterIPs, ipFamilies, ...) tolerated: no update on every reconcile. */
+  @Override
+  public io.javaoperatorsdk.operator.processing.dependent.Matcher.Result<Service> match(
+      Service actual, Service desired, BaseModel model, Context<BaseModel> context) {
+    return io.javaoperatorsdk.operator.processing.dependent.Matcher.Result.computed(
+        AdditionsOnly.upToDate(desired, actual), desired);
+  }
+
   @Override
   protected Service desired(BaseModel model, Context<BaseModel> context) {
     return RouterWorkload.podsService(model, config);

@@ -21,12 +21,13 @@ public class RouterDeploymentDependent
     this.config = config;
   }
 
-  /** As the serving Deployment: quantities compared in canonical form (no update loop). */
+  /** Quantities compared in canonical form, server defaults tolerated (no update loop). */
   @Override
   public io.javaoperatorsdk.operator.processing.dependent.Matcher.Result<Deployment> match(
       Deployment actual, Deployment desired, BaseModel model, Context<BaseModel> context) {
     return io.javaoperatorsdk.operator.processing.dependent.Matcher.Result.computed(
-        ServingDeploymentDependent.upToDate(actual, desired, context), desired);
+        AdditionsOnly.upToDate(CanonicalQuantities.of(desired), CanonicalQuantities.of(actual)),
+        desired);
   }
 
   @Override

@@ -3,6 +3,7 @@ package io.lorafleet.operator.basemodel;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectAccessReviewBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -68,6 +69,41 @@ class RouterRbacRealServerTest {
       assertThat(allowed(router, namespace, "", "pods", "list")).isFalse();
       assertThat(allowed(router, namespace, "", "services", "get")).isFalse();
     }
+    // What the API server stored equals what the dependents build (no update on every reconcile).
+    KubernetesClient stored = cluster.admin();
+    Deployment storedRouter =
+        stored
+            .apps()
+            .deployments()
+            .inNamespace(namespace)
+            .withName(RouterResources.name(model))
+            .get();
+    assertThat(
+            AdditionsOnly.upToDate(
+                CanonicalQuantities.of(RouterWorkload.deployment(model, config)),
+                CanonicalQuantities.of(storedRouter)))
+        .as("router Deployment up to date")
+        .isTrue();
+    io.fabric8.kubernetes.api.model.Service headless = RouterWorkload.podsService(model, config);
+    assertThat(
+            AdditionsOnly.upToDate(
+                headless,
+                stored
+                    .services()
+                    .inNamespace(namespace)
+                    .withName(headless.getMetadata().getName())
+                    .get()))
+        .as("headless Service up to date")
+        .isTrue();
+    // A real change is still one.
+    BaseModel more =
+        Serialization.unmarshal(
+            Serialization.asYaml(model).replace("replicas: 1", "replicas: 3"), BaseModel.class);
+    assertThat(
+            AdditionsOnly.upToDate(
+                CanonicalQuantities.of(RouterWorkload.deployment(more, config)),
+                CanonicalQuantities.of(storedRouter)))
+        .isFalse();
     // The ReplicaSet controller made the router pod: Pod Security "restricted" admitted it.
     KubernetesClient admin = cluster.admin();
     await()

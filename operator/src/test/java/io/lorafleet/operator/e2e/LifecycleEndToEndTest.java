@@ -109,6 +109,20 @@ class LifecycleEndToEndTest {
   @AfterAll
   static void stop() throws IOException {
     if (namespace != null) {
+      // The pool first: its dependents recreated in a terminating namespace would be refused (403,
+      // counted as denied by OperatorRbacAuditIT).
+      KubernetesClient admin = RealCluster.get().admin();
+      admin.resources(BaseModel.class).inNamespace(namespace).delete();
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .until(
+              () ->
+                  admin
+                      .resources(BaseModel.class)
+                      .inNamespace(namespace)
+                      .list()
+                      .getItems()
+                      .isEmpty());
       // Its Deployment would otherwise outlive the test and be scheduled to the next kubelet.
       RealCluster.get().admin().namespaces().withName(namespace).delete();
     }

@@ -110,6 +110,15 @@ class PoolRegistrationEndToEndTest {
   @AfterAll
   static void stop() throws IOException {
     if (namespace != null) {
+      // The pool first: its dependents recreated in a terminating namespace would be refused (403).
+      KubernetesClient admin = RealCluster.get().admin();
+      admin.resources(BaseModel.class).inNamespace(namespace).withName(BASE).delete();
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .until(
+              () ->
+                  admin.resources(BaseModel.class).inNamespace(namespace).withName(BASE).get()
+                      == null);
       RealCluster.get().admin().namespaces().withName(namespace).delete();
     }
     if (kubelet != null) {
