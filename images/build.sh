@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# One command for the three container images (operator, server, trainer), without a Docker
+# One command for the four container images (operator, server, trainer, router), without a Docker
 # engine or a registry: podman/buildah on a base made locally from this machine's JDK 25, the
 # applications taken from the reactor's outputs, each image exported as a docker-archive tarball
 # (for `docker load`, `kind load image-archive`, `k3s ctr images import`).
@@ -23,14 +23,14 @@ done
 
 started=$SECONDS
 if ! $skip_maven; then
-  (cd "$repo_root" && ./mvnw -B -q -ntp -pl operator,server-image,trainer-image -am package \
+  (cd "$repo_root" && ./mvnw -B -q -ntp -pl operator,server-image,trainer-image,router -am package \
     -DskipTests -Dspotless.check.skip=true)
 fi
 require_podman
 
 source "$images_dir/image-names.sh"
 for required in operator/target/quarkus-app/quarkus-run.jar server-image/target/quarkus-app/quarkus-run.jar \
-  trainer-image/target/lib; do
+  trainer-image/target/lib router/target/quarkus-app/quarkus-run.jar; do
   [ -e "$repo_root/$required" ] || { echo "images: $required is missing; run ./mvnw package first" >&2; exit 1; }
 done
 
@@ -39,9 +39,10 @@ done
 # The build context holds only what the `prebuilt` stages copy, at the paths the Dockerfiles name.
 context="$images_target/context"
 rm -rf "$context" && mkdir -p "$context/operator/target" "$context/server-image/target" \
-  "$context/trainer-image/target/app"
+  "$context/trainer-image/target/app" "$context/router/target"
 cp -r "$repo_root/operator/target/quarkus-app" "$context/operator/target/"
 cp -r "$repo_root/server-image/target/quarkus-app" "$context/server-image/target/"
+cp -r "$repo_root/router/target/quarkus-app" "$context/router/target/"
 cp -r "$repo_root/trainer-image/target/lib" "$context/trainer-image/target/"
 trainer_jar="$(ls "$repo_root"/trainer-image/target/lorafleet-trainer-image-*.jar \
   | grep -vE -- '-(sources|javadoc|tests)\.jar$' | head -1)"
@@ -64,14 +65,15 @@ build() { # name dockerfile
 build "$operator_image" operator/Dockerfile
 build "$server_image" server-image/Dockerfile
 build "$trainer_image" trainer-image/Dockerfile
+build "$router_image" router/Dockerfile
 
 archives="$images_target/archives"
 rm -rf "$archives" && mkdir -p "$archives"
 # What was built, for the smoke test (images/src/test) and other tools.
-printf 'operator=%s\nserver=%s\ntrainer=%s\nversion=%s\nrevision=%s\n' "$operator_image" \
-  "$server_image" "$trainer_image" "$image_version" "$revision" > "$images_target/images.properties"
+printf 'operator=%s\nserver=%s\ntrainer=%s\nrouter=%s\nversion=%s\nrevision=%s\n' "$operator_image" \
+  "$server_image" "$trainer_image" "$router_image" "$image_version" "$revision" > "$images_target/images.properties"
 echo "images (version $image_version, revision $revision), built in $((SECONDS - started)) s:"
-for image in "$operator_image" "$server_image" "$trainer_image"; do
+for image in "$operator_image" "$server_image" "$trainer_image" "$router_image"; do
   name="$(basename "${image%%:*}")"
   podman save -q --format docker-archive -o "$archives/lorafleet-$name-$image_version.tar" "$image"
   size="$(podman image inspect --format '{{.Size}}' "$image")"

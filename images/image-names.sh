@@ -10,3 +10,4 @@ operator_repository="$(sed -n '/^image:/,/^[^ ]/s/^[[:space:]]*repository:[[:spa
 operator_image="$operator_repository:$image_version"
 server_image="$(chart_value serverImage)"
 trainer_image="$(chart_value trainerImage)"
+router_image="$(chart_value routerImage)"

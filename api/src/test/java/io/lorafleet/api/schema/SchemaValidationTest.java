@@ -96,6 +96,12 @@ class SchemaValidationTest {
   static Stream<Case> celCases() {
     return Stream.of(
         accept("minimal BaseModel", BM, m -> m),
+        accept("no router", BM, set("spec.serving", "{router: {replicas: 0}}")),
+        reject(
+            "too many routers",
+            BM,
+            set("spec.serving", "{router: {replicas: 101}}"),
+            "spec.serving.router.replicas: router replicas must be between 0 and 100"),
         accept("pinned digest", BM, set("spec.source.digest", "sha256:" + "ab".repeat(32))),
         accept("zero replicas", BM, set("spec.serving", "{replicas: 0}")),
         reject(
@@ -149,16 +155,17 @@ class SchemaValidationTest {
             LAD,
             set("spec.baseModelRef.name", "Base"),
             "spec.baseModelRef.name: name " + DNS),
+        accept("zero replicas (registered only)", LAD, set("spec.placement", "{replicas: 0}")),
         reject(
-            "zero replicas",
+            "negative replicas",
             LAD,
-            set("spec.placement", "{replicas: 0}"),
-            "spec.placement.replicas: replicas must be a number >= 1 or the string \"all\""),
+            set("spec.placement", "{replicas: -1}"),
+            "spec.placement.replicas: replicas must be a number >= 0 or the string \"all\""),
         reject(
             "replicas 'some'",
             LAD,
             set("spec.placement", "{replicas: some}"),
-            "spec.placement.replicas: replicas must be a number >= 1 or the string \"all\""),
+            "spec.placement.replicas: replicas must be a number >= 0 or the string \"all\""),
         reject(
             "served name starting with '-'",
             LAD,
@@ -297,11 +304,12 @@ class SchemaValidationTest {
             FTJ,
             set("spec.backoffLimit", "-1"),
             "spec.backoffLimit: backoffLimit must be between 0 and 100"),
+        accept("deploy warm on zero pods", FTJ, set("spec.output.deploy", "{replicas: 0}")),
         reject(
-            "deploy on zero pods",
+            "deploy on a negative number of pods",
             FTJ,
-            set("spec.output.deploy", "{replicas: 0}"),
-            "spec.output.deploy.replicas: replicas must be a number >= 1 or the string \"all\""),
+            set("spec.output.deploy", "{replicas: -2}"),
+            "spec.output.deploy.replicas: replicas must be a number >= 0 or the string \"all\""),
         accept("minimal MergePolicy", MP, m -> m),
         accept(
             "ties with density", MP, both(set("spec.method", "ties"), set("spec.density", "0.5"))),

@@ -47,7 +47,8 @@ class StatusAggregatorTest {
   }
 
   private static LoraAdapterStatus emptyAdapterStatus() {
-    return new LoraAdapterStatus(null, null, null, null, null, null, null, null, 2, 0, null, null);
+    return new LoraAdapterStatus(
+        null, null, null, null, null, null, null, null, 2, 0, null, null, null);
   }
 
   private static Condition condition(LorafleetStatus status, ConditionType type) {
@@ -174,6 +175,105 @@ class StatusAggregatorTest {
         new BaseModelStatusAggregator(model, at(T0)).resolved(true).replicas(0, 0).build(observed);
     assertThat(condition(zero, ConditionType.Ready).isTrue()).isTrue();
     assertThat(condition(zero, ConditionType.Ready).reason()).isEqualTo("ScaledToZero");
+  }
+
+  /** Issue 18: RouterReady with observedGeneration, its own transitions, kept when unobserved. */
+  @Test
+  void baseModelReportsTheRoutersReadinessAsItsOwnCondition() {
+    BaseModel model = new BaseModel();
+    model.setMetadata(new ObjectMetaBuilder().withName("m").withGeneration(4L).build());
+    BaseModelStatus observed = new BaseModelStatus(null, null, null, null, 2, 2, null);
+    BaseModelStatus starting =
+        new BaseModelStatusAggregator(model, at(T0))
+            .resolved(true)
+            .replicas(2, 2)
+            .router(2, 1)
+            .build(observed);
+    Condition router = routerReady(starting);
+    assertThat(router.status()).isEqualTo(ConditionStatus.FALSE);
+    assertThat(router.reason()).isEqualTo(BaseModelReason.RouterStarting.name());
+    assertThat(router.message()).isEqualTo("1/2 router pods available");
+    assertThat(router.observedGeneration()).isEqualTo(4);
+    assertThat(condition(starting, ConditionType.Ready).isTrue())
+        .as("the pool's Ready is about its serving pods")
+        .isTrue();
+
+    model.setStatus(starting);
+    BaseModelStatus available =
+        new BaseModelStatusAggregator(model, at(T1))
+            .resolved(true)
+            .replicas(2, 2)
+            .router(2, 2)
+            .build(observed);
+    assertThat(routerReady(available).isTrue()).isTrue();
+    assertThat(routerReady(available).reason()).isEqualTo("RouterAvailable");
+    assertThat(routerReady(available).lastTransitionTime()).isEqualTo(T1.toString());
+
+    model.setStatus(available);
+    BaseModelStatus again =
+        new BaseModelStatusAggregator(model, at(T1.plusSeconds(60)))
+            .resolved(true)
+            .replicas(2, 2)
+            .router(2, 2)
+            .build(observed);
+    assertThat(routerReady(again).lastTransitionTime())
+        .as("unchanged: the transition time stays")
+        .isEqualTo(T1.toString());
+    BaseModelStatus unobserved =
+        new BaseModelStatusAggregator(model, at(T1.plusSeconds(90))).build(observed);
+    assertThat(routerReady(unobserved)).isEqualTo(routerReady(available));
+
+    BaseModelStatus none =
+        new BaseModelStatusAggregator(model, at(T1))
+            .resolved(true)
+            .replicas(2, 2)
+            .router(0, 0)
+            .build(observed);
+    assertThat(routerReady(none).isTrue()).isFalse();
+    assertThat(routerReady(none).reason()).isEqualTo("RouterNotRun");
+  }
+
+  private static Condition routerReady(BaseModelStatus status) {
+    return status.conditions().stream()
+        .filter(c -> BaseModelStatusAggregator.ROUTER_READY.equals(c.type()))
+        .findFirst()
+        .orElseThrow();
+  }
+
+  /** Issue 18: 0 warm copies is a goal; ready once every ready pod has it registered. */
+  @Test
+  void adapterWithNoWarmCopyIsReadyWhenRegisteredOnEveryPod() {
+    LoraAdapter resource = adapter(1, null);
+    LoraAdapterStatus registering =
+        new LoraAdapterStatusAggregator(resource, at(T0))
+            .resolved(true)
+            .replicas(0, 0)
+            .registered(3, 2)
+            .build(emptyAdapterStatus());
+    assertThat(condition(registering, ConditionType.Ready).isTrue()).isFalse();
+    assertThat(condition(registering, ConditionType.Ready).message())
+        .isEqualTo("0/0 warm copies of the resolved digest, registered on 2/3 pods");
+    LoraAdapterStatus registered =
+        new LoraAdapterStatusAggregator(resource, at(T0))
+            .resolved(true)
+            .replicas(0, 0)
+            .registered(3, 3)
+            .build(emptyAdapterStatus());
+    assertThat(condition(registered, ConditionType.Ready).isTrue()).isTrue();
+    LoraAdapterStatus warmMissing =
+        new LoraAdapterStatusAggregator(resource, at(T0))
+            .resolved(true)
+            .replicas(1, 0)
+            .registered(3, 3)
+            .build(emptyAdapterStatus());
+    assertThat(condition(warmMissing, ConditionType.Ready).isTrue()).isFalse();
+    LoraAdapterStatus noPods =
+        new LoraAdapterStatusAggregator(resource, at(T0))
+            .resolved(true)
+            .replicas(0, 0)
+            .registered(0, 0)
+            .build(emptyAdapterStatus());
+    assertThat(condition(noPods, ConditionType.Ready).reason()).isEqualTo("NoServingPods");
   }
 
   @Test

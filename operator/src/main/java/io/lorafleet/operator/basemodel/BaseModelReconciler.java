@@ -51,10 +51,35 @@ import java.util.concurrent.TimeUnit;
     explicitInvocation = true,
     dependents = {
       @Dependent(name = "serving-deployment", type = ServingDeploymentDependent.class),
-      @Dependent(name = "serving-service", type = ServingServiceDependent.class)
+      @Dependent(name = "serving-service", type = ServingServiceDependent.class),
+      @Dependent(name = "pool-pods-service", type = PoolPodsServiceDependent.class),
+      @Dependent(
+          name = "router-service-account",
+          type = RouterServiceAccountDependent.class,
+          reconcilePrecondition = RoutedPool.class),
+      @Dependent(
+          name = "router-role",
+          type = RouterRoleDependent.class,
+          reconcilePrecondition = RoutedPool.class),
+      @Dependent(
+          name = "router-role-binding",
+          type = RouterRoleBindingDependent.class,
+          reconcilePrecondition = RoutedPool.class,
+          dependsOn = {"router-role", "router-service-account"}),
+      @Dependent(
+          name = "router-deployment",
+          type = RouterDeploymentDependent.class,
+          reconcilePrecondition = RoutedPool.class,
+          dependsOn = "router-role-binding"),
+      @Dependent(
+          name = "router-disruption-budget",
+          type = RouterDisruptionBudgetDependent.class,
+          reconcilePrecondition = RoutedPool.class)
     })
 public class BaseModelReconciler implements Reconciler<BaseModel> {
   public static final String NAME = "basemodel";
+  static final String SERVING_DEPLOYMENT = "serving-deployment";
+  static final String ROUTER_DEPLOYMENT = "router-deployment";
   private final ResolvedModels models;
   private final AdminTokens adminTokens;
   private final StatusUpdates statuses;
@@ -122,13 +147,19 @@ public class BaseModelReconciler implements Reconciler<BaseModel> {
     }
     adminTokens.ensure(model);
     context.managedWorkflowAndDependentResourceContext().reconcileManagedWorkflow();
-    Deployment deployment = context.getSecondaryResource(Deployment.class).orElse(null);
+    Deployment deployment =
+        context.getSecondaryResource(Deployment.class, SERVING_DEPLOYMENT).orElse(null);
+    Deployment router =
+        RouterResources.routed(model)
+            ? context.getSecondaryResource(Deployment.class, ROUTER_DEPLOYMENT).orElse(null)
+            : null;
     List<Pod> pool = poolPods(model, context);
     BaseModelStatus observed = BaseModelObservation.of(resolved, deployment, capacity(model, pool));
     int desired = model.getSpec().serving().replicas();
     ServingRolloutState rollout = ServingRolloutState.of(deployment, desired, pool);
     aggregator
         .resolved(true)
+        .router(RouterResources.replicas(model), routerAvailable(router))
         .replicas(desired, observed.readyReplicas())
         .rollout(rollout.complete(), rollout.message());
     if (rollout.problem() != null) {
@@ -141,6 +172,15 @@ public class BaseModelReconciler implements Reconciler<BaseModel> {
       }
     }
     return statuses.patch(model, aggregator.build(observed));
+  }
+
+  /** Router pods available now (0 before the Deployment exists or reports status). */
+  private static int routerAvailable(Deployment router) {
+    if (router == null || router.getStatus() == null) {
+      return 0;
+    }
+    Integer available = router.getStatus().getAvailableReplicas();
+    return available == null ? 0 : available;
   }
 
   /** The pool's pods: labelled for it and made by its Deployment (review T6). */

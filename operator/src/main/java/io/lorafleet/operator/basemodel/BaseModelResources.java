@@ -17,6 +17,12 @@ public final class BaseModelResources {
   /** Selector the dependents' informers use: only objects this operator made. */
   public static final String MANAGED_SELECTOR = MANAGED_BY + "=" + OPERATOR;
 
+  /**
+   * Selector of the serving Deployment's and public Service's informers: the router's objects of
+   * the same kinds carry another component.
+   */
+  public static final String SERVING_SELECTOR = COMPONENT + "=" + SERVER + "," + MANAGED_SELECTOR;
+
   public static final String ADMIN_TOKEN_KEY = "token";
   public static final String ADMIN_TOKEN_DIR = "/var/run/lorafleet/admin";
 

@@ -13,7 +13,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 /** The serving pool's Deployment. */
 @ApplicationScoped
-@KubernetesDependent(informer = @Informer(labelSelector = BaseModelResources.MANAGED_SELECTOR))
+@KubernetesDependent(informer = @Informer(labelSelector = BaseModelResources.SERVING_SELECTOR))
 public class ServingDeploymentDependent
     extends CRUDKubernetesDependentResource<Deployment, BaseModel> {
   private final OperatorConfig config;

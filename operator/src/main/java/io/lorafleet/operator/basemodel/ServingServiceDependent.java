@@ -11,7 +11,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 /** The serving pool's Service (OpenAI and admin API). */
 @ApplicationScoped
-@KubernetesDependent(informer = @Informer(labelSelector = BaseModelResources.MANAGED_SELECTOR))
+@KubernetesDependent(informer = @Informer(labelSelector = BaseModelResources.SERVING_SELECTOR))
 public class ServingServiceDependent extends CRUDKubernetesDependentResource<Service, BaseModel> {
   private final OperatorConfig config;
 

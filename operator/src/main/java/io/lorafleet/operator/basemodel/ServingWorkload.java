@@ -114,11 +114,18 @@ public final class ServingWorkload {
         && (Integer.valueOf(0).equals(value.getIntVal()) || "0%".equals(value.getStrVal()));
   }
 
+  /**
+   * The pool's public Service: the router pods of a builtin pool (each request reaches a pod that
+   * holds or will load its adapter), the serving pods themselves for a vLLM pool.
+   */
   public static Service service(BaseModel model, OperatorConfig config) {
     return new ServiceBuilder()
         .withMetadata(metadata(model))
         .withNewSpec()
-        .withSelector(BaseModelResources.selector(model))
+        .withSelector(
+            RouterResources.routed(model)
+                ? RouterResources.selector(model)
+                : BaseModelResources.selector(model))
         .addNewPort()
         .withName("http")
         .withPort(config.servingPort())

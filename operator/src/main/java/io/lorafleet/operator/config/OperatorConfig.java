@@ -13,6 +13,10 @@ public interface OperatorConfig {
   @WithDefault("ghcr.io/lorafleet/server:0.1.0")
   String serverImage();
 
+  /** Image of the pool router the operator runs in front of each builtin serving pool. */
+  @WithDefault("ghcr.io/lorafleet/router:0.1.0")
+  String routerImage();
+
   /** Image for runtime: vllm. */
   @WithDefault("vllm/vllm-openai:v0.11.0")
   String vllmImage();

@@ -15,11 +15,20 @@ final class LoraAdapterObservation {
 
   static LoraAdapterStatus unresolved(String servedName) {
     return new LoraAdapterStatus(
-        null, null, null, servedName, null, null, null, null, null, null, null, null);
+        null, null, null, servedName, null, null, null, null, null, null, null, null, null);
   }
 
   static LoraAdapterStatus of(
       ResolvedAdapter artifact, String servedName, int desired, List<AdapterPlacement> loaded) {
+    return of(artifact, servedName, desired, loaded, null);
+  }
+
+  static LoraAdapterStatus of(
+      ResolvedAdapter artifact,
+      String servedName,
+      int desired,
+      List<AdapterPlacement> loaded,
+      Integer registered) {
     return new LoraAdapterStatus(
         null,
         null,
@@ -31,6 +40,7 @@ final class LoraAdapterObservation {
         artifact.sizeBytes(),
         desired,
         loaded.size(),
+        registered,
         loaded.stream().limit(LoraAdapterStatus.MAX_PLACEMENTS).toList(),
         lineage(artifact.lineage()));
   }

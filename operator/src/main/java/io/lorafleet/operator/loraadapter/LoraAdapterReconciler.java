@@ -78,6 +78,7 @@ public class LoraAdapterReconciler implements Reconciler<LoraAdapter>, Cleaner<L
   private final ResolvedModels models;
   private final AdminTokens adminTokens;
   private final Placements placements;
+  private final Registrations registrations;
   private final StatusUpdates statuses;
   private final AdapterArtifactResolver resolver;
   private final EventRecorder recorder;
@@ -91,6 +92,7 @@ public class LoraAdapterReconciler implements Reconciler<LoraAdapter>, Cleaner<L
       ResolvedModels models,
       AdminTokens adminTokens,
       Placements placements,
+      Registrations registrations,
       StatusUpdates statuses,
       AdapterArtifactResolver resolver,
       EventRecorder recorder,
@@ -105,6 +107,7 @@ public class LoraAdapterReconciler implements Reconciler<LoraAdapter>, Cleaner<L
     this.models = models;
     this.adminTokens = adminTokens;
     this.placements = placements;
+    this.registrations = registrations;
     this.statuses = statuses;
     this.clock = clock;
   }
@@ -156,6 +159,7 @@ public class LoraAdapterReconciler implements Reconciler<LoraAdapter>, Cleaner<L
             context);
     SimpleInboundEventSource<LoraAdapter> loads = new SimpleInboundEventSource<>("adapter-loads");
     placements.bind(loads);
+    registrations.bind(loads);
     return List.of(pods, baseModels, loads);
   }
 
@@ -224,8 +228,11 @@ public class LoraAdapterReconciler implements Reconciler<LoraAdapter>, Cleaner<L
       ResolvedAdapter artifact,
       String servedName,
       LoraAdapterStatusAggregator aggregator) {
+    boolean builtin = base.getSpec().serving().runtime() != ServingRuntime.VLLM;
     List<ServingPod> ready = readyPods(base);
-    placements.retainPods(adapter, existingPodUids(base));
+    Set<String> existing = existingPodUids(base);
+    placements.retainPods(adapter, existing);
+    registrations.retainPods(adapter, existing);
     String token = token(base);
     boolean known = true;
     for (ServingPod pod : ready) {
@@ -252,7 +259,8 @@ public class LoraAdapterReconciler implements Reconciler<LoraAdapter>, Cleaner<L
                   servedName,
                   artifact.version().toString(),
                   artifact.digest(),
-                  token),
+                  token,
+                  builtin),
               RETRY_LOAD_AFTER);
       switch (slot.phase()) {
         case LOADED ->
@@ -269,19 +277,55 @@ public class LoraAdapterReconciler implements Reconciler<LoraAdapter>, Cleaner<L
         case LOADING -> {}
       }
     }
+    Integer registered = null;
+    if (builtin) {
+      registered = 0;
+      for (ServingPod pod : ready) {
+        Registrations.Entry entry =
+            registrations.ensure(
+                new Registrations.Registration(
+                    adapter,
+                    pod,
+                    servedName,
+                    artifact.version().toString(),
+                    artifact.digest(),
+                    token),
+                RETRY_LOAD_AFTER);
+        switch (entry.phase()) {
+          case REGISTERED -> registered++;
+          case REFUSED ->
+              aggregator.blockedBy(LoraAdapterReasons.ofServerCode(entry.code()), entry.message());
+          case FAILED -> {
+            if ("Unauthorized".equals(entry.code())) {
+              adminTokens.forget(base);
+            }
+            aggregator.retrying(LoraAdapterReason.LoadFailed, entry.message());
+            retryLater = true;
+          }
+          case REGISTERING -> {}
+        }
+      }
+    }
     Set<String> chosenUids = chosen.stream().map(ServingPod::uid).collect(Collectors.toSet());
+    // On a builtin pool a copy the operator did not place is a demand copy (loaded by a request):
+    // the pod's LRU retires it, and unloading it here could cut the requests using it.
+    Set<String> releasable = builtin ? slots.keySet() : holders;
     for (ServingPod pod : ready) {
-      if (holders.contains(pod.uid()) && !chosenUids.contains(pod.uid())) {
+      if (releasable.contains(pod.uid()) && !chosenUids.contains(pod.uid())) {
         placements.release(adapter, pod, servedName, token);
       }
     }
     loaded.sort(Comparator.comparing(AdapterPlacement::pod));
     int desired = PlacementPlanner.desired(adapter.getSpec().placement(), ready.size());
     aggregator.resolved(true).replicas(desired, loaded.size());
+    if (builtin) {
+      aggregator.registered(ready.size(), registered);
+    }
     UpdateControl<LoraAdapter> control =
         statuses.patch(
             adapter,
-            aggregator.build(LoraAdapterObservation.of(artifact, servedName, desired, loaded)));
+            aggregator.build(
+                LoraAdapterObservation.of(artifact, servedName, desired, loaded, registered)));
     return retryLater ? control.rescheduleAfter(RETRY_LOAD_AFTER) : control;
   }
 
@@ -290,12 +334,18 @@ public class LoraAdapterReconciler implements Reconciler<LoraAdapter>, Cleaner<L
     Optional<BaseModel> base = context.getSecondaryResource(BaseModel.class);
     if (base.isPresent()) {
       String token = token(base.get());
-      Map<ServingPod, Future<?>> unloads = new java.util.LinkedHashMap<>();
+      boolean builtin = base.get().getSpec().serving().runtime() != ServingRuntime.VLLM;
+      List<Map.Entry<ServingPod, Future<?>>> unloads = new ArrayList<>();
       for (ServingPod pod : readyPods(base.get())) {
-        unloads.put(pod, placements.release(adapter, pod, servedName(adapter), token));
+        unloads.add(Map.entry(pod, placements.release(adapter, pod, servedName(adapter), token)));
+        if (builtin) {
+          // Unregistered too, so no request loads it again on demand (the pod unloads it).
+          unloads.add(
+              Map.entry(pod, registrations.release(adapter, pod, servedName(adapter), token)));
+        }
       }
       List<String> failed = new ArrayList<>();
-      for (Map.Entry<ServingPod, Future<?>> unload : unloads.entrySet()) {
+      for (Map.Entry<ServingPod, Future<?>> unload : unloads) {
         try {
           unload.getValue().get(UNLOAD_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException | TimeoutException e) {
@@ -330,6 +380,7 @@ public class LoraAdapterReconciler implements Reconciler<LoraAdapter>, Cleaner<L
       deleteArtifact(adapter, context);
     }
     placements.forget(adapter);
+    registrations.forget(adapter);
     return DeleteControl.defaultDelete();
   }
 

@@ -317,7 +317,7 @@ public class Placements implements PodAdapters {
   }
 
   /** Runs {@code task} on the workers, at most {@link #PER_POD_IN_FLIGHT} at a time per pod. */
-  private void submit(String podUid, Runnable task) {
+  void submit(String podUid, Runnable task) {
     synchronized (lanes) {
       Lane lane = lanes.computeIfAbsent(podUid, uid -> new Lane());
       if (lane.running >= PER_POD_IN_FLIGHT) {
@@ -368,7 +368,8 @@ public class Placements implements PodAdapters {
       String servedName,
       String path,
       String digest,
-      String token) {}
+      String token,
+      boolean pinned) {}
 
   /**
    * The pod's slot for the adapter, starting a load when the pod does not hold the current version
@@ -415,7 +416,8 @@ public class Placements implements PodAdapters {
     Timer.Sample sample = Timer.start(metrics);
     Slot result;
     try {
-      admin.load(load.pod().endpoint(), load.token(), load.servedName(), load.path());
+      admin.load(
+          load.pod().endpoint(), load.token(), load.servedName(), load.path(), load.pinned());
       Optional<ResidentAdapter> resident =
           admin.resident(load.pod().endpoint(), load.token(), load.servedName());
       result =

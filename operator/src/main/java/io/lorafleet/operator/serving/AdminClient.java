@@ -73,12 +73,23 @@ public final class AdminClient {
   /** Loads (or atomically replaces) {@code name} with the version at {@code path}. */
   public void load(URI endpoint, String token, String name, String path)
       throws AdminRefusal, IOException, InterruptedException {
-    HttpResponse<String> response =
-        post(
-            endpoint,
-            token,
-            "/v1/load_lora_adapter",
-            Map.of("lora_name", name, "lora_path", path, "load_inplace", true));
+    load(endpoint, token, name, path, false);
+  }
+
+  /**
+   * Loads {@code name}; {@code pinned} (the builtin server's extension, not sent otherwise) keeps
+   * it out of the host tier's LRU eviction: a warm copy the operator placed stays warm.
+   */
+  public void load(URI endpoint, String token, String name, String path, boolean pinned)
+      throws AdminRefusal, IOException, InterruptedException {
+    Map<String, Object> body = new java.util.LinkedHashMap<>();
+    body.put("lora_name", name);
+    body.put("lora_path", path);
+    body.put("load_inplace", true);
+    if (pinned) {
+      body.put("pinned", true);
+    }
+    HttpResponse<String> response = post(endpoint, token, "/v1/load_lora_adapter", body);
     int status = response.statusCode();
     if (status == 200 || status == 409) { // 409: already loaded, which is what we want
       return;
@@ -104,6 +115,66 @@ public final class AdminClient {
       throw new IOException(
           "unload of " + name + " on " + endpoint + ": HTTP " + response.statusCode());
     }
+  }
+
+  /**
+   * Registers {@code name} on the pod (builtin server): the version and its digest, no weights; the
+   * pod loads it on its first request. Registering again replaces the registration.
+   */
+  public void register(URI endpoint, String token, String name, String path, String digest)
+      throws AdminRefusal, IOException, InterruptedException {
+    HttpResponse<String> response =
+        post(
+            endpoint,
+            token,
+            "/v1/register_lora_adapter",
+            Map.of("lora_name", name, "lora_path", path, "digest", digest));
+    int status = response.statusCode();
+    if (status == 200) {
+      return;
+    }
+    if (status == 400 || status == 422) {
+      throw refusal(response);
+    }
+    if (status == 401) {
+      throw new Unauthorized("registration of " + name + " on " + endpoint + ": HTTP 401");
+    }
+    throw new IOException("registration of " + name + " on " + endpoint + ": HTTP " + status);
+  }
+
+  /**
+   * Forgets the registration of {@code name} and unloads it (builtin server); "not registered"
+   * (404) is success.
+   */
+  public void unregister(URI endpoint, String token, String name)
+      throws IOException, InterruptedException {
+    HttpResponse<String> response =
+        post(endpoint, token, "/v1/unregister_lora_adapter", Map.of("lora_name", name));
+    if (response.statusCode() == 401) {
+      throw new Unauthorized("unregistration of " + name + " on " + endpoint + ": HTTP 401");
+    }
+    if (response.statusCode() != 200 && response.statusCode() != 404) {
+      throw new IOException(
+          "unregistration of " + name + " on " + endpoint + ": HTTP " + response.statusCode());
+    }
+  }
+
+  /** The pod's registrations, served name to digest (GET /v1/registered_adapters). */
+  public Map<String, String> registered(URI endpoint, String token)
+      throws IOException, InterruptedException {
+    HttpResponse<String> response = get(endpoint, token, "/v1/registered_adapters");
+    if (response.statusCode() == 401) {
+      throw new Unauthorized("GET /v1/registered_adapters on " + endpoint + ": HTTP 401");
+    }
+    if (response.statusCode() != 200) {
+      throw new IOException(
+          "GET /v1/registered_adapters on " + endpoint + ": HTTP " + response.statusCode());
+    }
+    Map<String, String> registered = new java.util.HashMap<>();
+    for (JsonNode adapter : JSON.readTree(response.body()).path("data")) {
+      registered.put(adapter.path("name").asText(), adapter.path("digest").asText(""));
+    }
+    return registered;
   }
 
   /**

@@ -13,6 +13,7 @@ import io.lorafleet.api.v1alpha1.finetunejob.FineTuneJobPhase;
 import io.lorafleet.api.v1alpha1.loraadapter.AdapterPlacement;
 import io.lorafleet.api.v1alpha1.loraadapter.LoraAdapter;
 import io.lorafleet.operator.basemodel.BaseModelResources;
+import io.lorafleet.operator.basemodel.RouterResources;
 import io.lorafleet.operator.config.OperatorConfig;
 import io.lorafleet.operator.testing.EmbeddedObjectStore;
 import io.lorafleet.operator.testing.LogCapture;
@@ -108,6 +109,20 @@ class LifecycleEndToEndTest {
   @AfterAll
   static void stop() throws IOException {
     if (namespace != null) {
+      // The pool first: its dependents recreated in a terminating namespace would be refused (403,
+      // counted as denied by OperatorRbacAuditIT).
+      KubernetesClient admin = RealCluster.get().admin();
+      admin.resources(BaseModel.class).inNamespace(namespace).delete();
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .until(
+              () ->
+                  admin
+                      .resources(BaseModel.class)
+                      .inNamespace(namespace)
+                      .list()
+                      .getItems()
+                      .isEmpty());
       // Its Deployment would otherwise outlive the test and be scheduled to the next kubelet.
       RealCluster.get().admin().namespaces().withName(namespace).delete();
     }
@@ -312,7 +327,9 @@ class LifecycleEndToEndTest {
     ServingPodClient serving = new ServingPodClient(adminToken());
     awaitServedEverywhere("reverse-words", v1, 2);
     try (ServiceProxy service =
-        ServiceProxy.start(client, namespace, BaseModelResources.servingName(base), "http")) {
+        // The pool's public Service now selects the router pods; this checks the serving pods
+        // themselves, behind the headless Service.
+        ServiceProxy.start(client, namespace, RouterResources.podsServiceName(base), "http")) {
       await().atMost(Duration.ofSeconds(30)).until(() -> service.readyEndpoints().size() == 2);
       URI serviceUri = service.uri("/");
       List<String> answers = new ArrayList<>();

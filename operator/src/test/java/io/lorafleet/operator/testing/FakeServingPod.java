@@ -19,10 +19,10 @@ import java.util.regex.Pattern;
 /**
  * A serving pod's adapter admin API on loopback for the controller tests, which need pods that
  * start in milliseconds and can be told to refuse (the end-to-end test runs the real server image):
- * it speaks the same protocol (bearer token, load/unload, GET /v1/adapters with digests, typed 400
- * refusals) but loads nothing; the digest comes from the sha256-... path. Like the real server it
- * reads its admin token from the mounted Secret file at every call: a missing, unreadable or empty
- * file accepts nothing, a rewritten one takes effect at once.
+ * it speaks the same protocol (bearer token, load/unload, registrations, GET /v1/adapters with
+ * digests, typed 400 refusals) but loads nothing; the digest comes from the sha256-... path. Like
+ * the real server it reads its admin token from the mounted Secret file at every call: a missing,
+ * unreadable or empty file accepts nothing, a rewritten one takes effect at once.
  */
 public final class FakeServingPod implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -31,6 +31,7 @@ public final class FakeServingPod implements AutoCloseable {
   private final HttpServer server;
   private final Path tokenFile;
   private final Map<String, String> loaded = new ConcurrentHashMap<>();
+  private final Map<String, String> registered = new ConcurrentHashMap<>();
   private final List<String> requestBodies = new CopyOnWriteArrayList<>();
   private final List<String> requests = new CopyOnWriteArrayList<>();
   private final Map<String, String> refusals = new ConcurrentHashMap<>();
@@ -54,6 +55,9 @@ public final class FakeServingPod implements AutoCloseable {
     server.createContext("/v1/load_lora_adapter", this::load);
     server.createContext("/v1/unload_lora_adapter", this::unload);
     server.createContext("/v1/adapters", this::adapters);
+    server.createContext("/v1/register_lora_adapter", this::register);
+    server.createContext("/v1/unregister_lora_adapter", this::unregister);
+    server.createContext("/v1/registered_adapters", this::registeredAdapters);
     // The readiness probes (builtin /health/ready, vLLM /health), for a kubelet stand-in that runs
     // them.
     server.createContext(
@@ -77,6 +81,16 @@ public final class FakeServingPod implements AutoCloseable {
   /** Served name to digest. */
   public Map<String, String> loaded() {
     return Map.copyOf(loaded);
+  }
+
+  /** Served name to digest of the registrations (the builtin server's on-demand loads). */
+  public Map<String, String> registered() {
+    return Map.copyOf(registered);
+  }
+
+  /** Forgets every registration, as a restarted server process has. */
+  public void unregisterAll() {
+    registered.clear();
   }
 
   /** Every admin request received ("METHOD uri", and whether it carried a token), in order. */
@@ -198,6 +212,34 @@ public final class FakeServingPod implements AutoCloseable {
       return;
     }
     respond(exchange, loaded.remove(name) == null ? 404 : 200, "{}");
+  }
+
+  private void register(HttpExchange exchange) throws IOException {
+    if (!authorized(exchange)) {
+      return;
+    }
+    JsonNode body = body(exchange);
+    registered.put(body.path("lora_name").asText(), body.path("digest").asText());
+    respond(exchange, 200, "{\"status\":\"registered\"}");
+  }
+
+  private void unregister(HttpExchange exchange) throws IOException {
+    if (!authorized(exchange)) {
+      return;
+    }
+    String name = body(exchange).path("lora_name").asText();
+    boolean known = registered.remove(name) != null;
+    known |= loaded.remove(name) != null;
+    respond(exchange, known ? 200 : 404, "{}");
+  }
+
+  private void registeredAdapters(HttpExchange exchange) throws IOException {
+    if (!authorized(exchange)) {
+      return;
+    }
+    var data = JSON.createArrayNode();
+    registered.forEach((name, digest) -> data.addObject().put("name", name).put("digest", digest));
+    respond(exchange, 200, JSON.createObjectNode().set("data", data).toString());
   }
 
   private void adapters(HttpExchange exchange) throws IOException {

@@ -13,6 +13,11 @@ public final class TestOperatorConfig implements OperatorConfig {
   }
 
   @Override
+  public String routerImage() {
+    return "ghcr.io/lorafleet/router:0.1.0";
+  }
+
+  @Override
   public String vllmImage() {
     return "vllm/vllm-openai:v0.11.0";
   }

@@ -30,5 +30,11 @@ public enum BaseModelReason implements ConditionReason {
   ObjectStoreUnavailable,
   /** The API server refused an object built from the spec (HTTP 422); the message says why. */
   RejectedByApiServer,
+  /** RouterReady: every requested router pod is available. */
+  RouterAvailable,
+  /** RouterReady: fewer router pods are available than requested. */
+  RouterStarting,
+  /** RouterReady: no router runs (vLLM pool, or router replicas 0). */
+  RouterNotRun,
   ReconcileFailed
 }

@@ -1,6 +1,8 @@
 package io.lorafleet.api.v1alpha1.basemodel;
 
+import io.lorafleet.api.v1alpha1.common.Condition;
 import io.lorafleet.api.v1alpha1.common.ConditionReason;
+import io.lorafleet.api.v1alpha1.common.ConditionStatus;
 import io.lorafleet.api.v1alpha1.common.StatusAggregator;
 import java.time.Clock;
 
@@ -14,9 +16,30 @@ public final class BaseModelStatusAggregator extends StatusAggregator<BaseModelS
   private int readyReplicas;
   private boolean rolledOut = true;
   private String rollout = "";
+  private int routerDesired;
+  private int routerAvailable;
+  private boolean routerObserved;
+  private final BaseModelStatus previous;
+  private final Clock clock;
+
+  /** The type of the condition that tells whether the pool's router serves. */
+  public static final String ROUTER_READY = "RouterReady";
 
   public BaseModelStatusAggregator(BaseModel resource, Clock clock) {
     super(resource.getStatus(), resource.getMetadata().getGeneration(), clock);
+    this.previous = resource.getStatus();
+    this.clock = clock;
+  }
+
+  /**
+   * The router Deployment's requested and available pods (0 requested: no router runs). Decides the
+   * RouterReady condition only; the pool's Ready stays about its serving pods.
+   */
+  public BaseModelStatusAggregator router(int desired, int available) {
+    this.routerDesired = desired;
+    this.routerAvailable = available;
+    this.routerObserved = true;
+    return this;
   }
 
   /** The source's config.json was read and validated. */
@@ -43,7 +66,48 @@ public final class BaseModelStatusAggregator extends StatusAggregator<BaseModelS
 
   /** The observed status with its conditions decided and the generation stamped. */
   public BaseModelStatus build(BaseModelStatus observed) {
-    return observed.withConditions(generation(), decideConditions());
+    java.util.List<Condition> conditions = new java.util.ArrayList<>(decideConditions());
+    if (routerObserved) {
+      conditions.add(routerCondition());
+    } else {
+      // Not observed this time (the source did not resolve, a failed reconcile): kept as it was.
+      previousConditions().stream()
+          .filter(c -> ROUTER_READY.equals(c.type()))
+          .findFirst()
+          .ifPresent(conditions::add);
+    }
+    return observed.withConditions(generation(), java.util.List.copyOf(conditions));
+  }
+
+  private java.util.List<Condition> previousConditions() {
+    return previous == null || previous.conditions() == null
+        ? java.util.List.of()
+        : previous.conditions();
+  }
+
+  /** RouterReady, keeping its lastTransitionTime while its status does not change. */
+  private Condition routerCondition() {
+    boolean ready = routerDesired > 0 && routerAvailable >= routerDesired;
+    BaseModelReason reason =
+        routerDesired == 0
+            ? BaseModelReason.RouterNotRun
+            : ready ? BaseModelReason.RouterAvailable : BaseModelReason.RouterStarting;
+    String message =
+        routerDesired == 0
+            ? "no router runs for this pool"
+            : routerAvailable + "/" + routerDesired + " router pods available";
+    ConditionStatus status = ConditionStatus.of(ready);
+    String since =
+        previousConditions().stream()
+            .filter(
+                c ->
+                    ROUTER_READY.equals(c.type())
+                        && c.status() == status
+                        && c.lastTransitionTime() != null)
+            .map(Condition::lastTransitionTime)
+            .findFirst()
+            .orElse(clock.instant().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString());
+    return new Condition(ROUTER_READY, status, reason.name(), message, since, generation());
   }
 
   @Override

@@ -41,7 +41,34 @@ public record ServingSpec(
             "How pods are replaced when the pool changes: maxSurge and maxUnavailable of the"
                 + " Deployment's rolling update. Pools that use every GPU they have set maxSurge: 0,"
                 + " maxUnavailable: 1 (the default surge needs a spare GPU).")
-        ServingRollout rollout) {
+        ServingRollout rollout,
+    @JsonPropertyDescription(
+            "The pool router (builtin runtime only): the pool's Service points at it and it"
+                + " routes each request to a pod that holds or will load the adapter. Absent: 2"
+                + " replicas with default resources.")
+        RouterSpec router) {
+
+  /** With the default router. */
+  public ServingSpec(
+      Integer replicas,
+      ServingRuntime runtime,
+      String image,
+      ComputeResources resources,
+      Map<String, String> nodeSelector,
+      List<Toleration> tolerations,
+      AdapterSlots adapterSlots,
+      ServingRollout rollout) {
+    this(
+        replicas,
+        runtime,
+        image,
+        resources,
+        nodeSelector,
+        tolerations,
+        adapterSlots,
+        rollout,
+        null);
+  }
 
   /** Without a rollout strategy (the Kubernetes default). */
   public ServingSpec(
@@ -52,7 +79,7 @@ public record ServingSpec(
       Map<String, String> nodeSelector,
       List<Toleration> tolerations,
       AdapterSlots adapterSlots) {
-    this(replicas, runtime, image, resources, nodeSelector, tolerations, adapterSlots, null);
+    this(replicas, runtime, image, resources, nodeSelector, tolerations, adapterSlots, null, null);
   }
 
   /**

@@ -8,7 +8,9 @@ import io.fabric8.generator.annotation.Required;
 /** A condition in the standard Kubernetes shape (metav1.Condition). */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Condition(
-    @JsonPropertyDescription("Condition type: Ready, Progressing or Degraded.") @Required
+    @JsonPropertyDescription(
+            "Condition type: Ready, Progressing or Degraded; a BaseModel also reports RouterReady.")
+        @Required
         String type,
     @JsonPropertyDescription("True, False or Unknown.") @Required ConditionStatus status,
     @JsonPropertyDescription("Machine-readable CamelCase reason for the last transition.") @Required

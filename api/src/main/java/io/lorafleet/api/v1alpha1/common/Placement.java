@@ -6,16 +6,18 @@ import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.ValidationRule;
 import io.fabric8.kubernetes.api.model.IntOrString;
 
-/** On how many serving pods of the base model an adapter is loaded, and which ones. */
+/** On how many serving pods of the base model an adapter is kept warm, and which ones. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @ValidationRule(
-    value = "type(self.replicas) == int ? self.replicas >= 1 : self.replicas == 'all'",
-    message = "replicas must be a number >= 1 or the string \"all\"",
+    value = "type(self.replicas) == int ? self.replicas >= 0 : self.replicas == 'all'",
+    message = "replicas must be a number >= 0 or the string \"all\"",
     fieldPath = ".replicas")
 public record Placement(
     @JsonPropertyDescription(
-            "Number of serving pods that load the adapter (at least 1), or \"all\" for every pod"
-                + " of the base model's pool, including pods added later.")
+            "Number of serving pods that keep the adapter loaded and pinned (warm), or \"all\""
+                + " for every pod of the base model's pool, including pods added later. 0"
+                + " keeps no warm copy. On builtin pools every pod has the adapter registered"
+                + " whatever this says, and loads it on its first request.")
         @Default("all")
         IntOrString replicas,
     @JsonPropertyDescription(

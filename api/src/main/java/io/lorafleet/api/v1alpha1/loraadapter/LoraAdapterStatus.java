@@ -23,6 +23,10 @@ public record LoraAdapterStatus(
     @JsonPropertyDescription("Pods that confirmed the resolved digest is loaded.")
         Integer readyReplicas,
     @JsonPropertyDescription(
+            "Ready serving pods that have the resolved digest registered (builtin pools): each"
+                + " loads the adapter on its first request there, so every pod can serve it.")
+        Integer registeredReplicas,
+    @JsonPropertyDescription(
             "Pods holding the adapter; at most "
                 + MAX_PLACEMENTS
                 + " are listed, the counts are"
@@ -47,6 +51,7 @@ public record LoraAdapterStatus(
         sizeBytes,
         desiredReplicas,
         readyReplicas,
+        registeredReplicas,
         placements,
         lineage);
   }

@@ -6,13 +6,16 @@ import java.time.Clock;
 
 /**
  * Decides a LoraAdapter's conditions: ready only when the resolved digest is confirmed loaded on at
- * least the desired number of pods, never merely because loads were requested.
+ * least the desired number of pods (its warm copies) and, on pools that register adapters, is
+ * registered on every ready pod; never merely because loads were requested.
  */
 public final class LoraAdapterStatusAggregator
     extends StatusAggregator<LoraAdapterStatusAggregator> {
   private boolean resolved;
   private int desiredReplicas;
   private int readyReplicas;
+  private int poolPods = -1;
+  private int registeredPods;
 
   public LoraAdapterStatusAggregator(LoraAdapter resource, Clock clock) {
     super(resource.getStatus(), resource.getMetadata().getGeneration(), clock);
@@ -30,6 +33,16 @@ public final class LoraAdapterStatusAggregator
     return this;
   }
 
+  /**
+   * The pool's ready pods and how many have the adapter registered; once called, readiness also
+   * needs every ready pod to have it registered, and a warm count of 0 is a valid goal.
+   */
+  public LoraAdapterStatusAggregator registered(int pool, int registered) {
+    this.poolPods = pool;
+    this.registeredPods = registered;
+    return this;
+  }
+
   /** The observed status with its conditions decided and the generation stamped. */
   public LoraAdapterStatus build(LoraAdapterStatus observed) {
     return observed.withConditions(generation(), decideConditions());
@@ -40,6 +53,24 @@ public final class LoraAdapterStatusAggregator
     if (!resolved) {
       return new Progress(
           false, LoraAdapterReason.Resolving, "checking the artifact against the base", true);
+    }
+    if (poolPods >= 0) {
+      if (poolPods == 0) {
+        return new Progress(
+            false, LoraAdapterReason.NoServingPods, "the base model has no serving pods", false);
+      }
+      String pods =
+          readyReplicas
+              + "/"
+              + desiredReplicas
+              + " warm copies of the resolved digest, registered on "
+              + registeredPods
+              + "/"
+              + poolPods
+              + " pods";
+      return readyReplicas >= desiredReplicas && registeredPods >= poolPods
+          ? new Progress(true, LoraAdapterReason.Placed, pods, false)
+          : new Progress(false, LoraAdapterReason.Placing, pods, true);
     }
     if (desiredReplicas == 0) {
       return new Progress(

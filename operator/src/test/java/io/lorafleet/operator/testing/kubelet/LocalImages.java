@@ -27,6 +27,23 @@ public final class LocalImages {
     return root().resolve("server-image/target/quarkus-app/quarkus-run.jar");
   }
 
+  public static Path routerJar() {
+    return root().resolve("router/target/quarkus-app/quarkus-run.jar");
+  }
+
+  /** The router image's command (router/Dockerfile), on the reactor's router jar. */
+  public static List<String> router() {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(
+        List.of(
+            "-Xmx256m",
+            "-XX:+UseSerialGC",
+            "-jar",
+            routerJar().toAbsolutePath().normalize().toString()));
+    return command;
+  }
+
   /** Whether the reactor built both applications (it does before the operator module). */
   public static String missing() {
     for (Path jar : List.of(trainerJar(), serverJar())) {

@@ -50,6 +50,24 @@ public final class OperatorImages {
     };
   }
 
+  /**
+   * As {@link #of}, plus the router image as the reactor's router jar (its HTTP listener on the
+   * pod's IP). Opt-in: every BaseModel has router pods, and most tests need no router JVMs.
+   */
+  public static Function<String, LocalImage> withRouter(OperatorConfig config) {
+    Function<String, LocalImage> images = of(config);
+    LocalImage router =
+        new LocalImage(
+            PodSecurity.USER,
+            PodSecurity.USER,
+            launch -> {
+              List<String> command = withTmp(LocalImages.router(), launch.local("/tmp"));
+              command.add(1, "-Dquarkus.http.host=" + launch.podIP());
+              return command;
+            });
+    return image -> image.equals(config.routerImage()) ? router : images.apply(image);
+  }
+
   private static List<String> withTmp(List<String> entrypoint, Path tmp) {
     List<String> command = new ArrayList<>(entrypoint);
     command.add(1, "-Djava.io.tmpdir=" + tmp);

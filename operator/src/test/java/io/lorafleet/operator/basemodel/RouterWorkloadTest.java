@@ -1,0 +1,154 @@
+package io.lorafleet.operator.basemodel;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import io.fabric8.kubernetes.api.model.rbac.Role;
+import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.lorafleet.api.v1alpha1.basemodel.BaseModel;
+import io.lorafleet.operator.testing.RestrictedPodSecurity;
+import io.lorafleet.operator.testing.TestOperatorConfig;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+/** The router's desired objects, from the walkthrough's BaseModel (item 1 of issue 18). */
+class RouterWorkloadTest {
+  private static final TestOperatorConfig CONFIG = new TestOperatorConfig();
+  private static final Path ROOT = Path.of(System.getProperty("lorafleet.root", ".."));
+
+  private static BaseModel base(String servingExtra) throws IOException {
+    BaseModel model =
+        Serialization.unmarshal(
+            Files.readString(ROOT.resolve("examples/walkthrough/01-basemodel.yaml"))
+                .replace("  serving:\n", "  serving:\n" + servingExtra),
+            BaseModel.class);
+    model.getMetadata().setNamespace("team-a");
+    return model;
+  }
+
+  private static Map<String, String> env(Container container) {
+    return container.getEnv().stream()
+        .collect(Collectors.toMap(EnvVar::getName, e -> e.getValue() == null ? "" : e.getValue()));
+  }
+
+  @Test
+  void twoRouterPodsByDefaultWatchingTheHeadlessServiceOfTheServingPods() throws IOException {
+    BaseModel model = base("");
+    Deployment router = RouterWorkload.deployment(model, CONFIG);
+    assertThat(router.getMetadata().getName()).isEqualTo("router-smollm2-135m");
+    assertThat(router.getSpec().getReplicas()).isEqualTo(2);
+    var pod = router.getSpec().getTemplate().getSpec();
+    assertThat(pod.getServiceAccountName()).isEqualTo("router-smollm2-135m");
+    assertThat(router.getSpec().getSelector().getMatchLabels())
+        .isEqualTo(
+            Map.of(
+                "app.kubernetes.io/component",
+                "router",
+                "lorafleet.io/base-model",
+                "smollm2-135m"));
+    assertThat(router.getSpec().getTemplate().getMetadata().getLabels())
+        .containsAllEntriesOf(router.getSpec().getSelector().getMatchLabels());
+    Container container = pod.getContainers().getFirst();
+    assertThat(container.getImage()).isEqualTo(CONFIG.routerImage());
+    assertThat(env(container))
+        .containsEntry("LORAFLEET_ROUTER_POD_SOURCE", "endpointslice")
+        .containsEntry("LORAFLEET_ROUTER_SERVICE", "pods-smollm2-135m")
+        .containsEntry("LORAFLEET_ROUTER_NAMESPACE", "team-a")
+        .containsEntry("LORAFLEET_ROUTER_PORT_NAME", "http")
+        .containsEntry("QUARKUS_HTTP_PORT", "8000");
+    assertThat(container.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/health/ready");
+    assertThat(container.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/health/live");
+    assertThat(container.getResources().getRequests()).containsKeys("cpu", "memory");
+    assertThat(container.getResources().getLimits().get("memory"))
+        .isEqualTo(container.getResources().getRequests().get("memory"));
+    assertThat(RestrictedPodSecurity.violations(pod)).isEmpty();
+
+    Service pods = RouterWorkload.podsService(model, CONFIG);
+    assertThat(pods.getMetadata().getName()).isEqualTo("pods-smollm2-135m");
+    assertThat(pods.getSpec().getClusterIP()).isEqualTo("None");
+    assertThat(pods.getSpec().getSelector()).isEqualTo(BaseModelResources.selector(model));
+    assertThat(pods.getSpec().getPorts().getFirst().getName()).isEqualTo("http");
+  }
+
+  @Test
+  void thePoolsPublicServiceSelectsTheRouterPodsOfABuiltinPoolAndTheServingPodsOfAVllmPool()
+      throws IOException {
+    BaseModel builtin = base("");
+    Service pub = ServingWorkload.service(builtin, CONFIG);
+    assertThat(pub.getMetadata().getName()).isEqualTo("serving-smollm2-135m");
+    assertThat(pub.getSpec().getSelector())
+        .isEqualTo(
+            RouterWorkload.deployment(builtin, CONFIG).getSpec().getSelector().getMatchLabels());
+    BaseModel vllm = base("    runtime: vllm\n");
+    assertThat(ServingWorkload.service(vllm, CONFIG).getSpec().getSelector())
+        .isEqualTo(BaseModelResources.selector(vllm));
+    assertThat(RouterResources.routed(vllm)).isFalse();
+    assertThat(RouterResources.replicas(vllm)).isZero();
+  }
+
+  @Test
+  void routerReplicasAndResourcesComeFromTheSpec() throws IOException {
+    BaseModel model =
+        base(
+            "    router:\n      replicas: 3\n      resources:\n        requests:\n          cpu: 500m\n");
+    Deployment router = RouterWorkload.deployment(model, CONFIG);
+    assertThat(router.getSpec().getReplicas()).isEqualTo(3);
+    assertThat(
+            router
+                .getSpec()
+                .getTemplate()
+                .getSpec()
+                .getContainers()
+                .getFirst()
+                .getResources()
+                .getRequests()
+                .get("cpu")
+                .toString())
+        .isEqualTo("500m");
+    assertThat(
+            RouterWorkload.deployment(base("    router:\n      replicas: 0\n"), CONFIG)
+                .getSpec()
+                .getReplicas())
+        .isZero();
+  }
+
+  @Test
+  void theRoutersServiceAccountMayOnlyListAndWatchEndpointSlices() throws IOException {
+    BaseModel model = base("");
+    Role role = RouterWorkload.role(model);
+    assertThat(role.getRules()).hasSize(1);
+    assertThat(role.getRules().getFirst().getApiGroups()).containsExactly("discovery.k8s.io");
+    assertThat(role.getRules().getFirst().getResources()).containsExactly("endpointslices");
+    assertThat(role.getRules().getFirst().getVerbs()).containsExactly("list", "watch");
+    RoleBinding binding = RouterWorkload.roleBinding(model);
+    assertThat(binding.getRoleRef().getKind()).isEqualTo("Role");
+    assertThat(binding.getRoleRef().getName()).isEqualTo(role.getMetadata().getName());
+    assertThat(binding.getSubjects())
+        .singleElement()
+        .satisfies(
+            s -> {
+              assertThat(s.getKind()).isEqualTo("ServiceAccount");
+              assertThat(s.getName())
+                  .isEqualTo(RouterWorkload.serviceAccount(model).getMetadata().getName());
+              assertThat(s.getNamespace()).isEqualTo("team-a");
+            });
+  }
+
+  @Test
+  void aDisruptionBudgetLetsOneRouterPodGoAtATime() throws IOException {
+    BaseModel model = base("");
+    PodDisruptionBudget budget = RouterWorkload.disruptionBudget(model);
+    assertThat(budget.getSpec().getMaxUnavailable().getIntVal()).isEqualTo(1);
+    assertThat(budget.getSpec().getSelector().getMatchLabels())
+        .isEqualTo(RouterResources.selector(model));
+  }
+}
