@@ -60,6 +60,13 @@ class LoadProbeTest {
     String random = fixture.publishAdapter("random", 4, 32);
     JsonNode effect =
         Fixture.JSON.readTree(fixture.load("random", random, false).body()).path("probe");
+    System.out.printf(
+        "load probe: zero-B diff %s in %s ms, random-B diff %s in %s ms (%d prompt tokens)%n",
+        probe.path("max_logit_diff"),
+        probe.path("millis"),
+        effect.path("max_logit_diff"),
+        effect.path("millis"),
+        effect.path("prompt_tokens").asInt());
     assertThat(effect.path("no_effect").asBoolean(true)).isFalse();
     assertThat(effect.path("max_logit_diff").asDouble()).isGreaterThan(1e-3);
     assertThat(listedProbe("random").path("max_logit_diff").asDouble())
