@@ -25,6 +25,7 @@ import picocli.CommandLine.Spec;
       MergeCommand.class,
       QualityCommand.class,
       TrainCommand.class,
+      EvalCommand.class,
       ServeCommand.class,
       DemoCommand.class
     })

@@ -14,5 +14,8 @@ public final class ExitCodes {
   /** Bad input (config, dataset, base model, digest pin): retrying cannot help. */
   public static final int BAD_INPUT = 2;
 
+  /** {@code eval}: the evaluation ran and a gate failed (result.json says which, with numbers). */
+  public static final int EVALUATION_FAILED = 3;
+
   private ExitCodes() {}
 }

@@ -10,14 +10,15 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * The trainer image's entry point: {@code train --config FILE} (a FineTuneJob's run) and {@code
- * merge --config FILE} (a MergePolicy's run). Exit codes: {@link ExitCodes}.
+ * The trainer image's entry point: {@code train --config FILE} (a FineTuneJob's run), {@code merge
+ * --config FILE} (a MergePolicy's run) and {@code eval} (two adapter versions and the base model
+ * scored on one dataset, {@link EvalOptions}). Exit codes: {@link ExitCodes}.
  */
 @Command(
     name = "trainer",
     mixinStandardHelpOptions = true,
-    subcommands = {TrainerMain.Train.class, TrainerMain.Merge.class},
-    description = "Lorafleet trainer: LoRA fine-tuning and adapter merging jobs.")
+    subcommands = {TrainerMain.Train.class, TrainerMain.Merge.class, TrainerMain.Eval.class},
+    description = "Lorafleet trainer: LoRA fine-tuning, adapter merging and evaluation jobs.")
 public final class TrainerMain {
   /** Where the Kubernetes termination message goes (tests point it elsewhere). */
   public static final String TERMINATION_LOG_ENV = "LORAFLEET_TERMINATION_LOG";
@@ -83,6 +84,22 @@ public final class TrainerMain {
       return new MergeRun(
               System.getenv(), workDir != null ? workDir : defaultWorkDir(), termination())
           .run(config);
+    }
+  }
+
+  @Command(
+      name = "eval",
+      mixinStandardHelpOptions = true,
+      description =
+          "Score a candidate adapter, optionally a stable one, and the base model on a JSONL"
+              + " dataset (and a safety probe), print a table, write the JSON result, and gate."
+              + " Exit 0 = passed, 3 = a gate failed, 2 = bad input, 1 = transient failure.")
+  static final class Eval implements Callable<Integer> {
+    @Mixin EvalOptions options;
+
+    @Override
+    public Integer call() {
+      return options.run(System.out);
     }
   }
 }

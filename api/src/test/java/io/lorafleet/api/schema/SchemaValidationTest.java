@@ -172,6 +172,53 @@ class SchemaValidationTest {
             set("spec.servedName", "-tone"),
             "spec.servedName: servedName must start with a letter or digit and contain only"
                 + " letters, digits, '.', '_', ':', '/' or '-'"),
+        accept("immediate rollout", LAD, set("spec.rollout", "{strategy: Immediate}")),
+        accept(
+            "canary rollout",
+            LAD,
+            set(
+                "spec.rollout",
+                "{strategy: Canary, canary: {steps: [{weight: 10, pause: 5m}, {weight: 100}],"
+                    + " stickiness: {key: header, header: X-User},"
+                    + " evaluation: {datasetUri: 's3://eval/rows.jsonl'}}}")),
+        accept("allow no effect", LAD, set("spec.validation", "{allowNoEffect: true}")),
+        reject(
+            "canary without steps",
+            LAD,
+            set("spec.rollout", "{strategy: Canary}"),
+            "spec.rollout.canary: canary (its steps) is required when strategy is Canary"),
+        reject(
+            "canary ending below 100",
+            LAD,
+            set(
+                "spec.rollout",
+                "{strategy: Canary, canary: {steps: [{weight: 10}, {weight: 50}]}}"),
+            "spec.rollout.canary.steps: the last step must send all traffic to the new version"
+                + " (weight 100)"),
+        reject(
+            "canary weight 0",
+            LAD,
+            set(
+                "spec.rollout",
+                "{strategy: Canary, canary: {steps: [{weight: 0}, {weight: 100}]}}"),
+            "spec.rollout.canary.steps[0].weight: weight must be a percentage between 1 and 100"),
+        reject(
+            "header stickiness without a header",
+            LAD,
+            set(
+                "spec.rollout",
+                "{strategy: Canary, canary: {steps: [{weight: 100}], stickiness: {key: header}}}"),
+            "spec.rollout.canary.stickiness.header: header (its name) is required when key is"
+                + " header"),
+        reject(
+            "evaluation dataset over https",
+            LAD,
+            set(
+                "spec.rollout",
+                "{strategy: Canary, canary: {steps: [{weight: 100}],"
+                    + " evaluation: {datasetUri: 'https://eval/rows.jsonl'}}}"),
+            "spec.rollout.canary.evaluation.datasetUri: datasetUri must start with s3:// followed"
+                + " by a bucket name and an optional /prefix"),
         accept("minimal FineTuneJob", FTJ, m -> m),
         accept(
             "epochs instead of maxSteps",

@@ -85,6 +85,33 @@ public final class TestAdapterGenerator {
     return a;
   }
 
+  /**
+   * The same adapter as PEFT initialises it (random A, every lora_B zero): a valid adapter whose
+   * output equals the base model's until it is trained.
+   */
+  public static LoraAdapter writeUntrained(Spec spec, ModelConfig model, Path dir)
+      throws IOException {
+    LoraAdapter random = generate(spec, model);
+    Map<ModuleKey, LoraWeights> zeroB = new LinkedHashMap<>();
+    random
+        .modules()
+        .forEach(
+            (key, w) ->
+                zeroB.put(
+                    key,
+                    new LoraWeights(
+                        key,
+                        w.rank(),
+                        w.in(),
+                        w.out(),
+                        w.scale(),
+                        w.a(),
+                        new float[w.b().length])));
+    LoraAdapter a = new LoraAdapter(random.config(), zeroB, random.dtype());
+    PeftAdapterWriter.write(a, dir);
+    return a;
+  }
+
   private static LoraWeights weights(
       AdapterConfig c, ModuleKey key, LinearShape shape, SplittableRandom rnd) {
     int rank = c.rankFor(key.path());

@@ -189,6 +189,16 @@ public class LoraAdapterReconciler implements Reconciler<LoraAdapter>, Cleaner<L
       return statuses.patch(
           adapter, aggregator.build(LoraAdapterObservation.unresolved(servedName)));
     }
+    if (adapter.getSpec().wantsCanary()) {
+      // Refused, not ignored: a Canary spec served as Immediate would swap every pod at once.
+      aggregator.blockedBy(
+          LoraAdapterReason.RolloutStrategyNotSupported,
+          "spec.rollout.strategy Canary is not implemented yet (no canary controller, no"
+              + " weighted traffic split in the router); nothing new is loaded. Use Immediate or"
+              + " remove spec.rollout");
+      return statuses.patch(
+          adapter, aggregator.build(LoraAdapterObservation.unresolved(servedName)));
+    }
     ResolvedAdapter artifact;
     try {
       artifact = artifacts.resolve(adapter);
@@ -260,7 +270,8 @@ public class LoraAdapterReconciler implements Reconciler<LoraAdapter>, Cleaner<L
                   artifact.version().toString(),
                   artifact.digest(),
                   token,
-                  builtin),
+                  builtin,
+                  adapter.getSpec().allowsNoEffect()),
               RETRY_LOAD_AFTER);
       switch (slot.phase()) {
         case LOADED ->

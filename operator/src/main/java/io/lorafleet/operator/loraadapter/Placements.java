@@ -4,6 +4,7 @@ import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
 import io.lorafleet.api.v1alpha1.basemodel.BaseModel;
 import io.lorafleet.api.v1alpha1.loraadapter.LoraAdapter;
+import io.lorafleet.api.v1alpha1.loraadapter.LoraAdapterReason;
 import io.lorafleet.operator.serving.AdminClient;
 import io.lorafleet.operator.serving.AdminRefusal;
 import io.lorafleet.operator.serving.PodAdapters;
@@ -237,7 +238,10 @@ public class Placements implements PodAdapters {
     Map<String, String> digests = new HashMap<>();
     try {
       for (ResidentAdapter resident : admin.resident(pod.endpoint(), token)) {
-        digests.put(resident.name(), resident.digest() == null ? "" : resident.digest());
+        String digest = resident.digest() == null ? "" : resident.digest();
+        // A version held without effect is not taken as loaded: ensure() then loads it again,
+        // and the load's probe check decides (NoEffect unless the spec allows it).
+        digests.put(resident.name(), resident.noEffect() ? NO_EFFECT + digest : digest);
       }
     } catch (IOException e) {
       // Unknown holdings count as none: loads are idempotent, so at worst one is repeated.
@@ -369,7 +373,11 @@ public class Placements implements PodAdapters {
       String path,
       String digest,
       String token,
-      boolean pinned) {}
+      boolean pinned,
+      boolean allowNoEffect) {}
+
+  /** Marks an inventory digest whose load probe showed no effect. */
+  private static final String NO_EFFECT = "no-effect:";
 
   /**
    * The pod's slot for the adapter, starting a load when the pod does not hold the current version
@@ -384,7 +392,11 @@ public class Placements implements PodAdapters {
     boolean current =
         slot != null
             && slot.digest().equals(load.digest())
-            && slot.restarts() == load.pod().restarts();
+            && slot.restarts() == load.pod().restarts()
+            // A NoEffect refusal is the spec's verdict, not the pod's: allowed now, load again.
+            && !(load.allowNoEffect()
+                && slot.phase() == Phase.REFUSED
+                && LoraAdapterReason.NoEffect.name().equals(slot.code()));
     if (current && (slot.phase() != Phase.FAILED || slot.at().plus(retryAfter).isAfter(now))) {
       return slot;
     }
@@ -420,17 +432,37 @@ public class Placements implements PodAdapters {
           load.pod().endpoint(), load.token(), load.servedName(), load.path(), load.pinned());
       Optional<ResidentAdapter> resident =
           admin.resident(load.pod().endpoint(), load.token(), load.servedName());
+      Optional<ResidentAdapter> held = resident.filter(r -> load.digest().equals(r.digest()));
       result =
-          resident.filter(r -> load.digest().equals(r.digest())).isPresent()
+          held.isPresent() && held.get().noEffect() && !load.allowNoEffect()
               ? new Slot(
-                  loading.digest(), loading.restarts(), Phase.LOADED, null, null, clock.instant())
-              : failed(
-                  loading,
-                  "NotResident",
+                  loading.digest(),
+                  loading.restarts(),
+                  Phase.REFUSED,
+                  LoraAdapterReason.NoEffect.name(),
                   "pod "
                       + load.pod().name()
-                      + " accepted the load but does not report digest "
-                      + load.digest());
+                      + ": the adapter's output equals the base model's (load probe max logit"
+                      + " difference "
+                      + held.get().maxLogitDiff()
+                      + "); a freshly initialised adapter (all lora_B zero) does this. Set"
+                      + " spec.validation.allowNoEffect to serve it anyway",
+                  clock.instant())
+              : held.isPresent()
+                  ? new Slot(
+                      loading.digest(),
+                      loading.restarts(),
+                      Phase.LOADED,
+                      null,
+                      null,
+                      clock.instant())
+                  : failed(
+                      loading,
+                      "NotResident",
+                      "pod "
+                          + load.pod().name()
+                          + " accepted the load but does not report digest "
+                          + load.digest());
     } catch (AdminClient.Unauthorized e) {
       result = failed(loading, "Unauthorized", "pod " + load.pod().name() + ": " + e.getMessage());
     } catch (AdminRefusal refusal) {

@@ -230,8 +230,15 @@ public final class AdminClient {
       throw new IOException("GET /v1/adapters on " + endpoint + ": HTTP " + response.statusCode());
     }
     for (JsonNode adapter : JSON.readTree(response.body()).path("data")) {
+      JsonNode probe = adapter.path("probe");
       adapters.add(
-          new ResidentAdapter(adapter.path("name").asText(), adapter.path("digest").asText(null)));
+          new ResidentAdapter(
+              adapter.path("name").asText(),
+              adapter.path("digest").asText(null),
+              probe.path("no_effect").asBoolean(false),
+              probe.path("max_logit_diff").isNumber()
+                  ? probe.path("max_logit_diff").doubleValue()
+                  : null));
     }
     return adapters;
   }

@@ -18,8 +18,13 @@ import io.lorafleet.api.v1alpha1.common.Placement;
 import io.lorafleet.api.v1alpha1.common.PlacementStrategy;
 import io.lorafleet.api.v1alpha1.common.SecretReference;
 import io.lorafleet.api.v1alpha1.loraadapter.AdapterPlacement;
+import io.lorafleet.api.v1alpha1.loraadapter.AdapterValidationSpec;
+import io.lorafleet.api.v1alpha1.loraadapter.CanarySpec;
+import io.lorafleet.api.v1alpha1.loraadapter.CanaryStep;
 import io.lorafleet.api.v1alpha1.loraadapter.LoraAdapter;
 import io.lorafleet.api.v1alpha1.loraadapter.LoraAdapterSpec;
+import io.lorafleet.api.v1alpha1.loraadapter.RolloutSpec;
+import io.lorafleet.api.v1alpha1.loraadapter.RolloutStrategy;
 import io.lorafleet.artifacts.store.PublishedVersion;
 import io.lorafleet.operator.testing.EmbeddedObjectStore;
 import io.lorafleet.operator.testing.FakeServingPod;
@@ -478,6 +483,74 @@ class LoraAdapterReconcilerTest extends RealClusterTestBase {
     assertThat(waiting.message()).contains("BaseModel later does not exist");
     baseModel("later", 1, 32);
     awaitReady("early", "Placed");
+  }
+
+  @Test
+  void anAdapterWithoutEffectIsNotReadyUnlessTheSpecAllowsIt() throws Exception {
+    PublishedVersion flat =
+        TestArtifacts.publishAdapter(
+            objectStore.client(), "s3://adapters/" + namespace + "/flat", 4, 11);
+    PublishedVersion lively =
+        TestArtifacts.publishAdapter(
+            objectStore.client(), "s3://adapters/" + namespace + "/lively", 4, 12);
+    baseModel("base", 1, 32);
+    awaitPods("base", 1);
+    kubelet.servers(namespace, "base").values().forEach(s -> s.withoutEffect("flat"));
+    admin.resource(adapter("flat", "base", uri(flat), new IntOrString("all"))).create();
+    admin.resource(adapter("lively", "base", uri(lively), new IntOrString("all"))).create();
+    Condition refused = awaitReady("flat", "NoEffect");
+    assertThat(refused.isTrue()).isFalse();
+    assertThat(refused.message())
+        .contains("output equals the base model's", "0.0", "spec.validation.allowNoEffect");
+    assertThat(get("flat").isReady()).isFalse();
+    assertThat(awaitReady("lively", "Placed").isTrue()).isTrue();
+
+    // Allowed on purpose (a freshly initialised adapter): the same version becomes Ready.
+    LoraAdapter allowed = get("flat");
+    LoraAdapterSpec spec = allowed.getSpec();
+    allowed.setSpec(
+        new LoraAdapterSpec(
+            spec.baseModelRef(),
+            spec.artifact(),
+            spec.placement(),
+            spec.servedName(),
+            spec.deleteArtifactOnRemoval(),
+            new AdapterValidationSpec(true),
+            null));
+    admin.resource(allowed).update();
+    assertThat(awaitReady("flat", "Placed").isTrue()).isTrue();
+  }
+
+  @Test
+  void aCanaryRolloutIsRefusedWithAClearReasonAndLoadsNothing() throws Exception {
+    PublishedVersion v1 =
+        TestArtifacts.publishAdapter(
+            objectStore.client(), "s3://adapters/" + namespace + "/canary", 4, 13);
+    baseModel("base", 1, 32);
+    awaitPods("base", 1);
+    LoraAdapter canary = adapter("canary", "base", uri(v1), new IntOrString("all"));
+    LoraAdapterSpec spec = canary.getSpec();
+    canary.setSpec(
+        new LoraAdapterSpec(
+            spec.baseModelRef(),
+            spec.artifact(),
+            spec.placement(),
+            null,
+            false,
+            null,
+            new RolloutSpec(
+                RolloutStrategy.Canary,
+                new CanarySpec(
+                    List.of(new CanaryStep(10, "5m", null), new CanaryStep(100, null, null)),
+                    null,
+                    null,
+                    null))));
+    admin.resource(canary).create();
+    Condition refused = awaitReady("canary", "RolloutStrategyNotSupported");
+    assertThat(refused.isTrue()).isFalse();
+    assertThat(refused.message()).contains("Canary is not implemented yet");
+    assertThat(kubelet.servers(namespace, "base").values())
+        .allSatisfy(s -> assertThat(s.loads()).doesNotContain("canary"));
   }
 
   @Test

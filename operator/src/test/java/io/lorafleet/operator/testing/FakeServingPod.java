@@ -32,6 +32,7 @@ public final class FakeServingPod implements AutoCloseable {
   private final Path tokenFile;
   private final Map<String, String> loaded = new ConcurrentHashMap<>();
   private final Map<String, String> registered = new ConcurrentHashMap<>();
+  private final java.util.Set<String> noEffect = ConcurrentHashMap.newKeySet();
   private final List<String> requestBodies = new CopyOnWriteArrayList<>();
   private final List<String> requests = new CopyOnWriteArrayList<>();
   private final Map<String, String> refusals = new ConcurrentHashMap<>();
@@ -123,6 +124,14 @@ public final class FakeServingPod implements AutoCloseable {
   /** Answer every unload with this HTTP status from now on (a broken or misconfigured pod). */
   public void failUnloads(int status) {
     unloadFailure = status;
+  }
+
+  /**
+   * Report {@code name}'s load probe as showing no effect (what the real server reports for an
+   * all-zero lora_B); other adapters report an effect.
+   */
+  public void withoutEffect(String name) {
+    noEffect.add(name);
   }
 
   /** Make the next loads of {@code name} fail with HTTP 400 and this typed code. */
@@ -256,7 +265,12 @@ public final class FakeServingPod implements AutoCloseable {
     loaded.forEach(
         (name, digest) -> {
           if (only == null || only.equals(name)) {
-            data.addObject().put("name", name).put("digest", digest);
+            var entry = data.addObject().put("name", name).put("digest", digest);
+            boolean flat = noEffect.contains(name);
+            entry
+                .putObject("probe")
+                .put("max_logit_diff", flat ? 0.0 : 0.42)
+                .put("no_effect", flat);
           }
         });
     respond(exchange, 200, JSON.createObjectNode().set("data", data).toString());

@@ -2,6 +2,7 @@ package io.lorafleet.server.admin;
 
 import io.lorafleet.server.residency.AdapterVersion;
 import java.time.Instant;
+import java.util.Map;
 
 /** One row of GET /v1/adapters. */
 public record AdapterInfo(
@@ -12,7 +13,8 @@ public record AdapterInfo(
     String lastUsed,
     boolean pinned,
     long requestsServed,
-    String source) {
+    String source,
+    Map<String, Object> probe) {
 
   static AdapterInfo of(AdapterVersion v) {
     long last = v.lastUsedMillis();
@@ -24,6 +26,7 @@ public record AdapterInfo(
         last == 0 ? null : Instant.ofEpochMilli(last).toString(),
         v.pinned(),
         v.requestsServed(),
-        v.source());
+        v.source(),
+        ProbeJson.of(v.probe()));
   }
 }

@@ -6,6 +6,8 @@ import io.lorafleet.server.config.ServerConfig;
 import io.lorafleet.server.metrics.ServerMetrics;
 import io.lorafleet.server.model.BaseModel;
 import io.lorafleet.server.model.ModelService;
+import io.lorafleet.server.probe.EffectProbe;
+import io.lorafleet.server.probe.ProbeResult;
 import io.lorafleet.server.residency.AdapterLoadException;
 import io.lorafleet.server.residency.AdapterRegistry;
 import io.lorafleet.server.residency.AdapterValidator;
@@ -37,6 +39,7 @@ public class AdapterService {
   private final AdapterRegistry registry;
   private final HostCache host;
   private final ServerMetrics metrics;
+  private final EffectProbe probe;
   private final int maxRank;
   private final Set<String> required;
   private final ReentrantLock[] nameLocks = new ReentrantLock[64];
@@ -47,7 +50,9 @@ public class AdapterService {
       AdapterRegistry registry,
       HostCache host,
       ServerMetrics metrics,
+      EffectProbe probe,
       ServerConfig config) {
+    this.probe = probe;
     this.models = models;
     this.resolver = resolver;
     this.registry = registry;
@@ -135,6 +140,9 @@ public class AdapterService {
     AdapterValidator.check(artifact.dir(), base.config(), maxRank);
     String key = AdapterVersion.newKey(name, artifact.digest());
     LoadedAdapter weights = AdapterValidator.parse(artifact.dir(), key, base.config());
+    // Proves the adapter does something before it is served; the result travels with the version
+    // (load answer, GET /v1/adapters) and the operator decides what NoEffect means for Ready.
+    ProbeResult effect = probe.run(base, weights);
     AdapterVersion v =
         new AdapterVersion(
             key,
@@ -143,18 +151,21 @@ public class AdapterService {
             path,
             artifact.dir(),
             weights.maxRank(),
-            pinned || required.contains(name));
+            pinned || required.contains(name),
+            effect);
     host.put(v, weights);
     AdapterVersion replaced = registry.register(v);
     metrics.adapterLoaded(
         name, S3Uri.isS3(path) ? "object-store" : "local", System.nanoTime() - start);
     metrics.trackAdapter(name, registry, r -> tierValue(r.get(name)));
     LOG.infof(
-        "adapter %s loaded: sha256:%s rank %d from %s%s",
+        "adapter %s loaded: sha256:%s rank %d from %s, probe max logit diff %s%s%s",
         name,
         v.digest(),
         v.rank(),
         LogText.escape(path),
+        effect.maxLogitDiff(),
+        effect.noEffect() ? " (NoEffect: its output equals the base model's)" : "",
         replaced == null ? "" : " (replaces sha256:" + replaced.digest() + ")");
     return new LoadResult(v, false, replaced);
   }

@@ -54,7 +54,9 @@ public class AdminResource {
           "lora_name",
           r.version().name(),
           "digest",
-          "sha256:" + r.version().digest());
+          "sha256:" + r.version().digest(),
+          "probe",
+          ProbeJson.of(r.version().probe()));
     } catch (AdapterLoadException e) {
       throw refusal(e.code(), e.getMessage(), e.status());
     }

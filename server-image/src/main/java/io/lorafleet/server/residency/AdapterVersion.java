@@ -1,6 +1,7 @@
 package io.lorafleet.server.residency;
 
 import io.lorafleet.engine.lora.LoadedAdapter;
+import io.lorafleet.server.probe.ProbeResult;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
@@ -20,6 +21,7 @@ public final class AdapterVersion {
   private final int rank;
   private final boolean pinned;
   private final String key;
+  private final ProbeResult probe;
   private final AtomicLong requestsServed = new AtomicLong();
   private volatile long lastUsedMillis;
   private volatile LoadedAdapter weights;
@@ -34,8 +36,10 @@ public final class AdapterVersion {
       String source,
       Path localDir,
       int rank,
-      boolean pinned) {
+      boolean pinned,
+      ProbeResult probe) {
     this.key = key;
+    this.probe = probe;
     this.name = name;
     this.digest = digest;
     this.source = source;
@@ -71,6 +75,11 @@ public final class AdapterVersion {
 
   public Path localDir() {
     return localDir;
+  }
+
+  /** What the load probe measured for this version (its effect on the base model's logits). */
+  public ProbeResult probe() {
+    return probe;
   }
 
   public int rank() {

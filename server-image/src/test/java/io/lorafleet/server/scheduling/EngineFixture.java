@@ -58,7 +58,7 @@ final class EngineFixture implements AutoCloseable {
         TestAdapterGenerator.Spec.simple(8, 16, List.of("q_proj", "v_proj"), seed), config, dir);
     String digest = Sha256.hex(ArtifactStore.manifestOf(dir, Map.of()).toBytes());
     return new AdapterVersion(
-        AdapterVersion.newKey(name, digest), name, digest, dir.toString(), dir, 8, false);
+        AdapterVersion.newKey(name, digest), name, digest, dir.toString(), dir, 8, false, null);
   }
 
   /** A greedy stream: its tokens in order, each also told to {@code onToken}. */

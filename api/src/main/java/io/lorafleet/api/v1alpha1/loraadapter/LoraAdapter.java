@@ -44,6 +44,12 @@ import io.lorafleet.api.v1alpha1.common.Validation;
     type = AdditionalPrinterColumn.Type.INTEGER)
 @AdditionalPrinterColumn(name = "Reason", jsonPath = READY_REASON_PATH, priority = 1)
 @AdditionalPrinterColumn(name = "Digest", jsonPath = ".status.digest", priority = 1)
+@AdditionalPrinterColumn(name = "Rollout", jsonPath = ".spec.rollout.strategy", priority = 1)
+@AdditionalPrinterColumn(
+    name = "Canary",
+    jsonPath = ".status.rollout.weight",
+    type = AdditionalPrinterColumn.Type.INTEGER,
+    priority = 1)
 @AdditionalPrinterColumn(
     name = "Age",
     jsonPath = AGE_PATH,

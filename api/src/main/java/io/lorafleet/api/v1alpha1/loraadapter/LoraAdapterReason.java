@@ -30,5 +30,12 @@ public enum LoraAdapterReason implements ConditionReason {
   EndpointNotAllowed,
   AccessDenied,
   ObjectStoreUnavailable,
-  LoadFailed
+  LoadFailed,
+  /**
+   * The pod's load probe found the adapter's output equal to the base model's (all lora_B zero, or
+   * modules the server ignores), and spec.validation.allowNoEffect is not set.
+   */
+  NoEffect,
+  /** spec.rollout.strategy is Canary, which no controller implements yet. */
+  RolloutStrategyNotSupported
 }

@@ -1,5 +1,6 @@
 package io.lorafleet.api.v1alpha1.loraadapter;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
@@ -39,4 +40,35 @@ public record LoraAdapterSpec(
     @JsonPropertyDescription(
             "Delete the artifact from object storage when this LoraAdapter is deleted.")
         @Default("false")
-        Boolean deleteArtifactOnRemoval) {}
+        Boolean deleteArtifactOnRemoval,
+    @JsonPropertyDescription(
+            "What a load must prove: by default an adapter with no effect on the base model's"
+                + " output is not Ready (reason NoEffect).")
+        AdapterValidationSpec validation,
+    @JsonPropertyDescription(
+            "How new versions roll out: Immediate (default, also when absent). Canary is not"
+                + " implemented yet and is refused with reason RolloutStrategyNotSupported.")
+        RolloutSpec rollout) {
+
+  /** Without validation and rollout settings (the defaults). */
+  public LoraAdapterSpec(
+      LocalReference baseModelRef,
+      ArtifactSource artifact,
+      Placement placement,
+      String servedName,
+      Boolean deleteArtifactOnRemoval) {
+    this(baseModelRef, artifact, placement, servedName, deleteArtifactOnRemoval, null, null);
+  }
+
+  /** Whether a load whose probe shows no effect may still count as Ready. */
+  @JsonIgnore
+  public boolean allowsNoEffect() {
+    return validation != null && Boolean.TRUE.equals(validation.allowNoEffect());
+  }
+
+  /** Whether the spec asks for a rollout strategy other than Immediate. */
+  @JsonIgnore
+  public boolean wantsCanary() {
+    return rollout != null && rollout.strategy() == RolloutStrategy.Canary;
+  }
+}

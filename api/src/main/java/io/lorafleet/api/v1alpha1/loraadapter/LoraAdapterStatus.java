@@ -32,8 +32,43 @@ public record LoraAdapterStatus(
                 + " are listed, the counts are"
                 + " exact.")
         List<AdapterPlacement> placements,
-    @JsonPropertyDescription("Where the adapter came from.") Lineage lineage)
+    @JsonPropertyDescription("Where the adapter came from.") Lineage lineage,
+    @JsonPropertyDescription(
+            "Where a canary rollout stands; not written yet (no canary controller is built).")
+        RolloutStatus rollout)
     implements LorafleetStatus {
+
+  /** Without rollout status (what the operator writes today). */
+  public LoraAdapterStatus(
+      Long observedGeneration,
+      List<Condition> conditions,
+      String digest,
+      String servedName,
+      Integer rank,
+      Double alpha,
+      List<String> targetModules,
+      Long sizeBytes,
+      Integer desiredReplicas,
+      Integer readyReplicas,
+      Integer registeredReplicas,
+      List<AdapterPlacement> placements,
+      Lineage lineage) {
+    this(
+        observedGeneration,
+        conditions,
+        digest,
+        servedName,
+        rank,
+        alpha,
+        targetModules,
+        sizeBytes,
+        desiredReplicas,
+        readyReplicas,
+        registeredReplicas,
+        placements,
+        lineage,
+        null);
+  }
 
   /** Status size stays bounded however large the pool is. */
   public static final int MAX_PLACEMENTS = 32;
@@ -53,6 +88,7 @@ public record LoraAdapterStatus(
         readyReplicas,
         registeredReplicas,
         placements,
-        lineage);
+        lineage,
+        rollout);
   }
 }

@@ -1,0 +1,30 @@
+package io.lorafleet.api.v1alpha1.loraadapter;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
+import java.util.List;
+
+/** A canary rollout: traffic weights in steps, gated by an evaluation and online analysis. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(
+    value = "self.steps[size(self.steps) - 1].weight == 100",
+    message = "the last step must send all traffic to the new version (weight 100)",
+    fieldPath = ".steps")
+public record CanarySpec(
+    @JsonPropertyDescription(
+            "Traffic steps in order, e.g. weights 10, 50, 100; the last one must be 100.")
+        @Required
+        @Size(min = 1, max = 10)
+        List<CanaryStep> steps,
+    @JsonPropertyDescription("What keeps one caller on one version during a step.")
+        Stickiness stickiness,
+    @JsonPropertyDescription(
+            "Offline gate before the first step: the new version and the stable one scored on a"
+                + " dataset (the trainer image's eval mode).")
+        RolloutEvaluationSpec evaluation,
+    @JsonPropertyDescription(
+            "Online analysis between steps, from the router's per-version metrics.")
+        OnlineAnalysisSpec analysis) {}
