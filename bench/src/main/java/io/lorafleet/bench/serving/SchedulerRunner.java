@@ -50,7 +50,8 @@ final class SchedulerRunner implements AutoCloseable {
               adapterDirs.get(i).toString(),
               adapterDirs.get(i),
               0,
-              false));
+              false,
+              null)); // not loaded through the admin API: no load probe ran
     }
     int blockSize = 16;
     int blocks = concurrency * ((positionsPerRequest + blockSize - 1) / blockSize) + 8;
