@@ -76,12 +76,19 @@ class OperatorRestartIT {
     Path logs = RealCluster.root().resolve("operator/target/operator-restart");
     Map<String, String> settings =
         Map.of("LORAFLEET_OPERATOR_SERVING_PORT", Integer.toString(port));
+    SimulatedRuntime servingPods = SimulatedRuntime.serving(this::serve);
+    SimulatedRuntime routerPods = SimulatedRuntime.running();
     try (EmbeddedObjectStore objectStore = EmbeddedObjectStore.start();
         Kubelet kubelet =
-            Kubelet.startWith(
+            Kubelet.start(
                 admin,
                 RealCluster.root().resolve("operator/target/operator-restart/kubelet"),
-                SimulatedRuntime.serving(this::serve))) {
+                // Serving pods answer the admin API; the pool's router pods only run.
+                pod ->
+                    BaseModelResources.SERVER.equals(
+                            pod.getMetadata().getLabels().get(BaseModelResources.COMPONENT))
+                        ? servingPods
+                        : routerPods)) {
       TestArtifacts.putTinyModel(objectStore.client(), "models", "tiny");
       admin
           .secrets()
