@@ -16,12 +16,16 @@ final class CountingDevice implements Device {
   int frees;
   int launches;
 
+  /** Launches by kernel name, since the last {@link #reset()}. */
+  final Map<String, Integer> launchesByKernel = new HashMap<>();
+
   CountingDevice(Device inner) {
     this.inner = inner;
   }
 
   void reset() {
     uploads = downloads = allocs = frees = launches = 0;
+    launchesByKernel.clear();
   }
 
   long liveBytes() {
@@ -92,6 +96,7 @@ final class CountingDevice implements Device {
   @Override
   public void launch(String kernel, Dim3 grid, Dim3 block, KernelArgs args) {
     launches++;
+    launchesByKernel.merge(kernel, 1, Integer::sum);
     inner.launch(kernel, grid, block, args);
   }
 

@@ -18,7 +18,6 @@ import io.lorafleet.engine.train.TrainingSequence;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -70,7 +69,7 @@ class DeviceTrainingTest {
     try (CpuBackend backend = new CpuBackend(2)) {
       cpu = train(backend, dir, data);
     }
-    LaunchCounter counted = new LaunchCounter(device);
+    CountingDevice counted = new CountingDevice(device);
     Run dev;
     try (DeviceBackend backend = new DeviceBackend(counted)) {
       dev = train(backend, dir, data);
@@ -89,15 +88,16 @@ class DeviceTrainingTest {
     }
     System.out.printf(
         "[device-training] %d gradient tensors, worst rel err %.3e; launches %s%n",
-        cpu.gradients.size(), worst, counted.byName);
+        cpu.gradients.size(), worst, counted.launchesByKernel);
     // The LoRA matrices change every step: they must not pile up in the backend's identity caches
     // (before, every step's fresh A and Bᵀ stayed resident on the device until close).
     assertThat(dev.resident)
         .as("resident buffers after each step")
         .containsOnly(dev.resident.get(0));
     // The heavy math went through the kernels: GEMMs every step, one AdamW per tensor and step.
-    assertThat(counted.byName.getOrDefault("matmul_kn_f32", 0)).isGreaterThan(STEPS * 10);
-    assertThat(counted.byName.getOrDefault("adamw_f32", 0)).isEqualTo(STEPS * cpu.gradients.size());
+    assertThat(counted.launchesByKernel.getOrDefault("matmul_kn_f32", 0)).isGreaterThan(STEPS * 10);
+    assertThat(counted.launchesByKernel.getOrDefault("adamw_f32", 0))
+        .isEqualTo(STEPS * cpu.gradients.size());
   }
 
   @ParameterizedTest
@@ -180,76 +180,5 @@ class DeviceTrainingTest {
       out.add(new TrainingSequence(tokens, mask));
     }
     return out;
-  }
-
-  /** Counts launches by kernel name. */
-  private record LaunchCounter(Device inner, Map<String, Integer> byName) implements Device {
-    LaunchCounter(Device inner) {
-      this(inner, new HashMap<>());
-    }
-
-    @Override
-    public String name() {
-      return inner.name();
-    }
-
-    @Override
-    public long alloc(long bytes) {
-      return inner.alloc(bytes);
-    }
-
-    @Override
-    public void free(long pointer) {
-      inner.free(pointer);
-    }
-
-    @Override
-    public void zero(long pointer, long bytes) {
-      inner.zero(pointer, bytes);
-    }
-
-    @Override
-    public void upload(long dst, float[] src) {
-      inner.upload(dst, src);
-    }
-
-    @Override
-    public void upload(long dst, short[] src) {
-      inner.upload(dst, src);
-    }
-
-    @Override
-    public void upload(long dst, int[] src) {
-      inner.upload(dst, src);
-    }
-
-    @Override
-    public void download(long src, float[] dst) {
-      inner.download(src, dst);
-    }
-
-    @Override
-    public void download(long src, short[] dst) {
-      inner.download(src, dst);
-    }
-
-    @Override
-    public void download(long src, int[] dst) {
-      inner.download(src, dst);
-    }
-
-    @Override
-    public void launch(String kernel, Dim3 grid, Dim3 block, KernelArgs args) {
-      byName.merge(kernel, 1, Integer::sum);
-      inner.launch(kernel, grid, block, args);
-    }
-
-    @Override
-    public void synchronize() {
-      inner.synchronize();
-    }
-
-    @Override
-    public void close() {}
   }
 }
