@@ -40,9 +40,6 @@ public final class FakeJobRunner implements AutoCloseable {
   private final JobStatusWriter statuses;
   private final Map<String, CompletableFuture<Outcome>> outcomes = new ConcurrentHashMap<>();
   private final Map<String, JsonNode> configs = new ConcurrentHashMap<>();
-  private final Map<String, String> mergeFailures = new ConcurrentHashMap<>();
-  private final Map<String, CompletableFuture<Void>> completions = new ConcurrentHashMap<>();
-  private final java.util.Set<String> held = ConcurrentHashMap.newKeySet();
 
   public FakeJobRunner(KubernetesClient client, S3ObjectStore s3) {
     this.client = client;
@@ -79,36 +76,6 @@ public final class FakeJobRunner implements AutoCloseable {
     outcome(namespace, jobName).complete(outcome);
   }
 
-  /**
-   * Merges in this namespace fail from now on: result.json reports {@code reason} and the Job
-   * fails, as the trainer's merge mode does on bad input.
-   */
-  public void failMerges(String namespace, String reason) {
-    mergeFailures.put(namespace, reason);
-  }
-
-  /**
-   * Successful runs in this namespace write their outputs (adapter, result.json) and then wait for
-   * {@link #complete} before the Job is marked Complete, so a test can act in between.
-   */
-  public void holdCompletions(String namespace) {
-    held.add(namespace);
-  }
-
-  /** Marks a held Job Complete. */
-  public void complete(String namespace, String jobName) {
-    completion(namespace, jobName).complete(null);
-  }
-
-  /** Whether a held Job has written its outputs and waits for {@link #complete}. */
-  public boolean waitingToComplete(String namespace, String jobName) {
-    return completions.containsKey(namespace + "/" + jobName);
-  }
-
-  private CompletableFuture<Void> completion(String namespace, String job) {
-    return completions.computeIfAbsent(namespace + "/" + job, k -> new CompletableFuture<>());
-  }
-
   /** The trainer.json the run started with. */
   public JsonNode config(String namespace, String jobName) {
     return configs.get(namespace + "/" + jobName);
@@ -130,8 +97,7 @@ public final class FakeJobRunner implements AutoCloseable {
                   .getData()
                   .get(merge ? "merge.json" : FineTuneJobResources.CONFIG_KEY));
       if (merge) {
-        outcome(namespace, name)
-            .complete(mergeFailures.containsKey(namespace) ? Outcome.BAD_INPUT : Outcome.SUCCEED);
+        outcome(namespace, name).complete(Outcome.SUCCEED);
       }
       configs.put(namespace + "/" + name, config);
       S3Uri run = S3Uri.parse(config.at("/run/directory").asText());
@@ -186,24 +152,9 @@ public final class FakeJobRunner implements AutoCloseable {
                 "succeeded",
                 "adapter",
                 Map.of("uri", version.uri().toString(), "digest", "sha256:" + version.digest())));
-        if (held.contains(namespace)) {
-          completion(namespace, name).get();
-        }
         statuses.complete(job);
       } else if (outcome == Outcome.DEADLINE_EXCEEDED) {
         statuses.failed(job, 0, "DeadlineExceeded");
-      } else if (merge) {
-        write(
-            run,
-            "result.json",
-            Map.of(
-                "status",
-                "failed",
-                "reason",
-                mergeFailures.get(namespace),
-                "message",
-                "source tone: rank 64 exceeds the output rank 8"));
-        statuses.failed(job, 1, "PodFailurePolicy");
       } else {
         write(
             run,
