@@ -5,22 +5,9 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.fabric8.kubernetes.api.model.IntOrString;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
-import io.lorafleet.api.v1alpha1.common.AdapterOutput;
-import io.lorafleet.api.v1alpha1.common.ArtifactSource;
 import io.lorafleet.api.v1alpha1.common.ConditionType;
-import io.lorafleet.api.v1alpha1.common.LocalReference;
-import io.lorafleet.api.v1alpha1.common.Placement;
-import io.lorafleet.api.v1alpha1.common.PlacementStrategy;
-import io.lorafleet.api.v1alpha1.common.SecretReference;
 import io.lorafleet.api.v1alpha1.loraadapter.LoraAdapter;
-import io.lorafleet.api.v1alpha1.loraadapter.LoraAdapterSpec;
-import io.lorafleet.api.v1alpha1.mergepolicy.MajoritySign;
-import io.lorafleet.api.v1alpha1.mergepolicy.MergeMethod;
 import io.lorafleet.api.v1alpha1.mergepolicy.MergePolicy;
-import io.lorafleet.api.v1alpha1.mergepolicy.MergePolicySpec;
-import io.lorafleet.api.v1alpha1.mergepolicy.MergeSource;
 import io.lorafleet.api.v1alpha1.mergepolicy.SourceDigest;
 import io.lorafleet.artifacts.store.PublishedVersion;
 import io.lorafleet.operator.testing.RealClusterOperator;
@@ -29,7 +16,6 @@ import io.lorafleet.operator.testing.TestArtifacts;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import java.time.Duration;
-import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
@@ -56,62 +42,33 @@ class MergePolicyReconcilerTest extends RealClusterTestBase {
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
+  private MergePolicyFixtures merges() {
+    return new MergePolicyFixtures(admin, namespace);
+  }
+
   private void adapter(String name, String base, PublishedVersion version) {
-    LoraAdapter adapter = new LoraAdapter();
-    adapter.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(namespace).build());
-    adapter.setSpec(
-        new LoraAdapterSpec(
-            new LocalReference(base),
-            new ArtifactSource(version.uri().toString(), new SecretReference("s3"), null),
-            new Placement(new IntOrString("all"), PlacementStrategy.FEWEST_ADAPTERS),
-            null,
-            false));
-    admin.resource(adapter).createOr(a -> a.update());
+    merges().adapter(name, base, version);
+  }
+
+  private void policy(String name, String base) {
+    merges().policy(name, base);
+  }
+
+  private MergePolicy get(String name) {
+    return merges().get(name);
+  }
+
+  private LoraAdapter adapter(String name) {
+    return merges().adapter(name);
+  }
+
+  private void awaitReason(String name, String reason) {
+    merges().awaitReason(name, reason, Duration.ofSeconds(60));
   }
 
   private PublishedVersion publish(String name, long seed) throws Exception {
     return TestArtifacts.publishAdapter(
         objectStore.client(), "s3://adapters/" + namespace + "/" + name, 4, seed);
-  }
-
-  private void policy(String name, String base) {
-    MergePolicy policy = new MergePolicy();
-    policy.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(namespace).build());
-    policy.setSpec(
-        new MergePolicySpec(
-            new LocalReference(base),
-            List.of(new MergeSource("tone", 0.7), new MergeSource("domain", 0.3)),
-            MergeMethod.TIES,
-            0.5,
-            MajoritySign.TOTAL,
-            8,
-            7L,
-            new AdapterOutput(
-                "merged",
-                "s3://adapters",
-                new SecretReference("s3"),
-                new Placement(new IntOrString("all"), PlacementStrategy.FEWEST_ADAPTERS))));
-    admin.resource(policy).create();
-  }
-
-  private MergePolicy get(String name) {
-    return admin.resources(MergePolicy.class).inNamespace(namespace).withName(name).get();
-  }
-
-  private LoraAdapter adapter(String name) {
-    return admin.resources(LoraAdapter.class).inNamespace(namespace).withName(name).get();
-  }
-
-  private void awaitReason(String name, String reason) {
-    await()
-        .atMost(Duration.ofSeconds(60))
-        .untilAsserted(
-            () -> {
-              assertThat(get(name).getStatus()).isNotNull();
-              assertThat(
-                      get(name).getStatus().condition(ConditionType.Ready).orElseThrow().reason())
-                  .isEqualTo(reason);
-            });
   }
 
   @Test
