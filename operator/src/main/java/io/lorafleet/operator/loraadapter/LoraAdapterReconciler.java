@@ -47,10 +47,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
 
 /**
@@ -72,7 +69,14 @@ public class LoraAdapterReconciler implements Reconciler<LoraAdapter>, Cleaner<L
           + ","
           + BaseModelResources.MANAGED_SELECTOR;
   private static final Duration RETRY_LOAD_AFTER = Duration.ofSeconds(5);
-  private static final Duration UNLOAD_TIMEOUT = Duration.ofSeconds(30);
+
+  /** How long a cleanup waits for the unloads it started; most pods answer in milliseconds. */
+  private static final Duration RELEASE_GRACE = Duration.ofSeconds(2);
+
+  /** How soon a cleanup looks again at unloads still unanswered (bounded by the unload timeout). */
+  private static final Duration CHECK_RELEASES_AFTER = Duration.ofSeconds(1);
+
+  private final AdapterReleases releases = new AdapterReleases();
 
   private final ResolvedAdapters artifacts;
   private final ResolvedModels models;
@@ -343,37 +347,24 @@ public class LoraAdapterReconciler implements Reconciler<LoraAdapter>, Cleaner<L
   @Override
   public DeleteControl cleanup(LoraAdapter adapter, Context<LoraAdapter> context) {
     Optional<BaseModel> base = context.getSecondaryResource(BaseModel.class);
+    String uid = adapter.getMetadata().getUid();
     if (base.isPresent()) {
-      String token = token(base.get());
-      boolean builtin = base.get().getSpec().serving().runtime() != ServingRuntime.VLLM;
-      List<Map.Entry<ServingPod, Future<?>>> unloads = new ArrayList<>();
-      for (ServingPod pod : readyPods(base.get())) {
-        unloads.add(Map.entry(pod, placements.release(adapter, pod, servedName(adapter), token)));
-        if (builtin) {
-          // Unregistered too, so no request loads it again on demand (the pod unloads it).
-          unloads.add(
-              Map.entry(pod, registrations.release(adapter, pod, servedName(adapter), token)));
-        }
+      AdapterReleases.Progress progress;
+      try {
+        progress = releases.check(uid, () -> startReleases(adapter, base.get()), RELEASE_GRACE);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return DeleteControl.noFinalizerRemoval().rescheduleAfter(RETRY_LOAD_AFTER.toMillis());
       }
-      List<String> failed = new ArrayList<>();
-      for (Map.Entry<ServingPod, Future<?>> unload : unloads) {
-        try {
-          unload.getValue().get(UNLOAD_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (ExecutionException | TimeoutException e) {
-          failed.add(
-              unload.getKey().name()
-                  + " ("
-                  + (e.getCause() != null ? Failures.message(e.getCause()) : "no answer")
-                  + ")");
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          return DeleteControl.noFinalizerRemoval().rescheduleAfter(RETRY_LOAD_AFTER.toMillis());
-        }
-      }
-      if (!failed.isEmpty()) {
+      if (!progress.succeeded()) {
         if (!unloadTimedOut(adapter)) {
           // Keep the finalizer: the adapter must not stay served after its resource is gone.
-          return DeleteControl.noFinalizerRemoval().rescheduleAfter(RETRY_LOAD_AFTER.toMillis());
+          if (progress.finished()) {
+            releases.forget(uid); // every pod answered, some with a failure: ask them again
+            return DeleteControl.noFinalizerRemoval().rescheduleAfter(RETRY_LOAD_AFTER.toMillis());
+          }
+          return DeleteControl.noFinalizerRemoval()
+              .rescheduleAfter(CHECK_RELEASES_AFTER.toMillis());
         }
         // Bounded: a broken pod must not hold the deletion (and its namespace) for ever.
         adminTokens.forget(base.get());
@@ -384,15 +375,35 @@ public class LoraAdapterReconciler implements Reconciler<LoraAdapter>, Cleaner<L
             "gave up after "
                 + config.adapterUnloadTimeout().toSeconds()
                 + " s; may still be loaded on: "
-                + String.join(", ", failed));
+                + String.join(", ", progress.notUnloaded()));
       }
     }
     if (Boolean.TRUE.equals(adapter.getSpec().deleteArtifactOnRemoval())) {
       deleteArtifact(adapter, context);
     }
+    releases.forget(uid);
     placements.forget(adapter);
     registrations.forget(adapter);
     return DeleteControl.defaultDelete();
+  }
+
+  /** Unloads the adapter from every ready pod of its pool, and unregisters it on builtin pods. */
+  private List<AdapterReleases.Release> startReleases(LoraAdapter adapter, BaseModel base) {
+    String token = token(base);
+    boolean builtin = base.getSpec().serving().runtime() != ServingRuntime.VLLM;
+    List<AdapterReleases.Release> started = new ArrayList<>();
+    for (ServingPod pod : readyPods(base)) {
+      started.add(
+          new AdapterReleases.Release(
+              pod, placements.release(adapter, pod, servedName(adapter), token)));
+      if (builtin) {
+        // Unregistered too, so no request loads it again on demand (the pod unloads it).
+        started.add(
+            new AdapterReleases.Release(
+                pod, registrations.release(adapter, pod, servedName(adapter), token)));
+      }
+    }
+    return started;
   }
 
   private boolean unloadTimedOut(LoraAdapter adapter) {

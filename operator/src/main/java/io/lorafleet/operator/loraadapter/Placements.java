@@ -243,7 +243,7 @@ public class Placements implements PodAdapters {
         // and the load's probe check decides (NoEffect unless the spec allows it).
         digests.put(resident.name(), resident.noEffect() ? NO_EFFECT + digest : digest);
       }
-    } catch (IOException e) {
+    } catch (IOException | RuntimeException e) {
       // Unknown holdings count as none: loads are idempotent, so at worst one is repeated.
       LOG.debugf("cannot list the adapters of pod %s: %s", pod.name(), e.getMessage());
       digests.clear();
@@ -344,6 +344,9 @@ public class Placements implements PodAdapters {
   private void runInLane(String podUid, Runnable task) {
     try {
       task.run();
+    } catch (RuntimeException e) {
+      // Not rethrown: the lane must go on. Tasks complete their own futures; this is the trace.
+      LOG.warnf(e, "admin call to pod %s failed unexpectedly", podUid);
     } finally {
       synchronized (lanes) {
         Lane lane = lanes.get(podUid);
@@ -474,7 +477,8 @@ public class Placements implements PodAdapters {
               refusal.code(),
               refusal.getMessage(),
               clock.instant());
-    } catch (IOException e) {
+    } catch (IOException | RuntimeException e) {
+      // A runtime failure too ends the load: a slot left LOADING would never be tried again.
       result = failed(loading, "LoadFailed", "pod " + load.pod().name() + ": " + e.getMessage());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -539,7 +543,8 @@ public class Placements implements PodAdapters {
           () -> {
             try {
               admin.unload(pod.endpoint(), token, servedName);
-            } catch (IOException e) {
+            } catch (IOException | RuntimeException e) {
+              // Every outcome completes the future: a cleanup must never wait for a lost answer.
               done.completeExceptionally(e);
               return;
             } catch (InterruptedException e) {
@@ -547,24 +552,27 @@ public class Placements implements PodAdapters {
               done.completeExceptionally(e);
               return;
             }
-            Map<String, Slot> slots = byAdapter.get(key.adapterUid());
-            if (slots != null) {
-              slots.remove(key.podUid());
+            try {
+              Map<String, Slot> slots = byAdapter.get(key.adapterUid());
+              if (slots != null) {
+                slots.remove(key.podUid());
+              }
+              servedNames.remove(key);
+              inventories.computeIfPresent(
+                  pod.uid(),
+                  (uid, inventory) -> {
+                    if (inventory.digests() == null) {
+                      return inventory;
+                    }
+                    Map<String, String> left = new HashMap<>(inventory.digests());
+                    left.remove(servedName);
+                    return new Inventory(inventory.restarts(), Map.copyOf(left));
+                  });
+              pruneGauges();
+              poolChanged(adapter);
+            } finally {
+              done.complete(null); // the pod unloaded it, whatever the bookkeeping did
             }
-            servedNames.remove(key);
-            inventories.computeIfPresent(
-                pod.uid(),
-                (uid, inventory) -> {
-                  if (inventory.digests() == null) {
-                    return inventory;
-                  }
-                  Map<String, String> left = new HashMap<>(inventory.digests());
-                  left.remove(servedName);
-                  return new Inventory(inventory.restarts(), Map.copyOf(left));
-                });
-            pruneGauges();
-            poolChanged(adapter);
-            done.complete(null);
           });
     } catch (RejectedExecutionException e) {
       done.completeExceptionally(e);

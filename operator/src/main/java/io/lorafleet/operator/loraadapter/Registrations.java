@@ -147,7 +147,8 @@ public class Registrations {
               "Unauthorized",
               "pod " + r.pod().name() + ": " + e.getMessage(),
               clock.instant());
-    } catch (IOException e) {
+    } catch (IOException | RuntimeException e) {
+      // A runtime failure too ends the registration: an entry left REGISTERING would stay so.
       result = failed(registering, "pod " + r.pod().name() + ": " + e.getMessage());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -207,7 +208,8 @@ public class Registrations {
           () -> {
             try {
               admin.unregister(pod.endpoint(), token, servedName);
-            } catch (IOException e) {
+            } catch (IOException | RuntimeException e) {
+              // Every outcome completes the future: a cleanup must never wait for a lost answer.
               done.completeExceptionally(e);
               return;
             } catch (InterruptedException e) {
@@ -215,18 +217,21 @@ public class Registrations {
               done.completeExceptionally(e);
               return;
             }
-            Map<String, Entry> entries = byAdapter.get(adapter.getMetadata().getUid());
-            if (entries != null) {
-              entries.remove(pod.uid());
+            try {
+              Map<String, Entry> entries = byAdapter.get(adapter.getMetadata().getUid());
+              if (entries != null) {
+                entries.remove(pod.uid());
+              }
+              known.computeIfPresent(
+                  pod.uid(),
+                  (uid, k) -> {
+                    Map<String, String> digests = new java.util.HashMap<>(k.digests());
+                    digests.remove(servedName);
+                    return new Known(k.restarts(), Map.copyOf(digests));
+                  });
+            } finally {
+              done.complete(null); // the pod unregistered it, whatever the bookkeeping did
             }
-            known.computeIfPresent(
-                pod.uid(),
-                (uid, k) -> {
-                  Map<String, String> digests = new java.util.HashMap<>(k.digests());
-                  digests.remove(servedName);
-                  return new Known(k.restarts(), Map.copyOf(digests));
-                });
-            done.complete(null);
           });
     } catch (RejectedExecutionException e) {
       done.completeExceptionally(e);

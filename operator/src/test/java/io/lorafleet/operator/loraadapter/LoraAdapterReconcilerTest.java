@@ -242,7 +242,7 @@ class LoraAdapterReconcilerTest extends RealClusterTestBase {
 
     // Deletion unloads everywhere before the finalizer goes.
     admin.resource(get("tone")).delete();
-    await().atMost(Duration.ofSeconds(30)).until(() -> get("tone") == null);
+    awaitGone("tone", Duration.ofSeconds(30));
     assertThat(kubelet.servers(namespace, "base").values())
         .allSatisfy(s -> assertThat(s.loaded()).isEmpty());
     // No adapter left on the pods: their series are gone, so pods that come and go do not pile up.
@@ -359,8 +359,70 @@ class LoraAdapterReconcilerTest extends RealClusterTestBase {
         .during(Duration.ofSeconds(3))
         .atMost(Duration.ofSeconds(5))
         .until(() -> get("stuck") != null);
-    await().atMost(Duration.ofSeconds(40)).until(() -> get("stuck") == null);
+    awaitGone("stuck", Duration.ofSeconds(40));
     assertThat(events("stuck")).contains("Warning/UnloadAbandoned");
+  }
+
+  /**
+   * A pod that accepts the unload and never answers holds the deletion only until the configured
+   * unload timeout (10 s in tests), not for a wait of the operator's own: before, the cleanup
+   * blocked its thread 30 s on each unanswered call, so a 10 s timeout became 30 s.
+   */
+  @Test
+  void aPodThatNeverAnswersUnloadsHoldsTheDeletionOnlyUntilTheTimeout() throws Exception {
+    PublishedVersion v1 =
+        TestArtifacts.publishAdapter(
+            objectStore.client(), "s3://adapters/" + namespace + "/silent", 4, 9);
+    baseModel("base", 1, 32);
+    awaitPods("base", 1);
+    admin.resource(adapter("silent", "base", uri(v1), new IntOrString("all"))).create();
+    awaitReady("silent", "Placed");
+    kubelet.servers(namespace, "base").values().forEach(FakeServingPod::hangUnloads);
+    long requested = System.nanoTime();
+    admin.resource(get("silent")).delete();
+    await()
+        .during(Duration.ofSeconds(3))
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> get("silent") != null);
+    awaitGone("silent", Duration.ofSeconds(25));
+    assertThat(Duration.ofNanos(System.nanoTime() - requested))
+        .as("deletion held past the 10 s unload timeout by more than the retry period")
+        .isLessThan(Duration.ofSeconds(22));
+    assertThat(Serialization.asJson(admin.v1().events().inNamespace(namespace).list()))
+        .contains("UnloadAbandoned")
+        .contains("(no answer)");
+  }
+
+  /**
+   * Waits until the adapter is gone; on timeout the failure says what held it (finalizers,
+   * conditions, its events, what its pods were asked), since a bare timeout says nothing in CI.
+   */
+  private void awaitGone(String name, Duration bound) {
+    try {
+      await().atMost(bound).until(() -> get(name) == null);
+    } catch (org.awaitility.core.ConditionTimeoutException e) {
+      LoraAdapter left = get(name);
+      throw new AssertionError(
+          name
+              + " still present after "
+              + bound.toSeconds()
+              + " s: "
+              + (left == null
+                  ? "gone meanwhile"
+                  : "deletionTimestamp="
+                      + left.getMetadata().getDeletionTimestamp()
+                      + " finalizers="
+                      + left.getMetadata().getFinalizers()
+                      + " status="
+                      + Serialization.asJson(left.getStatus()))
+              + " events="
+              + events(name)
+              + " pod requests="
+              + kubelet.servers(namespace, "base").values().stream()
+                  .map(FakeServingPod::requests)
+                  .toList(),
+          e);
+    }
   }
 
   /**
@@ -608,7 +670,7 @@ class LoraAdapterReconcilerTest extends RealClusterTestBase {
     awaitReady("second", "Placed");
 
     admin.resource(get("first")).delete();
-    await().atMost(Duration.ofSeconds(30)).until(() -> get("first") == null);
+    awaitGone("first", Duration.ofSeconds(30));
     assertThat(objectStore.client().stat(v1.uri().bucket(), manifest))
         .as("kept for second")
         .isPresent();
@@ -625,7 +687,7 @@ class LoraAdapterReconcilerTest extends RealClusterTestBase {
             true));
     admin.resource(second).update();
     admin.resource(get("second")).delete();
-    await().atMost(Duration.ofSeconds(30)).until(() -> get("second") == null);
+    awaitGone("second", Duration.ofSeconds(30));
     await()
         .atMost(Duration.ofSeconds(10))
         .untilAsserted(

@@ -39,6 +39,7 @@ public final class FakeServingPod implements AutoCloseable {
   private final List<String> loads = new CopyOnWriteArrayList<>();
   private volatile int unloadFailure;
   private volatile boolean hang;
+  private volatile boolean hangUnloads;
   private volatile long loadMillis;
   private volatile boolean ready = true;
   private final java.util.concurrent.CountDownLatch closed =
@@ -119,6 +120,14 @@ public final class FakeServingPod implements AutoCloseable {
    */
   public void hangLoads() {
     hang = true;
+  }
+
+  /**
+   * From now on every unload is accepted and never answered (released on close), while the pod's
+   * other endpoints keep answering: a pod wedged in one call, as a stuck GPU free would leave it.
+   */
+  public void hangUnloads() {
+    hangUnloads = true;
   }
 
   /** Answer every unload with this HTTP status from now on (a broken or misconfigured pod). */
@@ -216,6 +225,20 @@ public final class FakeServingPod implements AutoCloseable {
       return;
     }
     String name = body(exchange).path("lora_name").asText();
+    if (hangUnloads) {
+      // Held on a thread of its own, so the dispatcher goes on serving the other requests.
+      Thread.ofVirtual()
+          .start(
+              () -> {
+                try {
+                  closed.await();
+                } catch (InterruptedException e) {
+                  Thread.currentThread().interrupt();
+                }
+                exchange.close();
+              });
+      return;
+    }
     if (unloadFailure != 0) {
       respond(exchange, unloadFailure, "{\"error\":{\"code\":\"Internal\",\"message\":\"no\"}}");
       return;
