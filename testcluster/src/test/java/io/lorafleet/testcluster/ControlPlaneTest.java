@@ -14,6 +14,7 @@ import io.fabric8.kubernetes.api.model.rbac.RoleBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.lorafleet.ports.LoopbackPorts;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -267,7 +268,7 @@ class ControlPlaneTest {
           () -> {
             int port = first[0];
             first[0] = 0;
-            return port != 0 ? port : FreePorts.next();
+            return port != 0 ? port : LoopbackPorts.next();
           };
       try (ControlPlane second =
           ControlPlane.start(dir.resolve("second"), Optional.empty(), takenFirst)) {
