@@ -17,7 +17,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.function.IntSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -36,17 +35,12 @@ class StartOnFreePortTest {
   void aChildWhosePortWasTakenStartsAgainOnANewPortAndTheFailedLogIsKept() throws Exception {
     try (ServerSocket taken = new ServerSocket()) {
       taken.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), LoopbackPorts.next()));
-      List<Integer> tried = new ArrayList<>();
-      IntSupplier takenFirst =
-          () -> {
-            int port = tried.isEmpty() ? taken.getLocalPort() : LoopbackPorts.next();
-            tried.add(port);
-            return port;
-          };
+      TakenFirst takenFirst = new TakenFirst(taken.getLocalPort());
       Path log = dir.resolve("server.log");
       Process server =
           StartOnFreePort.start("file server", takenFirst, port -> fileServer(port, log));
       try {
+        List<Integer> tried = takenFirst.handedOut();
         assertThat(tried).hasSize(2);
         assertThat(answers(tried.get(1))).isTrue();
         assertThat(dir.resolve("server.log.attempt1"))

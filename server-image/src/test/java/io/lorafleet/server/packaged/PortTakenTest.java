@@ -3,15 +3,14 @@ package io.lorafleet.server.packaged;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.lorafleet.ports.LoopbackPorts;
+import io.lorafleet.ports.TakenFirst;
 import io.lorafleet.server.testing.PackagedServer;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.function.IntSupplier;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -24,14 +23,9 @@ class PortTakenTest {
   void aServerWhosePortWasTakenStartsAgainOnANewPort() throws Exception {
     try (ServerSocket taken = new ServerSocket()) {
       taken.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), LoopbackPorts.next()));
-      List<Integer> tried = new ArrayList<>();
-      IntSupplier takenFirst =
-          () -> {
-            int port = tried.isEmpty() ? taken.getLocalPort() : LoopbackPorts.next();
-            tried.add(port);
-            return port;
-          };
+      TakenFirst takenFirst = new TakenFirst(taken.getLocalPort());
       try (PackagedServer server = PackagedServer.start("port-taken", takenFirst)) {
+        List<Integer> tried = takenFirst.handedOut();
         assertThat(tried).hasSize(2);
         assertThat(server.port()).isEqualTo(tried.get(1));
         assertThat(server.log.resolveSibling("server.log.attempt1"))
