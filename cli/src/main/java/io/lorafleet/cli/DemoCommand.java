@@ -117,9 +117,8 @@ final class DemoCommand implements Callable<Integer> {
       String adminToken = UUID.randomUUID().toString();
       Files.writeString(token, adminToken);
       Path log = data.resolve("server.log");
-      int port = ServerProcess.freePort();
       try (ServerProcess server =
-          ServerProcess.start(
+          ServerProcess.startReady(
               List.of(
                   "--model",
                   model.uri().toString(),
@@ -129,13 +128,13 @@ final class DemoCommand implements Callable<Integer> {
                   token.toString(),
                   "--cache-dir",
                   data.resolve("cache").toString()),
-              port,
               Map.of(
                   "AWS_ACCESS_KEY_ID", credentials.accessKey(),
                   "AWS_SECRET_ACCESS_KEY", credentials.secretKey(),
                   "LORAFLEET_S3_ENDPOINT", local.endpoint().toString()),
-              log)) {
-        server.awaitReady(Duration.ofSeconds(120), log);
+              log,
+              Duration.ofSeconds(120))) {
+        int port = server.port();
         out.printf("4/6 server on http://127.0.0.1:%d (log: %s)%n", port, log);
         ServerClient client = new ServerClient(server, adminToken);
         client.load("reverse", adapterUri);

@@ -1,7 +1,9 @@
 package io.lorafleet.cli;
 
+import io.lorafleet.ports.LoopbackPorts;
+import io.lorafleet.ports.PortTaken;
+import io.lorafleet.ports.StartOnFreePort;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -73,14 +75,29 @@ final class ServerProcess implements AutoCloseable {
     return command;
   }
 
-  static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
+  /**
+   * Starts the server on a free loopback port ({@link LoopbackPorts}) and waits until it is ready.
+   * When that port was taken before the server bound it, it starts again on a new one (at most
+   * {@link StartOnFreePort#ATTEMPTS} in all; the failed attempt's log is kept beside {@code log}).
+   */
+  static ServerProcess startReady(
+      List<String> args, Map<String, String> env, Path log, Duration timeout) throws Exception {
+    return StartOnFreePort.start(
+        "the server",
+        port -> {
+          ServerProcess server = start(args, port, env, log);
+          try {
+            server.awaitReady(timeout, log);
+            return server;
+          } catch (Exception e) {
+            server.close();
+            throw e;
+          }
+        });
   }
 
   /** Starts the server on {@code port}, its output in {@code log}, extra environment in env. */
-  static ServerProcess start(List<String> args, int port, Map<String, String> env, Path log)
+  private static ServerProcess start(List<String> args, int port, Map<String, String> env, Path log)
       throws IOException {
     List<String> all = new ArrayList<>(args);
     all.addAll(List.of("--port", Integer.toString(port), "--host", "127.0.0.1"));
@@ -104,11 +121,15 @@ final class ServerProcess implements AutoCloseable {
     Instant deadline = Instant.now().plus(timeout);
     while (Instant.now().isBefore(deadline)) {
       if (!process.isAlive()) {
+        process.waitFor(); // its output is complete
+        PortTaken.throwIfTaken("the server", port, log);
         throw new IOException("the server exited with " + process.exitValue() + "; see " + log);
       }
       try {
         if (http.send(
-                    HttpRequest.newBuilder(uri("/health/ready")).build(),
+                    HttpRequest.newBuilder(uri("/health/ready"))
+                        .timeout(Duration.ofSeconds(5))
+                        .build(),
                     HttpResponse.BodyHandlers.discarding())
                 .statusCode()
             == 200) {

@@ -2,7 +2,7 @@ package io.lorafleet.images;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.net.ServerSocket;
+import io.lorafleet.ports.LoopbackPorts;
 import java.time.Duration;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
@@ -20,10 +20,9 @@ class OperatorImageSmokeTest {
   void startsAndSaysItNeedsAnApiServer() throws Exception {
     Podman podman = Podman.fromBuild();
     String image = ImagesDir.built().getProperty("operator");
-    int closedPort;
-    try (ServerSocket s = new ServerSocket(0)) {
-      closedPort = s.getLocalPort();
-    }
+    // Nothing listens there, and outside the ephemeral range the client's own source port can never
+    // equal it (a closed bind(0) port could: TCP self-connect, which then "succeeds").
+    int closedPort = LoopbackPorts.next();
     String apiServer = "https://127.0.0.1:" + closedPort;
     String name = "lorafleet-smoke-operator-" + UUID.randomUUID().toString().substring(0, 8);
     long started = System.nanoTime();

@@ -9,8 +9,9 @@ import io.lorafleet.engine.model.ModelLoader;
 import io.lorafleet.engine.testmodels.TestAdapterGenerator;
 import io.lorafleet.engine.testmodels.TestModelGenerator;
 import io.lorafleet.engine.testmodels.TestModelSpec;
+import io.lorafleet.ports.PortTaken;
+import io.lorafleet.ports.StartOnFreePort;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -48,69 +49,14 @@ class ServerImageSmokeTest {
     for (String d : List.of("model", "adapter", "token")) {
       KubeletMounts.rootOwnedGroupReadable(root.resolve(d));
     }
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
-    String name = "lorafleet-smoke-server-" + UUID.randomUUID().toString().substring(0, 8);
-    podman.check(
-        Duration.ofSeconds(60),
-        "run",
-        "-d",
-        "--name",
-        name,
-        "--user",
-        "10001:10001",
-        "--group-add",
-        Integer.toString(KubeletMounts.FS_GROUP),
-        "--read-only",
-        "--tmpfs",
-        "/tmp:rw,mode=1777",
-        "--tmpfs",
-        "/var/cache/lorafleet:rw,mode=1777",
-        "--memory",
-        MEMORY_LIMIT,
-        "--cap-drop",
-        "ALL",
-        "--security-opt",
-        "no-new-privileges",
-        "--network",
-        "host",
-        "-v",
-        root.resolve("model") + ":/models/base:ro",
-        "-v",
-        root.resolve("adapter") + ":/adapters/a1:ro",
-        "-v",
-        root.resolve("token") + ":/var/run/secrets/lorafleet/admin:ro",
-        "-e",
-        JvmHeap.LOG_OPTION,
-        "-e",
-        "QUARKUS_LOG_CONSOLE_JSON_ENABLED=true",
-        image,
-        "serve",
-        "--model",
-        "/models/base",
-        "--served-model-name",
-        "tiny",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        Integer.toString(port),
-        "--admin-token-file",
-        "/var/run/secrets/lorafleet/admin/token",
-        "--cache-dir",
-        "/var/cache/lorafleet",
-        "--threads",
-        "1",
-        "--drain-timeout",
-        "30s",
-        "--adapter-root",
-        "/adapters");
+    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    long started = System.nanoTime();
+    Container server =
+        StartOnFreePort.start(
+            "the server container", port -> runServer(podman, image, root, port, http));
+    String name = server.name();
+    URI base = server.base();
     try {
-      URI base = URI.create("http://127.0.0.1:" + port);
-      HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-      long started = System.nanoTime();
-      awaitReady(podman, name, http, base);
       System.out.printf("server image: ready in %.1f s%n", (System.nanoTime() - started) / 1e9);
 
       String inspect =
@@ -165,6 +111,81 @@ class ServerImageSmokeTest {
     }
   }
 
+  /** A started container's name and the URL it serves on. */
+  private record Container(String name, URI base) {}
+
+  /**
+   * Runs the server container on {@code port} (host network) and waits until it is ready; when the
+   * port was taken before the server bound it, removes the container and says so.
+   */
+  private static Container runServer(
+      Podman podman, String image, Path root, int port, HttpClient http) throws Exception {
+    String name = "lorafleet-smoke-server-" + UUID.randomUUID().toString().substring(0, 8);
+    podman.check(
+        Duration.ofSeconds(60),
+        "run",
+        "-d",
+        "--name",
+        name,
+        "--user",
+        "10001:10001",
+        "--group-add",
+        Integer.toString(KubeletMounts.FS_GROUP),
+        "--read-only",
+        "--tmpfs",
+        "/tmp:rw,mode=1777",
+        "--tmpfs",
+        "/var/cache/lorafleet:rw,mode=1777",
+        "--memory",
+        MEMORY_LIMIT,
+        "--cap-drop",
+        "ALL",
+        "--security-opt",
+        "no-new-privileges",
+        "--network",
+        "host",
+        "-v",
+        root.resolve("model") + ":/models/base:ro",
+        "-v",
+        root.resolve("adapter") + ":/adapters/a1:ro",
+        "-v",
+        root.resolve("token") + ":/var/run/secrets/lorafleet/admin:ro",
+        "-e",
+        JvmHeap.LOG_OPTION,
+        "-e",
+        "QUARKUS_LOG_CONSOLE_JSON_ENABLED=true",
+        image,
+        "serve",
+        "--model",
+        "/models/base",
+        "--served-model-name",
+        "tiny",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        Integer.toString(port),
+        "--admin-token-file",
+        "/var/run/secrets/lorafleet/admin/token",
+        "--cache-dir",
+        "/var/cache/lorafleet",
+        "--threads",
+        "1",
+        "--drain-timeout",
+        "30s",
+        "--adapter-root",
+        "/adapters");
+    Container container = new Container(name, URI.create("http://127.0.0.1:" + port));
+    try {
+      awaitReady(podman, name, http, container.base());
+      return container;
+    } catch (Exception | AssertionError e) {
+      String log = podman.logs(name);
+      podman.remove(name);
+      PortTaken.throwIfTaken("the server container", port, log);
+      throw e;
+    }
+  }
+
   private static String completion(String model) {
     return "{\"model\":\"" + model + "\",\"prompt\":\"hello\",\"max_tokens\":4,\"temperature\":0}";
   }
@@ -212,7 +233,10 @@ class ServerImageSmokeTest {
       try {
         HttpResponse<String> r =
             http.send(
-                HttpRequest.newBuilder(base.resolve("/health/ready")).GET().build(),
+                HttpRequest.newBuilder(base.resolve("/health/ready"))
+                    .timeout(Duration.ofSeconds(5))
+                    .GET()
+                    .build(),
                 HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() == 200) {
           return;

@@ -2,16 +2,13 @@ package io.lorafleet.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.lorafleet.engine.testmodels.TestModelGenerator;
-import io.lorafleet.engine.testmodels.TestModelSpec;
+import io.lorafleet.server.testing.PackagedServer;
 import java.io.IOException;
 import java.net.ConnectException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -29,8 +26,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * SIGTERM against the packaged server as a child process ({@code java -jar quarkus-run.jar serve},
- * the container's entry point): streams running at the signal finish with {@code [DONE]} and their
- * full length, a request that arrives during the drain gets 503, and the process exits 0.
+ * the container's entry point, started by {@link PackagedServer}): streams running at the signal
+ * finish with {@code [DONE]} and their full length, a request that arrives during the drain gets
+ * 503, and the process exits 0.
  *
  * <p>It needs {@code target/quarkus-app/quarkus-run.jar} as built in the same run, so it runs in
  * the surefire execution {@code packaged-server} after {@code package} (which passes the jar as
@@ -46,53 +44,13 @@ class SigtermDrainTest {
 
   @Test
   void runningStreamsFinishNewRequestsGet503AndTheProcessExitsZero() throws Exception {
-    String jar = System.getProperty("lorafleet.test.server-jar");
-    assumeTrue(
-        jar != null && Files.isRegularFile(Path.of(jar)),
-        "runs in the packaged-server execution after package (lorafleet.test.server-jar)");
-    Path root = Files.createTempDirectory(Path.of("target"), "sigterm").toAbsolutePath();
-    Path model = TestModelGenerator.write(TestModelSpec.llamaGqa(), root.resolve("model"));
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
-    Path log = root.resolve("server.log");
-    Process server =
-        new ProcessBuilder(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--add-modules",
-                "jdk.incubator.vector",
-                "--enable-native-access=ALL-UNNAMED",
-                "-jar",
-                jar,
-                "serve",
-                "--model",
-                model.toString(),
-                "--served-model-name",
-                "tiny",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                String.valueOf(port),
-                "--cache-dir",
-                root.resolve("cache").toString(),
-                "--threads",
-                "1",
-                "--kv-cache-tokens",
-                "65536",
-                "--drain-timeout",
-                "120s")
-            .redirectErrorStream(true)
-            .redirectOutput(log.toFile())
-            .start();
-    URI base = URI.create("http://127.0.0.1:" + port);
-    HttpClient http =
-        HttpClient.newBuilder()
-            .version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5))
-            .build();
-    try {
-      awaitReady(server, http, base, log);
+    try (PackagedServer packaged =
+        PackagedServer.start(
+            "sigterm", "--threads", "1", "--kv-cache-tokens", "65536", "--drain-timeout", "120s")) {
+      Process server = packaged.process;
+      URI base = packaged.base;
+      HttpClient http = packaged.http;
+      Path log = packaged.log;
       CountDownLatch started = new CountDownLatch(STREAMS);
       List<CompletableFuture<Streamed>> streams = new ArrayList<>();
       for (int i = 0; i < STREAMS; i++) {
@@ -177,32 +135,7 @@ class SigtermDrainTest {
       assertThat(server.waitFor(150, TimeUnit.SECONDS)).as("the process exits").isTrue();
       assertThat(server.exitValue()).as(Files.readString(log)).isZero();
       assertThat(Files.readString(log)).contains("drain complete");
-    } finally {
-      server.destroyForcibly();
     }
-  }
-
-  private static void awaitReady(Process server, HttpClient http, URI base, Path log)
-      throws Exception {
-    long end = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-    while (System.nanoTime() < end) {
-      if (!server.isAlive()) {
-        fail("the server exited with " + server.exitValue() + ":\n" + Files.readString(log));
-      }
-      try {
-        HttpResponse<String> r =
-            http.send(
-                HttpRequest.newBuilder(base.resolve("/health/ready")).GET().build(),
-                HttpResponse.BodyHandlers.ofString());
-        if (r.statusCode() == 200) {
-          return;
-        }
-      } catch (ConnectException e) {
-        // not listening yet
-      }
-      Thread.sleep(200);
-    }
-    fail("the server did not become ready:\n" + Files.readString(log));
   }
 
   private static ObjectNode completion(String prompt, int maxTokens) {

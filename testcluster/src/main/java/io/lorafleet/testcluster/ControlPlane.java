@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.lorafleet.ports.LoopbackPorts;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -131,7 +132,7 @@ public final class ControlPlane implements AutoCloseable {
 
   /** As {@link #start(Path)}, the API server also writing {@code audit}'s log. */
   public static ControlPlane start(Path workDir, Optional<Audit> audit) throws IOException {
-    return start(workDir, audit, FreePorts::next);
+    return start(workDir, audit, LoopbackPorts::next);
   }
 
   /**
@@ -145,7 +146,7 @@ public final class ControlPlane implements AutoCloseable {
           new ControlPlane(
               workDir, StaticIdentity.of("lorafleet-test-admin", "system:masters"), audit);
       try {
-        plane.startAll(ControlPlaneBinaries.locate(), attempt == 1 ? ports : FreePorts::next);
+        plane.startAll(ControlPlaneBinaries.locate(), attempt == 1 ? ports : LoopbackPorts::next);
         return plane;
       } catch (IOException | RuntimeException e) {
         boolean lostAPortRace = plane.lostAPortRace();

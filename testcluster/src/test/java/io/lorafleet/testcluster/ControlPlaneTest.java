@@ -14,6 +14,7 @@ import io.fabric8.kubernetes.api.model.rbac.RoleBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.lorafleet.ports.TakenFirst;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -26,7 +27,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.BooleanSupplier;
-import java.util.function.IntSupplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -262,13 +262,7 @@ class ControlPlaneTest {
   void startsAgainWhenAPortWasTakenAndStopsEveryProcess() throws IOException {
     try (ServerSocket taken = new ServerSocket()) {
       taken.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-      int[] first = {taken.getLocalPort()};
-      IntSupplier takenFirst =
-          () -> {
-            int port = first[0];
-            first[0] = 0;
-            return port != 0 ? port : FreePorts.next();
-          };
+      TakenFirst takenFirst = new TakenFirst(taken.getLocalPort());
       try (ControlPlane second =
           ControlPlane.start(dir.resolve("second"), Optional.empty(), takenFirst)) {
         assertThat(dir.resolve("second-attempt1-logs/etcd.log"))

@@ -1,18 +1,24 @@
 package io.lorafleet.bench.routing;
 
+import io.lorafleet.ports.PortTaken;
+import io.lorafleet.ports.PortTakenException;
+import io.lorafleet.ports.StartOnFreePort;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** The packaged server and router started as child processes on loopback, stopped at close. */
+/**
+ * The packaged server and router started as child processes on free loopback ports ({@link
+ * StartOnFreePort}), stopped at close.
+ */
 final class Processes implements AutoCloseable {
   private final List<Process> running = new ArrayList<>();
   private final Path root;
@@ -24,56 +30,57 @@ final class Processes implements AutoCloseable {
   }
 
   URI server(Path model, int index, int maxRunning) throws IOException {
-    int port = freePort();
-    start(
-        "server-" + index,
-        List.of(
-            "-Xmx1g",
-            "--add-modules",
-            "jdk.incubator.vector",
-            "--enable-native-access=ALL-UNNAMED",
-            "-Dai.djl.offline=true",
-            "-jar",
-            jar("server-image").toString(),
-            "serve",
-            "--model",
-            model.toString(),
-            "--served-model-name",
-            "tiny",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            Integer.toString(port),
-            "--threads",
-            "1",
-            "--max-running",
-            Integer.toString(maxRunning),
-            "--cache-dir",
-            root.resolve("cache-" + index).toString()));
-    URI uri = URI.create("http://127.0.0.1:" + port);
-    awaitReady(uri, "server-" + index);
-    return uri;
+    String name = "server-" + index;
+    return StartOnFreePort.start(
+        name,
+        port ->
+            startReady(
+                name,
+                port,
+                List.of(
+                    "-Xmx1g",
+                    "--add-modules",
+                    "jdk.incubator.vector",
+                    "--enable-native-access=ALL-UNNAMED",
+                    "-Dai.djl.offline=true",
+                    "-jar",
+                    jar("server-image").toString(),
+                    "serve",
+                    "--model",
+                    model.toString(),
+                    "--served-model-name",
+                    "tiny",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    Integer.toString(port),
+                    "--threads",
+                    "1",
+                    "--max-running",
+                    Integer.toString(maxRunning),
+                    "--cache-dir",
+                    root.resolve("cache-" + index).toString())));
   }
 
   URI router(List<URI> pods) throws IOException {
-    int port = freePort();
     StringBuilder list = new StringBuilder();
     for (URI p : pods) {
       list.append(list.isEmpty() ? "" : ",").append(p);
     }
-    start(
+    return StartOnFreePort.start(
         "router",
-        List.of(
-            "-Xmx512m",
-            "-Dquarkus.http.host=127.0.0.1",
-            "-Dquarkus.http.port=" + port,
-            "-Dlorafleet.router.pods=" + list,
-            "-Dlorafleet.router.max-queued=1024",
-            "-jar",
-            jar("router").toString()));
-    URI uri = URI.create("http://127.0.0.1:" + port);
-    awaitReady(uri, "router");
-    return uri;
+        port ->
+            startReady(
+                "router",
+                port,
+                List.of(
+                    "-Xmx512m",
+                    "-Dquarkus.http.host=127.0.0.1",
+                    "-Dquarkus.http.port=" + port,
+                    "-Dlorafleet.router.pods=" + list,
+                    "-Dlorafleet.router.max-queued=1024",
+                    "-jar",
+                    jar("router").toString())));
   }
 
   private Path jar(String module) {
@@ -84,49 +91,50 @@ final class Processes implements AutoCloseable {
     return jar;
   }
 
-  private void start(String name, List<String> args) throws IOException {
+  /**
+   * Starts {@code java args} listening on {@code port} and waits until it is ready; a process whose
+   * port was taken before it bound it is a {@link PortTakenException}, so the caller starts it
+   * again on a new port.
+   */
+  private URI startReady(String name, int port, List<String> args) throws IOException {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.addAll(args);
-    running.add(
-        new ProcessBuilder(cmd)
-            .redirectErrorStream(true)
-            .redirectOutput(root.resolve(name + ".log").toFile())
-            .start());
-  }
-
-  private void awaitReady(URI uri, String name) throws IOException {
+    Path log = root.resolve(name + ".log");
+    Process process =
+        new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    running.add(process);
+    URI uri = URI.create("http://127.0.0.1:" + port);
     HttpClient http = HttpClient.newHttpClient();
     long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-    while (System.nanoTime() < end) {
-      try {
-        if (http.send(
-                    HttpRequest.newBuilder(uri.resolve("/health/ready")).build(),
-                    HttpResponse.BodyHandlers.discarding())
-                .statusCode()
-            == 200) {
-          return;
+    try {
+      while (System.nanoTime() < end) {
+        if (!process.isAlive()) {
+          process.waitFor(); // its output is complete
+          running.remove(process);
+          PortTaken.throwIfTaken(name, port, log);
+          throw new IOException(name + " exited with " + process.exitValue() + "; see " + log);
         }
-      } catch (IOException e) {
-        // not listening yet
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IOException(e);
-      }
-      try {
+        try {
+          if (http.send(
+                      HttpRequest.newBuilder(uri.resolve("/health/ready"))
+                          .timeout(Duration.ofSeconds(5))
+                          .build(),
+                      HttpResponse.BodyHandlers.discarding())
+                  .statusCode()
+              == 200) {
+            return uri;
+          }
+        } catch (IOException e) {
+          // not listening yet
+        }
         Thread.sleep(200);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IOException(e);
       }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException(e);
     }
-    throw new IOException(name + " not ready within 120 s; see " + root.resolve(name + ".log"));
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
+    throw new IOException(name + " not ready within 120 s; see " + log);
   }
 
   @Override

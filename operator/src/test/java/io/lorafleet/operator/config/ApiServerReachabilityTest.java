@@ -4,17 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import java.net.ServerSocket;
+import io.lorafleet.ports.LoopbackPorts;
 import org.junit.jupiter.api.Test;
 
 /** Pure logic against a closed loopback port: no API server involved. */
 class ApiServerReachabilityTest {
   @Test
   void anUnreachableApiServerIsNamedInOneLineThatSaysWhatIsNeeded() throws Exception {
-    int closedPort;
-    try (ServerSocket socket = new ServerSocket(0)) {
-      closedPort = socket.getLocalPort();
-    }
+    // Nothing listens there, and outside the ephemeral range the client's own source port can never
+    // equal it (a closed bind(0) port could: TCP self-connect, which then "succeeds").
+    int closedPort = LoopbackPorts.next();
     var config =
         new ConfigBuilder()
             .withMasterUrl("https://127.0.0.1:" + closedPort)

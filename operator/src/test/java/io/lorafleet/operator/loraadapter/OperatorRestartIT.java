@@ -26,11 +26,11 @@ import io.lorafleet.operator.testing.FakeServingPod;
 import io.lorafleet.operator.testing.OperatorProcess;
 import io.lorafleet.operator.testing.RealCluster;
 import io.lorafleet.operator.testing.TestArtifacts;
+import io.lorafleet.ports.LoopbackPorts;
 import io.lorafleet.testcluster.kubelet.ContainerLaunch;
 import io.lorafleet.testcluster.kubelet.Kubelet;
 import io.lorafleet.testcluster.kubelet.SimulatedRuntime;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
@@ -72,7 +72,9 @@ class OperatorRestartIT {
   @Test
   void aKilledOperatorsSuccessorLoadsNothingTwiceAndLeavesNothingOrphaned() throws Exception {
     String namespace = RealCluster.get().restrictedNamespace("restart");
-    int port = freePort();
+    // The fake pods bind it on their own IPs when the kubelet stand-in starts them, long after
+    // this: drawn outside the ephemeral range, so no outgoing connection takes it meanwhile.
+    int port = LoopbackPorts.next();
     Path logs = RealCluster.root().resolve("operator/target/operator-restart");
     Map<String, String> settings =
         Map.of("LORAFLEET_OPERATOR_SERVING_PORT", Integer.toString(port));
@@ -249,11 +251,5 @@ class OperatorRestartIT {
             null,
             false));
     return adapter;
-  }
-
-  private static int freePort() throws Exception {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
   }
 }

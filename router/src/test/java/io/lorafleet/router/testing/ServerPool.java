@@ -7,23 +7,31 @@ import io.lorafleet.engine.model.ModelLoader;
 import io.lorafleet.engine.testmodels.TestAdapterGenerator;
 import io.lorafleet.engine.testmodels.TestModelGenerator;
 import io.lorafleet.engine.testmodels.TestModelSpec;
+import io.lorafleet.ports.PortTaken;
+import io.lorafleet.ports.StartOnFreePort;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Real server processes (the packaged server-image, as a pod runs it) on loopback, over one small
- * random Llama and a set of random adapters in local directories; every adapter is registered on
- * every pod (name, path, digest), none is loaded.
+ * Real server processes (the packaged server-image, as a pod runs it) on free loopback ports, over
+ * one small random Llama and a set of random adapters in local directories; every adapter is
+ * registered on every pod (name, path, digest), none is loaded.
  */
 public final class ServerPool implements AutoCloseable {
   public static final String ADMIN_TOKEN = "router-test-admin-token";
@@ -60,11 +68,8 @@ public final class ServerPool implements AutoCloseable {
       pool.adapters.add("a" + a);
       registrations.add(new String[] {"a" + a, dir.toString(), digest});
     }
+    pool.startAll(pods, model, slots, running);
     for (int p = 0; p < pods; p++) {
-      pool.launch(p, model, slots, running);
-    }
-    for (int p = 0; p < pods; p++) {
-      pool.awaitReady(p);
       for (String[] r : registrations) {
         pool.register(p, r[0], r[1], r[2]);
       }
@@ -72,11 +77,54 @@ public final class ServerPool implements AutoCloseable {
     return pool;
   }
 
-  private void launch(int index, Path model, int slots, int running) throws IOException {
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
+  /**
+   * Starts the pods side by side, each on a free port and again on a new one when its port was
+   * taken before it bound it; on any failure the pods already up are stopped.
+   */
+  private void startAll(int pods, Path model, int slots, int running) throws Exception {
+    Process[] started = new Process[pods];
+    URI[] bound = new URI[pods];
+    ExecutorService starters = Executors.newFixedThreadPool(pods);
+    try {
+      List<Future<Void>> all = new ArrayList<>();
+      for (int p = 0; p < pods; p++) {
+        int index = p;
+        all.add(
+            starters.submit(
+                () -> {
+                  StartOnFreePort.start(
+                      "server " + index,
+                      port -> {
+                        started[index] = launch(index, model, slots, running, port);
+                        bound[index] = URI.create("http://127.0.0.1:" + port);
+                        awaitReady(index, started[index], bound[index]);
+                        return null;
+                      });
+                  return null;
+                }));
+      }
+      for (Future<Void> f : all) {
+        f.get();
+      }
+    } catch (ExecutionException e) {
+      // The other starters stop first, so that none launches a process after the clean-up.
+      starters.shutdownNow();
+      starters.awaitTermination(30, TimeUnit.SECONDS);
+      stop(Arrays.stream(started).filter(Objects::nonNull).toList());
+      throw e.getCause() instanceof Exception cause ? cause : e;
+    } finally {
+      starters.shutdownNow();
     }
+    processes.addAll(List.of(started));
+    urls.addAll(List.of(bound));
+  }
+
+  private Path log(int index) {
+    return root.resolve("server-" + index + ".log");
+  }
+
+  private Process launch(int index, Path model, int slots, int running, int port)
+      throws IOException {
     String jar = System.getProperty("lorafleet.test.server-jar");
     if (jar == null || !Files.isRegularFile(Path.of(jar))) {
       throw new IllegalStateException(
@@ -122,27 +170,27 @@ public final class ServerPool implements AutoCloseable {
             Integer.toString(running),
             "--max-rank",
             "8");
-    Process p =
-        new ProcessBuilder(cmd)
-            .redirectErrorStream(true)
-            .redirectOutput(root.resolve("server-" + index + ".log").toFile())
-            .start();
-    processes.add(p);
-    urls.add(URI.create("http://127.0.0.1:" + port));
+    return new ProcessBuilder(cmd)
+        .redirectErrorStream(true)
+        .redirectOutput(log(index).toFile())
+        .start();
   }
 
-  private void awaitReady(int index) throws Exception {
+  private void awaitReady(int index, Process process, URI url) throws Exception {
     HttpClient http = HttpClient.newHttpClient();
     long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
     while (System.nanoTime() < end) {
-      if (!processes.get(index).isAlive()) {
-        throw new IllegalStateException(
-            "server " + index + " exited; see " + root.resolve("server-" + index + ".log"));
+      if (!process.isAlive()) {
+        process.waitFor(); // its output is complete
+        PortTaken.throwIfTaken("server " + index, url.getPort(), log(index));
+        throw new IllegalStateException("server " + index + " exited; see " + log(index));
       }
       try {
         var r =
             http.send(
-                HttpRequest.newBuilder(urls.get(index).resolve("/health/ready")).build(),
+                HttpRequest.newBuilder(url.resolve("/health/ready"))
+                    .timeout(Duration.ofSeconds(5))
+                    .build(),
                 HttpResponse.BodyHandlers.discarding());
         if (r.statusCode() == 200) {
           return;
@@ -152,6 +200,7 @@ public final class ServerPool implements AutoCloseable {
       }
       Thread.sleep(200);
     }
+    stop(List.of(process));
     throw new IllegalStateException("server " + index + " not ready within 90 s");
   }
 
@@ -180,6 +229,10 @@ public final class ServerPool implements AutoCloseable {
 
   @Override
   public void close() {
+    stop(processes);
+  }
+
+  private static void stop(List<Process> processes) {
     for (Process p : processes) {
       p.destroy();
     }

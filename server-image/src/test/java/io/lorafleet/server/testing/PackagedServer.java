@@ -5,9 +5,10 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.lorafleet.engine.testmodels.TestModelGenerator;
 import io.lorafleet.engine.testmodels.TestModelSpec;
+import io.lorafleet.ports.LoopbackPorts;
+import io.lorafleet.ports.PortTaken;
+import io.lorafleet.ports.StartOnFreePort;
 import java.io.IOException;
-import java.net.ConnectException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -17,12 +18,13 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.IntSupplier;
 
 /**
  * The packaged server ({@code java -jar quarkus-run.jar serve}, the container's entry point) as a
- * child process on a random loopback port with the tiny test model, its output in a log file. Only
- * in the surefire execution {@code packaged-server}, which passes the jar as {@code
- * lorafleet.test.server-jar}; elsewhere the test is skipped visibly.
+ * child process on a free loopback port ({@link LoopbackPorts}) with the tiny test model, its
+ * output in a log file. Only in the surefire execution {@code packaged-server}, which passes the
+ * jar as {@code lorafleet.test.server-jar}; elsewhere the test is skipped visibly.
  */
 public final class PackagedServer implements AutoCloseable {
   public final Process process;
@@ -44,16 +46,28 @@ public final class PackagedServer implements AutoCloseable {
 
   /** Starts the server with {@code extraArgs} after the common ones and waits for readiness. */
   public static PackagedServer start(String name, String... extraArgs) throws Exception {
+    return start(name, LoopbackPorts::next, extraArgs);
+  }
+
+  /**
+   * As {@link #start(String, String...)} on ports from {@code ports}: when the port was taken
+   * before the server bound it, it starts again on the next one (at most {@link
+   * StartOnFreePort#ATTEMPTS} in all), the failed attempt's log kept beside the new one.
+   */
+  public static PackagedServer start(String name, IntSupplier ports, String... extraArgs)
+      throws Exception {
     String jar = System.getProperty("lorafleet.test.server-jar");
     assumeTrue(
         jar != null && Files.isRegularFile(Path.of(jar)),
         "runs in the packaged-server execution after package (lorafleet.test.server-jar)");
     Path root = Files.createTempDirectory(Path.of("target"), name).toAbsolutePath();
     Path model = TestModelGenerator.write(TestModelSpec.llamaGqa(), root.resolve("model"));
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
+    return StartOnFreePort.start(
+        "the packaged server", ports, port -> launch(jar, root, model, port, extraArgs));
+  }
+
+  private static PackagedServer launch(
+      String jar, Path root, Path model, int port, String... extraArgs) throws Exception {
     List<String> cmd =
         new ArrayList<>(
             List.of(
@@ -101,18 +115,23 @@ public final class PackagedServer implements AutoCloseable {
     long end = System.nanoTime() + Duration.ofSeconds(120).toNanos();
     while (System.nanoTime() < end) {
       if (!process.isAlive()) {
+        process.waitFor(); // its output is complete
+        PortTaken.throwIfTaken("the packaged server", port(), log);
         fail("the server exited with " + process.exitValue() + ":\n" + logText());
       }
       try {
         HttpResponse<String> r =
             http.send(
-                HttpRequest.newBuilder(base.resolve("/health/ready")).GET().build(),
+                HttpRequest.newBuilder(base.resolve("/health/ready"))
+                    .timeout(Duration.ofSeconds(5))
+                    .GET()
+                    .build(),
                 HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() == 200) {
           return;
         }
-      } catch (ConnectException e) {
-        // not listening yet
+      } catch (IOException e) {
+        // not listening yet, or not answering yet
       }
       Thread.sleep(200);
     }

@@ -5,10 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.lorafleet.engine.testmodels.TestModelGenerator;
 import io.lorafleet.engine.testmodels.TestModelSpec;
+import io.lorafleet.ports.LoopbackPorts;
 import io.lorafleet.trainer.ExitCodes;
 import io.lorafleet.trainer.report.TerminationMessage;
 import io.lorafleet.trainer.support.TestWorld;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -101,10 +101,9 @@ class ExitCodeTest {
 
   @Test
   void anUnreachableObjectStoreIsTransient() throws Exception {
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort(); // closed again: connections are refused
-    }
+    // Nothing listens there, and outside the ephemeral range the client's own source port can never
+    // equal it (a closed bind(0) port could: TCP self-connect, which then "succeeds").
+    int port = LoopbackPorts.next();
     Path credentials = Files.createDirectories(dir.resolve("credentials"));
     Files.writeString(credentials.resolve("AWS_ACCESS_KEY_ID"), "test-key");
     Files.writeString(credentials.resolve("AWS_SECRET_ACCESS_KEY"), "test-secret");
