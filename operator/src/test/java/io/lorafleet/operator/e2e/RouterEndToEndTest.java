@@ -158,13 +158,15 @@ class RouterEndToEndTest {
         String added = new TreeSet<>(difference(three, pods)).first();
         awaitServedBy(router, added);
 
-        // A pod deleted (what a rolling restart does to each pod): it leaves the router's pool
-        // before it stops, a replacement joins.
+        // A pod deleted (what a rolling restart does to each pod): it leaves the router's pool,
+        // a replacement joins it and takes requests.
         String leaving = new TreeSet<>(pods).first();
         String leavingName = podName(leaving);
         pool.client().pods().inNamespace(pool.namespace()).withName(leavingName).delete();
         Set<String> after = awaitRouterFollowsSlices(router, 3);
         assertThat(after).doesNotContain(leaving);
+        String replacement = new TreeSet<>(difference(after, three)).first();
+        awaitServedBy(router, replacement);
         await()
             .atMost(Duration.ofMinutes(2))
             .untilAsserted(
