@@ -25,7 +25,7 @@ public final class EndpointSliceSource implements PodSource {
   private final String namespace;
   private final String service;
   private final String portName;
-  private SharedIndexInformer<EndpointSlice> informer;
+  private volatile SharedIndexInformer<EndpointSlice> informer;
 
   /** {@code portName}: the Service port to use; null for the slice's first port. */
   public EndpointSliceSource(
@@ -39,6 +39,9 @@ public final class EndpointSliceSource implements PodSource {
   @Override
   public void start(Consumer<Set<PodEndpoint>> onChange) {
     Runnable publish = () -> onChange.accept(endpoints());
+    // Built, then assigned, then run: the slices that exist already arrive as add events while the
+    // informer starts, and their handler reads this.informer's store (inform() would assign it only
+    // after those events ran: a NullPointerException per event, seen on a real API server).
     informer =
         client
             .discovery()
@@ -46,23 +49,25 @@ public final class EndpointSliceSource implements PodSource {
             .endpointSlices()
             .inNamespace(namespace)
             .withLabel(SERVICE_LABEL, service)
-            .inform(
-                new ResourceEventHandler<>() {
-                  @Override
-                  public void onAdd(EndpointSlice slice) {
-                    publish.run();
-                  }
+            .runnableInformer(0);
+    informer.addEventHandler(
+        new ResourceEventHandler<>() {
+          @Override
+          public void onAdd(EndpointSlice slice) {
+            publish.run();
+          }
 
-                  @Override
-                  public void onUpdate(EndpointSlice old, EndpointSlice slice) {
-                    publish.run();
-                  }
+          @Override
+          public void onUpdate(EndpointSlice old, EndpointSlice slice) {
+            publish.run();
+          }
 
-                  @Override
-                  public void onDelete(EndpointSlice slice, boolean unknownFinalState) {
-                    publish.run();
-                  }
-                });
+          @Override
+          public void onDelete(EndpointSlice slice, boolean unknownFinalState) {
+            publish.run();
+          }
+        });
+    informer.run(); // returns once the first list is in the store
     LOG.infof("following the EndpointSlices of Service %s/%s", namespace, service);
     publish.run();
   }

@@ -17,8 +17,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * (kept alive by a heartbeat), lets the real kube-scheduler bind pods to it, and runs each pod
  * bound to it through a {@link ContainerRuntime} chosen per pod: {@link SimulatedRuntime} for pods
  * that need only a status, {@link ProcessRuntime} for pods that must do real work as child
- * processes. Each pod gets its own loopback address (127.R.x.y) as its IP. See
- * testcluster/README.md for what it emulates and what it does not.
+ * processes. Each pod gets its own address as its IP: a loopback one (127.R.x.y) by default, or one
+ * from another {@link PodAddresses} source. See testcluster/README.md for what it emulates and what
+ * it does not.
  *
  * <p>Pods are scheduled to any Ready node: run one kubelet at a time per control plane (start it in
  * a test class's set-up, {@link #close()} it after).
@@ -47,16 +48,22 @@ public final class Kubelet implements AutoCloseable {
   private final String nodeName;
   private final Path workDir;
   private final RuntimeSelector runtimes;
+  private final PodAddresses addresses;
   private final Map<String, PodWorker> workers = new ConcurrentHashMap<>();
   private NodeRegistration node;
   private SharedIndexInformer<Pod> informer;
 
   private Kubelet(
-      KubernetesClient client, String nodeName, Path workDir, RuntimeSelector runtimes) {
+      KubernetesClient client,
+      String nodeName,
+      Path workDir,
+      RuntimeSelector runtimes,
+      PodAddresses addresses) {
     this.client = client;
     this.nodeName = nodeName;
     this.workDir = workDir;
     this.runtimes = runtimes;
+    this.addresses = addresses;
   }
 
   /**
@@ -66,6 +73,17 @@ public final class Kubelet implements AutoCloseable {
    * and logs; it and its ancestors must be searchable by every user (pods run as non-root).
    */
   public static Kubelet start(KubernetesClient client, Path workDir, RuntimeSelector runtimes)
+      throws IOException {
+    return start(client, workDir, runtimes, PodAddresses.loopback());
+  }
+
+  /**
+   * As {@link #start(KubernetesClient, Path, RuntimeSelector)}, the pods' IPs taken from {@code
+   * addresses} (say {@link TestNetAddresses}, which the API server accepts in EndpointSlices); the
+   * kubelet closes it at {@link #close()}.
+   */
+  public static Kubelet start(
+      KubernetesClient client, Path workDir, RuntimeSelector runtimes, PodAddresses addresses)
       throws IOException {
     Files.createDirectories(workDir);
     FileOwnership.chmod(workDir, 0755);
@@ -80,7 +98,7 @@ public final class Kubelet implements AutoCloseable {
       }
     }
     String name = "standin-" + UUID.randomUUID().toString().substring(0, 8);
-    Kubelet kubelet = new Kubelet(client, name, workDir, runtimes);
+    Kubelet kubelet = new Kubelet(client, name, workDir, runtimes, addresses);
     kubelet.node = NodeRegistration.register(client, name, CAPACITY);
     // Child processes must not outlive the JVM when a test forgets close() or the JVM is stopped.
     Runtime.getRuntime()
@@ -136,7 +154,7 @@ public final class Kubelet implements AutoCloseable {
     if (runtime == null) {
       return;
     }
-    PodWorker worker = new PodWorker(client, runtime, pod, podDir);
+    PodWorker worker = new PodWorker(client, runtime, pod, podDir, addresses::next);
     workers.put(uid, worker);
     Thread.ofVirtual().name("pod-" + pod.getMetadata().getName()).start(worker);
   }
@@ -165,7 +183,7 @@ public final class Kubelet implements AutoCloseable {
     return found;
   }
 
-  /** The pod's IP (its loopback address), null before it was given one. */
+  /** The pod's IP, null before it was given one. */
   public String podIP(String namespace, String podName) {
     return worker(namespace, podName).podIP();
   }
@@ -203,5 +221,6 @@ public final class Kubelet implements AutoCloseable {
     if (node != null) {
       node.close();
     }
+    addresses.close();
   }
 }

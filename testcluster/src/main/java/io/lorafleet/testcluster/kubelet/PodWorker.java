@@ -36,6 +36,7 @@ final class PodWorker implements Runnable {
   private final ContainerRuntime runtime;
   private final PodStatusWriter status;
   private final Path podDir;
+  private final java.util.function.Supplier<String> addresses;
   private static final java.util.concurrent.atomic.AtomicLong ADMISSIONS =
       new java.util.concurrent.atomic.AtomicLong();
 
@@ -48,8 +49,14 @@ final class PodWorker implements Runnable {
   private volatile String podIP;
   private Instant startTime;
 
-  PodWorker(KubernetesClient client, ContainerRuntime runtime, Pod pod, Path podDir) {
+  PodWorker(
+      KubernetesClient client,
+      ContainerRuntime runtime,
+      Pod pod,
+      Path podDir,
+      java.util.function.Supplier<String> addresses) {
     this.client = client;
+    this.addresses = addresses;
     this.runtime = runtime;
     this.status = new PodStatusWriter(client);
     this.pod = pod;
@@ -140,7 +147,7 @@ final class PodWorker implements Runnable {
 
   private void live() throws Exception {
     startTime = Instant.now();
-    podIP = LoopbackAddresses.next();
+    podIP = addresses.get();
     Container container = pod.getSpec().getContainers().getFirst();
     String name = container.getName();
     if (pod.getSpec().getContainers().size() != 1

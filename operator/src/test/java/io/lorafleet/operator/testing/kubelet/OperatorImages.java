@@ -16,6 +16,9 @@ import java.util.function.Function;
  * on the pod's loopback address, so that several pods use the same port.
  */
 public final class OperatorImages {
+  /** Where the kubelet mounts a pod's ServiceAccount token, CA and namespace. */
+  private static final String SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
+
   private OperatorImages() {}
 
   public static Function<String, LocalImage> of(OperatorConfig config) {
@@ -53,6 +56,11 @@ public final class OperatorImages {
   /**
    * As {@link #of}, plus the router image as the reactor's router jar (its HTTP listener on the
    * pod's IP). Opt-in: every BaseModel has router pods, and most tests need no router JVMs.
+   *
+   * <p>Its Kubernetes client finds the ServiceAccount token and CA where the kubelet mounted them
+   * (the Fabric8 client reads fixed paths under /var/run/secrets, which a process here does not
+   * have), and it names the pod that served each answer ({@code X-Lorafleet-Pod}, off in the image)
+   * so that a test can check where a request went.
    */
   public static Function<String, LocalImage> withRouter(OperatorConfig config) {
     Function<String, LocalImage> images = of(config);
@@ -63,6 +71,13 @@ public final class OperatorImages {
             launch -> {
               List<String> command = withTmp(LocalImages.router(), launch.local("/tmp"));
               command.add(1, "-Dquarkus.http.host=" + launch.podIP());
+              Path account = launch.local(SERVICE_ACCOUNT_DIR);
+              if (account != null) {
+                command.add(
+                    1, "-Dkubernetes.auth.serviceAccount.token=" + account.resolve("token"));
+                command.add(1, "-Dkubernetes.certs.ca.file=" + account.resolve("ca.crt"));
+              }
+              command.add(1, "-Dlorafleet.router.pod-header=true");
               return command;
             });
     return image -> image.equals(config.routerImage()) ? router : images.apply(image);
