@@ -35,6 +35,9 @@ public class Dispatcher {
   private final int maxQueued;
   private final Deque<ProxiedRequest> queue = new ArrayDeque<>();
 
+  /** Placements so far: pods that tie take turns by it (guarded by the lock, like the queue). */
+  private long turns;
+
   Dispatcher(Pool pool, Forwarder forwarder, RouterMetrics metrics, RouterConfig config) {
     this.pool = pool;
     this.forwarder = forwarder;
@@ -130,7 +133,7 @@ public class Dispatcher {
     if (candidates.isEmpty()) {
       return Verdict.NO_POD;
     }
-    PodChooser.Choice choice = PodChooser.choose(r.adapter, candidates);
+    PodChooser.Choice choice = PodChooser.choose(r.adapter, candidates, turns++);
     if (choice == null) {
       return Verdict.FULL;
     }

@@ -3,6 +3,8 @@ package io.lorafleet.router.routing;
 import io.lorafleet.router.pool.PodStatus.Tier;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
+import java.util.function.ToDoubleFunction;
 
 /**
  * Chooses a pod for one request, among pods with a free slot: the base model goes to the least
@@ -10,7 +12,7 @@ import java.util.List;
  * loaded the pod is); nobody holding it, to its rendezvous pod (the first with a free slot in the
  * adapter's rendezvous order), so it is loaded once; everyone holding it full, to another pod with
  * a free slot (spread: residency follows demand, and the pods' LRU tiers retire copies that go
- * cold). Pure: the same inputs give the same choice.
+ * cold). Pure: the same inputs (the turn included) give the same choice.
  */
 public final class PodChooser {
   /** The chosen pod and why. */
@@ -25,15 +27,20 @@ public final class PodChooser {
 
   private PodChooser() {}
 
+  /** {@link #choose(String, List, long)} on turn 0: ties go to the first pod by name. */
+  public static Choice choose(String adapter, List<Candidate> candidates) {
+    return choose(adapter, candidates, 0);
+  }
+
   /**
    * The choice, or null when every candidate is full (the request waits). {@code adapter} is null
-   * for the base model. Candidates are pods that are up and can serve the model.
+   * for the base model. Candidates are pods that are up and can serve the model. Pods that tie on
+   * the best score take turns ({@code turn}, a count of the caller's requests): on an idle pool
+   * every pod gets its share instead of the first by name taking every request.
    */
-  public static Choice choose(String adapter, List<Candidate> candidates) {
+  public static Choice choose(String adapter, List<Candidate> candidates, long turn) {
     if (adapter == null) {
-      return candidates.stream()
-          .filter(Candidate::free)
-          .min(Comparator.comparingDouble(Candidate::load).thenComparing(Candidate::pod))
+      return best(candidates, Candidate::load, turn)
           .map(c -> new Choice(c.pod(), Outcome.BASE))
           .orElse(null);
     }
@@ -44,30 +51,38 @@ public final class PodChooser {
             .max(Comparator.comparingLong(c -> Rendezvous.weight(adapter, c.pod())))
             .map(Candidate::pod)
             .orElse(null);
-    Candidate best = null;
-    double bestScore = Double.MAX_VALUE;
-    for (Candidate c : candidates) {
-      if (!c.free()) {
-        continue;
-      }
-      double cost =
-          switch (c.tier()) {
-            case DEVICE -> DEVICE;
-            case HOST -> HOST;
-            case DISK -> DISK;
-            case COLD -> c.pod().equals(rendezvous) ? RENDEZVOUS : OTHER_COLD;
-          };
-      double score = cost + c.load();
-      if (score < bestScore || (score == bestScore && c.pod().compareTo(best.pod()) < 0)) {
-        best = c;
-        bestScore = score;
-      }
-    }
-    if (best == null) {
-      return null;
-    }
-    Outcome outcome =
-        best.tier() != Tier.COLD ? Outcome.RESIDENT : held ? Outcome.SPREAD : Outcome.COLD;
-    return new Choice(best.pod(), outcome);
+    ToDoubleFunction<Candidate> score =
+        c ->
+            c.load()
+                + switch (c.tier()) {
+                  case DEVICE -> DEVICE;
+                  case HOST -> HOST;
+                  case DISK -> DISK;
+                  case COLD -> c.pod().equals(rendezvous) ? RENDEZVOUS : OTHER_COLD;
+                };
+    return best(candidates, score, turn)
+        .map(
+            c ->
+                new Choice(
+                    c.pod(),
+                    c.tier() != Tier.COLD
+                        ? Outcome.RESIDENT
+                        : held ? Outcome.SPREAD : Outcome.COLD))
+        .orElse(null);
+  }
+
+  /** The free candidate with the lowest score; among equals, the turn's one in name order. */
+  private static Optional<Candidate> best(
+      List<Candidate> candidates, ToDoubleFunction<Candidate> score, long turn) {
+    double lowest =
+        candidates.stream().filter(Candidate::free).mapToDouble(score).min().orElse(Double.NaN);
+    List<Candidate> tied =
+        candidates.stream()
+            .filter(c -> c.free() && score.applyAsDouble(c) == lowest)
+            .sorted(Comparator.comparing(Candidate::pod))
+            .toList();
+    return tied.isEmpty()
+        ? Optional.empty()
+        : Optional.of(tied.get((int) Math.floorMod(turn, (long) tied.size())));
   }
 }

@@ -27,6 +27,29 @@ class PodChooserTest {
   }
 
   @Test
+  void podsThatTieTakeTurnsSoAnIdlePoolSpreadsItsRequests() {
+    List<Candidate> idle =
+        List.of(
+            new Candidate("b", DEVICE, 0, 4),
+            new Candidate("a", DEVICE, 0, 4),
+            new Candidate("c", DEVICE, 0, 4));
+    List<String> base = new ArrayList<>();
+    List<String> warm = new ArrayList<>();
+    for (long turn = 0; turn < 6; turn++) {
+      base.add(PodChooser.choose(null, idle, turn).pod());
+      warm.add(PodChooser.choose("x", idle, turn).pod());
+    }
+    assertThat(base).containsExactly("a", "b", "c", "a", "b", "c");
+    assertThat(warm).containsExactly("a", "b", "c", "a", "b", "c");
+    // Only ties rotate: a less loaded pod is chosen on every turn.
+    List<Candidate> uneven =
+        List.of(new Candidate("a", DEVICE, 1, 4), new Candidate("b", DEVICE, 0, 4));
+    for (long turn = 0; turn < 4; turn++) {
+      assertThat(PodChooser.choose(null, uneven, turn).pod()).isEqualTo("b");
+    }
+  }
+
+  @Test
   void deviceBeatsHostBeatsDiskBeatsColdWhileTheyHaveFreeSlots() {
     List<Candidate> pods =
         List.of(
