@@ -25,9 +25,12 @@ import org.junit.jupiter.api.Test;
 /**
  * Kept on the Fabric8 mock, as fault injection: a real API server answers 409 to the serving
  * Deployment's create only when two writers race, which a test cannot arrange on demand, while the
- * mock answers it once when told (server.expect()). What is tested is the operator's reading of the
- * answer (a retry, no Degraded, no Warning); the rest of BaseModel reconciliation runs on the real
- * control plane (BaseModelReconcilerTest).
+ * mock answers it once when told (server.expect()). Admission cannot stand in: a
+ * ValidatingAdmissionPolicy denies with 401, 403, 413 or 422 (its reasons), never 409; only an
+ * admission webhook may answer with a code of its choosing, and the test control plane runs no
+ * webhook server. What is tested is the operator's reading of the answer (a retry, no Degraded, no
+ * Warning); the rest of BaseModel reconciliation runs on the real control plane
+ * (BaseModelReconcilerTest).
  */
 @QuarkusTest
 @WithKubernetesTestServer(crud = true, setup = MockServerCrds.class)

@@ -31,8 +31,12 @@ import org.junit.jupiter.api.Test;
  * here as the Deployment controller and the kubelet would write them.
  *
  * <p>Kept on the Fabric8 mock: the test writes intermediate rollout and container states by hand,
- * which the real Deployment controller would overwrite at once; the operator's reading of them is
- * the logic under test.
+ * and on the real control plane their owners rewrite them (the Deployment controller the
+ * Deployment's status on its next sync, the kubelet stand-in the status of every pod it runs). Some
+ * of the states cannot be produced there at all: the stand-in runs local images, so nothing is ever
+ * pulled (no ImagePullBackOff), and enforces no memory limit, so no container is OOMKilled; and a
+ * Deployment reports ProgressDeadlineExceeded only after its progressDeadlineSeconds (600 s by
+ * default). The operator's reading of these states is the logic under test.
  */
 @QuarkusTest
 @WithKubernetesTestServer(crud = true, setup = MockServerCrds.class)

@@ -18,9 +18,12 @@ import org.junit.jupiter.api.Test;
 /**
  * Kept on the Fabric8 mock, as fault injection: a real API server answers 409 AlreadyExists to the
  * merge Job's create only when an event outruns the operator's informer, which a test cannot
- * arrange on demand, while the mock answers it once when told (server.expect()). What is tested is
- * the operator's reading of the answer (a retry, not a Degraded policy); the rest of MergePolicy
- * reconciliation runs on the real control plane (MergePolicyReconcilerTest).
+ * arrange on demand, while the mock answers it once when told (server.expect()). Admission cannot
+ * stand in: a ValidatingAdmissionPolicy denies with 401, 403, 413 or 422 (its reasons), never 409;
+ * only an admission webhook may answer with a code of its choosing, and the test control plane runs
+ * no webhook server. What is tested is the operator's reading of the answer (a retry, not a
+ * Degraded policy); the rest of MergePolicy reconciliation runs on the real control plane
+ * (MergePolicyReconcilerTest).
  */
 @QuarkusTest
 @WithKubernetesTestServer(crud = true, setup = MockServerCrds.class)

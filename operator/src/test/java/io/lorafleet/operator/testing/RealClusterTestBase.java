@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.lorafleet.api.v1alpha1.basemodel.BaseModel;
 import io.lorafleet.operator.testing.kubelet.ServingPods;
 import io.lorafleet.operator.testing.kubelet.SimulatedJobRunner;
+import io.lorafleet.operator.testing.kubelet.SimulatedTrainer;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
@@ -19,17 +20,19 @@ import org.junit.jupiter.api.BeforeEach;
  * What the controller tests on the real control plane share (each subclass is a {@code QuarkusTest}
  * with {@code @WithTestResource(RealClusterOperator.class)}, so the operator runs in this JVM as
  * the chart's ServiceAccount): S3 on loopback with a tiny model; the kubelet stand-in with fake
- * serving pods ({@link ServingPods}), one per test class, as only one kubelet may run at a time; a
- * fresh Pod Security "restricted" namespace per test with a credentials Secret named "s3". Tests
- * act as the cluster's admin ({@link #admin}); the operator's own client is not used by the tests,
- * so its RBAC is only exercised by what it does. After the class, no credential may appear in the
- * captured operator log; a class whose tests cause object-store outages also checks that the
- * capture saw their errors ({@link #assertTheCaptureSawTheOutages}).
+ * serving pods ({@link ServingPods}) and simulated merge and training runs ({@link
+ * SimulatedJobRunner}, {@link SimulatedTrainer}), one per test class, as only one kubelet may run
+ * at a time; a fresh Pod Security "restricted" namespace per test with a credentials Secret named
+ * "s3". Tests act as the cluster's admin ({@link #admin}); the operator's own client is not used by
+ * the tests, so its RBAC is only exercised by what it does. After the class, no credential may
+ * appear in the captured operator log; a class whose tests cause object-store outages also checks
+ * that the capture saw their errors ({@link #assertTheCaptureSawTheOutages}).
  */
 public abstract class RealClusterTestBase {
   protected static EmbeddedObjectStore objectStore;
   protected static ServingPods kubelet;
   protected static SimulatedJobRunner jobs;
+  protected static SimulatedTrainer trainer;
   protected static LogCapture logs;
   protected final KubernetesClient admin = RealCluster.get().admin();
   protected String namespace;
@@ -40,6 +43,7 @@ public abstract class RealClusterTestBase {
     objectStore = EmbeddedObjectStore.start();
     TestArtifacts.putTinyModel(objectStore.client(), "models", "tiny");
     jobs = new SimulatedJobRunner(objectStore.client());
+    trainer = jobs.training();
     kubelet =
         ServingPods.start(
             RealCluster.get().admin(),

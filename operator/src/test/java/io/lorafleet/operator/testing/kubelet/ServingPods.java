@@ -21,9 +21,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * serving pods the real Deployment and ReplicaSet controllers create, bound by the real scheduler,
  * get a pod IP, the admin-token Secret mounted as the kubelet mounts it, and a {@link
  * FakeServingPod} on their IP and port that reads that file; the kubelet runs the pod's own
- * readiness probe against it. Merge Job pods run in a {@link SimulatedJobRunner}; other pods of the
- * admitted namespaces only get a running status. Pods of namespaces not {@link #admit admitted}
- * (other test classes') are left Pending.
+ * readiness probe against it. Merge and trainer Job pods run in a {@link SimulatedJobRunner}; other
+ * pods of the admitted namespaces only get a running status. Pods of namespaces not {@link #admit
+ * admitted} (other test classes') are left Pending.
  */
 public final class ServingPods implements AutoCloseable {
   private final Kubelet kubelet;
@@ -55,8 +55,8 @@ public final class ServingPods implements AutoCloseable {
   }
 
   /**
-   * Starts a kubelet stand-in; {@code admin} must be allowed what a kubelet does. Merge Job pods
-   * run in {@code jobs}.
+   * Starts a kubelet stand-in; {@code admin} must be allowed what a kubelet does. Merge and trainer
+   * Job pods run in {@code jobs}.
    */
   public static ServingPods start(KubernetesClient admin, Path workDir, SimulatedJobRunner jobs)
       throws IOException {

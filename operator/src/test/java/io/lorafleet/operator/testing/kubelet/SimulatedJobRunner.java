@@ -6,21 +6,21 @@ import io.lorafleet.artifacts.store.PublishedVersion;
 import io.lorafleet.artifacts.store.S3ObjectStore;
 import io.lorafleet.artifacts.store.S3Uri;
 import io.lorafleet.operator.basemodel.BaseModelResources;
+import io.lorafleet.operator.finetunejob.FineTuneJobResources;
 import io.lorafleet.operator.mergepolicy.MergePolicyResources;
 import io.lorafleet.operator.testing.TestArtifacts;
 import io.lorafleet.testcluster.kubelet.ContainerLaunch;
 import io.lorafleet.testcluster.kubelet.ContainerRuntime;
 import io.lorafleet.testcluster.kubelet.RunningContainer;
-import java.nio.charset.StandardCharsets;
 import java.util.Map;
-import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The merge Job's container for the kubelet stand-in, simulated: it follows the trainer image's
- * merge contract (reads merge.json, writes progress.json, a published adapter version and
- * result.json to object storage) and exits as the trainer does: 0 on success, {@value
+ * The Job pods' containers for the kubelet stand-in, simulated: training runs in a {@link
+ * SimulatedTrainer} ({@link #training}), which ends them when a test says. A merge follows the
+ * trainer image's merge contract (reads merge.json, writes progress.json, a published adapter
+ * version and result.json to object storage) and exits as the trainer does: 0 on success, {@value
  * #EXIT_BAD_INPUT} on bad input, which the Job's podFailurePolicy turns into a failed Job. The real
  * Job controller then writes the Job's status from the pod's exit. Merges succeed at once unless
  * the namespace's merges are told to fail ({@link #failMerges}) or to wait before they exit ({@link
@@ -35,15 +35,22 @@ public final class SimulatedJobRunner implements ContainerRuntime {
   private final Map<String, String> mergeFailures = new ConcurrentHashMap<>();
   private final Map<String, CompletableFuture<Void>> completions = new ConcurrentHashMap<>();
   private final java.util.Set<String> held = ConcurrentHashMap.newKeySet();
+  private final SimulatedTrainer training = new SimulatedTrainer();
 
   public SimulatedJobRunner(S3ObjectStore s3) {
     this.s3 = s3;
   }
 
-  /** Whether this runtime runs the pod: a merge Job's pod. */
+  /** Whether this runtime runs the pod: a merge or trainer Job's pod. */
   public static boolean runs(io.fabric8.kubernetes.api.model.Pod pod) {
-    return MergePolicyResources.MERGER.equals(
-        pod.getMetadata().getLabels().get(BaseModelResources.COMPONENT));
+    String component = pod.getMetadata().getLabels().get(BaseModelResources.COMPONENT);
+    return MergePolicyResources.MERGER.equals(component)
+        || FineTuneJobResources.TRAINER.equals(component);
+  }
+
+  /** The training runs, which the tests end. */
+  public SimulatedTrainer training() {
+    return training;
   }
 
   /** Merges in this namespace fail from now on: result.json reports {@code reason}, exit 2. */
@@ -80,21 +87,11 @@ public final class SimulatedJobRunner implements ContainerRuntime {
 
   @Override
   public RunningContainer start(ContainerLaunch launch) {
-    Run run = new Run();
-    Thread.ofVirtual()
-        .name("merge-" + launch.podName())
-        .start(
-            () -> {
-              try {
-                run.exit(merge(launch));
-              } catch (InterruptedException e) {
-                run.exit(143);
-              } catch (Exception e) {
-                run.log.append(e).append('\n');
-                run.exit(1);
-              }
-            });
-    return run;
+    if (FineTuneJobResources.TRAINER.equals(
+        launch.pod().getMetadata().getLabels().get(BaseModelResources.COMPONENT))) {
+      return training.start(launch);
+    }
+    return SimulatedContainer.start("merge-" + launch.podName(), run -> merge(launch));
   }
 
   private int merge(ContainerLaunch launch) throws Exception {
@@ -149,42 +146,6 @@ public final class SimulatedJobRunner implements ContainerRuntime {
   }
 
   private void write(S3Uri run, String file, Map<String, Object> content) throws Exception {
-    s3.putBytes(
-        run.bucket(),
-        run.prefix() + file,
-        JSON.writeValueAsString(content).getBytes(StandardCharsets.UTF_8));
-  }
-
-  /** One run: exits when the merge is done, or when the kubelet stops it. */
-  private static final class Run implements RunningContainer {
-    private final StringBuffer log = new StringBuffer();
-    private volatile Integer exit;
-
-    synchronized void exit(int code) {
-      if (exit == null) {
-        exit = code;
-      }
-    }
-
-    @Override
-    public OptionalInt exitCode() {
-      Integer code = exit;
-      return code == null ? OptionalInt.empty() : OptionalInt.of(code);
-    }
-
-    @Override
-    public void terminate() {
-      exit(143);
-    }
-
-    @Override
-    public void kill() {
-      exit(137);
-    }
-
-    @Override
-    public String log() {
-      return log.toString();
-    }
+    SimulatedContainer.writeJson(s3, run, file, content);
   }
 }
