@@ -535,16 +535,52 @@ public class Placements implements PodAdapters {
   /** Unloads the adapter from a pod in the background and forgets the slot when done. */
   Future<?> release(LoraAdapter adapter, ServingPod pod, String servedName, String token) {
     Key key = new Key(adapter.getMetadata().getUid(), pod.uid());
+    return call(
+        pod.uid(),
+        () -> admin.unload(pod.endpoint(), token, servedName),
+        () -> {
+          Map<String, Slot> slots = byAdapter.get(key.adapterUid());
+          if (slots != null) {
+            slots.remove(key.podUid());
+          }
+          servedNames.remove(key);
+          inventories.computeIfPresent(
+              pod.uid(),
+              (uid, inventory) -> {
+                if (inventory.digests() == null) {
+                  return inventory;
+                }
+                Map<String, String> left = new HashMap<>(inventory.digests());
+                left.remove(servedName);
+                return new Inventory(inventory.restarts(), Map.copyOf(left));
+              });
+          pruneGauges();
+          poolChanged(adapter);
+        });
+  }
+
+  /** One admin request to a pod (an unload, an unregistration). */
+  @FunctionalInterface
+  interface AdminCall {
+    void run() throws IOException, InterruptedException;
+  }
+
+  /**
+   * Runs {@code request} in the pod's lane, then {@code afterwards} if the pod accepted it. The
+   * future completes on every outcome (a cleanup must never wait for a lost answer): with the
+   * request's failure, or normally once the pod accepted it, whatever {@code afterwards} does.
+   */
+  java.util.concurrent.CompletableFuture<Void> call(
+      String podUid, AdminCall request, Runnable afterwards) {
     java.util.concurrent.CompletableFuture<Void> done =
         new java.util.concurrent.CompletableFuture<>();
     try {
       submit(
-          pod.uid(),
+          podUid,
           () -> {
             try {
-              admin.unload(pod.endpoint(), token, servedName);
+              request.run();
             } catch (IOException | RuntimeException e) {
-              // Every outcome completes the future: a cleanup must never wait for a lost answer.
               done.completeExceptionally(e);
               return;
             } catch (InterruptedException e) {
@@ -553,25 +589,9 @@ public class Placements implements PodAdapters {
               return;
             }
             try {
-              Map<String, Slot> slots = byAdapter.get(key.adapterUid());
-              if (slots != null) {
-                slots.remove(key.podUid());
-              }
-              servedNames.remove(key);
-              inventories.computeIfPresent(
-                  pod.uid(),
-                  (uid, inventory) -> {
-                    if (inventory.digests() == null) {
-                      return inventory;
-                    }
-                    Map<String, String> left = new HashMap<>(inventory.digests());
-                    left.remove(servedName);
-                    return new Inventory(inventory.restarts(), Map.copyOf(left));
-                  });
-              pruneGauges();
-              poolChanged(adapter);
+              afterwards.run();
             } finally {
-              done.complete(null); // the pod unloaded it, whatever the bookkeeping did
+              done.complete(null);
             }
           });
     } catch (RejectedExecutionException e) {

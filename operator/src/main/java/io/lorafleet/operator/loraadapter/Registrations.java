@@ -12,7 +12,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
@@ -201,42 +200,22 @@ public class Registrations {
 
   /** Unregisters the adapter from a pod in the background (the pod unloads it too). */
   Future<?> release(LoraAdapter adapter, ServingPod pod, String servedName, String token) {
-    CompletableFuture<Void> done = new CompletableFuture<>();
-    try {
-      workers.submit(
-          pod.uid(),
-          () -> {
-            try {
-              admin.unregister(pod.endpoint(), token, servedName);
-            } catch (IOException | RuntimeException e) {
-              // Every outcome completes the future: a cleanup must never wait for a lost answer.
-              done.completeExceptionally(e);
-              return;
-            } catch (InterruptedException e) {
-              Thread.currentThread().interrupt();
-              done.completeExceptionally(e);
-              return;
-            }
-            try {
-              Map<String, Entry> entries = byAdapter.get(adapter.getMetadata().getUid());
-              if (entries != null) {
-                entries.remove(pod.uid());
-              }
-              known.computeIfPresent(
-                  pod.uid(),
-                  (uid, k) -> {
-                    Map<String, String> digests = new java.util.HashMap<>(k.digests());
-                    digests.remove(servedName);
-                    return new Known(k.restarts(), Map.copyOf(digests));
-                  });
-            } finally {
-              done.complete(null); // the pod unregistered it, whatever the bookkeeping did
-            }
-          });
-    } catch (RejectedExecutionException e) {
-      done.completeExceptionally(e);
-    }
-    return done;
+    return workers.call(
+        pod.uid(),
+        () -> admin.unregister(pod.endpoint(), token, servedName),
+        () -> {
+          Map<String, Entry> entries = byAdapter.get(adapter.getMetadata().getUid());
+          if (entries != null) {
+            entries.remove(pod.uid());
+          }
+          known.computeIfPresent(
+              pod.uid(),
+              (uid, k) -> {
+                Map<String, String> digests = new java.util.HashMap<>(k.digests());
+                digests.remove(servedName);
+                return new Known(k.restarts(), Map.copyOf(digests));
+              });
+        });
   }
 
   /** Drops entries of pods that no longer exist. */
