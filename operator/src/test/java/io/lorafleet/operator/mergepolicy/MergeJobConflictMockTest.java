@@ -2,8 +2,6 @@ package io.lorafleet.operator.mergepolicy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.lorafleet.api.v1alpha1.loraadapter.LoraAdapter;
-import io.lorafleet.api.v1alpha1.mergepolicy.MergePolicy;
 import io.lorafleet.artifacts.store.PublishedVersion;
 import io.lorafleet.operator.testing.ClusterTestBase;
 import io.lorafleet.operator.testing.MockServerCrds;
@@ -32,22 +30,6 @@ class MergeJobConflictMockTest extends ClusterTestBase {
 
   private MergePolicyFixtures merges() {
     return new MergePolicyFixtures(client, namespace);
-  }
-
-  private void adapter(String name, String base, PublishedVersion version) {
-    merges().adapter(name, base, version);
-  }
-
-  private void policy(String name, String base) {
-    merges().policy(name, base);
-  }
-
-  private MergePolicy get(String name) {
-    return merges().get(name);
-  }
-
-  private LoraAdapter adapter(String name) {
-    return merges().adapter(name);
   }
 
   private void awaitReason(String name, String reason) {
@@ -79,9 +61,9 @@ class MergeJobConflictMockTest extends ClusterTestBase {
                 .build())
         .once();
     baseModel("base");
-    adapter("tone", "base", publish("tone", 1));
-    adapter("domain", "base", publish("domain", 2));
-    policy("calm", "base");
+    merges().adapter("tone", "base", publish("tone", 1));
+    merges().adapter("domain", "base", publish("domain", 2));
+    merges().policy("calm", "base");
     awaitReason("calm", "Merged");
     assertThat(events("MergePolicy", "calm")).noneMatch(e -> e.startsWith("Warning/"));
   }

@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.lorafleet.api.v1alpha1.common.ConditionType;
-import io.lorafleet.api.v1alpha1.loraadapter.LoraAdapter;
 import io.lorafleet.api.v1alpha1.mergepolicy.MergePolicy;
 import io.lorafleet.api.v1alpha1.mergepolicy.SourceDigest;
 import io.lorafleet.artifacts.store.PublishedVersion;
@@ -46,22 +45,6 @@ class MergePolicyReconcilerTest extends RealClusterTestBase {
     return new MergePolicyFixtures(admin, namespace);
   }
 
-  private void adapter(String name, String base, PublishedVersion version) {
-    merges().adapter(name, base, version);
-  }
-
-  private void policy(String name, String base) {
-    merges().policy(name, base);
-  }
-
-  private MergePolicy get(String name) {
-    return merges().get(name);
-  }
-
-  private LoraAdapter adapter(String name) {
-    return merges().adapter(name);
-  }
-
   private void awaitReason(String name, String reason) {
     merges().awaitReason(name, reason, Duration.ofSeconds(60));
   }
@@ -74,15 +57,15 @@ class MergePolicyReconcilerTest extends RealClusterTestBase {
   @Test
   void mergesPinnedSourcesServesTheOutputAndMergesAgainOnANewSourceVersion() throws Exception {
     baseModel("base");
-    policy("blend", "base");
+    merges().policy("blend", "base");
     awaitReason("blend", "SourceNotFound");
 
     PublishedVersion tone = publish("tone", 1);
     PublishedVersion domain = publish("domain", 2);
-    adapter("tone", "base", tone);
-    adapter("domain", "base", domain);
+    merges().adapter("tone", "base", tone);
+    merges().adapter("domain", "base", domain);
     awaitReason("blend", "Merged");
-    MergePolicy merged = get("blend");
+    MergePolicy merged = merges().get("blend");
     assertThat(merged.isReady()).isTrue();
     assertThat(merged.getStatus().sourceDigests())
         .containsExactly(
@@ -109,25 +92,25 @@ class MergePolicyReconcilerTest extends RealClusterTestBase {
         .atMost(Duration.ofSeconds(60))
         .untilAsserted(
             () -> {
-              assertThat(adapter("merged")).isNotNull();
-              assertThat(adapter("merged").isReady()).isTrue();
-              assertThat(adapter("merged").getStatus().digest()).isEqualTo(firstDigest);
+              assertThat(merges().adapter("merged")).isNotNull();
+              assertThat(merges().adapter("merged").isReady()).isTrue();
+              assertThat(merges().adapter("merged").getStatus().digest()).isEqualTo(firstDigest);
             });
 
     // A new version of one source: a new merge, a new output version, the old Job cleaned up.
     String firstJob = merged.getStatus().jobName();
     PublishedVersion tone2 = publish("tone", 3);
-    adapter("tone", "base", tone2);
+    merges().adapter("tone", "base", tone2);
     await()
         .atMost(Duration.ofSeconds(60))
         .untilAsserted(
             () -> {
-              MergePolicy again = get("blend");
+              MergePolicy again = merges().get("blend");
               assertThat(again.getStatus().sourceDigests())
                   .contains(new SourceDigest("tone", "sha256:" + tone2.digest()));
               assertThat(again.getStatus().output().digest()).isNotEqualTo(firstDigest);
               assertThat(again.isReady()).isTrue();
-              assertThat(adapter("merged").getStatus().digest())
+              assertThat(merges().adapter("merged").getStatus().digest())
                   .isEqualTo(again.getStatus().output().digest());
               assertThat(admin.batch().v1().jobs().inNamespace(namespace).withName(firstJob).get())
                   .isNull();
@@ -141,16 +124,17 @@ class MergePolicyReconcilerTest extends RealClusterTestBase {
   void aFailedMergeIsMergeFailedWithTheMergersReason() throws Exception {
     jobs.failMerges(namespace, "RankTooLarge");
     baseModel("base");
-    adapter("tone", "base", publish("tone", 6));
-    adapter("domain", "base", publish("domain", 7));
-    policy("failing", "base");
+    merges().adapter("tone", "base", publish("tone", 6));
+    merges().adapter("domain", "base", publish("domain", 7));
+    merges().policy("failing", "base");
     awaitReason("failing", "MergeFailed");
-    var degraded = get("failing").getStatus().condition(ConditionType.Degraded).orElseThrow();
+    var degraded =
+        merges().get("failing").getStatus().condition(ConditionType.Degraded).orElseThrow();
     assertThat(degraded.isTrue()).isTrue();
     assertThat(degraded.message())
         .isEqualTo("RankTooLarge: source tone: rank 64 exceeds the output rank 8");
-    assertThat(get("failing").getStatus().output()).isNull();
-    assertThat(adapter("merged")).isNull();
+    assertThat(merges().get("failing").getStatus().output()).isNull();
+    assertThat(merges().adapter("merged")).isNull();
     await()
         .untilAsserted(
             () -> assertThat(events("MergePolicy", "failing")).contains("Warning/MergeFailed"));
@@ -160,9 +144,9 @@ class MergePolicyReconcilerTest extends RealClusterTestBase {
   void anObjectStoreOutageWhenTheMergeEndsDegradesAndRecovers() throws Exception {
     jobs.holdCompletions(namespace);
     baseModel("base");
-    adapter("tone", "base", publish("tone", 8));
-    adapter("domain", "base", publish("domain", 9));
-    policy("outage", "base");
+    merges().adapter("tone", "base", publish("tone", 8));
+    merges().adapter("domain", "base", publish("domain", 9));
+    merges().policy("outage", "base");
     awaitReason("outage", "Merging");
     await()
         .atMost(Duration.ofSeconds(30))
@@ -185,11 +169,15 @@ class MergePolicyReconcilerTest extends RealClusterTestBase {
           .untilAsserted(
               () -> {
                 var degraded =
-                    get("outage").getStatus().condition(ConditionType.Degraded).orElseThrow();
+                    merges()
+                        .get("outage")
+                        .getStatus()
+                        .condition(ConditionType.Degraded)
+                        .orElseThrow();
                 assertThat(degraded.isTrue()).isTrue();
                 assertThat(degraded.reason()).isEqualTo("ObjectStoreUnavailable");
               });
-      assertThat(get("outage").getStatus().output()).isNull();
+      assertThat(merges().get("outage").getStatus().output()).isNull();
       await()
           .untilAsserted(
               () ->
@@ -199,9 +187,15 @@ class MergePolicyReconcilerTest extends RealClusterTestBase {
       objectStore.restart();
     }
     awaitReason("outage", "Merged");
-    assertThat(get("outage").getStatus().condition(ConditionType.Degraded).orElseThrow().isTrue())
+    assertThat(
+            merges()
+                .get("outage")
+                .getStatus()
+                .condition(ConditionType.Degraded)
+                .orElseThrow()
+                .isTrue())
         .isFalse();
-    assertThat(get("outage").getStatus().output().digest()).startsWith("sha256:");
+    assertThat(merges().get("outage").getStatus().output().digest()).startsWith("sha256:");
     await()
         .untilAsserted(() -> assertThat(events("MergePolicy", "outage")).contains("Normal/Merged"));
   }
@@ -210,11 +204,17 @@ class MergePolicyReconcilerTest extends RealClusterTestBase {
   void aSourceOfAnotherBaseModelIsRefused() throws Exception {
     baseModel("base");
     baseModel("other");
-    adapter("tone", "base", publish("tone", 4));
-    adapter("domain", "other", publish("domain", 5));
-    policy("mixed", "base");
+    merges().adapter("tone", "base", publish("tone", 4));
+    merges().adapter("domain", "other", publish("domain", 5));
+    merges().policy("mixed", "base");
     awaitReason("mixed", "SourceBaseModelMismatch");
-    assertThat(get("mixed").getStatus().condition(ConditionType.Degraded).orElseThrow().message())
+    assertThat(
+            merges()
+                .get("mixed")
+                .getStatus()
+                .condition(ConditionType.Degraded)
+                .orElseThrow()
+                .message())
         .isEqualTo("source domain is an adapter of BaseModel other, not of base");
   }
 }
