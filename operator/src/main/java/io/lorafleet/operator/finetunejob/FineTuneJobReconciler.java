@@ -202,9 +202,10 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob>, Cleaner<F
       aggregator
           .run(phaseOf(trainer), "cannot read the run's reports yet")
           .retrying(FineTuneJobReasons.of(failure.problem()), failure.getMessage());
-      return statuses
-          .patch(job, aggregator.build(FineTuneJobObservation.of(previous, trainer, null, null)))
-          .rescheduleAfter(STORAGE_RETRY);
+      return statuses.patch(
+          job,
+          aggregator.build(FineTuneJobObservation.of(previous, trainer, null, null)),
+          STORAGE_RETRY);
     }
   }
 
@@ -301,12 +302,10 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob>, Cleaner<F
         progress
             .map(p -> "step " + p.step() + "/" + p.totalSteps())
             .orElse(active ? "trainer started" : "waiting for the trainer pod"));
-    return statuses
-        .patch(
-            job,
-            aggregator.build(
-                FineTuneJobObservation.of(previous, trainer, progress.orElse(null), null)))
-        .rescheduleAfter(PROGRESS_INTERVAL);
+    return statuses.patch(
+        job,
+        aggregator.build(FineTuneJobObservation.of(previous, trainer, progress.orElse(null), null)),
+        PROGRESS_INTERVAL);
   }
 
   /**

@@ -336,12 +336,12 @@ public class LoraAdapterReconciler implements Reconciler<LoraAdapter>, Cleaner<L
     if (builtin) {
       aggregator.registered(ready.size(), registered);
     }
-    UpdateControl<LoraAdapter> control =
-        statuses.patch(
-            adapter,
-            aggregator.build(
-                LoraAdapterObservation.of(artifact, servedName, desired, loaded, registered)));
-    return retryLater ? control.rescheduleAfter(RETRY_LOAD_AFTER) : control;
+    LoraAdapterStatus status =
+        aggregator.build(
+            LoraAdapterObservation.of(artifact, servedName, desired, loaded, registered));
+    return retryLater
+        ? statuses.patch(adapter, status, RETRY_LOAD_AFTER)
+        : statuses.patch(adapter, status);
   }
 
   @Override

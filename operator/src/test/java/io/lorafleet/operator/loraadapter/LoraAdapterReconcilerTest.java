@@ -686,18 +686,6 @@ class LoraAdapterReconcilerTest extends RealClusterTestBase {
             null,
             true));
     admin.resource(second).update();
-    // The deletion waits until the operator has seen the new spec: a deletion landing while the
-    // operator patches the previous status was once never acted on (see the session 6 note).
-    await()
-        .atMost(Duration.ofSeconds(30))
-        .until(
-            () -> {
-              LoraAdapter seen = get("second");
-              return seen.getStatus() != null
-                  && seen.getMetadata()
-                      .getGeneration()
-                      .equals(seen.getStatus().observedGeneration());
-            });
     admin.resource(get("second")).delete();
     awaitGone("second", Duration.ofSeconds(30));
     await()
