@@ -67,20 +67,26 @@ final class Processes implements AutoCloseable {
     for (URI p : pods) {
       list.append(list.isEmpty() ? "" : ",").append(p);
     }
+    // extra JVM options for the router only (a profiler, a setting to try), space-separated
+    String extra = System.getProperty("lorafleet.routing.router-jvm", "").trim();
     return StartOnFreePort.start(
         "router",
-        port ->
-            startReady(
-                "router",
-                port,
-                List.of(
-                    "-Xmx512m",
-                    "-Dquarkus.http.host=127.0.0.1",
-                    "-Dquarkus.http.port=" + port,
-                    "-Dlorafleet.router.pods=" + list,
-                    "-Dlorafleet.router.max-queued=1024",
-                    "-jar",
-                    jar("router").toString())));
+        port -> {
+          List<String> args = new ArrayList<>();
+          args.add("-Xmx512m");
+          if (!extra.isEmpty()) {
+            args.addAll(List.of(extra.split("\\s+")));
+          }
+          args.addAll(
+              List.of(
+                  "-Dquarkus.http.host=127.0.0.1",
+                  "-Dquarkus.http.port=" + port,
+                  "-Dlorafleet.router.pods=" + list,
+                  "-Dlorafleet.router.max-queued=1024",
+                  "-jar",
+                  jar("router").toString()));
+          return startReady("router", port, args);
+        });
   }
 
   private Path jar(String module) {

@@ -22,8 +22,16 @@ import java.util.function.IntFunction;
  * gaps between consecutive events.
  */
 final class StreamTimings {
+  // HTTP/1.1 as OpenAI's clients speak it; -Dlorafleet.routing.http=2 lets the JDK client upgrade
+  // to h2c (all streams to one host then share one connection)
   private static final HttpClient HTTP =
-      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+      HttpClient.newBuilder()
+          .version(
+              "2".equals(System.getProperty("lorafleet.routing.http", "1.1"))
+                  ? HttpClient.Version.HTTP_2
+                  : HttpClient.Version.HTTP_1_1)
+          .connectTimeout(Duration.ofSeconds(5))
+          .build();
 
   final List<Long> ttft = Collections.synchronizedList(new ArrayList<>());
   final List<Long> itl = Collections.synchronizedList(new ArrayList<>());

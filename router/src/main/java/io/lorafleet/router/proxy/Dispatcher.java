@@ -50,9 +50,12 @@ public class Dispatcher {
   /** Places a new request, queues it, or refuses it (429 queue full, 503 no pod left). */
   public void submit(ProxiedRequest r) {
     Verdict v;
+    Pod pod = null;
     synchronized (this) {
       v = place(r);
-      if (v == Verdict.FULL) {
+      if (v == Verdict.SENT) {
+        pod = r.pod;
+      } else if (v == Verdict.FULL) {
         if (queue.size() >= maxQueued) {
           v = null;
         } else {
@@ -60,7 +63,9 @@ public class Dispatcher {
         }
       }
     }
-    if (v == null) {
+    if (pod != null) {
+      send(r, pod);
+    } else if (v == null) {
       metrics.request(r.model, r.route, "rejected");
       r.context.runOnContext(
           x ->
@@ -95,6 +100,7 @@ public class Dispatcher {
   /** Places waiting requests in order wherever a slot has come free. */
   public void pump() {
     List<ProxiedRequest> lost = new ArrayList<>();
+    List<ProxiedRequest> placed = new ArrayList<>();
     synchronized (this) {
       for (Iterator<ProxiedRequest> it = queue.iterator(); it.hasNext(); ) {
         ProxiedRequest r = it.next();
@@ -105,16 +111,30 @@ public class Dispatcher {
         Verdict v = place(r);
         if (v == Verdict.SENT) {
           it.remove();
+          placed.add(r);
         } else if (v == Verdict.NO_POD) {
           it.remove();
           lost.add(r);
         }
       }
     }
+    placed.forEach(r -> send(r, r.pod));
     lost.forEach(forwarder::noPodLeft);
   }
 
-  /** Chooses a pod and takes one of its slots (caller holds the lock). */
+  /**
+   * Sends a placed request, outside the lock: at once when on the request's own event loop (a new
+   * request, a retry), else as a task on that loop (a slot freed by another request).
+   */
+  private void send(ProxiedRequest r, Pod pod) {
+    if (Thread.currentThread() == r.loop) {
+      forwarder.send(r, pod);
+    } else {
+      r.context.runOnContext(x -> forwarder.send(r, pod));
+    }
+  }
+
+  /** Chooses a pod and takes one of its slots, setting {@code r.pod} (caller holds the lock). */
   private Verdict place(ProxiedRequest r) {
     List<Candidate> candidates = new ArrayList<>();
     for (Pod p : pool.usable()) {
@@ -144,7 +164,6 @@ public class Dispatcher {
     r.tried.add(pod.id());
     r.attempts++;
     metrics.routed(r.model, choice.outcome(), pod);
-    r.context.runOnContext(x -> forwarder.send(r, pod));
     return Verdict.SENT;
   }
 }

@@ -8,7 +8,6 @@ import io.lorafleet.router.metrics.RouterMetrics;
 import io.lorafleet.router.pool.Pod;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
@@ -38,7 +37,7 @@ public class Forwarder {
   private final int maxAttempts;
   private final boolean podHeader;
   private final long maxResponse;
-  private final HttpClient http;
+  private final UpstreamClients http;
   @Inject Dispatcher dispatcher;
 
   Forwarder(
@@ -50,7 +49,8 @@ public class Forwarder {
     this.podHeader = config.podHeader();
     this.maxResponse = config.maxResponseSize().asLongValue();
     this.http =
-        vertx.createHttpClient(
+        new UpstreamClients(
+            vertx,
             new HttpClientOptions()
                 .setConnectTimeout((int) config.connectTimeout().toMillis())
                 .setKeepAlive(true)
@@ -76,7 +76,8 @@ public class Forwarder {
     if (deadline != null) {
       options.putHeader("X-Lorafleet-Deadline-Ms", deadline);
     }
-    http.request(options)
+    http.current()
+        .request(options)
         .onComplete(
             ar -> {
               if (ar.failed()) {

@@ -135,6 +135,11 @@ public class InferenceRoutes {
     ctx.response()
         .closeHandler(
             v -> {
+              if (ctx.response().ended()) {
+                // answered in full: nothing to cancel. An HTTP/2 stream closes after every answer,
+                // and resetting the (finished) upstream request would close the pod connection.
+                return;
+              }
               r.cancelled = true;
               dispatcher.cancel(r);
               var upstream = r.upstream;

@@ -24,6 +24,10 @@ final class ProxiedRequest {
   final boolean stream;
   final Buffer body;
   final long arrivalNanos = System.nanoTime();
+
+  /** The event loop thread the client's request is served on (where it is created). */
+  final Thread loop = Thread.currentThread();
+
   final Set<String> tried = new HashSet<>();
   int attempts;
   volatile boolean cancelled;
