@@ -63,6 +63,8 @@ public final class ServingWorkload {
         .withNewSpec()
         .withReplicas(serving.replicas())
         .withStrategy(strategy(serving.rollout()))
+        .withProgressDeadlineSeconds(
+            serving.rollout() == null ? null : serving.rollout().progressDeadlineSeconds())
         .withNewSelector()
         .withMatchLabels(BaseModelResources.selector(model))
         .endSelector()

@@ -29,9 +29,11 @@ import io.lorafleet.api.v1alpha1.common.SecretReference;
 import io.lorafleet.api.v1alpha1.loraadapter.LoraAdapter;
 import io.lorafleet.api.v1alpha1.loraadapter.LoraAdapterSpec;
 import io.lorafleet.operator.testing.EmbeddedObjectStore;
+import io.lorafleet.operator.testing.RealCluster;
 import io.lorafleet.operator.testing.RealClusterOperator;
 import io.lorafleet.operator.testing.RealClusterTestBase;
 import io.lorafleet.operator.testing.TestArtifacts;
+import io.lorafleet.testcluster.AuditEvent;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import java.nio.charset.StandardCharsets;
@@ -46,8 +48,8 @@ import org.junit.jupiter.api.Test;
  * ServiceAccount in a Pod Security "restricted" namespace, the committed CRDs, the real Deployment
  * and ReplicaSet controllers and scheduler, and serving pods run by the kubelet stand-in (simulated
  * runtime with a fake admin API on each pod's IP, see ServingPods), against a real S3 server on
- * loopback. The API server's 422 comes from a real ValidatingAdmissionPolicy; the 409 retry, which
- * needs the answer injected, stays on the mock (BaseModelConflictMockTest).
+ * loopback. The API server's 422 comes from a real ValidatingAdmissionPolicy, its 409 from a
+ * Deployment of someone else's that holds the serving Deployment's name.
  */
 @QuarkusTest
 @WithTestResource(RealClusterOperator.class)
@@ -326,6 +328,69 @@ class BaseModelReconcilerTest extends RealClusterTestBase {
       admin.resource(bindingOf(policy)).delete();
       admin.resource(denyDeploymentsIn(policy)).delete();
     }
+  }
+
+  /**
+   * Review S2: the serving Deployment's create answers 409 AlreadyExists (here a Deployment of that
+   * name that is not the operator's, a real server's answer): a retry, not a Degraded BaseModel nor
+   * a Warning; once the name is free the operator creates its own and the pool becomes Available.
+   */
+  @Test
+  void aConflictOnTheDeploymentIsRetriedWithoutDegradedOrWarnings() {
+    admin
+        .apps()
+        .deployments()
+        .inNamespace(namespace)
+        .resource(squatter("serving-contended"))
+        .create();
+    apply("contended", "s3://models/tiny", null, ServingRuntime.BUILTIN);
+    // Two refusals: the first has been handled (status, events) when the retry comes.
+    await().atMost(Duration.ofSeconds(60)).until(() -> operatorCreates("deployments", 409) >= 2);
+    BaseModel during = get("contended");
+    if (during.getStatus() != null) {
+      assertThat(during.getStatus().condition(ConditionType.Degraded).filter(Condition::isTrue))
+          .as("Degraded while the name is taken")
+          .isEmpty();
+    }
+    admin.apps().deployments().inNamespace(namespace).withName("serving-contended").delete();
+    awaitCondition("contended", ConditionType.Ready, "Available");
+    assertThat(operatorCreates("deployments", 201)).isPositive();
+    assertThat(eventReasons("contended")).noneMatch(e -> e.startsWith("Warning/"));
+  }
+
+  /** The operator's creates of {@code resource} in the namespace answered with {@code code}. */
+  private long operatorCreates(String resource, int code) {
+    return AuditEvent.read(RealCluster.auditLog()).stream()
+        .filter(e -> e.verb().equals("create") && e.resource().equals(resource))
+        .filter(e -> e.namespace().equals(namespace) && e.code() == code)
+        .count();
+  }
+
+  /** A Deployment of someone else's, scaled to 0, unlabelled (no informer of ours sees it). */
+  private Deployment squatter(String name) {
+    return new DeploymentBuilder()
+        .withNewMetadata()
+        .withName(name)
+        .withNamespace(namespace)
+        .endMetadata()
+        .withNewSpec()
+        .withReplicas(0)
+        .withNewSelector()
+        .addToMatchLabels("squatter", name)
+        .endSelector()
+        .withNewTemplate()
+        .withNewMetadata()
+        .addToLabels("squatter", name)
+        .endMetadata()
+        .withNewSpec()
+        .addNewContainer()
+        .withName("c")
+        .withImage("squatter")
+        .endContainer()
+        .endSpec()
+        .endTemplate()
+        .endSpec()
+        .build();
   }
 
   /**

@@ -74,8 +74,14 @@ class ServingPodSecretAccessRealServerTest {
         .inNamespace(namespace)
         .resource(objectStore.credentialsSecret(namespace, "s3", objectStore.endpoint()))
         .create();
-    ProcessRuntime runtime = new ProcessRuntime(OperatorImages.of(CONFIG));
-    kubelet = Kubelet.start(admin, Files.createTempDirectory("t1"), pod -> runtime);
+    var images = OperatorImages.of(CONFIG);
+    ProcessRuntime runtime = new ProcessRuntime(images);
+    kubelet =
+        Kubelet.start(
+            admin,
+            Files.createTempDirectory("t1"),
+            OperatorImages.runnable(images),
+            pod -> runtime);
   }
 
   @AfterAll

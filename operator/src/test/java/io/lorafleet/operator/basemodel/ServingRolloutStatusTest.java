@@ -3,144 +3,98 @@ package io.lorafleet.operator.basemodel;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
-import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodBuilder;
-import io.fabric8.kubernetes.api.model.PodCondition;
-import io.fabric8.kubernetes.api.model.PodConditionBuilder;
-import io.fabric8.kubernetes.api.model.apps.Deployment;
-import io.fabric8.kubernetes.api.model.apps.DeploymentConditionBuilder;
-import io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.lorafleet.api.v1alpha1.basemodel.BaseModel;
-import io.lorafleet.api.v1alpha1.common.Condition;
 import io.lorafleet.api.v1alpha1.common.ConditionType;
-import io.lorafleet.operator.testing.ClusterTestBase;
-import io.lorafleet.operator.testing.MockServerCrds;
+import io.lorafleet.operator.testing.RealClusterOperator;
+import io.lorafleet.operator.testing.RealClusterTestBase;
 import io.lorafleet.operator.testing.TestOperatorConfig;
+import io.lorafleet.operator.testing.kubelet.OperatorImages;
+import io.lorafleet.testcluster.kubelet.LocalImage;
+import io.lorafleet.testcluster.kubelet.ProcessRuntime;
+import io.lorafleet.testcluster.kubelet.SimulatedRuntime;
+import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import java.time.Duration;
-import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
  * Review T4: a BaseModel is Ready only when its serving Deployment has rolled out the current
  * template (observedGeneration, updatedReplicas, availableReplicas, no old pod left), and a pod
- * that cannot start is named by its cause. The Deployment's status and the pods' states are written
- * here as the Deployment controller and the kubelet would write them.
- *
- * <p>Kept on the Fabric8 mock: the test writes intermediate rollout and container states by hand,
- * and on the real control plane their owners rewrite them (the Deployment controller the
- * Deployment's status on its next sync, the kubelet stand-in the status of every pod it runs). Some
- * of the states cannot be produced there at all: the stand-in runs local images, so nothing is ever
- * pulled (no ImagePullBackOff), and enforces no memory limit, so no container is OOMKilled; and a
- * Deployment reports ProgressDeadlineExceeded only after its progressDeadlineSeconds (600 s by
- * default). The operator's reading of these states is the logic under test.
+ * that cannot start is named by its cause. On the real control plane: every state is produced by
+ * its real owner, the test only changes the BaseModel's spec. The Deployment controller rolls out
+ * and reports ProgressDeadlineExceeded (after the spec's progressDeadlineSeconds); the scheduler
+ * finds no node with 9 GPUs; the kubelet stand-in cannot pull an image its registry lacks; and the
+ * real server JVM under a 16 MiB limit is killed by the kernel's OOM killer, again at each restart.
  */
 @QuarkusTest
-@WithKubernetesTestServer(crud = true, setup = MockServerCrds.class)
-class ServingRolloutStatusTest extends ClusterTestBase {
+@WithTestResource(RealClusterOperator.class)
+class ServingRolloutStatusTest extends RealClusterTestBase {
+  /** A server still loading its model: runs, never ready. */
+  private static final String WARMING = "registry.test/lorafleet/server:warming";
+
+  /** The server image's real JVM. */
+  private static final String REAL_SERVER = "registry.test/lorafleet/server:real";
+
+  /** Pushed nowhere. */
+  private static final String TYPO = "registry.example/lorafleet/server:typo";
+
+  @Override
+  protected String namespacePrefix() {
+    return "rollout";
+  }
+
+  @BeforeAll
+  static void runTheTestImages() {
+    kubelet.run(
+        WARMING,
+        SimulatedRuntime.serving(
+            SimulatedRuntime.http(
+                exchange -> {
+                  exchange.sendResponseHeaders(503, -1);
+                  exchange.close();
+                })));
+    TestOperatorConfig config = new TestOperatorConfig();
+    LocalImage server = OperatorImages.of(config).apply(config.serverImage());
+    kubelet.run(
+        REAL_SERVER, new ProcessRuntime(image -> image.equals(REAL_SERVER) ? server : null));
+  }
 
   @Test
   void readyOnlyAfterTheRolloutAndAStuckPodIsNamedByItsCause() {
     baseModel("base");
     awaitCondition(ConditionType.Ready, "True", "Available");
-    Deployment deployment = deployment();
 
-    // A rollout in progress: the old pod is still ready, the new one is not there yet.
-    deployment.setStatus(
-        new DeploymentStatusBuilder(deployment.getStatus())
-            .withReplicas(2)
-            .withUpdatedReplicas(1)
-            .withReadyReplicas(1)
-            .withAvailableReplicas(1)
-            .build());
-    client.apps().deployments().resource(deployment).updateStatus();
-    Condition rolling = awaitCondition(ConditionType.Ready, "False", "RollingOut");
-    assertThat(rolling.message()).contains("1/1 pods updated").contains("1 old");
+    // A rollout in progress: the old pod is still ready, the new one runs but is not ready.
+    patchServing("{\"image\": \"" + WARMING + "\"}");
+    awaitCondition(ConditionType.Ready, "False", "RollingOut", "1/1 pods updated", "1 old");
 
-    // The new pod: first not schedulable, then its image cannot be pulled, then it crash-loops.
-    Pod stuck = newPod();
-    setStatus(
-        stuck,
-        List.of(
-            new PodConditionBuilder()
-                .withType("PodScheduled")
-                .withStatus("False")
-                .withReason("Unschedulable")
-                .withMessage("0/3 nodes are available: 3 Insufficient nvidia.com/gpu.")
-                .build()),
-        null);
-    Condition unschedulable = awaitCondition(ConditionType.Degraded, "True", "Unschedulable");
-    assertThat(unschedulable.message()).contains("serving-base-new").contains("nvidia.com/gpu");
+    // The new pod's image is not in the registry: ErrImagePull, then ImagePullBackOff.
+    patchServing("{\"image\": \"" + TYPO + "\"}");
+    awaitCondition(ConditionType.Degraded, "True", "ImagePullBackOff", TYPO);
 
-    setStatus(
-        stuck,
-        List.of(),
-        new ContainerStatusBuilder()
-            .withName("server")
-            .withImage("registry.example/server:typo")
-            .withNewState()
-            .withNewWaiting()
-            .withReason("ImagePullBackOff")
-            .withMessage("Back-off pulling image")
-            .endWaiting()
-            .endState()
-            .build());
-    Condition pull = awaitCondition(ConditionType.Degraded, "True", "ImagePullBackOff");
-    assertThat(pull.message()).contains("registry.example/server:typo");
+    // The real server in 16 MiB: OOMKilled at each start, so crash-looping; after the 10 s
+    // progress deadline the Deployment controller gives up, still named by its cause.
+    patchServing(
+        "{\"image\": \""
+            + REAL_SERVER
+            + "\", \"resources\": {\"requests\": {\"memory\": \"16Mi\"}},"
+            + " \"rollout\": {\"progressDeadlineSeconds\": 10}}");
+    awaitCondition(ConditionType.Degraded, "True", "CrashLoopBackOff", "137", "OOMKilled");
+    awaitCondition(ConditionType.Progressing, "False", "CrashLoopBackOff", "progress deadline");
 
-    setStatus(
-        stuck,
-        List.of(),
-        new ContainerStatusBuilder()
-            .withName("server")
-            .withImage("server")
-            .withRestartCount(4)
-            .withNewState()
-            .withNewWaiting()
-            .withReason("CrashLoopBackOff")
-            .endWaiting()
-            .endState()
-            .withNewLastState()
-            .withNewTerminated()
-            .withExitCode(137)
-            .withReason("OOMKilled")
-            .endTerminated()
-            .endLastState()
-            .build());
-    Condition crash = awaitCondition(ConditionType.Degraded, "True", "CrashLoopBackOff");
-    assertThat(crash.message()).contains("137").contains("OOMKilled");
+    // No node has 9 GPUs: the scheduler says so.
+    patchServing(
+        "{\"image\": null, \"resources\": {\"requests\": {\"memory\": null, \"nvidia.com/gpu\": 9},"
+            + " \"limits\": {\"nvidia.com/gpu\": 9}}}");
+    awaitCondition(
+        ConditionType.Degraded, "True", "Unschedulable", "serving-base-", "nvidia.com/gpu");
 
-    // The Deployment controller gives up: the rollout stops progressing, still named by its cause.
-    deployment = deployment();
-    deployment.setStatus(
-        new DeploymentStatusBuilder(deployment.getStatus())
-            .withConditions(
-                new DeploymentConditionBuilder()
-                    .withType("Progressing")
-                    .withStatus("False")
-                    .withReason("ProgressDeadlineExceeded")
-                    .withMessage("ReplicaSet \"serving-base-new\" has timed out progressing.")
-                    .build())
-            .build());
-    client.apps().deployments().resource(deployment).updateStatus();
-    Condition stalled = awaitCondition(ConditionType.Progressing, "False", "CrashLoopBackOff");
-    assertThat(stalled.message()).contains("progress deadline");
-
-    // Rolled out: the stuck pod is gone, every pod updated and available.
-    client.pods().inNamespace(namespace).withName("serving-base-new").delete();
-    deployment = deployment();
-    deployment.setStatus(
-        new DeploymentStatusBuilder()
-            .withObservedGeneration(deployment.getMetadata().getGeneration())
-            .withReplicas(1)
-            .withUpdatedReplicas(1)
-            .withReadyReplicas(1)
-            .withAvailableReplicas(1)
-            .build());
-    client.apps().deployments().resource(deployment).updateStatus();
+    // Rolled out: the stuck pods are gone, every pod updated and available.
+    patchServing("{\"resources\": null}");
     awaitCondition(ConditionType.Ready, "True", "Available");
     awaitCondition(ConditionType.Degraded, "False", "AsExpected");
   }
@@ -170,67 +124,117 @@ class ServingRolloutStatusTest extends ClusterTestBase {
     assertThat(strategy.getRollingUpdate().getMaxUnavailable().getIntVal()).isEqualTo(1);
   }
 
-  private Deployment deployment() {
-    return client.apps().deployments().inNamespace(namespace).withName("serving-base").get();
+  @Test
+  void theProgressDeadlineIsTheSpecsOrTheDeploymentDefault() {
+    BaseModel model =
+        Serialization.unmarshal(
+            """
+            apiVersion: lorafleet.io/v1alpha1
+            kind: BaseModel
+            metadata: {name: slow, namespace: team-a}
+            spec:
+              source: {uri: s3://models/tiny}
+              serving:
+                adapterSlots: {maxLoaded: 4, maxCached: 16, maxRank: 32}
+                rollout: {progressDeadlineSeconds: 1800}
+            """,
+            BaseModel.class);
+    TestOperatorConfig config = new TestOperatorConfig();
+    assertThat(ServingWorkload.deployment(model, config).getSpec().getProgressDeadlineSeconds())
+        .isEqualTo(1800);
+    BaseModel plain =
+        Serialization.unmarshal(
+            """
+            apiVersion: lorafleet.io/v1alpha1
+            kind: BaseModel
+            metadata: {name: plain, namespace: team-a}
+            spec:
+              source: {uri: s3://models/tiny}
+              serving:
+                adapterSlots: {maxLoaded: 4, maxCached: 16, maxRank: 32}
+                rollout: {maxSurge: 0}
+            """,
+            BaseModel.class);
+    assertThat(ServingWorkload.deployment(plain, config).getSpec().getProgressDeadlineSeconds())
+        .as("unset: the API server's default (600 s)")
+        .isNull();
   }
 
-  /** A second pod of the pool's ReplicaSet, as a rollout creates it. */
-  private Pod newPod() {
-    Pod existing =
-        client
-            .pods()
-            .inNamespace(namespace)
-            .withLabel(BaseModelResources.BASE_MODEL, "base")
-            .list()
-            .getItems()
-            .getFirst();
-    Pod pod =
-        new PodBuilder()
-            .withNewMetadata()
-            .withName("serving-base-new")
-            .withNamespace(namespace)
-            .withLabels(existing.getMetadata().getLabels())
-            .withOwnerReferences(existing.getMetadata().getOwnerReferences())
-            .endMetadata()
-            .withSpec(existing.getSpec())
-            .build();
-    return client.pods().inNamespace(namespace).resource(pod).create();
+  /** A JSON merge patch of spec.serving, as `kubectl patch --type merge` would send it. */
+  private void patchServing(String servingJson) {
+    admin
+        .resources(BaseModel.class)
+        .inNamespace(namespace)
+        .withName("base")
+        .patch(
+            PatchContext.of(PatchType.JSON_MERGE),
+            "{\"spec\": {\"serving\": " + servingJson + "}}");
   }
 
-  private void setStatus(
-      Pod pod, List<PodCondition> conditions, io.fabric8.kubernetes.api.model.ContainerStatus c) {
-    Pod current = client.pods().inNamespace(namespace).withName(pod.getMetadata().getName()).get();
-    current.setStatus(
-        new io.fabric8.kubernetes.api.model.PodStatusBuilder()
-            .withPhase("Pending")
-            .withConditions(conditions)
-            .withContainerStatuses(c == null ? List.of() : List.of(c))
-            .build());
-    client.pods().inNamespace(namespace).resource(current).updateStatus();
+  /**
+   * Waits for the condition, its message containing {@code parts}: the operator reports passing
+   * states on the way (the Deployment controller not yet having seen the new generation, say).
+   */
+  private void awaitCondition(ConditionType type, String status, String reason, String... parts) {
+    try {
+      awaitConditionOnce(type, status, reason, parts);
+    } catch (org.awaitility.core.ConditionTimeoutException e) {
+      throw new AssertionError(e.getMessage() + "\n" + clusterState(), e);
+    }
   }
 
-  private Condition awaitCondition(ConditionType type, String status, String reason) {
+  /** The BaseModel's status, the Deployment's generation and status, and each pod's state. */
+  private String clusterState() {
+    StringBuilder out = new StringBuilder();
+    out.append("BaseModel: ")
+        .append(
+            Serialization.asJson(
+                admin
+                    .resources(BaseModel.class)
+                    .inNamespace(namespace)
+                    .withName("base")
+                    .get()
+                    .getStatus()))
+        .append('\n');
+    var deployment =
+        admin.apps().deployments().inNamespace(namespace).withName("serving-base").get();
+    out.append("Deployment generation ")
+        .append(deployment.getMetadata().getGeneration())
+        .append(" image ")
+        .append(deployment.getSpec().getTemplate().getSpec().getContainers().getFirst().getImage())
+        .append(" status ")
+        .append(Serialization.asJson(deployment.getStatus()))
+        .append('\n');
+    for (var pod : admin.pods().inNamespace(namespace).list().getItems()) {
+      out.append("pod ")
+          .append(pod.getMetadata().getName())
+          .append(' ')
+          .append(Serialization.asJson(pod.getStatus().getContainerStatuses()))
+          .append(' ')
+          .append(Serialization.asJson(pod.getStatus().getConditions()))
+          .append('\n');
+    }
+    return out.toString();
+  }
+
+  private void awaitConditionOnce(
+      ConditionType type, String status, String reason, String... parts) {
     await()
-        .atMost(Duration.ofSeconds(30))
+        .atMost(Duration.ofSeconds(60))
         .untilAsserted(
             () -> {
               BaseModel model =
-                  client.resources(BaseModel.class).inNamespace(namespace).withName("base").get();
+                  admin.resources(BaseModel.class).inNamespace(namespace).withName("base").get();
               assertThat(model.getStatus()).isNotNull();
               assertThat(model.getStatus().condition(type))
                   .hasValueSatisfying(
                       c -> {
                         assertThat(c.reason()).hasToString(reason);
                         assertThat(c.isTrue()).isEqualTo("True".equals(status));
+                        for (String part : parts) {
+                          assertThat(c.message()).contains(part);
+                        }
                       });
             });
-    return client
-        .resources(BaseModel.class)
-        .inNamespace(namespace)
-        .withName("base")
-        .get()
-        .getStatus()
-        .condition(type)
-        .orElseThrow();
   }
 }

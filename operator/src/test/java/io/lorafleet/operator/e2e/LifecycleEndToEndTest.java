@@ -245,11 +245,13 @@ class LifecycleEndToEndTest {
 
   @Test
   void trainsServesFollowsReplacementsSwapsVersionsAndUnloads() throws Exception {
-    ProcessRuntime runtime = new ProcessRuntime(OperatorImages.of(config));
+    var images = OperatorImages.of(config);
+    ProcessRuntime runtime = new ProcessRuntime(images);
     kubelet =
         Kubelet.start(
             client,
             workDir.resolve("kubelet"),
+            OperatorImages.runnable(images),
             pod -> namespace.equals(pod.getMetadata().getNamespace()) ? runtime : null);
     Secret credentials = example("00-credentials.yaml", Secret.class, Map.of());
     client

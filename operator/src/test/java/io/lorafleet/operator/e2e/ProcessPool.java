@@ -16,6 +16,7 @@ import io.lorafleet.operator.testing.EmbeddedObjectStore;
 import io.lorafleet.operator.testing.RealCluster;
 import io.lorafleet.operator.testing.TestArtifacts;
 import io.lorafleet.operator.testing.kubelet.LocalImages;
+import io.lorafleet.operator.testing.kubelet.OperatorImages;
 import io.lorafleet.testcluster.kubelet.Kubelet;
 import io.lorafleet.testcluster.kubelet.LocalImage;
 import io.lorafleet.testcluster.kubelet.PodAddresses;
@@ -125,6 +126,7 @@ final class ProcessPool implements AutoCloseable {
         Kubelet.start(
             client,
             workDir.resolve("kubelet"),
+            OperatorImages.runnable(images),
             pod -> namespace.equals(pod.getMetadata().getNamespace()) ? runtime : null,
             addresses);
     return kubelet;

@@ -26,6 +26,8 @@ import io.lorafleet.operator.testing.FakeServingPod;
 import io.lorafleet.operator.testing.OperatorProcess;
 import io.lorafleet.operator.testing.RealCluster;
 import io.lorafleet.operator.testing.TestArtifacts;
+import io.lorafleet.operator.testing.TestOperatorConfig;
+import io.lorafleet.operator.testing.kubelet.OperatorImages;
 import io.lorafleet.ports.LoopbackPorts;
 import io.lorafleet.testcluster.kubelet.ContainerLaunch;
 import io.lorafleet.testcluster.kubelet.Kubelet;
@@ -85,6 +87,7 @@ class OperatorRestartIT {
             Kubelet.start(
                 admin,
                 RealCluster.root().resolve("operator/target/operator-restart/kubelet"),
+                OperatorImages.published(new TestOperatorConfig()),
                 // Serving pods answer the admin API; the pool's router pods only run.
                 pod ->
                     BaseModelResources.SERVER.equals(

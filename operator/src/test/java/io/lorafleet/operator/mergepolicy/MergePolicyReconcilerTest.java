@@ -5,16 +5,21 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.lorafleet.api.v1alpha1.common.ConditionType;
 import io.lorafleet.api.v1alpha1.mergepolicy.MergePolicy;
 import io.lorafleet.api.v1alpha1.mergepolicy.SourceDigest;
 import io.lorafleet.artifacts.store.PublishedVersion;
+import io.lorafleet.operator.testing.RealCluster;
 import io.lorafleet.operator.testing.RealClusterOperator;
 import io.lorafleet.operator.testing.RealClusterTestBase;
 import io.lorafleet.operator.testing.TestArtifacts;
+import io.lorafleet.testcluster.AuditEvent;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
@@ -23,8 +28,8 @@ import org.junit.jupiter.api.Test;
  * real control plane (RealCluster: the operator as the chart's ServiceAccount, Pod Security
  * "restricted" namespaces, the real Job controller and garbage collector). Merge Job pods run on
  * the kubelet stand-in in a simulated runtime that follows the merge contract and exits as the
- * trainer does (SimulatedJobRunner); the Job's status is the real Job controller's. The 409 retry,
- * which needs the answer injected, stays on the mock (MergeJobConflictMockTest).
+ * trainer does (SimulatedJobRunner); the Job's status is the real Job controller's. A 409 comes
+ * from a Job of someone else's that holds the merge Job's name.
  */
 @QuarkusTest
 @WithTestResource(RealClusterOperator.class)
@@ -118,6 +123,73 @@ class MergePolicyReconcilerTest extends RealClusterTestBase {
     assertThat(events("MergePolicy", "blend"))
         .containsSubsequence("Normal/SourceNotFound", "Normal/Merged")
         .noneMatch(e -> e.startsWith("Warning/"));
+  }
+
+  /**
+   * Review S3: the merge Job's create answers 409 AlreadyExists (here a Job of someone else's that
+   * holds the merge's name, a real server's answer): a retry, not a Degraded policy nor a Warning;
+   * once the name is free the merge runs. The name hashes the policy's spec as the server stores it
+   * and the sources' digests, so it is known before the last source is ready.
+   */
+  @Test
+  void aMergeJobCreateConflictIsRetriedWithoutDegradedOrWarnings() throws Exception {
+    baseModel("base");
+    PublishedVersion tone = publish("tone", 11);
+    PublishedVersion domain = publish("domain", 12);
+    merges().adapter("tone", "base", tone);
+    merges().policy("calm", "base");
+    awaitReason("calm", "SourceNotFound");
+    MergePolicy policy = merges().get("calm");
+    String name =
+        MergePolicyResources.mergeName(
+            policy,
+            MergePolicyResources.key(
+                policy, List.of("sha256:" + tone.digest(), "sha256:" + domain.digest())));
+    admin.batch().v1().jobs().inNamespace(namespace).resource(squatter(name)).create();
+    merges().adapter("domain", "base", domain);
+    // Two refusals: the first has been handled (status, events) when the retry comes.
+    await().atMost(Duration.ofSeconds(60)).until(() -> operatorJobCreates(409) >= 2);
+    assertThat(
+            merges()
+                .get("calm")
+                .getStatus()
+                .condition(ConditionType.Degraded)
+                .filter(c -> c.isTrue()))
+        .as("Degraded while the name is taken")
+        .isEmpty();
+    admin.batch().v1().jobs().inNamespace(namespace).withName(name).delete();
+    awaitReason("calm", "Merged");
+    assertThat(operatorJobCreates(201)).isPositive();
+    assertThat(events("MergePolicy", "calm")).noneMatch(e -> e.startsWith("Warning/"));
+  }
+
+  /** The operator's creates of Jobs in the namespace answered with {@code code}. */
+  private long operatorJobCreates(int code) {
+    return AuditEvent.read(RealCluster.auditLog()).stream()
+        .filter(e -> e.verb().equals("create") && e.resource().equals("jobs"))
+        .filter(e -> e.namespace().equals(namespace) && e.code() == code)
+        .count();
+  }
+
+  /** A suspended Job of someone else's (no pods), unlabelled (no informer of ours sees it). */
+  private static Job squatter(String name) {
+    return new JobBuilder()
+        .withNewMetadata()
+        .withName(name)
+        .endMetadata()
+        .withNewSpec()
+        .withSuspend(true)
+        .withNewTemplate()
+        .withNewSpec()
+        .withRestartPolicy("Never")
+        .addNewContainer()
+        .withName("c")
+        .withImage("squatter")
+        .endContainer()
+        .endSpec()
+        .endTemplate()
+        .endSpec()
+        .build();
   }
 
   @Test

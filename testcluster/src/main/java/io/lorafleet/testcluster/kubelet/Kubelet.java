@@ -48,6 +48,7 @@ public final class Kubelet implements AutoCloseable {
   private final String nodeName;
   private final Path workDir;
   private final RuntimeSelector runtimes;
+  private final ImagePuller images;
   private final PodAddresses addresses;
   private final Map<String, PodWorker> workers = new ConcurrentHashMap<>();
   private NodeRegistration node;
@@ -57,11 +58,13 @@ public final class Kubelet implements AutoCloseable {
       KubernetesClient client,
       String nodeName,
       Path workDir,
+      ImageRegistry registry,
       RuntimeSelector runtimes,
       PodAddresses addresses) {
     this.client = client;
     this.nodeName = nodeName;
     this.workDir = workDir;
+    this.images = new ImagePuller(registry);
     this.runtimes = runtimes;
     this.addresses = addresses;
   }
@@ -70,20 +73,26 @@ public final class Kubelet implements AutoCloseable {
    * Registers a node and starts running the pods bound to it. {@code client} must be allowed what a
    * kubelet does (nodes, leases, pods and their status, Secrets, ConfigMaps, token requests): use
    * the control plane's admin client. {@code workDir} holds the pods' volumes, root file systems
-   * and logs; it and its ancestors must be searchable by every user (pods run as non-root).
+   * and logs; it and its ancestors must be searchable by every user (pods run as non-root). Only
+   * the images of {@code registry} can be pulled: a pod naming another waits in ErrImagePull.
    */
-  public static Kubelet start(KubernetesClient client, Path workDir, RuntimeSelector runtimes)
+  public static Kubelet start(
+      KubernetesClient client, Path workDir, ImageRegistry registry, RuntimeSelector runtimes)
       throws IOException {
-    return start(client, workDir, runtimes, PodAddresses.loopback());
+    return start(client, workDir, registry, runtimes, PodAddresses.loopback());
   }
 
   /**
-   * As {@link #start(KubernetesClient, Path, RuntimeSelector)}, the pods' IPs taken from {@code
-   * addresses} (say {@link TestNetAddresses}, which the API server accepts in EndpointSlices); the
-   * kubelet closes it at {@link #close()}.
+   * As {@link #start(KubernetesClient, Path, ImageRegistry, RuntimeSelector)}, the pods' IPs taken
+   * from {@code addresses} (say {@link TestNetAddresses}, which the API server accepts in
+   * EndpointSlices); the kubelet closes it at {@link #close()}.
    */
   public static Kubelet start(
-      KubernetesClient client, Path workDir, RuntimeSelector runtimes, PodAddresses addresses)
+      KubernetesClient client,
+      Path workDir,
+      ImageRegistry registry,
+      RuntimeSelector runtimes,
+      PodAddresses addresses)
       throws IOException {
     Files.createDirectories(workDir);
     FileOwnership.chmod(workDir, 0755);
@@ -98,7 +107,7 @@ public final class Kubelet implements AutoCloseable {
       }
     }
     String name = "standin-" + UUID.randomUUID().toString().substring(0, 8);
-    Kubelet kubelet = new Kubelet(client, name, workDir, runtimes, addresses);
+    Kubelet kubelet = new Kubelet(client, name, workDir, registry, runtimes, addresses);
     kubelet.node = NodeRegistration.register(client, name, CAPACITY);
     // Child processes must not outlive the JVM when a test forgets close() or the JVM is stopped.
     Runtime.getRuntime()
@@ -110,9 +119,10 @@ public final class Kubelet implements AutoCloseable {
   }
 
   /** A kubelet whose pods all run in {@code runtime}. */
-  public static Kubelet startWith(KubernetesClient client, Path workDir, ContainerRuntime runtime)
+  public static Kubelet startWith(
+      KubernetesClient client, Path workDir, ImageRegistry registry, ContainerRuntime runtime)
       throws IOException {
-    return start(client, workDir, (RuntimeSelector) pod -> runtime);
+    return start(client, workDir, registry, (RuntimeSelector) pod -> runtime);
   }
 
   private ResourceEventHandler<Pod> handler() {
@@ -154,7 +164,7 @@ public final class Kubelet implements AutoCloseable {
     if (runtime == null) {
       return;
     }
-    PodWorker worker = new PodWorker(client, runtime, pod, podDir, addresses::next);
+    PodWorker worker = new PodWorker(client, runtime, images, pod, podDir, addresses::next);
     workers.put(uid, worker);
     Thread.ofVirtual().name("pod-" + pod.getMetadata().getName()).start(worker);
   }

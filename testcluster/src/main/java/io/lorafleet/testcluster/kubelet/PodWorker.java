@@ -34,6 +34,7 @@ final class PodWorker implements Runnable {
 
   private final KubernetesClient client;
   private final ContainerRuntime runtime;
+  private final ImagePuller images;
   private final PodStatusWriter status;
   private final Path podDir;
   private final java.util.function.Supplier<String> addresses;
@@ -52,12 +53,14 @@ final class PodWorker implements Runnable {
   PodWorker(
       KubernetesClient client,
       ContainerRuntime runtime,
+      ImagePuller images,
       Pod pod,
       Path podDir,
       java.util.function.Supplier<String> addresses) {
     this.client = client;
     this.addresses = addresses;
     this.runtime = runtime;
+    this.images = images;
     this.status = new PodStatusWriter(client);
     this.pod = pod;
     this.uid = pod.getMetadata().getUid();
@@ -289,8 +292,13 @@ final class PodWorker implements Runnable {
     }
   }
 
-  /** An API error while starting (a Secret read failing) is retried like a config error. */
+  /**
+   * The image first (pulled by its pull policy, as before every container start of a kubelet), then
+   * the runtime. An API error while starting (a Secret read failing) is retried like a config
+   * error.
+   */
   private RunningContainer start(ContainerLaunch launch) throws ContainerConfigException {
+    images.ensure(launch.pod(), launch.container());
     try {
       return runtime.start(launch);
     } catch (RuntimeException e) {
@@ -448,8 +456,9 @@ final class PodWorker implements Runnable {
   }
 
   /**
-   * The terminated state: reason Completed or Error, the message from terminationMessagePath, or
-   * with FallbackToLogsOnError and a failure the log's last 80 lines (at most 2 KiB).
+   * The terminated state: reason OOMKilled when the kernel killed it for its memory limit, else
+   * Completed or Error; the message from terminationMessagePath, or with FallbackToLogsOnError and
+   * a failure the log's last 80 lines (at most 2 KiB).
    */
   private ContainerState terminated(
       Container container, RunningContainer run, int exitCode, Instant startedAt, String why) {
@@ -462,7 +471,7 @@ final class PodWorker implements Runnable {
     return new ContainerStateBuilder()
         .withNewTerminated()
         .withExitCode(exitCode)
-        .withReason(exitCode == 0 ? "Completed" : "Error")
+        .withReason(run.oomKilled() ? "OOMKilled" : exitCode == 0 ? "Completed" : "Error")
         .withMessage(message == null || message.isEmpty() ? why : message)
         .withStartedAt(startedAt.toString())
         .withFinishedAt(Instant.now().toString())

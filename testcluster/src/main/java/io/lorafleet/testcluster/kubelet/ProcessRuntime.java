@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvFromSource;
 import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecurityContext;
 import java.io.IOException;
@@ -15,6 +16,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.function.Function;
 
@@ -24,11 +26,14 @@ import java.util.function.Function;
  * test JVM must run as root), with no capabilities, in a working directory that stands for the
  * image's root file system (owned by the user, or by root and not writable with {@code
  * readOnlyRootFilesystem}), with only the container's environment, its ports bound by the process
- * itself on the pod's IP. stdout and stderr go to a log file per run.
+ * itself on the pod's IP, and its memory limit enforced by the kernel ({@link MemoryCgroups}: a
+ * process beyond it is OOM-killed and the container reported OOMKilled). stdout and stderr go to a
+ * log file per run.
  */
 public final class ProcessRuntime implements ContainerRuntime {
   private static final String PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
   private final Function<String, LocalImage> images;
+  private final Optional<MemoryCgroups> cgroups = MemoryCgroups.create();
 
   /**
    * {@code images} maps an image name to its local command, null when it has none. Fails at once
@@ -83,7 +88,14 @@ public final class ProcessRuntime implements ContainerRuntime {
       Files.write(terminationLog, new byte[0]);
       FileOwnership.chown(terminationLog, 0, 0);
       FileOwnership.chmod(terminationLog, 0666); // as the kubelet: any user may write it
-      List<String> command = new ArrayList<>(identity.setpriv(noNewPrivileges));
+      MemoryCgroups.Cgroup cgroup = memoryLimit(container);
+      List<String> command = new ArrayList<>();
+      if (cgroup != null) {
+        // As root, before setpriv drops the privileges: the process joins its cgroup, then execs.
+        command.addAll(
+            List.of("/bin/sh", "-c", "echo $$ > \"$0\" && exec \"$@\"", cgroup.procs().toString()));
+      }
+      command.addAll(identity.setpriv(noNewPrivileges));
       command.addAll(image.command().apply(new LocalImage.ProcessLaunch(launch)));
       ProcessBuilder builder = new ProcessBuilder(command).directory(rootfs.toFile());
       Map<String, String> env = builder.environment();
@@ -97,10 +109,32 @@ public final class ProcessRuntime implements ContainerRuntime {
       environment(launch, env);
       Path log = launch.containerDir().resolve(launch.restartCount() + ".log");
       builder.redirectErrorStream(true).redirectOutput(log.toFile());
-      return new ProcessContainer(builder.start(), log, terminationLog);
+      return new ProcessContainer(builder.start(), log, terminationLog, cgroup);
     } catch (IOException e) {
       throw new ContainerConfigException("RunContainerError", "cannot start: " + e.getMessage());
     }
+  }
+
+  /**
+   * The cgroup that enforces the container's memory limit; null when it has none. A limit that
+   * cannot be enforced here fails the start (a lenient runtime would let a test pass that a real
+   * node fails).
+   */
+  private MemoryCgroups.Cgroup memoryLimit(Container container)
+      throws ContainerConfigException, IOException {
+    Quantity limit =
+        container.getResources() == null || container.getResources().getLimits() == null
+            ? null
+            : container.getResources().getLimits().get("memory");
+    if (limit == null) {
+      return null;
+    }
+    if (cgroups.isEmpty()) {
+      throw new ContainerConfigException(
+          "RunContainerError",
+          "memory limit " + limit + " cannot be enforced: " + MemoryCgroups.unavailable());
+    }
+    return cgroups.get().limited(Quantity.getAmountInBytes(limit).longValueExact());
   }
 
   /** The image's root file system: writable by the user unless readOnlyRootFilesystem. */
@@ -221,12 +255,42 @@ public final class ProcessRuntime implements ContainerRuntime {
     return map.getData() == null ? Map.of() : map.getData();
   }
 
-  /** A child process; its exit code is 128 + the signal when a signal ended it, as in a pod. */
-  private record ProcessContainer(Process process, Path logFile, Path terminationLog)
-      implements RunningContainer {
+  /**
+   * A child process; its exit code is 128 + the signal when a signal ended it, as in a pod. Once it
+   * has exited, its cgroup tells whether the OOM killer ended it, and is removed with whatever the
+   * process left running in it.
+   */
+  private static final class ProcessContainer implements RunningContainer {
+    private final Process process;
+    private final Path logFile;
+    private final Path terminationLog;
+    private final MemoryCgroups.Cgroup cgroup;
+    private boolean collected;
+    private boolean oomKilled;
+
+    ProcessContainer(Process process, Path logFile, Path terminationLog, MemoryCgroups.Cgroup cg) {
+      this.process = process;
+      this.logFile = logFile;
+      this.terminationLog = terminationLog;
+      this.cgroup = cg;
+    }
+
     @Override
-    public OptionalInt exitCode() {
-      return process.isAlive() ? OptionalInt.empty() : OptionalInt.of(process.exitValue());
+    public synchronized OptionalInt exitCode() {
+      if (process.isAlive()) {
+        return OptionalInt.empty();
+      }
+      if (!collected && cgroup != null) {
+        oomKilled = cgroup.oomKills() > 0;
+        cgroup.remove();
+      }
+      collected = true;
+      return OptionalInt.of(process.exitValue());
+    }
+
+    @Override
+    public synchronized boolean oomKilled() {
+      return oomKilled;
     }
 
     @Override
@@ -237,6 +301,9 @@ public final class ProcessRuntime implements ContainerRuntime {
     @Override
     public void kill() {
       process.destroyForcibly();
+      if (cgroup != null) {
+        cgroup.remove(); // what the process started dies with the container
+      }
     }
 
     @Override

@@ -16,6 +16,14 @@ public interface RunningContainer {
   /** Everything it has written to stdout and stderr so far. */
   String log();
 
+  /**
+   * Whether the kernel's OOM killer killed a process of it for exceeding its memory limit (the
+   * container runtime then reports reason OOMKilled).
+   */
+  default boolean oomKilled() {
+    return false;
+  }
+
   /** What it wrote to its terminationMessagePath, empty when nothing. */
   default String terminationMessage() {
     return "";

@@ -60,6 +60,7 @@ class KubeletProcessTest {
         Kubelet.start(
             admin(),
             dir,
+            ImageRegistry.of("shell"),
             (Kubelet.RuntimeSelector)
                 pod -> OWN.contains(pod.getMetadata().getNamespace()) ? runtime : null);
     ns = own("proc", false);
@@ -371,6 +372,41 @@ class KubeletProcessTest {
     assertThat(terminated(failed).getExitCode()).isEqualTo(3);
     assertThat(terminated(failed).getReason()).isEqualTo("Error");
     assertThat(terminated(failed).getMessage()).isEqualTo("one\nboom");
+  }
+
+  /**
+   * The memory limit is the kernel's: a JVM that touches a 256 MiB heap in a container limited to
+   * 64 MiB is OOM-killed (exit code 137, reason OOMKilled), the same process under a 512 MiB limit
+   * completes.
+   */
+  @Test
+  void aContainerBeyondItsMemoryLimitIsOomKilledByTheKernel() {
+    Pod oom = finished(touchingHeap("oom", "64Mi"));
+    assertThat(phase(oom)).isEqualTo("Failed");
+    assertThat(terminated(oom).getExitCode()).isEqualTo(137);
+    assertThat(terminated(oom).getReason()).isEqualTo("OOMKilled");
+    Pod fits = finished(touchingHeap("fits", "512Mi"));
+    assertThat(terminated(fits).getReason()).as(log(fits)).isEqualTo("Completed");
+    assertThat(terminated(fits).getExitCode()).isZero();
+  }
+
+  /** A JVM that touches every page of a 256 MiB heap at start-up, then exits 0. */
+  private static PodBuilder touchingHeap(String name, String memoryLimit) {
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    PodBuilder pod =
+        pod(name, "exec \"$JAVA\" -Xms256m -Xmx256m -XX:+AlwaysPreTouch -XX:+UseSerialGC -version");
+    pod.editSpec()
+        .editFirstContainer()
+        .addNewEnv()
+        .withName("JAVA")
+        .withValue(java)
+        .endEnv()
+        .withNewResources()
+        .addToLimits("memory", new io.fabric8.kubernetes.api.model.Quantity(memoryLimit))
+        .endResources()
+        .endContainer()
+        .endSpec();
+    return pod;
   }
 
   @Test

@@ -51,6 +51,9 @@ class KubeletSimulatedTest {
 
   static Kubelet kubelet;
 
+  /** The registry the kubelet pulls from: the image every pod here names, and what tests push. */
+  static final ImageRegistry REGISTRY = ImageRegistry.of("example/web");
+
   /** The namespaces of this class: the kubelet runs their pods only. */
   private static final Set<String> OWN = ConcurrentHashMap.newKeySet();
 
@@ -69,6 +72,7 @@ class KubeletSimulatedTest {
         Kubelet.start(
             admin(),
             dir,
+            REGISTRY,
             pod -> {
               if (!OWN.contains(pod.getMetadata().getNamespace())) {
                 return null;
@@ -186,6 +190,80 @@ class KubeletSimulatedTest {
                 .getTerminated()
                 .getExitCode())
         .isEqualTo(3);
+  }
+
+  /**
+   * An image the registry lacks: ErrImagePull with the runtime's error, then ImagePullBackOff
+   * naming the last error while the kubelet's 10 s back-off runs (no pull meanwhile), then, once
+   * the image is pushed, pulled at the next attempt and run.
+   */
+  @Test
+  void anImageTheRegistryLacksWaitsInErrImagePullThenImagePullBackOff() {
+    String ns = own("pull", false);
+    Pod typo = podWithImage("typo", "registry.example/web:typo", null);
+    admin().pods().inNamespace(ns).resource(typo).create();
+    Pod failed = awaitPod(ns, "typo", "ErrImagePull", p -> waiting(p, "ErrImagePull"));
+    assertThat(failed.getStatus().getPhase()).isEqualTo("Pending");
+    assertThat(waitingMessage(failed))
+        .isEqualTo(
+            "rpc error: code = NotFound desc = failed to pull and unpack image"
+                + " \"registry.example/web:typo\": failed to resolve reference"
+                + " \"registry.example/web:typo\": registry.example/web:typo: not found");
+    Pod backOff = awaitPod(ns, "typo", "ImagePullBackOff", p -> waiting(p, "ImagePullBackOff"));
+    assertThat(waitingMessage(backOff))
+        .startsWith("Back-off pulling image \"registry.example/web:typo\": ErrImagePull: ")
+        .endsWith("registry.example/web:typo: not found");
+    REGISTRY.push("registry.example/web:typo");
+    awaitTrue(
+        "running once the image is pushed, within the 10 s back-off",
+        Duration.ofSeconds(30),
+        () ->
+            "Running".equals(Cluster.phase(admin().pods().inNamespace(ns).withName("typo").get())));
+  }
+
+  /** imagePullPolicy Never: only an image already on the node runs, even one the registry has. */
+  @Test
+  void pullPolicyNeverRunsOnlyAnImageAlreadyOnTheNode() {
+    String ns = own("never", false);
+    REGISTRY.push("example/never:1");
+    admin()
+        .pods()
+        .inNamespace(ns)
+        .resource(podWithImage("never", "example/never:1", "Never"))
+        .create();
+    Pod never = awaitPod(ns, "never", "ErrImageNeverPull", p -> waiting(p, "ErrImageNeverPull"));
+    assertThat(waitingMessage(never))
+        .isEqualTo("Container image \"example/never:1\" is not present with pull policy of Never");
+    admin()
+        .pods()
+        .inNamespace(ns)
+        .resource(podWithImage("pulls", "example/never:1", "IfNotPresent"))
+        .create();
+    awaitPod(ns, "pulls", "running", p -> "Running".equals(Cluster.phase(p)));
+    awaitPod(
+        ns,
+        "never",
+        "running once the image is on the node",
+        p -> "Running".equals(Cluster.phase(p)));
+  }
+
+  private static Pod podWithImage(String name, String image, String pullPolicy) {
+    Pod pod = pod(name, "", 1L);
+    pod.getSpec().getContainers().getFirst().setImage(image);
+    pod.getSpec().getContainers().getFirst().setImagePullPolicy(pullPolicy);
+    return pod;
+  }
+
+  private static boolean waiting(Pod pod, String reason) {
+    var statuses = pod.getStatus() == null ? null : pod.getStatus().getContainerStatuses();
+    return statuses != null
+        && !statuses.isEmpty()
+        && statuses.getFirst().getState().getWaiting() != null
+        && reason.equals(statuses.getFirst().getState().getWaiting().getReason());
+  }
+
+  private static String waitingMessage(Pod pod) {
+    return pod.getStatus().getContainerStatuses().getFirst().getState().getWaiting().getMessage();
   }
 
   @Test

@@ -69,6 +69,7 @@ class TestNetAddressesTest {
         Kubelet.start(
             admin(),
             Files.createTempDirectory("kubelet-testnet"),
+            ImageRegistry.of("example/web"),
             pod ->
                 ns.equals(pod.getMetadata().getNamespace())
                     ? SimulatedRuntime.serving(

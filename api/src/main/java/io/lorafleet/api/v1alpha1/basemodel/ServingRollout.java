@@ -2,6 +2,7 @@ package io.lorafleet.api.v1alpha1.basemodel;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.ValidationRule;
 import io.fabric8.kubernetes.api.model.IntOrString;
 
@@ -36,4 +37,10 @@ public record ServingRollout(
     @JsonPropertyDescription(
             "Pods that may be unavailable during a rollout: a number or a percentage (Kubernetes"
                 + " default 25%; 1 when maxSurge is 0 and this is not set).")
-        IntOrString maxUnavailable) {}
+        IntOrString maxUnavailable,
+    @JsonPropertyDescription(
+            "Seconds a rollout may go without progress before the Deployment reports"
+                + " ProgressDeadlineExceeded and the BaseModel turns Progressing=False (Kubernetes"
+                + " default 600). Large models on slow storage may need more.")
+        @Min(1)
+        Integer progressDeadlineSeconds) {}

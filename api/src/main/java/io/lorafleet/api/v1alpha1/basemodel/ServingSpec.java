@@ -39,8 +39,9 @@ public record ServingSpec(
         AdapterSlots adapterSlots,
     @JsonPropertyDescription(
             "How pods are replaced when the pool changes: maxSurge and maxUnavailable of the"
-                + " Deployment's rolling update. Pools that use every GPU they have set maxSurge: 0,"
-                + " maxUnavailable: 1 (the default surge needs a spare GPU).")
+                + " Deployment's rolling update, and its progress deadline. Pools that use every GPU"
+                + " they have set maxSurge: 0, maxUnavailable: 1 (the default surge needs a spare"
+                + " GPU).")
         ServingRollout rollout,
     @JsonPropertyDescription(
             "The pool router (builtin runtime only): the pool's Service points at it and it"

@@ -9,8 +9,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * What the trainer and server images run, as local commands: the same JVM flags as the images'
- * entrypoints, on the jars the reactor built. The images themselves cannot be built here (no
- * container engine).
+ * entrypoints (the heap 80 % of the container's memory limit, which the kubelet stand-in enforces
+ * with a cgroup the JVM reads), on the jars the reactor built, plus the serial collector (the test
+ * machine has two cores). The images themselves cannot be built here (no container engine).
  */
 public final class LocalImages {
   private LocalImages() {}
@@ -37,7 +38,8 @@ public final class LocalImages {
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.addAll(
         List.of(
-            "-Xmx256m",
+            "-XX:MaxRAMPercentage=80",
+            "-XX:+ExitOnOutOfMemoryError",
             "-XX:+UseSerialGC",
             "-jar",
             routerJar().toAbsolutePath().normalize().toString()));
@@ -82,7 +84,8 @@ public final class LocalImages {
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.addAll(
         List.of(
-            "-Xmx1g",
+            "-XX:MaxRAMPercentage=80",
+            "-XX:+ExitOnOutOfMemoryError",
             "-XX:+UseSerialGC",
             "--add-modules",
             "jdk.incubator.vector",

@@ -2,6 +2,7 @@ package io.lorafleet.operator.testing.kubelet;
 
 import io.lorafleet.operator.config.OperatorConfig;
 import io.lorafleet.operator.reconcile.PodSecurity;
+import io.lorafleet.testcluster.kubelet.ImageRegistry;
 import io.lorafleet.testcluster.kubelet.LocalImage;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -20,6 +21,20 @@ public final class OperatorImages {
   private static final String SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
 
   private OperatorImages() {}
+
+  /** The registry of a cluster where the operator is installed: its four images are pushed. */
+  public static ImageRegistry published(OperatorConfig config) {
+    return ImageRegistry.of(
+        config.serverImage(), config.routerImage(), config.vllmImage(), config.trainerImage());
+  }
+
+  /**
+   * The registry of a node that runs real processes: exactly the images that have a local command
+   * in {@code images}; any other image cannot be pulled.
+   */
+  public static ImageRegistry runnable(Function<String, LocalImage> images) {
+    return ImageRegistry.serving(image -> images.apply(image) != null);
+  }
 
   public static Function<String, LocalImage> of(OperatorConfig config) {
     LocalImage server =

@@ -4,8 +4,10 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.lorafleet.operator.basemodel.BaseModelResources;
 import io.lorafleet.operator.testing.FakeServingPod;
+import io.lorafleet.operator.testing.TestOperatorConfig;
 import io.lorafleet.testcluster.kubelet.ContainerLaunch;
 import io.lorafleet.testcluster.kubelet.ContainerRuntime;
+import io.lorafleet.testcluster.kubelet.ImageRegistry;
 import io.lorafleet.testcluster.kubelet.Kubelet;
 import io.lorafleet.testcluster.kubelet.SimulatedRuntime;
 import java.io.IOException;
@@ -31,6 +33,12 @@ public final class ServingPods implements AutoCloseable {
   private final Set<String> namespaces = ConcurrentHashMap.newKeySet();
   private final Map<String, FakeServingPod> servers = new ConcurrentHashMap<>();
 
+  /** The operator's images (the defaults), and what tests push ({@link #images}). */
+  private final ImageRegistry registry = OperatorImages.published(new TestOperatorConfig());
+
+  /** Pods of these images run in the given runtime ({@link #run}). */
+  private final Map<String, ContainerRuntime> byImage = new ConcurrentHashMap<>();
+
   private ServingPods(KubernetesClient admin, Path workDir, SimulatedJobRunner jobs)
       throws IOException {
     this.admin = admin;
@@ -40,9 +48,15 @@ public final class ServingPods implements AutoCloseable {
         Kubelet.start(
             admin,
             workDir,
+            registry,
             pod -> {
               if (!namespaces.contains(pod.getMetadata().getNamespace())) {
                 return null;
+              }
+              ContainerRuntime own =
+                  byImage.get(pod.getSpec().getContainers().getFirst().getImage());
+              if (own != null) {
+                return own;
               }
               if (SimulatedJobRunner.runs(pod)) {
                 return jobs;
@@ -61,6 +75,20 @@ public final class ServingPods implements AutoCloseable {
   public static ServingPods start(KubernetesClient admin, Path workDir, SimulatedJobRunner jobs)
       throws IOException {
     return new ServingPods(admin, workDir, jobs);
+  }
+
+  /** The registry the node pulls from: a test pushes the images of pods it makes itself. */
+  public ImageRegistry images() {
+    return registry;
+  }
+
+  /**
+   * Pushes {@code image} and runs the pods naming it in {@code runtime} (say a {@link
+   * io.lorafleet.testcluster.kubelet.ProcessRuntime}, for a pod that must be a real process).
+   */
+  public void run(String image, ContainerRuntime runtime) {
+    registry.push(image);
+    byImage.put(image, runtime);
   }
 
   /** Runs the pods of {@code namespace} from now on. */
