@@ -5,7 +5,6 @@ import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.processing.dependent.Matcher;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.CRUDKubernetesDependentResource;
-import io.javaoperatorsdk.operator.processing.dependent.kubernetes.GenericKubernetesResourceMatcher;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
 import io.lorafleet.api.v1alpha1.basemodel.BaseModel;
 import io.lorafleet.operator.config.OperatorConfig;
@@ -29,22 +28,21 @@ public class ServingDeploymentDependent
   }
 
   /**
-   * JOSDK's matcher (only additions by the server are tolerated), on copies whose quantities are
-   * written one way: otherwise a spec that spells a quantity other than the API server's canonical
-   * form would replace the Deployment on every reconcile, and a BaseModel is reconciled after every
-   * finished adapter load (review P2). A real difference still updates it, with the desired object
-   * as built.
+   * Up to date when the stored spec differs from the desired one only by what the API server added
+   * (defaults) and carries the desired labels ({@link AdditionsOnly}), compared on copies whose
+   * quantities are written one way (review P2: a BaseModel is reconciled after every finished
+   * adapter load). Not JOSDK's generic matcher: it folds a defaulted value equal to another desired
+   * value into a "copy" and takes that for a change, so a one-replica pool (probe {@code
+   * successThreshold} and {@code timeoutSeconds} default to 1, as {@code replicas}) was PUT again
+   * on every reconcile, racing the Deployment controller into 409s.
    */
   @Override
   public Matcher.Result<Deployment> match(
       Deployment actual, Deployment desired, BaseModel model, Context<BaseModel> context) {
-    return Matcher.Result.computed(upToDate(actual, desired, context), desired);
+    return Matcher.Result.computed(upToDate(actual, desired), desired);
   }
 
-  static <P extends io.fabric8.kubernetes.api.model.HasMetadata> boolean upToDate(
-      Deployment actual, Deployment desired, Context<P> context) {
-    return GenericKubernetesResourceMatcher.match(
-            CanonicalQuantities.of(desired), CanonicalQuantities.of(actual), false, false, context)
-        .matched();
+  static boolean upToDate(Deployment actual, Deployment desired) {
+    return AdditionsOnly.upToDate(CanonicalQuantities.of(desired), CanonicalQuantities.of(actual));
   }
 }

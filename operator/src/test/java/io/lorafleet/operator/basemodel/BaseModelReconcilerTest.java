@@ -54,6 +54,10 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 @WithTestResource(RealClusterOperator.class)
 class BaseModelReconcilerTest extends RealClusterTestBase {
+  private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
+      new com.fasterxml.jackson.databind.ObjectMapper();
+
+  @jakarta.inject.Inject io.lorafleet.operator.config.OperatorConfig config;
 
   @Override
   protected String namespacePrefix() {
@@ -356,6 +360,66 @@ class BaseModelReconcilerTest extends RealClusterTestBase {
     awaitCondition("contended", ConditionType.Ready, "Available");
     assertThat(operatorCreates("deployments", 201)).isPositive();
     assertThat(eventReasons("contended")).noneMatch(e -> e.startsWith("Warning/"));
+  }
+
+  /**
+   * A pool whose spec did not change is not written again: each BaseModel reconcile (after every
+   * status change, Deployment status change or pod event) compared the stored Deployment with the
+   * desired one, and a difference the server makes by defaulting was taken for a change, so the
+   * Deployment was PUT again each time (5-10 times per pool in the audit log, some answered 409
+   * because the Deployment controller had written its status meanwhile).
+   */
+  @Test
+  void anUnchangedServingDeploymentIsNotWrittenAgain() throws Exception {
+    baseModel("steady"); // one replica, as the FineTuneJob and LoraAdapter suites use it
+    awaitCondition("steady", ConditionType.Ready, "Available");
+    // A replaced pod changes the Deployment's status twice: two more reconciles at least.
+    String pod =
+        admin
+            .pods()
+            .inNamespace(namespace)
+            .withLabel(BaseModelResources.BASE_MODEL, "steady")
+            .list()
+            .getItems()
+            .getFirst()
+            .getMetadata()
+            .getName();
+    admin.pods().inNamespace(namespace).withName(pod).delete();
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(
+            () ->
+                admin
+                    .pods()
+                    .inNamespace(namespace)
+                    .withLabel(BaseModelResources.BASE_MODEL, "steady")
+                    .list()
+                    .getItems()
+                    .stream()
+                    .noneMatch(p -> p.getMetadata().getName().equals(pod)));
+    awaitCondition("steady", ConditionType.Ready, "Available");
+    Thread.sleep(3000); // the reconciles that follow the last status change
+    Deployment stored =
+        admin.apps().deployments().inNamespace(namespace).withName("serving-steady").get();
+    Deployment desired = ServingWorkload.deployment(get("steady"), config);
+    assertThat(
+            AuditEvent.read(RealCluster.auditLog()).stream()
+                .filter(e -> e.namespace().equals(namespace) && e.resource().equals("deployments"))
+                .filter(e -> e.requestUri().contains("/deployments/serving-steady"))
+                .filter(e -> e.subresource() == null || e.subresource().isEmpty())
+                .filter(
+                    e ->
+                        e.user()
+                            .startsWith("system:serviceaccount:" + RealCluster.OPERATOR_NAMESPACE))
+                .filter(e -> e.verb().equals("update") || e.verb().equals("patch"))
+                .map(e -> e.verb() + " " + e.code())
+                .toList())
+        .as(
+            "writes to the unchanged serving Deployment; desired vs stored: %s",
+            io.fabric8.zjsonpatch.JsonDiff.asJson(
+                JSON.valueToTree(CanonicalQuantities.of(desired)).path("spec"),
+                JSON.valueToTree(CanonicalQuantities.of(stored)).path("spec")))
+        .isEmpty();
   }
 
   /** The operator's creates of {@code resource} in the namespace answered with {@code code}. */
