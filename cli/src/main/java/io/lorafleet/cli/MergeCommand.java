@@ -8,8 +8,8 @@ import io.lorafleet.artifacts.store.S3Uri;
 import io.lorafleet.engine.merge.AdapterMerger.Source;
 import io.lorafleet.engine.merge.BaseMerger;
 import io.lorafleet.engine.merge.Combiners.MajoritySign;
-import io.lorafleet.engine.merge.MergeJob;
-import io.lorafleet.engine.merge.MergeJob.LoadedSource;
+import io.lorafleet.engine.merge.MergeLineage;
+import io.lorafleet.engine.merge.MergeLineage.LoadedSource;
 import io.lorafleet.engine.merge.MergeMethod;
 import io.lorafleet.engine.merge.MergeSpec;
 import java.io.IOException;
@@ -32,9 +32,10 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /**
- * Merges adapters with the merge job's code path ({@link MergeJob#merge}, then {@link
- * MergeJob#write} or {@link MergeJob#publish}): sources are local PEFT directories or published
- * versions, the output a new local directory or a new immutable version with the merge's lineage.
+ * Merges adapters with the merge job's code path ({@link MergeLineage#merge}, then {@link
+ * MergeLineage#write} or {@link MergeLineage#publish}): sources are local PEFT directories or
+ * published versions, the output a new local directory or a new immutable version with the merge's
+ * lineage.
  *
  * <p>With {@code --into-base} the merged delta is added to a base model's weights ({@link
  * BaseMerger}) and the output is a new HF model directory: for {@code linear} and {@code cat} the
@@ -149,7 +150,7 @@ final class MergeCommand implements Callable<Integer> {
             new LoadedSource(
                 p.location(), "sha256:" + digest, p.weight(), PeftAdapterReader.read(dir)));
       }
-      MergeJob.Merged merged = MergeJob.merge(loaded, mergeSpec);
+      MergeLineage.Merged merged = MergeLineage.merge(loaded, mergeSpec);
       if (intoBase != null) {
         return intoBase(loaded, merged, mergeSpec, opened, work, localOut);
       }
@@ -163,10 +164,11 @@ final class MergeCommand implements Callable<Integer> {
               merged.result().totalTruncationError());
       if (remoteOut) {
         PublishedVersion v =
-            MergeJob.publish(merged, opened.artifacts(), work.resolve("merged"), S3Uri.parse(out));
+            MergeLineage.publish(
+                merged, opened.artifacts(), work.resolve("merged"), S3Uri.parse(out));
         root.out().printf("%s%n%s%ndigest sha256-%s%n", summary, v.uri(), v.digest());
       } else {
-        Manifest m = MergeJob.write(merged, localOut);
+        Manifest m = MergeLineage.write(merged, localOut);
         root.out().printf("%s%n%s%ndigest sha256-%s%n", summary, localOut, m.digest());
       }
       return 0;
@@ -182,7 +184,7 @@ final class MergeCommand implements Callable<Integer> {
    */
   private int intoBase(
       List<LoadedSource> loaded,
-      MergeJob.Merged merged,
+      MergeLineage.Merged merged,
       MergeSpec mergeSpec,
       StoreOptions.Opened opened,
       Path work,

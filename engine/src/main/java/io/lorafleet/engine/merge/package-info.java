@@ -46,15 +46,15 @@
  * copied byte for byte). Unmerge is serving the untouched original, not subtraction (lossy in
  * BF16/F16).
  *
- * <h2>Merge job ({@link io.lorafleet.engine.merge.MergeJob})</h2>
+ * <h2>Merge with lineage ({@link io.lorafleet.engine.merge.MergeLineage})</h2>
  *
- * Reads the operator's merge.json (schema 1), pulls each source version and checks it is the pinned
- * {@code sha256:} digest, merges, publishes the adapter under {@code output.versionsUri} with
- * lineage in its manifest ({@code merge.method}, {@code merge.density}, {@code merge.majoritySign},
- * {@code merge.outputRank}, {@code merge.seed}, {@code merge.source.<i>.adapter|digest|weight}) and
- * writes {@code result.json} ({@code status}, {@code adapter.uri|digest}, {@code
- * metrics.rank|truncationError}, or {@code reason}/{@code message} on failure) to {@code
- * run.directory}.
+ * Merges loaded sources and records the lineage a published version's manifest carries ({@code
+ * merge.method}, {@code merge.density}, {@code merge.majoritySign}, {@code merge.outputRank},
+ * {@code merge.seed}, {@code merge.source.<i>.adapter|digest|weight}) and the metrics of
+ * result.json ({@code rank}, {@code truncationError}); writes or publishes the merged adapter. The
+ * merge job itself (merge.json in, result.json out) is the trainer image's {@code
+ * io.lorafleet.trainer.merge.MergeJob}; both files are types of the api module ({@code
+ * io.lorafleet.api.v1alpha1.jobs}), which the engine does not depend on.
  *
  * <h2>Quality report ({@link io.lorafleet.engine.merge.AdapterQuality})</h2>
  *
@@ -63,11 +63,10 @@
  * is below 0.5). Base singular vectors of a zero singular value are zero here, not an arbitrary
  * completion of the basis, so they never match.
  *
- * <p>The same code path ({@code MergeJob.merge}, {@code write}, {@code publish}) serves the CLI's
- * {@code lorafleet merge}, whose sources may also be local directories.
+ * <p>The same code path ({@code MergeLineage.merge}, {@code write}, {@code publish}) serves the
+ * CLI's {@code lorafleet merge}, whose sources may also be local directories.
  *
- * <p>Not here yet: the trainer image's {@code merge} command (a main that builds an S3 object store
- * from the mounted credentials and calls {@code MergeJob.run}), DAREx-q, the SVD clamp option and
- * the intruder mitigation. Merge times: {@code bench/merge.md}.
+ * <p>Not here yet: DAREx-q, the SVD clamp option and the intruder mitigation. Merge times: {@code
+ * bench/merge.md}.
  */
 package io.lorafleet.engine.merge;

@@ -3,7 +3,6 @@ package io.lorafleet.engine.train;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import io.lorafleet.api.v1alpha1.finetunejob.LearningRateSchedule;
 import io.lorafleet.artifacts.hf.LinearModule;
 import io.lorafleet.engine.model.LlamaModel;
 import io.lorafleet.engine.testmodels.TestModelSpec;
@@ -135,8 +134,8 @@ class OptimizerTest {
 
   @Test
   void schedulesAreTransformersWarmupCosineAndConstant() {
-    LearningRateSchedule cos = LearningRateSchedule.COSINE;
-    LearningRateSchedule con = LearningRateSchedule.CONSTANT;
+    LearningRates.Schedule cos = LearningRates.Schedule.COSINE;
+    LearningRates.Schedule con = LearningRates.Schedule.CONSTANT;
     assertThat(LearningRates.learningRate(cos, 1e-3, 10, 110, 0)).isEqualTo(0);
     assertThat(LearningRates.learningRate(cos, 1e-3, 10, 110, 5)).isCloseTo(5e-4, within(1e-15));
     assertThat(LearningRates.learningRate(cos, 1e-3, 10, 110, 10)).isCloseTo(1e-3, within(1e-15));

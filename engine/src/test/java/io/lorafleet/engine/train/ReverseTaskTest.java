@@ -2,7 +2,6 @@ package io.lorafleet.engine.train;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.lorafleet.api.v1alpha1.finetunejob.LearningRateSchedule;
 import io.lorafleet.engine.lora.AdapterTable;
 import io.lorafleet.engine.model.GenerationRequest;
 import io.lorafleet.engine.model.GenerationResult;
@@ -99,7 +98,7 @@ class ReverseTaskTest {
           }
         }
         LossSum l = trainer.accumulate(batch, s);
-        double lr = LearningRates.learningRate(LearningRateSchedule.COSINE, LR, 20, STEPS, s);
+        double lr = LearningRates.learningRate(LearningRates.Schedule.COSINE, LR, 20, STEPS, s);
         trainer.step(lr, l.targets());
         if (s % 50 == 0) {
           System.out.printf("step %d loss %.4f%n", s, l.mean());

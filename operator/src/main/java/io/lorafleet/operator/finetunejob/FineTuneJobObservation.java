@@ -5,7 +5,7 @@ import io.lorafleet.api.v1alpha1.finetunejob.Checkpoint;
 import io.lorafleet.api.v1alpha1.finetunejob.FineTuneJobStatus;
 import io.lorafleet.api.v1alpha1.finetunejob.TrainedAdapter;
 import io.lorafleet.api.v1alpha1.finetunejob.TrainingProgress;
-import io.lorafleet.operator.jobs.JobReport;
+import io.lorafleet.api.v1alpha1.jobs.RunProgress;
 import java.time.Duration;
 
 /** The run as observed: the trainer Job's times and the trainer's own reports. */
@@ -13,7 +13,7 @@ final class FineTuneJobObservation {
   private FineTuneJobObservation() {}
 
   static FineTuneJobStatus of(
-      FineTuneJobStatus previous, Job trainer, JobReport.Progress progress, TrainedAdapter output) {
+      FineTuneJobStatus previous, Job trainer, RunProgress progress, TrainedAdapter output) {
     TrainingProgress shown = progress == null ? previousProgress(previous) : progress(progress);
     Checkpoint checkpoint =
         progress != null && progress.lastCheckpoint() != null
@@ -37,7 +37,7 @@ final class FineTuneJobObservation {
     return previous == null ? null : previous.progress();
   }
 
-  static TrainingProgress progress(JobReport.Progress p) {
+  static TrainingProgress progress(RunProgress p) {
     String percent =
         p.step() != null && p.totalSteps() != null && p.totalSteps() > 0
             ? (p.step() * 100 / p.totalSteps()) + "%"

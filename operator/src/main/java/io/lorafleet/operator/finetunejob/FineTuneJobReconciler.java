@@ -27,13 +27,14 @@ import io.lorafleet.api.v1alpha1.finetunejob.FineTuneJobReason;
 import io.lorafleet.api.v1alpha1.finetunejob.FineTuneJobStatus;
 import io.lorafleet.api.v1alpha1.finetunejob.FineTuneJobStatusAggregator;
 import io.lorafleet.api.v1alpha1.finetunejob.TrainedAdapter;
+import io.lorafleet.api.v1alpha1.jobs.RunProgress;
+import io.lorafleet.api.v1alpha1.jobs.RunResult;
 import io.lorafleet.artifacts.store.ObjectStoreException;
 import io.lorafleet.operator.basemodel.BaseModelResources;
 import io.lorafleet.operator.config.OperatorConfig;
 import io.lorafleet.operator.events.EventRecorder;
 import io.lorafleet.operator.events.StatusUpdates;
 import io.lorafleet.operator.jobs.JobConditions;
-import io.lorafleet.operator.jobs.JobReport;
 import io.lorafleet.operator.jobs.JobReports;
 import io.lorafleet.operator.jobs.TrainerTermination;
 import io.lorafleet.operator.loraadapter.PublishedAdapters;
@@ -237,7 +238,7 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob>, Cleaner<F
           job, aggregator.build(FineTuneJobObservation.of(previous, null, null, null)));
     }
     if (JobConditions.of(trainer, "Complete").isPresent()) {
-      Optional<JobReport.Result> result =
+      Optional<RunResult> result =
           reports.result(ns(job), creds(job), FineTuneJobResources.runDirectory(job));
       if (result.isEmpty() || !result.get().succeeded()) {
         aggregator.failed(
@@ -246,7 +247,7 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob>, Cleaner<F
         return statuses.patch(
             job, aggregator.build(FineTuneJobObservation.of(previous, trainer, null, null)));
       }
-      JobReport.Adapter adapter = result.get().adapter();
+      RunResult.Adapter adapter = result.get().adapter();
       if (job.getSpec().output().deploy() != null) {
         outputs.publish(
             new PublishedAdapters.Produced(
@@ -275,7 +276,7 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob>, Cleaner<F
     }
     Optional<JobCondition> failed = JobConditions.of(trainer, "Failed");
     if (failed.isPresent()) {
-      Optional<JobReport.Result> result = failedRunResult(job);
+      Optional<RunResult> result = failedRunResult(job);
       if (result.isPresent() && result.get().reason() != null) {
         aggregator.failed(
             FineTuneJobReasons.ofTrainer(result.get().reason()), result.get().message());
@@ -291,7 +292,7 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob>, Cleaner<F
       return statuses.patch(
           job, aggregator.build(FineTuneJobObservation.of(previous, trainer, null, null)));
     }
-    Optional<JobReport.Progress> progress =
+    Optional<RunProgress> progress =
         reports.progress(ns(job), creds(job), FineTuneJobResources.runDirectory(job));
     boolean active =
         trainer.getStatus() != null
@@ -349,7 +350,7 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob>, Cleaner<F
    * The trainer's own account of a failed Job; empty when it left none or it cannot be read (the
    * Job's reason is then reported: the run failed either way).
    */
-  private Optional<JobReport.Result> failedRunResult(FineTuneJob job) {
+  private Optional<RunResult> failedRunResult(FineTuneJob job) {
     try {
       return reports.result(ns(job), creds(job), FineTuneJobResources.runDirectory(job));
     } catch (StorageFailure failure) {

@@ -2,6 +2,8 @@ package io.lorafleet.operator.jobs;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.lorafleet.api.v1alpha1.common.SecretReference;
+import io.lorafleet.api.v1alpha1.jobs.RunProgress;
+import io.lorafleet.api.v1alpha1.jobs.RunResult;
 import io.lorafleet.artifacts.store.ObjectStore;
 import io.lorafleet.artifacts.store.ObjectStoreException;
 import io.lorafleet.artifacts.store.S3Uri;
@@ -11,11 +13,14 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
 import java.util.Optional;
 
-/** Reads progress.json and result.json from a run directory in object storage. */
+/**
+ * Reads progress.json ({@link RunProgress}) and result.json ({@link RunResult}) from a run
+ * directory in object storage.
+ */
 @ApplicationScoped
 public class JobReports {
-  static final String PROGRESS = "progress.json";
-  static final String RESULT = "result.json";
+  static final String PROGRESS = RunProgress.FILE;
+  static final String RESULT = RunResult.FILE;
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final ObjectStoreAccess access;
@@ -24,14 +29,14 @@ public class JobReports {
     this.access = access;
   }
 
-  public Optional<JobReport.Progress> progress(
-      String namespace, SecretReference credentials, S3Uri run) throws StorageFailure {
-    return read(namespace, credentials, run, PROGRESS, JobReport.Progress.class);
+  public Optional<RunProgress> progress(String namespace, SecretReference credentials, S3Uri run)
+      throws StorageFailure {
+    return read(namespace, credentials, run, PROGRESS, RunProgress.class);
   }
 
-  public Optional<JobReport.Result> result(String namespace, SecretReference credentials, S3Uri run)
+  public Optional<RunResult> result(String namespace, SecretReference credentials, S3Uri run)
       throws StorageFailure {
-    return read(namespace, credentials, run, RESULT, JobReport.Result.class);
+    return read(namespace, credentials, run, RESULT, RunResult.class);
   }
 
   private <T> Optional<T> read(

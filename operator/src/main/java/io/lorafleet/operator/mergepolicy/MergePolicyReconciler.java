@@ -14,6 +14,8 @@ import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.lorafleet.api.v1alpha1.basemodel.BaseModel;
+import io.lorafleet.api.v1alpha1.jobs.MergeConfig;
+import io.lorafleet.api.v1alpha1.jobs.RunResult;
 import io.lorafleet.api.v1alpha1.loraadapter.LoraAdapter;
 import io.lorafleet.api.v1alpha1.mergepolicy.MergePolicy;
 import io.lorafleet.api.v1alpha1.mergepolicy.MergePolicyReason;
@@ -27,7 +29,6 @@ import io.lorafleet.operator.basemodel.BaseModelResources;
 import io.lorafleet.operator.config.OperatorConfig;
 import io.lorafleet.operator.events.StatusUpdates;
 import io.lorafleet.operator.jobs.JobConditions;
-import io.lorafleet.operator.jobs.JobReport;
 import io.lorafleet.operator.jobs.JobReports;
 import io.lorafleet.operator.loraadapter.PublishedAdapters;
 import io.lorafleet.operator.reconcile.ApiRejections;
@@ -257,7 +258,7 @@ public class MergePolicyReconciler implements Reconciler<MergePolicy> {
           client
               .resources(io.fabric8.kubernetes.api.model.ConfigMap.class)
               .inNamespace(policy.getMetadata().getNamespace());
-      ns.resource(MergeWorkload.configMap(policy, key, MergeConfig.of(policy, base, pinned, key)))
+      ns.resource(MergeWorkload.configMap(policy, key, MergeConfigs.of(policy, base, pinned, key)))
           .createOr(c -> c.update());
       client
           .batch()
@@ -272,13 +273,13 @@ public class MergePolicyReconciler implements Reconciler<MergePolicy> {
     var credentials = policy.getSpec().output().credentialsSecretRef();
     var run = MergePolicyResources.runDirectory(policy, key);
     if (JobConditions.of(job.get(), "Complete").isPresent()) {
-      Optional<JobReport.Result> result = reports.result(namespace, credentials, run);
+      Optional<RunResult> result = reports.result(namespace, credentials, run);
       if (result.isEmpty() || !result.get().succeeded()) {
         aggregator.blockedBy(
             MergePolicyReason.MergeFailed, "the merge exited 0 without a successful result.json");
         return statuses.patch(policy, aggregator.build(kept));
       }
-      JobReport.Adapter adapter = result.get().adapter();
+      RunResult.Adapter adapter = result.get().adapter();
       if (policy.getSpec().output().deploy() != null) {
         outputs.publish(
             new PublishedAdapters.Produced(
@@ -310,7 +311,7 @@ public class MergePolicyReconciler implements Reconciler<MergePolicy> {
     }
     Optional<JobCondition> failed = JobConditions.of(job.get(), "Failed");
     if (failed.isPresent()) {
-      Optional<JobReport.Result> result = reports.result(namespace, credentials, run);
+      Optional<RunResult> result = reports.result(namespace, credentials, run);
       aggregator.blockedBy(
           MergePolicyReason.MergeFailed,
           result

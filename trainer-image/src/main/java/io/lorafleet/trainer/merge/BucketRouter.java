@@ -11,10 +11,10 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * One {@link ObjectStore} over several clients, chosen by bucket: the engine's {@code MergeJob}
- * takes a single store, while merge.json gives each source and the output its own credentials. The
- * first client registered for a bucket serves it (the output's, registered first, since it must be
- * able to write).
+ * One {@link ObjectStore} over several clients, chosen by bucket: {@link MergeJob} takes a single
+ * store, while merge.json gives each source and the output its own credentials. The first client
+ * registered for a bucket serves it (the output's, registered first, since it must be able to
+ * write).
  */
 final class BucketRouter {
   private final Map<String, ObjectStore> byBucket = new HashMap<>();

@@ -10,8 +10,8 @@ import java.lang.System.Logger.Level;
 /**
  * Opens every location of merge.json with its credentials (output and run directory with {@code
  * output.credentialsDir}, each source with its own) and routes its bucket to that client. Local
- * paths become {@code s3://local/...} URIs of the local file store, so the engine's MergeJob, which
- * speaks S3 URIs, works on a laptop too.
+ * paths become {@code s3://local/...} URIs of the local file store, so MergeJob, which speaks S3
+ * URIs, works on a laptop too.
  */
 final class MergeConfigPlaces {
   private static final System.Logger LOG = System.getLogger(MergeConfigPlaces.class.getName());

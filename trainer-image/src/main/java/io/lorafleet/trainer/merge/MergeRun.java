@@ -2,9 +2,10 @@ package io.lorafleet.trainer.merge;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.lorafleet.api.v1alpha1.jobs.MergeConfig;
+import io.lorafleet.api.v1alpha1.jobs.RunResult;
 import io.lorafleet.artifacts.store.ObjectStore;
 import io.lorafleet.artifacts.store.ObjectStoreException;
-import io.lorafleet.engine.merge.MergeJob;
 import io.lorafleet.trainer.ExitCodes;
 import io.lorafleet.trainer.TrainerFailure;
 import io.lorafleet.trainer.report.TerminationMessage;
@@ -17,10 +18,10 @@ import java.nio.file.Path;
 import java.util.Map;
 
 /**
- * Merge mode: merge.json (the operator's MergeConfig, schema 1) run by the engine's {@link
- * MergeJob}, which pulls every source by its pinned digest, merges, publishes and writes
- * result.json. This class adds what a process needs: object-store clients for each URI's
- * credentialsDir (local paths work too), exit codes, and the termination message.
+ * Merge mode: merge.json ({@link MergeConfig}, schema 1) run by {@link MergeJob}, which pulls every
+ * source by its pinned digest, merges, publishes and writes result.json. This class adds what a
+ * process needs: object-store clients for each URI's credentialsDir (local paths work too), exit
+ * codes, and the termination message.
  *
  * <p>Exit codes: 0 merged; 2 when the config is unreadable or the merge is refused ({@code
  * InvalidMerge}: bad method parameters, a source that is not its pinned digest); 1 for any other
@@ -46,7 +47,7 @@ public final class MergeRun {
       JsonNode raw = tree(bytes, configFile);
       BucketRouter router = new BucketRouter();
       JsonNode rewritten = MergeConfigPlaces.resolve(raw, places, router);
-      MergeJob.Config config;
+      MergeConfig config;
       try {
         config = MergeJob.parse(JSON.writeValueAsBytes(rewritten));
       } catch (IOException | IllegalArgumentException e) {
@@ -55,10 +56,10 @@ public final class MergeRun {
       ObjectStore store = router.store();
       Path work = Files.createDirectories(workRoot);
       Path scratch = Files.createTempDirectory(work, "merge-");
-      MergeJob.Report report = MergeJob.run(config, store, scratch);
-      if ("succeeded".equals(report.status())) {
-        termination.write("succeeded: " + report.adapter().get("digest"));
-        LOG.log(Level.INFO, "merged and published {0}", report.adapter().get("uri"));
+      RunResult report = MergeJob.run(config, store, scratch);
+      if (report.succeeded()) {
+        termination.write("succeeded: " + report.adapter().digest());
+        LOG.log(Level.INFO, "merged and published {0}", report.adapter().uri());
         return ExitCodes.OK;
       }
       LOG.log(Level.ERROR, "{0}: {1}", report.reason(), report.message());

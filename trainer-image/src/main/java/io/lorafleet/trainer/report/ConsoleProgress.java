@@ -1,5 +1,6 @@
 package io.lorafleet.trainer.report;
 
+import io.lorafleet.api.v1alpha1.jobs.RunProgress;
 import java.io.PrintStream;
 import java.util.Locale;
 import java.util.function.Consumer;
@@ -8,7 +9,7 @@ import java.util.function.Consumer;
  * A one-line progress bar for runs in a terminal ({@code lorafleet train}): step, loss, eval loss,
  * tokens/s and ETA, redrawn in place after every optimizer step.
  */
-public final class ConsoleProgress implements Consumer<Progress> {
+public final class ConsoleProgress implements Consumer<RunProgress> {
   private static final int WIDTH = 30;
   private final PrintStream out;
 
@@ -17,7 +18,7 @@ public final class ConsoleProgress implements Consumer<Progress> {
   }
 
   @Override
-  public void accept(Progress p) {
+  public void accept(RunProgress p) {
     out.print("\r" + line(p));
     if (p.step() >= p.totalSteps()) {
       out.println();
@@ -25,7 +26,7 @@ public final class ConsoleProgress implements Consumer<Progress> {
     out.flush();
   }
 
-  static String line(Progress p) {
+  static String line(RunProgress p) {
     int filled = (int) (WIDTH * p.step() / Math.max(1, p.totalSteps()));
     return String.format(
         Locale.ROOT,

@@ -2,6 +2,8 @@ package io.lorafleet.trainer.report;
 
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.lorafleet.api.v1alpha1.jobs.RunProgress;
+import io.lorafleet.api.v1alpha1.jobs.RunResult;
 import io.lorafleet.trainer.storage.Place;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -16,8 +18,8 @@ import java.util.function.Consumer;
  * run directory.
  */
 public final class RunReports {
-  public static final String PROGRESS = "progress.json";
-  public static final String RESULT = "result.json";
+  public static final String PROGRESS = RunProgress.FILE;
+  public static final String RESULT = RunResult.FILE;
   private static final JsonMapper JSON =
       JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
 
@@ -25,7 +27,7 @@ public final class RunReports {
   private final Clock clock;
   private final Duration minInterval;
   private Instant lastWrite = Instant.MIN;
-  private Consumer<Progress> observer = p -> {};
+  private Consumer<RunProgress> observer = p -> {};
 
   public RunReports(Place run, Clock clock, Duration minInterval) {
     this.run = run;
@@ -38,13 +40,13 @@ public final class RunReports {
   }
 
   /** Also shows every step's progress to {@code observer} (a console progress bar). */
-  public RunReports observedBy(Consumer<Progress> observer) {
+  public RunReports observedBy(Consumer<RunProgress> observer) {
     this.observer = observer;
     return this;
   }
 
   /** Writes when {@code force} or when the last write is at least minInterval old. */
-  public boolean progress(Progress p, boolean force) {
+  public boolean progress(RunProgress p, boolean force) {
     observer.accept(p);
     Instant now = clock.instant();
     if (!force && lastWrite.plus(minInterval).isAfter(now)) {

@@ -33,6 +33,14 @@ public final class EngineTrainingMath implements TrainingMath {
   @Override
   public double learningRate(
       LearningRateSchedule schedule, double peak, long warmupSteps, long totalSteps, long step) {
-    return LearningRates.learningRate(schedule, peak, warmupSteps, totalSteps, step);
+    return LearningRates.learningRate(schedule(schedule), peak, warmupSteps, totalSteps, step);
+  }
+
+  /** The FineTuneJob's schedule as the engine's own type. */
+  static LearningRates.Schedule schedule(LearningRateSchedule schedule) {
+    return switch (schedule) {
+      case COSINE -> LearningRates.Schedule.COSINE;
+      case CONSTANT -> LearningRates.Schedule.CONSTANT;
+    };
   }
 }

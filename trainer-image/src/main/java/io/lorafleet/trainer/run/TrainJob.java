@@ -2,6 +2,8 @@ package io.lorafleet.trainer.run;
 
 import io.lorafleet.api.v1alpha1.finetunejob.DatasetFormat;
 import io.lorafleet.api.v1alpha1.finetunejob.LoraInit;
+import io.lorafleet.api.v1alpha1.jobs.RunProgress;
+import io.lorafleet.api.v1alpha1.jobs.RunResult;
 import io.lorafleet.api.v1alpha1.jobs.TrainerConfig;
 import io.lorafleet.artifacts.hf.LinearModule;
 import io.lorafleet.artifacts.hf.ModelConfig;
@@ -35,9 +37,7 @@ import io.lorafleet.trainer.data.RecordParser;
 import io.lorafleet.trainer.data.SequenceEncoder;
 import io.lorafleet.trainer.model.BaseModelSource;
 import io.lorafleet.trainer.publish.AdapterPublisher;
-import io.lorafleet.trainer.report.Progress;
 import io.lorafleet.trainer.report.RunReports;
-import io.lorafleet.trainer.report.RunResult;
 import io.lorafleet.trainer.report.TerminationMessage;
 import io.lorafleet.trainer.storage.Place;
 import io.lorafleet.trainer.storage.Places;
@@ -74,7 +74,7 @@ public final class TrainJob {
   private final TerminationMessage termination;
   private final Clock clock;
   private final Duration progressInterval;
-  private Consumer<Progress> observer = p -> {};
+  private Consumer<RunProgress> observer = p -> {};
   private ActivationMemory activationMemory = ActivationMemory.auto();
   private String backend = Backends.AUTO;
 
@@ -94,7 +94,7 @@ public final class TrainJob {
   }
 
   /** Shows every step's progress to {@code observer} as well (a console progress bar). */
-  public TrainJob observedBy(Consumer<Progress> observer) {
+  public TrainJob observedBy(Consumer<RunProgress> observer) {
     this.observer = observer;
     return this;
   }
@@ -202,7 +202,7 @@ public final class TrainJob {
 
       CheckpointStore checkpoints = new CheckpointStore(run);
       long start = 0;
-      Progress.Checkpoint resumedFrom = null;
+      RunProgress.Checkpoint resumedFrom = null;
       Optional<CheckpointStore.Restored> restored =
           checkpoints.latest(
               i -> i.fingerprint().equals(fingerprint) && i.step() <= plan.totalSteps(), work);
@@ -210,7 +210,7 @@ public final class TrainJob {
         training.restore(math.read(restored.get().state()));
         Files.delete(restored.get().state());
         start = restored.get().info().step();
-        resumedFrom = new Progress.Checkpoint(start, restored.get().place().toString());
+        resumedFrom = new RunProgress.Checkpoint(start, restored.get().place().toString());
         LOG.log(Level.INFO, "resuming from {0} (step {1})", restored.get().place(), start);
       }
       TrainingLoop.Inputs inputs =

@@ -1,6 +1,7 @@
 package io.lorafleet.trainer.run;
 
 import io.lorafleet.api.v1alpha1.finetunejob.TrainingSpec;
+import io.lorafleet.api.v1alpha1.jobs.RunProgress;
 import io.lorafleet.artifacts.store.Sha256;
 import io.lorafleet.engine.train.LoraTraining;
 import io.lorafleet.engine.train.LossSum;
@@ -9,7 +10,6 @@ import io.lorafleet.trainer.checkpoint.CheckpointInfo;
 import io.lorafleet.trainer.checkpoint.CheckpointStore;
 import io.lorafleet.trainer.data.BatchPlan;
 import io.lorafleet.trainer.data.Example;
-import io.lorafleet.trainer.report.Progress;
 import io.lorafleet.trainer.report.RunReports;
 import io.lorafleet.trainer.storage.Place;
 import java.io.IOException;
@@ -45,7 +45,7 @@ public final class TrainingLoop {
   private final CheckpointStore checkpoints;
   private final RunReports reports;
   private final Path workDir;
-  private Progress.Checkpoint lastCheckpoint;
+  private RunProgress.Checkpoint lastCheckpoint;
   private Double lastEval;
 
   public TrainingLoop(
@@ -53,7 +53,7 @@ public final class TrainingLoop {
       CheckpointStore checkpoints,
       RunReports reports,
       Path workDir,
-      Progress.Checkpoint resumedFrom) {
+      RunProgress.Checkpoint resumedFrom) {
     this.in = in;
     this.checkpoints = checkpoints;
     this.reports = reports;
@@ -129,8 +129,8 @@ public final class TrainingLoop {
         : Math.round(seconds / stepsHere * (in.plan().totalSteps() - done));
   }
 
-  private Progress progress(long done, Double loss, double tokensPerSecond, Long eta) {
-    return new Progress(
+  private RunProgress progress(long done, Double loss, double tokensPerSecond, Long eta) {
+    return new RunProgress(
         done,
         in.plan().totalSteps(),
         in.plan().epochs(done),
@@ -180,7 +180,7 @@ public final class TrainingLoop {
             reports.clock().instant().toString());
     Place p = checkpoints.save(info, state);
     Files.delete(state);
-    lastCheckpoint = new Progress.Checkpoint(done, p.toString());
+    lastCheckpoint = new RunProgress.Checkpoint(done, p.toString());
   }
 
   private static List<TrainingSequence> sequences(List<Example> train, int[] indices) {

@@ -3,6 +3,7 @@ package io.lorafleet.trainer.report;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.lorafleet.api.v1alpha1.jobs.RunProgress;
 import io.lorafleet.trainer.storage.Place;
 import io.lorafleet.trainer.storage.Places;
 import java.nio.file.Files;
@@ -47,8 +48,8 @@ class RunReportsTest {
 
   @TempDir Path dir;
 
-  private static Progress step(long step) {
-    return new Progress(step, 100, 0.5, 1.0, null, 10.0, 60L, null, "t");
+  private static RunProgress step(long step) {
+    return new RunProgress(step, 100L, 0.5, 1.0, null, 10.0, 60L, null, "t");
   }
 
   private long writtenStep() throws Exception {
