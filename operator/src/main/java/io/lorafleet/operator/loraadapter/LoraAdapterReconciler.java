@@ -380,7 +380,6 @@ public class LoraAdapterReconciler implements Reconciler<LoraAdapter>, Cleaner<L
                   copies.add(
                       new ResidentCopy(
                           pod.name(),
-                          copy.tier(),
                           warm.contains(pod.uid())
                               ? ResidentCopy.CopyKind.Warm
                               : ResidentCopy.CopyKind.Demand)));

@@ -18,9 +18,9 @@ import org.jboss.logging.Logger;
  * Where the adapters sit on each ready builtin serving pod, as the pod itself reports it: one long
  * poll per pod of {@code GET /v1/pod/state} (the endpoint the router follows; it answers when the
  * pod's state changes, or after the wait with the same state). Only the served names whose copy
- * changed (appeared, left, changed tier or version) are passed on, and a pod's answers are taken at
- * most once per {@link #PACE}: under traffic the state moves with every request (running counts)
- * and the LRU tiers churn, and without the pace every churn would be a status write.
+ * appeared, left or changed version are passed on; a move between the pod's tiers is not (under
+ * traffic the tiers churn with every cold load, and each move would be a status write). A pod's
+ * answers are taken at most once per {@link #PACE}: the state moves with every request.
  */
 @ApplicationScoped
 public class PodStates {
@@ -37,8 +37,8 @@ public class PodStates {
 
   private static final Duration RETRY = Duration.ofSeconds(1);
 
-  /** A version a pod holds under a served name, and the tier it is in. */
-  public record Copy(String digest, String tier) {}
+  /** A version a pod holds under a served name, in any of its tiers. */
+  public record Copy(String digest) {}
 
   /** Told which served names changed on a pod of a pool. */
   @FunctionalInterface
@@ -164,9 +164,7 @@ public class PodStates {
     private Map<String, Copy> parse(JsonNode state) {
       Map<String, Copy> result = new HashMap<>();
       for (JsonNode adapter : state.path("adapters")) {
-        result.put(
-            adapter.path("name").asText(),
-            new Copy(adapter.path("digest").asText(""), adapter.path("tier").asText("")));
+        result.put(adapter.path("name").asText(), new Copy(adapter.path("digest").asText("")));
       }
       return Map.copyOf(result);
     }

@@ -546,7 +546,7 @@ class LoraAdapterReconcilerTest extends RealClusterTestBase {
         .untilAsserted(
             () ->
                 assertThat(get("where").getStatus().residency())
-                    .containsExactly(new ResidentCopy(warm, "device", ResidentCopy.CopyKind.Warm)));
+                    .containsExactly(new ResidentCopy(warm, ResidentCopy.CopyKind.Warm)));
     assertThat(get("where").getStatus().residentReplicas()).isEqualTo(1);
     assertThat(get("where").getStatus().demandReplicas()).isZero();
 
@@ -559,14 +559,16 @@ class LoraAdapterReconcilerTest extends RealClusterTestBase {
               LoraAdapter a = get("where");
               assertThat(a.getStatus().residency())
                   .containsExactlyInAnyOrder(
-                      new ResidentCopy(warm, "device", ResidentCopy.CopyKind.Warm),
-                      new ResidentCopy(other, "host", ResidentCopy.CopyKind.Demand));
+                      new ResidentCopy(warm, ResidentCopy.CopyKind.Warm),
+                      new ResidentCopy(other, ResidentCopy.CopyKind.Demand));
               assertThat(a.getStatus().residentReplicas()).isEqualTo(2);
               assertThat(a.getStatus().demandReplicas()).isEqualTo(1);
             });
 
-    // Answers that change nothing for it (another adapter's copy came) write nothing.
+    // Answers that change nothing for it (its copy moved to another tier, another adapter's copy
+    // came) write nothing.
     String version = get("where").getMetadata().getResourceVersion();
+    servers.get(other).demandCopy("where", digest, "disk");
     servers.get(other).demandCopy("someone-else", digest, "disk");
     int asked = servers.get(other).stateRequests();
     await()
