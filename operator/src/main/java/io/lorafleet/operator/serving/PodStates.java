@@ -148,9 +148,11 @@ public class PodStates {
               // Given up: the copies are unknown now. follow() starts again on a later reconcile.
               LOG.debugf(
                   "pod %s: no state after %d tries: %s", pod.name(), failures, e.getMessage());
+              // Out of the map before telling anyone: a reconcile the news triggers starts a new
+              // follower instead of finding this one.
+              followers.remove(pod.uid(), this);
               publish(Map.of());
               stopped = true;
-              followers.remove(pod.uid(), this);
               return;
             }
             Thread.sleep(RETRY);

@@ -15,6 +15,7 @@ import io.lorafleet.api.v1alpha1.basemodel.BaseModelStatusAggregator;
 import io.lorafleet.api.v1alpha1.common.ConditionStatus;
 import io.lorafleet.api.v1alpha1.loraadapter.LoraAdapter;
 import io.lorafleet.api.v1alpha1.loraadapter.LoraAdapterStatus;
+import io.lorafleet.api.v1alpha1.loraadapter.ResidentCopy;
 import io.lorafleet.operator.basemodel.BaseModelResources;
 import io.lorafleet.operator.config.OperatorConfig;
 import io.lorafleet.operator.testing.RealClusterOperator;
@@ -273,6 +274,37 @@ class RouterScaleEndToEndTest {
       assertThat(straight.total()).isEqualTo(REQUESTS);
       assertThat(summary.failures()).as("failed requests through the router").isEmpty();
       assertThat(summary.total()).isGreaterThanOrEqualTo(REQUESTS);
+
+      // Status: each adapter shows where the pods report it, its warm copy where placement put
+      // it, and the copies the routed requests loaded elsewhere as demand copies.
+      Map<String, Integer> demand = new TreeMap<>();
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .pollInterval(Duration.ofSeconds(1))
+          .untilAsserted(
+              () -> {
+                demand.clear();
+                for (Map.Entry<String, Integer> e : adapters().entrySet()) {
+                  LoraAdapterStatus status = pool.adapter(e.getKey()).getStatus();
+                  assertThat(status.residentReplicas()).as("%s residency", e.getKey()).isNotNull();
+                  long warm =
+                      java.util.Objects.requireNonNullElse(
+                              status.residency(), List.<ResidentCopy>of())
+                          .stream()
+                          .filter(c -> c.kind() == ResidentCopy.CopyKind.Warm)
+                          .count();
+                  assertThat(warm)
+                      .as("%s warm copies: %s", e.getKey(), status)
+                      .isEqualTo(e.getValue());
+                  demand.put(e.getKey(), status.demandReplicas());
+                }
+                assertThat(demand.values().stream().mapToInt(Integer::intValue).sum())
+                    .as("demand copies")
+                    .isPositive();
+              });
+      System.out.printf(
+          "RouterScaleEndToEndTest: demand copies after the routed traffic: %d in all, %s%n",
+          demand.values().stream().mapToInt(Integer::intValue).sum(), demand);
 
       killAPodMidStream(kubelet, router, restarted);
     }

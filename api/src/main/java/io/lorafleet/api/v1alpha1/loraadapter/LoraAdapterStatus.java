@@ -131,6 +131,8 @@ public record LoraAdapterStatus(
         rollout,
         copies.size(),
         (int) demand,
-        copies.stream().limit(MAX_PLACEMENTS).toList());
+        // None is absent, not []: the client leaves empty lists out, so [] would never equal the
+        // stored status and every reconcile would write it again.
+        copies.isEmpty() ? null : copies.stream().limit(MAX_PLACEMENTS).toList());
   }
 }
