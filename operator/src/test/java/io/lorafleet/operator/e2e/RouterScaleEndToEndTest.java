@@ -295,7 +295,7 @@ class RouterScaleEndToEndTest {
                           .count();
                   assertThat(warm)
                       .as("%s warm copies: %s", e.getKey(), status)
-                      .isEqualTo(e.getValue());
+                      .isEqualTo((long) e.getValue());
                   demand.put(e.getKey(), status.demandReplicas());
                 }
                 assertThat(demand.values().stream().mapToInt(Integer::intValue).sum())
