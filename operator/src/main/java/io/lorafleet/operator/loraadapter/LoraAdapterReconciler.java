@@ -22,6 +22,7 @@ import io.lorafleet.api.v1alpha1.loraadapter.LoraAdapter;
 import io.lorafleet.api.v1alpha1.loraadapter.LoraAdapterReason;
 import io.lorafleet.api.v1alpha1.loraadapter.LoraAdapterStatus;
 import io.lorafleet.api.v1alpha1.loraadapter.LoraAdapterStatusAggregator;
+import io.lorafleet.api.v1alpha1.loraadapter.ResidentCopy;
 import io.lorafleet.artifacts.compat.CompatibilityChecker;
 import io.lorafleet.artifacts.compat.CompatibilityLimits;
 import io.lorafleet.artifacts.compat.CompatibilityReport;
@@ -34,6 +35,7 @@ import io.lorafleet.operator.config.OperatorConfig;
 import io.lorafleet.operator.events.EventRecorder;
 import io.lorafleet.operator.events.StatusUpdates;
 import io.lorafleet.operator.reconcile.Failures;
+import io.lorafleet.operator.serving.PodStates;
 import io.lorafleet.operator.serving.ServingPod;
 import io.lorafleet.operator.storage.AdapterArtifactResolver;
 import io.lorafleet.operator.storage.ResolvedAdapter;
@@ -89,6 +91,7 @@ public class LoraAdapterReconciler implements Reconciler<LoraAdapter>, Cleaner<L
   private final Clock clock;
   private final OperatorConfig config;
   private final ServingPodOwners owners;
+  private final PodStates podStates;
   private InformerEventSource<Pod, LoraAdapter> pods;
 
   public LoraAdapterReconciler(
@@ -102,8 +105,10 @@ public class LoraAdapterReconciler implements Reconciler<LoraAdapter>, Cleaner<L
       EventRecorder recorder,
       OperatorConfig config,
       ServingPodOwners owners,
+      PodStates podStates,
       Clock clock) {
     this.config = config;
+    this.podStates = podStates;
     this.owners = owners;
     this.artifacts = artifacts;
     this.resolver = resolver;
@@ -164,6 +169,13 @@ public class LoraAdapterReconciler implements Reconciler<LoraAdapter>, Cleaner<L
     SimpleInboundEventSource<LoraAdapter> loads = new SimpleInboundEventSource<>("adapter-loads");
     placements.bind(loads);
     registrations.bind(loads);
+    // A copy that appeared, left or moved on a pod: only the adapters under those names.
+    podStates.bind(
+        (namespace, baseModel, names) ->
+            context.getPrimaryCache().byIndex(BY_BASE_MODEL, baseKey(namespace, baseModel)).stream()
+                .filter(a -> names.contains(servedName(a)))
+                .map(ResourceID::fromResource)
+                .forEach(loads::propagateEvent));
     return List.of(pods, baseModels, loads);
   }
 
@@ -333,15 +345,56 @@ public class LoraAdapterReconciler implements Reconciler<LoraAdapter>, Cleaner<L
     loaded.sort(Comparator.comparing(AdapterPlacement::pod));
     int desired = PlacementPlanner.desired(adapter.getSpec().placement(), ready.size());
     aggregator.resolved(true).replicas(desired, loaded.size());
+    LoraAdapterStatus observed =
+        LoraAdapterObservation.of(artifact, servedName, desired, loaded, registered);
     if (builtin) {
       aggregator.registered(ready.size(), registered);
+      observed = observed.withResidency(residency(adapter, ready, existing, chosenUids, artifact));
     }
-    LoraAdapterStatus status =
-        aggregator.build(
-            LoraAdapterObservation.of(artifact, servedName, desired, loaded, registered));
+    LoraAdapterStatus status = aggregator.build(observed);
     return retryLater
         ? statuses.patch(adapter, status, RETRY_LOAD_AFTER)
         : statuses.patch(adapter, status);
+  }
+
+  /**
+   * Where the pods themselves report the resolved version (their state reports, followed here):
+   * warm on the pods placement chose, demand copies elsewhere.
+   */
+  private List<ResidentCopy> residency(
+      LoraAdapter adapter,
+      List<ServingPod> ready,
+      Set<String> existing,
+      Set<String> warm,
+      ResolvedAdapter artifact) {
+    String namespace = adapter.getMetadata().getNamespace();
+    String baseName = adapter.getSpec().baseModelRef().name();
+    String servedName = servedName(adapter);
+    podStates.retain(namespace, baseName, existing);
+    List<ResidentCopy> copies = new ArrayList<>();
+    for (ServingPod pod : ready) {
+      podStates.follow(namespace, baseName, pod);
+      podStates
+          .copy(pod, servedName)
+          .filter(copy -> sameVersion(copy.digest(), artifact.digest()))
+          .ifPresent(
+              copy ->
+                  copies.add(
+                      new ResidentCopy(
+                          pod.name(),
+                          warm.contains(pod.uid())
+                              ? ResidentCopy.CopyKind.Warm
+                              : ResidentCopy.CopyKind.Demand)));
+    }
+    return copies;
+  }
+
+  private static boolean sameVersion(String reported, String resolved) {
+    return resolved != null && hex(resolved).equals(hex(reported));
+  }
+
+  private static String hex(String digest) {
+    return digest.startsWith("sha256:") ? digest.substring("sha256:".length()) : digest;
   }
 
   @Override

@@ -205,6 +205,23 @@ public final class AdminClient {
         .findFirst();
   }
 
+  /**
+   * The pod's state as routers read it ({@code GET /v1/pod/state}): at once when {@code since} is
+   * negative, otherwise once its version moves past {@code since}, at most {@code wait} later. The
+   * operator sends no token: it configures no inference token on its pools, and an admin token must
+   * not travel to an endpoint that does not need it.
+   */
+  public JsonNode podState(URI endpoint, long since, Duration wait)
+      throws IOException, InterruptedException {
+    String path =
+        since < 0 ? "/v1/pod/state" : "/v1/pod/state?since=" + since + "&wait=" + wait.toSeconds();
+    HttpResponse<String> response = get(endpoint, null, path);
+    if (response.statusCode() != 200) {
+      throw new IOException("GET /v1/pod/state on " + endpoint + ": HTTP " + response.statusCode());
+    }
+    return JSON.readTree(response.body());
+  }
+
   private List<ResidentAdapter> listResident(URI endpoint, String token, String adaptersPath)
       throws IOException, InterruptedException {
     HttpResponse<String> response = get(endpoint, token, adaptersPath);

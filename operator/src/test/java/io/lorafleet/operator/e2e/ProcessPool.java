@@ -11,6 +11,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.lorafleet.api.v1alpha1.basemodel.BaseModel;
 import io.lorafleet.api.v1alpha1.loraadapter.LoraAdapter;
+import io.lorafleet.artifacts.store.S3ObjectStore;
 import io.lorafleet.operator.basemodel.BaseModelResources;
 import io.lorafleet.operator.testing.EmbeddedObjectStore;
 import io.lorafleet.operator.testing.RealCluster;
@@ -55,6 +56,7 @@ final class ProcessPool implements AutoCloseable {
   private final String namespace;
   private final KubernetesClient client = RealCluster.get().admin();
   private Kubelet kubelet;
+  private S3ObjectStore store;
 
   private ProcessPool(String base, EmbeddedObjectStore objectStore, Path workDir, String ns) {
     this.base = base;
@@ -113,9 +115,16 @@ final class ProcessPool implements AutoCloseable {
   /** Publishes a random adapter at s3://lorafleet/adapters/{@code name}; its digest. */
   String publishAdapter(String name, int rank, int seed) throws Exception {
     return "sha256:"
-        + TestArtifacts.publishAdapter(
-                objectStore.client(), "s3://lorafleet/adapters/" + name, rank, seed)
+        + TestArtifacts.publishAdapter(store(), "s3://lorafleet/adapters/" + name, rank, seed)
             .digest();
+  }
+
+  /** One client for every publication (a new one per adapter set up its own connections). */
+  private synchronized S3ObjectStore store() {
+    if (store == null) {
+      store = objectStore.client();
+    }
+    return store;
   }
 
   /** Runs this namespace's pods (only those) as processes of {@code images}, IPs from addresses. */
@@ -274,6 +283,9 @@ final class ProcessPool implements AutoCloseable {
     } finally {
       if (kubelet != null) {
         kubelet.close();
+      }
+      if (store != null) {
+        store.close();
       }
       objectStore.close();
     }

@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.discovery.v1.Endpoint;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
@@ -60,7 +58,6 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 @WithTestResource(RealClusterOperator.class)
 class RouterEndToEndTest {
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static final String BASE = "tiny";
 
   /** Two kept warm on one pod, two on none (loaded where the router sends their first request). */
@@ -190,7 +187,7 @@ class RouterEndToEndTest {
             added,
             leaving,
             new TreeSet<>(after),
-            retries(router),
+            RouterView.retries(router),
             Duration.between(began, Instant.now()).toSeconds());
         assertThat(summary.failures()).as("failed requests").isEmpty();
         assertThat(summary.total()).isGreaterThan(20);
@@ -234,7 +231,9 @@ class RouterEndToEndTest {
                       .collect(Collectors.toSet());
               assertThat(servers).as("ready serving pods").hasSize(count);
               assertThat(sliceEndpoints()).as("EndpointSlices").isEqualTo(servers);
-              assertThat(routable(router)).as("the router's routable pods").isEqualTo(servers);
+              assertThat(RouterView.routable(router))
+                  .as("the router's routable pods")
+                  .isEqualTo(servers);
               result.clear();
               result.addAll(servers);
             });
@@ -262,18 +261,6 @@ class RouterEndToEndTest {
         if (e.getConditions() != null && Boolean.TRUE.equals(e.getConditions().getReady())) {
           result.add(e.getAddresses().getFirst() + ":" + port);
         }
-      }
-    }
-    return result;
-  }
-
-  /** The pods the router would route to now ({@code GET /v1/router/pods}), as ip:port. */
-  private static Set<String> routable(URI router) throws Exception {
-    JsonNode pods = JSON.readTree(Traffic.get(router.resolve("/v1/router/pods")));
-    Set<String> result = new HashSet<>();
-    for (JsonNode pod : pods.path("data")) {
-      if (pod.path("routable").asBoolean()) {
-        result.add(pod.path("id").asText());
       }
     }
     return result;
@@ -330,19 +317,6 @@ class RouterEndToEndTest {
   private static Set<String> difference(Set<String> a, Set<String> b) {
     Set<String> result = new HashSet<>(a);
     result.removeAll(b);
-    return result;
-  }
-
-  /** The router's retries so far, by reason (its /metrics). */
-  private static Map<String, Double> retries(URI router) throws Exception {
-    Map<String, Double> result = new TreeMap<>();
-    for (String line : Traffic.get(router.resolve("/metrics")).lines().toList()) {
-      if (line.startsWith("lorafleet_router_retries_total{")) {
-        String reason = line.replaceFirst(".*reason=\"([^\"]*)\".*", "$1");
-        double value = Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
-        result.merge(reason, value, Double::sum);
-      }
-    }
     return result;
   }
 }

@@ -23,6 +23,7 @@ import io.lorafleet.api.v1alpha1.loraadapter.CanarySpec;
 import io.lorafleet.api.v1alpha1.loraadapter.CanaryStep;
 import io.lorafleet.api.v1alpha1.loraadapter.LoraAdapter;
 import io.lorafleet.api.v1alpha1.loraadapter.LoraAdapterSpec;
+import io.lorafleet.api.v1alpha1.loraadapter.ResidentCopy;
 import io.lorafleet.api.v1alpha1.loraadapter.RolloutSpec;
 import io.lorafleet.api.v1alpha1.loraadapter.RolloutStrategy;
 import io.lorafleet.artifacts.store.PublishedVersion;
@@ -515,6 +516,75 @@ class LoraAdapterReconcilerTest extends RealClusterTestBase {
                 .filter(s -> s.loaded().containsKey("one"))
                 .count())
         .isEqualTo(1);
+  }
+
+  /**
+   * Issue 18, status: where the pods themselves report the adapter (their state reports), the copy
+   * placement keeps warm and the demand copies requests loaded; a pod's answers that change nothing
+   * for the adapter write nothing.
+   */
+  @Test
+  void statusShowsWhereThePodsReportTheAdapterWarmOrOnDemand() throws Exception {
+    PublishedVersion v1 =
+        TestArtifacts.publishAdapter(
+            objectStore.client(), "s3://adapters/" + namespace + "/where", 4, 7);
+    String digest = "sha256:" + v1.digest();
+    baseModel("base", 2, 32);
+    awaitPods("base", 2);
+    admin.resource(adapter("where", "base", uri(v1), new IntOrString(1))).create();
+    awaitReady("where", "Placed");
+    Map<String, FakeServingPod> servers = kubelet.servers(namespace, "base");
+    String warm =
+        servers.entrySet().stream()
+            .filter(e -> e.getValue().loaded().containsKey("where"))
+            .findFirst()
+            .orElseThrow()
+            .getKey();
+    String other = servers.keySet().stream().filter(p -> !p.equals(warm)).findFirst().orElseThrow();
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () ->
+                assertThat(get("where").getStatus().residency())
+                    .containsExactly(new ResidentCopy(warm, ResidentCopy.CopyKind.Warm)));
+    assertThat(get("where").getStatus().residentReplicas()).isEqualTo(1);
+    assertThat(get("where").getStatus().demandReplicas()).isZero();
+
+    // A request loaded it on the other pod (in the host tier): a demand copy.
+    servers.get(other).demandCopy("where", digest, "host");
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () -> {
+              LoraAdapter a = get("where");
+              assertThat(a.getStatus().residency())
+                  .containsExactlyInAnyOrder(
+                      new ResidentCopy(warm, ResidentCopy.CopyKind.Warm),
+                      new ResidentCopy(other, ResidentCopy.CopyKind.Demand));
+              assertThat(a.getStatus().residentReplicas()).isEqualTo(2);
+              assertThat(a.getStatus().demandReplicas()).isEqualTo(1);
+            });
+
+    // Answers that change nothing for it (its copy moved to another tier, another adapter's copy
+    // came) write nothing.
+    String version = get("where").getMetadata().getResourceVersion();
+    servers.get(other).demandCopy("where", digest, "disk");
+    servers.get(other).demandCopy("someone-else", digest, "disk");
+    int asked = servers.get(other).stateRequests();
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> servers.get(other).stateRequests() >= asked + 2);
+    assertThat(get("where").getMetadata().getResourceVersion()).isEqualTo(version);
+
+    // The other pod's LRU retired it.
+    servers.get(other).demandCopy("where", null, null);
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () -> {
+              assertThat(get("where").getStatus().residentReplicas()).isEqualTo(1);
+              assertThat(get("where").getStatus().demandReplicas()).isZero();
+            });
   }
 
   @Test

@@ -42,6 +42,12 @@ public final class FakeServingPod implements AutoCloseable {
   private volatile boolean hangUnloads;
   private volatile long loadMillis;
   private volatile boolean ready = true;
+
+  /** Copies a request would have loaded (not the admin API's loads): name to digest and tier. */
+  private final Map<String, List<String>> demandCopies = new ConcurrentHashMap<>();
+
+  private final java.util.concurrent.atomic.AtomicInteger stateRequests =
+      new java.util.concurrent.atomic.AtomicInteger();
   private final java.util.concurrent.CountDownLatch closed =
       new java.util.concurrent.CountDownLatch(1);
 
@@ -60,6 +66,7 @@ public final class FakeServingPod implements AutoCloseable {
     server.createContext("/v1/register_lora_adapter", this::register);
     server.createContext("/v1/unregister_lora_adapter", this::unregister);
     server.createContext("/v1/registered_adapters", this::registeredAdapters);
+    server.createContext("/v1/pod/state", this::podState);
     // The readiness probes (builtin /health/ready, vLLM /health), for a kubelet stand-in that runs
     // them.
     server.createContext(
@@ -93,6 +100,23 @@ public final class FakeServingPod implements AutoCloseable {
   /** Forgets every registration, as a restarted server process has. */
   public void unregisterAll() {
     registered.clear();
+  }
+
+  /**
+   * The pod reports a copy of {@code name} that a request loaded (the real server's lazy load), in
+   * {@code tier}; null removes it (its LRU retired it).
+   */
+  public void demandCopy(String name, String digest, String tier) {
+    if (digest == null) {
+      demandCopies.remove(name);
+    } else {
+      demandCopies.put(name, List.of(digest, tier));
+    }
+  }
+
+  /** How many times the pod's state was asked for. */
+  public int stateRequests() {
+    return stateRequests.get();
   }
 
   /** Every admin request received ("METHOD uri", and whether it carried a token), in order. */
@@ -297,6 +321,30 @@ public final class FakeServingPod implements AutoCloseable {
           }
         });
     respond(exchange, 200, JSON.createObjectNode().set("data", data).toString());
+  }
+
+  /**
+   * GET /v1/pod/state: what the real server reports (admin loads in the device tier, demand copies
+   * in theirs); its version is derived from the content. Answers at once: this server has a single
+   * dispatcher thread, so it holds no long poll.
+   */
+  private void podState(HttpExchange exchange) throws IOException {
+    stateRequests.incrementAndGet();
+    var adapters = JSON.createArrayNode();
+    java.util.SortedMap<String, List<String>> copies = new java.util.TreeMap<>(demandCopies);
+    loaded.forEach((name, digest) -> copies.put(name, List.of(digest, "device")));
+    copies.forEach(
+        (name, copy) ->
+            adapters
+                .addObject()
+                .put("name", name)
+                .put("digest", copy.get(0))
+                .put("tier", copy.get(1)));
+    var state = JSON.createObjectNode();
+    state.put("version", Math.abs((long) copies.hashCode()) + 1);
+    state.put("ready", ready);
+    state.set("adapters", adapters);
+    respond(exchange, 200, state.toString());
   }
 
   private static void respond(HttpExchange exchange, int status, String body) throws IOException {

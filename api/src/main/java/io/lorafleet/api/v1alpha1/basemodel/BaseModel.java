@@ -39,6 +39,10 @@ import io.lorafleet.api.v1alpha1.common.Validation;
     name = "Pods",
     jsonPath = ".spec.serving.replicas",
     type = AdditionalPrinterColumn.Type.INTEGER)
+@AdditionalPrinterColumn(
+    name = "Router",
+    jsonPath = ".status.conditions[?(@.type==\"RouterReady\")].status",
+    type = AdditionalPrinterColumn.Type.STRING)
 @AdditionalPrinterColumn(name = "Reason", jsonPath = READY_REASON_PATH, priority = 1)
 @AdditionalPrinterColumn(name = "Digest", jsonPath = ".status.digest", priority = 1)
 @AdditionalPrinterColumn(

@@ -42,6 +42,15 @@ import io.lorafleet.api.v1alpha1.common.Validation;
     name = "Desired",
     jsonPath = ".status.desiredReplicas",
     type = AdditionalPrinterColumn.Type.INTEGER)
+@AdditionalPrinterColumn(
+    name = "Resident",
+    jsonPath = ".status.residentReplicas",
+    type = AdditionalPrinterColumn.Type.INTEGER)
+@AdditionalPrinterColumn(
+    name = "Demand",
+    jsonPath = ".status.demandReplicas",
+    type = AdditionalPrinterColumn.Type.INTEGER,
+    priority = 1)
 @AdditionalPrinterColumn(name = "Reason", jsonPath = READY_REASON_PATH, priority = 1)
 @AdditionalPrinterColumn(name = "Digest", jsonPath = ".status.digest", priority = 1)
 @AdditionalPrinterColumn(name = "Rollout", jsonPath = ".spec.rollout.strategy", priority = 1)

@@ -35,10 +35,23 @@ public record LoraAdapterStatus(
     @JsonPropertyDescription("Where the adapter came from.") Lineage lineage,
     @JsonPropertyDescription(
             "Where a canary rollout stands; not written yet (no canary controller is built).")
-        RolloutStatus rollout)
+        RolloutStatus rollout,
+    @JsonPropertyDescription(
+            "Ready serving pods that report the resolved version resident in any tier (builtin"
+                + " pools; from the pods' own state reports, refreshed at most every few seconds).")
+        Integer residentReplicas,
+    @JsonPropertyDescription(
+            "Of residentReplicas, the copies that requests loaded (demand copies), not kept warm by"
+                + " placement.replicas.")
+        Integer demandReplicas,
+    @JsonPropertyDescription(
+            "Where the resolved version is resident, warm or demand copy; at most "
+                + MAX_PLACEMENTS
+                + " pods are listed, the counts are exact.")
+        List<ResidentCopy> residency)
     implements LorafleetStatus {
 
-  /** Without rollout status (what the operator writes today). */
+  /** Without rollout status and residency. */
   public LoraAdapterStatus(
       Long observedGeneration,
       List<Condition> conditions,
@@ -67,6 +80,9 @@ public record LoraAdapterStatus(
         registeredReplicas,
         placements,
         lineage,
+        null,
+        null,
+        null,
         null);
   }
 
@@ -89,6 +105,34 @@ public record LoraAdapterStatus(
         registeredReplicas,
         placements,
         lineage,
-        rollout);
+        rollout,
+        residentReplicas,
+        demandReplicas,
+        residency);
+  }
+
+  /** The same observations with where the pods report the adapter resident. */
+  public LoraAdapterStatus withResidency(List<ResidentCopy> copies) {
+    long demand = copies.stream().filter(c -> c.kind() == ResidentCopy.CopyKind.Demand).count();
+    return new LoraAdapterStatus(
+        observedGeneration,
+        conditions,
+        digest,
+        servedName,
+        rank,
+        alpha,
+        targetModules,
+        sizeBytes,
+        desiredReplicas,
+        readyReplicas,
+        registeredReplicas,
+        placements,
+        lineage,
+        rollout,
+        copies.size(),
+        (int) demand,
+        // None is absent, not []: the client leaves empty lists out, so [] would never equal the
+        // stored status and every reconcile would write it again.
+        copies.isEmpty() ? null : copies.stream().limit(MAX_PLACEMENTS).toList());
   }
 }
