@@ -40,8 +40,11 @@ final class Parallel implements AutoCloseable {
    */
   private static final long MIN_CACHED_WORK = 1 << 20;
 
-  /** How long an idle worker spins before it parks; a decode step's gaps are far shorter. */
+  /** How long an idle worker waits for work before it parks; a decode step's gaps are shorter. */
   private static final long SPIN_NANOS = 200_000;
+
+  /** How long a wait spins before it yields its core to whoever else is runnable. */
+  private static final long SPIN_ONLY_NANOS = 20_000;
 
   private final int threads;
   private final Worker[] workers;
@@ -117,9 +120,7 @@ final class Parallel implements AutoCloseable {
     } catch (Throwable t) {
       own = t;
     }
-    while (unfinished.get() > 0) {
-      Thread.onSpinWait();
-    }
+    awaitWorkers();
     Throwable failed = own != null ? own : failure;
     if (failed instanceof RuntimeException e) {
       throw e;
@@ -129,6 +130,22 @@ final class Parallel implements AutoCloseable {
     }
     if (failed != null) {
       throw new IllegalStateException(failed);
+    }
+  }
+
+  /**
+   * Spins while the workers are likely still on a core, then yields: on an oversubscribed machine
+   * (or a pod at its CPU limit) a worker may be descheduled, and spinning would only burn the slice
+   * it needs.
+   */
+  private void awaitWorkers() {
+    long spinUntil = System.nanoTime() + SPIN_ONLY_NANOS;
+    while (unfinished.get() > 0) {
+      if (System.nanoTime() < spinUntil) {
+        Thread.onSpinWait();
+      } else {
+        Thread.yield();
+      }
     }
   }
 
@@ -190,10 +207,15 @@ final class Parallel implements AutoCloseable {
 
     /** The next region after {@code seen}: spins, then parks (or returns on close). */
     private Region awaitRegion(Region seen) {
-      long spinUntil = System.nanoTime() + SPIN_NANOS;
+      long since = System.nanoTime();
       while (region == seen && !closed) {
-        if (System.nanoTime() < spinUntil) {
+        long waited = System.nanoTime() - since;
+        if (waited < SPIN_ONLY_NANOS) {
           Thread.onSpinWait();
+          continue;
+        }
+        if (waited < SPIN_NANOS) {
+          Thread.yield();
           continue;
         }
         parked = true;
@@ -202,7 +224,7 @@ final class Parallel implements AutoCloseable {
           LockSupport.park(this);
         }
         parked = false;
-        spinUntil = System.nanoTime() + SPIN_NANOS;
+        since = System.nanoTime();
       }
       return region;
     }
