@@ -21,17 +21,22 @@ public class RouterDeploymentDependent
     this.config = config;
   }
 
-  /** Quantities compared in canonical form, server defaults tolerated (no update loop). */
+  /**
+   * Written from the spec desired now ({@link AppliedSpec}), quantities compared in canonical form,
+   * server defaults tolerated (no update loop).
+   */
   @Override
   public io.javaoperatorsdk.operator.processing.dependent.Matcher.Result<Deployment> match(
       Deployment actual, Deployment desired, BaseModel model, Context<BaseModel> context) {
     return io.javaoperatorsdk.operator.processing.dependent.Matcher.Result.computed(
-        AdditionsOnly.upToDate(CanonicalQuantities.of(desired), CanonicalQuantities.of(actual)),
+        AppliedSpec.same(desired, actual)
+            && AdditionsOnly.upToDate(
+                CanonicalQuantities.of(desired), CanonicalQuantities.of(actual)),
         desired);
   }
 
   @Override
   protected Deployment desired(BaseModel model, Context<BaseModel> context) {
-    return RouterWorkload.deployment(model, config);
+    return AppliedSpec.stamp(RouterWorkload.deployment(model, config));
   }
 }

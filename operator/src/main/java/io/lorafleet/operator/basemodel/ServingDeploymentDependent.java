@@ -24,13 +24,15 @@ public class ServingDeploymentDependent
 
   @Override
   protected Deployment desired(BaseModel model, Context<BaseModel> context) {
-    return ServingWorkload.deployment(model, config);
+    return AppliedSpec.stamp(ServingWorkload.deployment(model, config));
   }
 
   /**
-   * Up to date when the stored spec differs from the desired one only by what the API server added
-   * (defaults) and carries the desired labels ({@link AdditionsOnly}), compared on copies whose
-   * quantities are written one way (review P2: a BaseModel is reconciled after every finished
+   * Up to date when it was written from the spec desired now ({@link AppliedSpec}: otherwise a
+   * field the operator stops setting would stay) and the stored spec differs from the desired one
+   * only by what the API server added (defaults) and carries the desired labels ({@link
+   * AdditionsOnly}: someone else's edit of a field the operator sets is undone), compared on copies
+   * whose quantities are written one way (review P2: a BaseModel is reconciled after every finished
    * adapter load). Not JOSDK's generic matcher: it folds a defaulted value equal to another desired
    * value into a "copy" and takes that for a change, so a one-replica pool (probe {@code
    * successThreshold} and {@code timeoutSeconds} default to 1, as {@code replicas}) was PUT again
@@ -43,6 +45,7 @@ public class ServingDeploymentDependent
   }
 
   static boolean upToDate(Deployment actual, Deployment desired) {
-    return AdditionsOnly.upToDate(CanonicalQuantities.of(desired), CanonicalQuantities.of(actual));
+    return AppliedSpec.same(desired, actual)
+        && AdditionsOnly.upToDate(CanonicalQuantities.of(desired), CanonicalQuantities.of(actual));
   }
 }

@@ -38,7 +38,7 @@ class ServingDeploymentRealServerTest {
             """,
             BaseModel.class);
     model.getMetadata().setNamespace(namespace);
-    Deployment desired = ServingWorkload.deployment(model, new TestOperatorConfig());
+    Deployment desired = desired(model);
     admin.resource(desired).create();
     Deployment stored =
         admin
@@ -64,7 +64,7 @@ class ServingDeploymentRealServerTest {
     // Each reconcile builds the desired Deployment again and compares it with the stored one.
     int updates = 0;
     for (int reconcile = 0; reconcile < 5; reconcile++) {
-      Deployment again = ServingWorkload.deployment(model, new TestOperatorConfig());
+      Deployment again = desired(model);
       if (!ServingDeploymentDependent.upToDate(stored, again)) {
         updates++;
       }
@@ -75,9 +75,25 @@ class ServingDeploymentRealServerTest {
     BaseModel bigger =
         Serialization.unmarshal(
             Serialization.asYaml(model).replace("65536Mi", "65537Mi"), BaseModel.class);
+    assertThat(ServingDeploymentDependent.upToDate(stored, desired(bigger))).isFalse();
+
+    // So is a field no longer desired (the limits taken out of the BaseModel): the stored copy
+    // still has it, which a diff tolerating the server's additions alone would never undo.
+    BaseModel unlimited =
+        Serialization.unmarshal(
+            Serialization.asYaml(model).replaceAll("(?m)^( *)limits:\\n(\\1  .*\\n)+", ""),
+            BaseModel.class);
+    assertThat(Serialization.asYaml(unlimited)).doesNotContain("limits");
     assertThat(
-            ServingDeploymentDependent.upToDate(
-                stored, ServingWorkload.deployment(bigger, new TestOperatorConfig())))
-        .isFalse();
+            AdditionsOnly.upToDate(
+                CanonicalQuantities.of(desired(unlimited)), CanonicalQuantities.of(stored)))
+        .as("the additions-only diff alone")
+        .isTrue();
+    assertThat(ServingDeploymentDependent.upToDate(stored, desired(unlimited))).isFalse();
+  }
+
+  /** What the dependent builds: the workload stamped with the hash of its spec. */
+  private static Deployment desired(BaseModel model) {
+    return AppliedSpec.stamp(ServingWorkload.deployment(model, new TestOperatorConfig()));
   }
 }
