@@ -20,7 +20,10 @@ public class PoolPodsServiceDependent extends CRUDKubernetesDependentResource<Se
     this.config = config;
   }
 
-  /** Server defaults (clusterIPs, ipFamilies, ...) tolerated: no update on every reconcile. */
+  /**
+   * {@link AdditionsOnly}: server defaults (clusterIPs, ipFamilies, ...) tolerated, so no update on
+   * every reconcile, yet a port the operator stops declaring is taken away.
+   */
   @Override
   public io.javaoperatorsdk.operator.processing.dependent.Matcher.Result<Service> match(
       Service actual, Service desired, BaseModel model, Context<BaseModel> context) {
@@ -30,6 +33,6 @@ public class PoolPodsServiceDependent extends CRUDKubernetesDependentResource<Se
 
   @Override
   protected Service desired(BaseModel model, Context<BaseModel> context) {
-    return RouterWorkload.podsService(model, config);
+    return AppliedSpec.stamp(RouterWorkload.podsService(model, config));
   }
 }

@@ -21,17 +21,12 @@ public class RouterDeploymentDependent
     this.config = config;
   }
 
-  /**
-   * Written from the spec desired now ({@link AppliedSpec}), quantities compared in canonical form,
-   * server defaults tolerated (no update loop).
-   */
+  /** {@link AdditionsOnly} on copies whose quantities are written one way (no update loop). */
   @Override
   public io.javaoperatorsdk.operator.processing.dependent.Matcher.Result<Deployment> match(
       Deployment actual, Deployment desired, BaseModel model, Context<BaseModel> context) {
     return io.javaoperatorsdk.operator.processing.dependent.Matcher.Result.computed(
-        AppliedSpec.same(desired, actual)
-            && AdditionsOnly.upToDate(
-                CanonicalQuantities.of(desired), CanonicalQuantities.of(actual)),
+        AdditionsOnly.upToDate(CanonicalQuantities.of(desired), CanonicalQuantities.of(actual)),
         desired);
   }
 

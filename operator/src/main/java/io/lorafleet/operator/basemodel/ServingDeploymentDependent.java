@@ -28,15 +28,12 @@ public class ServingDeploymentDependent
   }
 
   /**
-   * Up to date when it was written from the spec desired now ({@link AppliedSpec}: otherwise a
-   * field the operator stops setting would stay) and the stored spec differs from the desired one
-   * only by what the API server added (defaults) and carries the desired labels ({@link
-   * AdditionsOnly}: someone else's edit of a field the operator sets is undone), compared on copies
-   * whose quantities are written one way (review P2: a BaseModel is reconciled after every finished
-   * adapter load). Not JOSDK's generic matcher: it folds a defaulted value equal to another desired
-   * value into a "copy" and takes that for a change, so a one-replica pool (probe {@code
-   * successThreshold} and {@code timeoutSeconds} default to 1, as {@code replicas}) was PUT again
-   * on every reconcile, racing the Deployment controller into 409s.
+   * {@link AdditionsOnly} (the spec it was written from, server defaults tolerated, someone else's
+   * edit undone) on copies whose quantities are written one way (review P2: a BaseModel is
+   * reconciled after every finished adapter load). Not JOSDK's generic matcher: it folds a
+   * defaulted value equal to another desired value into a "copy" and takes that for a change, so a
+   * one-replica pool (probe {@code successThreshold} and {@code timeoutSeconds} default to 1, as
+   * {@code replicas}) was PUT again on every reconcile, racing the Deployment controller into 409s.
    */
   @Override
   public Matcher.Result<Deployment> match(
@@ -45,7 +42,6 @@ public class ServingDeploymentDependent
   }
 
   static boolean upToDate(Deployment actual, Deployment desired) {
-    return AppliedSpec.same(desired, actual)
-        && AdditionsOnly.upToDate(CanonicalQuantities.of(desired), CanonicalQuantities.of(actual));
+    return AdditionsOnly.upToDate(CanonicalQuantities.of(desired), CanonicalQuantities.of(actual));
   }
 }
