@@ -7,7 +7,10 @@ import java.util.List;
 /** Where a rollout stands. Written only once a canary controller exists (not built yet). */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record RolloutStatus(
-    @JsonPropertyDescription("Progressing, Paused, Promoted or RolledBack.") String phase,
+    @JsonPropertyDescription(
+            "Evaluating, Progressing, Paused, Promoted or RolledBack. The router splits traffic"
+                + " only while Progressing or Paused.")
+        RolloutPhase phase,
     @JsonPropertyDescription("Digest of the version serving most traffic.") String stableDigest,
     @JsonPropertyDescription("Digest of the version being rolled out.") String canaryDigest,
     @JsonPropertyDescription("Index of the current step in spec.rollout.canary.steps.")
