@@ -8,6 +8,7 @@ import io.lorafleet.artifacts.store.S3Uri;
 import io.lorafleet.engine.merge.AdapterMerger.Source;
 import io.lorafleet.engine.merge.BaseMerger;
 import io.lorafleet.engine.merge.Combiners.MajoritySign;
+import io.lorafleet.engine.merge.InvalidMergeSpecException;
 import io.lorafleet.engine.merge.MergeLineage;
 import io.lorafleet.engine.merge.MergeLineage.LoadedSource;
 import io.lorafleet.engine.merge.MergeMethod;
@@ -261,7 +262,7 @@ final class MergeCommand implements Callable<Integer> {
           sign,
           rank == null ? OptionalInt.empty() : OptionalInt.of(rank),
           seed);
-    } catch (IllegalArgumentException e) {
+    } catch (InvalidMergeSpecException e) {
       throw usage(
           e.getMessage().replace("outputRank", "--rank").replace("density in", "--density in"));
     }

@@ -8,7 +8,7 @@ public record S3Uri(String bucket, String key) {
 
   public S3Uri {
     if (!BUCKET.matcher(bucket).matches()) {
-      throw new IllegalArgumentException("invalid S3 bucket name '" + bucket + "'");
+      throw new InvalidS3UriException("invalid S3 bucket name '" + bucket + "'");
     }
     while (key.startsWith("/")) {
       key = key.substring(1);
@@ -21,7 +21,7 @@ public record S3Uri(String bucket, String key) {
 
   public static S3Uri parse(String s) {
     if (!isS3(s)) {
-      throw new IllegalArgumentException("not an s3:// URI: " + s);
+      throw new InvalidS3UriException("not an s3:// URI: " + s);
     }
     String rest = s.substring("s3://".length());
     int slash = rest.indexOf('/');

@@ -72,6 +72,7 @@ class ManifestAndUriTest {
     assertThat(u.child("sha256-x/").lastSegment()).isEqualTo("sha256-x");
     assertThat(S3Uri.parse("s3://models").prefix()).isEmpty();
     assertThatThrownBy(() -> S3Uri.parse("s3://Bad_Bucket/x"))
+        .isInstanceOf(InvalidS3UriException.class)
         .hasMessageContaining("invalid S3 bucket name");
   }
 

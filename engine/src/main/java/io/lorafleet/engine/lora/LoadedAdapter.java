@@ -31,7 +31,7 @@ public record LoadedAdapter(String name, Map<ModuleKey, LoraPair> modules, int m
       if (key.layer() >= config.numHiddenLayers()
           || w.in() != shape.in()
           || w.out() != shape.out()) {
-        throw new IllegalArgumentException(
+        throw new AdapterShapeMismatchException(
             "adapter "
                 + name
                 + ": module "

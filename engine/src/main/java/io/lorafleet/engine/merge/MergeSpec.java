@@ -16,14 +16,14 @@ public record MergeSpec(
     long seed) {
   public MergeSpec {
     if (method.needsDensity() && !(density > 0 && density <= 1)) {
-      throw new IllegalArgumentException(
+      throw new InvalidMergeSpecException(
           "density in (0, 1] is required for " + method.wireName() + ", got " + density);
     }
     if (method == MergeMethod.SVD && outputRank.isEmpty()) {
-      throw new IllegalArgumentException("outputRank is required for method svd");
+      throw new InvalidMergeSpecException("outputRank is required for method svd");
     }
     if (outputRank.isPresent() && outputRank.getAsInt() < 1) {
-      throw new IllegalArgumentException("outputRank must be >= 1, not " + outputRank.getAsInt());
+      throw new InvalidMergeSpecException("outputRank must be >= 1, not " + outputRank.getAsInt());
     }
   }
 

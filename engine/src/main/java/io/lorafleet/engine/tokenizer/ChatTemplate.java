@@ -128,7 +128,7 @@ public final class ChatTemplate {
     RenderResult r = renderWithin(ctx);
     for (TemplateError e : r.getErrors()) {
       if (e.getSeverity() == TemplateError.ErrorType.FATAL) {
-        throw new IllegalArgumentException("chat template failed: " + rootMessage(e));
+        throw new ChatTemplateException("chat template failed: " + rootMessage(e));
       }
     }
     return r.getOutput();
@@ -157,7 +157,7 @@ public final class ChatTemplate {
     try {
       if (!t.join(limits.timeout())) {
         t.interrupt();
-        throw new IllegalArgumentException(
+        throw new ChatTemplateException(
             "chat template rendering exceeded its time limit of "
                 + limits.timeout().toMillis()
                 + " ms");
@@ -179,8 +179,8 @@ public final class ChatTemplate {
     return result[0];
   }
 
-  private IllegalArgumentException tooBig() {
-    return new IllegalArgumentException(
+  private ChatTemplateException tooBig() {
+    return new ChatTemplateException(
         "the rendered conversation exceeds " + limits.maxOutputChars() + " characters");
   }
 
@@ -223,6 +223,6 @@ public final class ChatTemplate {
 
   /** Templates call {@code raise_exception('...')} to reject a conversation. */
   public static String raise(String message) {
-    throw new IllegalArgumentException("chat template: " + message);
+    throw new ChatTemplateException("chat template: " + message);
   }
 }

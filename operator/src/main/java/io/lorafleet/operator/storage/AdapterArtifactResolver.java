@@ -8,6 +8,7 @@ import io.lorafleet.artifacts.peft.PeftAdapterReader;
 import io.lorafleet.artifacts.safetensors.SafetensorsHeader;
 import io.lorafleet.artifacts.safetensors.SafetensorsHeaderParser;
 import io.lorafleet.artifacts.store.ArtifactStore;
+import io.lorafleet.artifacts.store.InvalidS3UriException;
 import io.lorafleet.artifacts.store.Manifest;
 import io.lorafleet.artifacts.store.ObjectStore;
 import io.lorafleet.artifacts.store.ObjectStoreException;
@@ -42,7 +43,7 @@ public class AdapterArtifactResolver {
     S3Uri uri;
     try {
       uri = S3Uri.parse(source.uri());
-    } catch (IllegalArgumentException e) {
+    } catch (InvalidS3UriException e) {
       throw new StorageFailure(StorageProblem.INVALID_CONTENT, e.getMessage());
     }
     ObjectStore store = access.open(namespace, source.credentialsSecretRef());

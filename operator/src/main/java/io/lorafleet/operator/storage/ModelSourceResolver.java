@@ -4,6 +4,7 @@ import io.lorafleet.api.v1alpha1.common.ArtifactSource;
 import io.lorafleet.artifacts.ArtifactFormatException;
 import io.lorafleet.artifacts.hf.ModelConfigParser;
 import io.lorafleet.artifacts.store.ArtifactStore;
+import io.lorafleet.artifacts.store.InvalidS3UriException;
 import io.lorafleet.artifacts.store.Manifest;
 import io.lorafleet.artifacts.store.ObjectStore;
 import io.lorafleet.artifacts.store.ObjectStoreException;
@@ -38,7 +39,7 @@ public class ModelSourceResolver {
     S3Uri uri;
     try {
       uri = S3Uri.parse(source.uri());
-    } catch (IllegalArgumentException e) {
+    } catch (InvalidS3UriException e) {
       throw new StorageFailure(StorageProblem.INVALID_CONTENT, e.getMessage());
     }
     ObjectStore store = access.open(namespace, source.credentialsSecretRef());

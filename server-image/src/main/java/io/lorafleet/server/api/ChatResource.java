@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.lorafleet.engine.model.SamplingParams;
 import io.lorafleet.engine.tokenizer.ChatMessage;
+import io.lorafleet.engine.tokenizer.ChatTemplateException;
 import io.lorafleet.server.config.ServerConfig;
 import io.lorafleet.server.http.HangUp;
 import io.smallrye.common.annotation.Blocking;
@@ -76,7 +77,7 @@ public class ChatResource {
     String rendered;
     try {
       rendered = target.base().chatTemplate().render(messages, true);
-    } catch (IllegalArgumentException e) {
+    } catch (ChatTemplateException e) {
       throw ApiException.invalid("messages", e.getMessage());
     }
     PromptLimits.checkText(target.base(), rendered.length(), "messages");

@@ -9,6 +9,7 @@ import io.lorafleet.artifacts.peft.AdapterConfigParser;
 import io.lorafleet.artifacts.peft.LoraAdapter;
 import io.lorafleet.artifacts.peft.PeftAdapterReader;
 import io.lorafleet.artifacts.safetensors.SafetensorsFile;
+import io.lorafleet.engine.lora.AdapterShapeMismatchException;
 import io.lorafleet.engine.lora.LoadedAdapter;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -78,7 +79,7 @@ public final class AdapterValidator {
       return loaded;
     } catch (ArtifactFormatException | IOException e) {
       throw AdapterLoadException.refused("InvalidArtifact", e.getMessage());
-    } catch (IllegalArgumentException e) {
+    } catch (AdapterShapeMismatchException e) {
       throw AdapterLoadException.refused("ShapeMismatch", e.getMessage());
     }
   }

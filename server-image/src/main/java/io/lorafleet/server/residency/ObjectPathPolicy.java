@@ -1,5 +1,6 @@
 package io.lorafleet.server.residency;
 
+import io.lorafleet.artifacts.store.InvalidS3UriException;
 import io.lorafleet.artifacts.store.S3Uri;
 import java.util.List;
 
@@ -53,7 +54,7 @@ final class ObjectPathPolicy {
     S3Uri uri;
     try {
       uri = S3Uri.parse(path);
-    } catch (IllegalArgumentException e) {
+    } catch (InvalidS3UriException e) {
       throw AdapterLoadException.refused("InvalidRequest", "lora_path: " + e.getMessage());
     }
     String key = path.substring(("s3://" + uri.bucket()).length());

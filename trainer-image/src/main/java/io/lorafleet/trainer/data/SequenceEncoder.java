@@ -2,6 +2,7 @@ package io.lorafleet.trainer.data;
 
 import io.lorafleet.engine.tokenizer.ChatMessage;
 import io.lorafleet.engine.tokenizer.ChatTemplate;
+import io.lorafleet.engine.tokenizer.ChatTemplateException;
 import io.lorafleet.engine.tokenizer.HfTokenizer;
 import io.lorafleet.engine.train.TrainingSequence;
 import java.util.List;
@@ -97,7 +98,7 @@ public final class SequenceEncoder {
     }
     try {
       return template.render(messages, generationPrompt);
-    } catch (IllegalArgumentException e) {
+    } catch (ChatTemplateException e) {
       throw new InvalidRecordException(e.getMessage());
     }
   }

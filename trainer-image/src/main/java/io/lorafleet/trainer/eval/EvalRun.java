@@ -13,6 +13,7 @@ import io.lorafleet.engine.backend.Backend;
 import io.lorafleet.engine.backend.BackendOptions;
 import io.lorafleet.engine.backend.BackendUnavailableException;
 import io.lorafleet.engine.backend.Backends;
+import io.lorafleet.engine.lora.AdapterShapeMismatchException;
 import io.lorafleet.engine.lora.LoadedAdapter;
 import io.lorafleet.engine.model.LlamaModel;
 import io.lorafleet.engine.model.WeightPrecision;
@@ -250,7 +251,7 @@ public final class EvalRun {
     try {
       LoraAdapter adapter = PeftAdapterReader.read(dir);
       return new Adapter(LoadedAdapter.of(role, adapter, model.config()), digest);
-    } catch (IllegalArgumentException e) {
+    } catch (AdapterShapeMismatchException e) {
       throw TrainerFailure.badInput(
           INCOMPATIBLE, "--" + role + " " + source + " does not fit the model: " + e.getMessage());
     }

@@ -1,5 +1,6 @@
 package io.lorafleet.trainer.storage;
 
+import io.lorafleet.artifacts.store.InvalidS3UriException;
 import io.lorafleet.artifacts.store.ObjectStore;
 import io.lorafleet.artifacts.store.ObjectStoreConfig;
 import io.lorafleet.artifacts.store.S3Credentials;
@@ -39,7 +40,7 @@ public final class Places implements AutoCloseable {
       S3Uri uri;
       try {
         uri = S3Uri.parse(uriOrPath);
-      } catch (IllegalArgumentException e) {
+      } catch (InvalidS3UriException e) {
         throw TrainerFailure.badInput(INVALID_CONFIG, what + ": " + e.getMessage());
       }
       return new Place(client(credentialsDir, what), uri, uriOrPath);

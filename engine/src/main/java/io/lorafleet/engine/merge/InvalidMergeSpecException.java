@@ -1,0 +1,10 @@
+package io.lorafleet.engine.merge;
+
+/** Merge settings that do not go together (a method without its density or output rank). */
+public final class InvalidMergeSpecException extends IllegalArgumentException {
+  private static final long serialVersionUID = 1L;
+
+  InvalidMergeSpecException(String message) {
+    super(message);
+  }
+}
