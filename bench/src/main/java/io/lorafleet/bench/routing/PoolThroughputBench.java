@@ -108,9 +108,9 @@ public final class PoolThroughputBench {
       }
       System.out.println(
           "| repeat | arm | load before | tokens/s | tokens | wall s | cold loads | disk reloads |"
-              + " device evictions | TTFT p50 ms | TTFT p99 ms | failures | router routes"
+              + " device evictions | TTFT p50 ms | TTFT p99 ms | failures | requests per pod | router routes"
               + " (resident / cold / spread) |");
-      System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+      System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
       List<Row> rows = new ArrayList<>();
       for (int r = 1; r <= repeats; r++) {
         // the order turns each repeat (router, RR, random; RR, random, router; ...), so no arm
@@ -121,17 +121,19 @@ public final class PoolThroughputBench {
             adapters.reset(pod);
           }
           awaitColdView(router, podCount, adapterCount);
-          PodLoads before = PodLoads.pool(metrics(pods));
+          List<String> podsBefore = metrics(pods);
+          PodLoads before = PodLoads.pool(podsBefore);
           String routerBefore = AdapterPool.get(router.resolve("/metrics"));
           String load = loadAverage();
           ThroughputRun run = ThroughputRun.run(requests, clients, maxTokens, models, arm.target());
-          PodLoads loads = PodLoads.pool(metrics(pods)).since(before);
+          List<String> podsAfter = metrics(pods);
+          PodLoads loads = PodLoads.pool(podsAfter).since(before);
           String routerAfter = AdapterPool.get(router.resolve("/metrics"));
           Row row = new Row(r, arm.name(), run, loads);
           rows.add(row);
           System.out.printf(
               Locale.ROOT,
-              "| %d | %s | %s | %.0f | %d | %.1f | %.0f | %.0f | %.0f | %.0f | %.0f | %d | %s |%n",
+              "| %d | %s | %s | %.0f | %d | %.1f | %.0f | %.0f | %.0f | %.0f | %.0f | %d | %s | %s |%n",
               r,
               arm.name(),
               load,
@@ -144,6 +146,7 @@ public final class PoolThroughputBench {
               StreamTimings.percentileMs(run.ttft, 0.5),
               StreamTimings.percentileMs(run.ttft, 0.99),
               run.failures.get(),
+              requestsPerPod(podsBefore, podsAfter),
               arm.name().equals("router") ? routes(routerBefore, routerAfter) : "");
           run.failureSamples.forEach(f -> System.out.println("  failed: " + f));
         }
@@ -194,6 +197,18 @@ public final class PoolThroughputBench {
       out.add(AdapterPool.get(pod.resolve("/metrics")));
     }
     return out;
+  }
+
+  /** Requests each pod finished during the run, from its own counters, in pod order. */
+  private static String requestsPerPod(List<String> before, List<String> after) {
+    StringBuilder s = new StringBuilder();
+    for (int i = 0; i < before.size(); i++) {
+      double d =
+          PrometheusText.sum(after.get(i), "lorafleet_server_requests_total", Map.of())
+              - PrometheusText.sum(before.get(i), "lorafleet_server_requests_total", Map.of());
+      s.append(s.isEmpty() ? "" : " / ").append(String.format(Locale.ROOT, "%.0f", d));
+    }
+    return s.toString();
   }
 
   /** The router's own placement outcomes during the run (ok requests by route). */
