@@ -30,36 +30,41 @@ final class Processes implements AutoCloseable {
   }
 
   URI server(Path model, int index, int maxRunning) throws IOException {
+    return server(model, index, List.of("--max-running", Integer.toString(maxRunning)));
+  }
+
+  /** A server with the bench's usual flags plus {@code flags} (device slots, admin token, ...). */
+  URI server(Path model, int index, List<String> flags) throws IOException {
     String name = "server-" + index;
     return StartOnFreePort.start(
         name,
-        port ->
-            startReady(
-                name,
-                port,
-                List.of(
-                    "-Xmx1g",
-                    "--add-modules",
-                    "jdk.incubator.vector",
-                    "--enable-native-access=ALL-UNNAMED",
-                    "-Dai.djl.offline=true",
-                    "-jar",
-                    jar("server-image").toString(),
-                    "serve",
-                    "--model",
-                    model.toString(),
-                    "--served-model-name",
-                    "tiny",
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    Integer.toString(port),
-                    "--threads",
-                    "1",
-                    "--max-running",
-                    Integer.toString(maxRunning),
-                    "--cache-dir",
-                    root.resolve("cache-" + index).toString())));
+        port -> {
+          List<String> args =
+              new ArrayList<>(
+                  List.of(
+                      "-Xmx1g",
+                      "--add-modules",
+                      "jdk.incubator.vector",
+                      "--enable-native-access=ALL-UNNAMED",
+                      "-Dai.djl.offline=true",
+                      "-jar",
+                      jar("server-image").toString(),
+                      "serve",
+                      "--model",
+                      model.toString(),
+                      "--served-model-name",
+                      "tiny",
+                      "--host",
+                      "127.0.0.1",
+                      "--port",
+                      Integer.toString(port),
+                      "--threads",
+                      "1",
+                      "--cache-dir",
+                      root.resolve("cache-" + index).toString()));
+          args.addAll(flags);
+          return startReady(name, port, args);
+        });
   }
 
   URI router(List<URI> pods) throws IOException {

@@ -23,43 +23,87 @@ public final class RoutingBench {
 
   public static void main(String[] args) throws Exception {
     Path repo = Path.of(System.getProperty("lorafleet.root", "..")).toAbsolutePath().normalize();
+    Path root = Files.createDirectories(repo.resolve("bench/target/routing-bench"));
+    // engine: two packaged servers; synthetic: two SyntheticPods (no compute), to isolate the
+    // router's own cost from the CPU the engines take; both in one run: engine,synthetic
+    for (String upstream : System.getProperty("lorafleet.routing.upstream", "engine").split(",")) {
+      switch (upstream.trim()) {
+        case "engine" -> {
+          Path model = root.resolve("model");
+          if (!Files.isRegularFile(model.resolve("config.json"))) {
+            TestModelGenerator.write(TestModelSpec.llamaGqa(), model);
+          }
+          try (Processes p = new Processes(root, repo)) {
+            measure(
+                "engine (two packaged servers)",
+                p,
+                List.of(p.server(model, 0, 128), p.server(model, 1, 128)));
+          }
+        }
+        case "synthetic" -> {
+          long first = Long.getLong("lorafleet.routing.synthetic-first-ms", 10);
+          long pace = Long.getLong("lorafleet.routing.synthetic-pace-ms", 10);
+          try (Processes p = new Processes(root, repo);
+              SyntheticPod a = new SyntheticPod(first, pace);
+              SyntheticPod b = new SyntheticPod(first, pace)) {
+            measure(
+                "SYNTHETIC upstream (two in-bench SSE endpoints, first event after "
+                    + first
+                    + " ms, then one every "
+                    + pace
+                    + " ms; no model)",
+                p,
+                List.of(a.uri(), b.uri()));
+          }
+        }
+        default ->
+            throw new IllegalArgumentException(
+                "lorafleet.routing.upstream: engine or synthetic, got " + upstream);
+      }
+    }
+  }
+
+  /** The direct and routed rounds at every concurrency against {@code pods}. */
+  private static void measure(String upstream, Processes p, List<URI> pods) throws Exception {
     int rounds = Integer.getInteger("lorafleet.routing.rounds", 2);
     int maxTokens = Integer.getInteger("lorafleet.routing.max-tokens", 32);
     String levels = System.getProperty("lorafleet.routing.concurrency", "1,32,128");
-    Path root = Files.createDirectories(repo.resolve("bench/target/routing-bench"));
-    Path model = root.resolve("model");
-    if (!Files.isRegularFile(model.resolve("config.json"))) {
-      TestModelGenerator.write(TestModelSpec.llamaGqa(), model);
-    }
-    try (Processes p = new Processes(root, repo)) {
-      List<URI> pods = List.of(p.server(model, 0, 128), p.server(model, 1, 128));
-      URI router = p.router(pods);
-      StreamTimings.run(8, 2, maxTokens, i -> router); // warm both paths' JITs
-      StreamTimings.run(8, 2, maxTokens, i -> pods.get(i % 2));
-      System.out.println(
-          "| streams | round | TTFT p50 direct / router (ms) | TTFT p99 direct / router |"
-              + " ITL p50 direct / router | ITL p99 direct / router | failures |");
-      System.out.println("|---|---|---|---|---|---|---|");
-      for (String level : levels.split(",")) {
-        int clients = Integer.parseInt(level.trim());
-        int each = Math.max(1, 64 / clients);
-        for (int round = 1; round <= rounds; round++) {
-          StreamTimings direct = StreamTimings.run(clients, each, maxTokens, i -> pods.get(i % 2));
-          StreamTimings routed = StreamTimings.run(clients, each, maxTokens, i -> router);
-          System.out.println(
-              String.format(
-                  Locale.ROOT,
-                  "| %d | %d | %s | %s | %s | %s | %d / %d |",
-                  clients,
-                  round,
-                  pair(direct.ttft, routed.ttft, 0.5),
-                  pair(direct.ttft, routed.ttft, 0.99),
-                  pair(direct.itl, routed.itl, 0.5),
-                  pair(direct.itl, routed.itl, 0.99),
-                  direct.failures,
-                  routed.failures));
-        }
+    URI router = p.router(pods);
+    StreamTimings.run(8, 2, maxTokens, i -> router); // warm both paths' JITs
+    StreamTimings.run(8, 2, maxTokens, i -> pods.get(i % 2));
+    System.out.println("upstream: " + upstream + "; load average " + loadAverage());
+    System.out.println(
+        "| streams | round | TTFT p50 direct / router (ms) | TTFT p99 direct / router |"
+            + " ITL p50 direct / router | ITL p99 direct / router | failures |");
+    System.out.println("|---|---|---|---|---|---|---|");
+    for (String level : levels.split(",")) {
+      int clients = Integer.parseInt(level.trim());
+      int each = Math.max(1, 64 / clients);
+      for (int round = 1; round <= rounds; round++) {
+        StreamTimings direct = StreamTimings.run(clients, each, maxTokens, i -> pods.get(i % 2));
+        StreamTimings routed = StreamTimings.run(clients, each, maxTokens, i -> router);
+        System.out.println(
+            String.format(
+                Locale.ROOT,
+                "| %d | %d | %s | %s | %s | %s | %d / %d |",
+                clients,
+                round,
+                pair(direct.ttft, routed.ttft, 0.5),
+                pair(direct.ttft, routed.ttft, 0.99),
+                pair(direct.itl, routed.itl, 0.5),
+                pair(direct.itl, routed.itl, 0.99),
+                direct.failures,
+                routed.failures));
       }
+    }
+    System.out.println("load average after: " + loadAverage());
+  }
+
+  private static String loadAverage() {
+    try {
+      return Files.readString(Path.of("/proc/loadavg")).trim();
+    } catch (java.io.IOException e) {
+      return "?";
     }
   }
 
