@@ -11,6 +11,7 @@ import io.lorafleet.api.v1alpha1.common.LocalReference;
 import io.lorafleet.api.v1alpha1.loraadapter.LoraAdapter;
 import io.lorafleet.router.testing.CanaryPoolResource;
 import io.lorafleet.router.testing.Client;
+import io.lorafleet.router.testing.Prometheus;
 import io.lorafleet.router.testing.ServerPool;
 import io.lorafleet.serving.pod.CanaryName;
 import io.lorafleet.testcluster.ControlPlane;
@@ -225,6 +226,19 @@ class CanaryRoutingTest {
       ttftCounted += c.asLong();
     }
     assertThat(ttftCounted).isEqualTo(canary);
+    String metrics = router().getText("/metrics");
+    assertThat(
+            Prometheus.sum(
+                metrics,
+                "lorafleet_router_rollout_requests_total",
+                Map.of("model", SERVED, "version", "canary", "result", "ok")))
+        .isEqualTo(canary);
+    assertThat(
+            Prometheus.sum(
+                metrics,
+                "lorafleet_router_rollout_requests_total",
+                Map.of("model", SERVED, "version", "stable", "result", "ok")))
+        .isEqualTo(stable);
   }
 
   @Test

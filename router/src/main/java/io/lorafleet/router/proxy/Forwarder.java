@@ -290,6 +290,7 @@ public class Forwarder {
    */
   private void toStable(ProxiedRequest r, String reason) {
     r.split.window().record(true, true, -1);
+    metrics.rolloutRequest(r.model, true, true);
     metrics.retry(r.model, reason);
     LOG.debugf("canary of %s failed (%s): sent to stable", LogText.of(r.model), reason);
     r.canary = false;
@@ -308,6 +309,7 @@ public class Forwarder {
     if (r.split != null && !result.equals("cancelled")) {
       boolean failed = result.equals("error") || VersionFailure.is(status);
       r.split.window().record(r.canary, failed, r.ttftNanos);
+      metrics.rolloutRequest(r.model, r.canary, failed);
     }
   }
 
