@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
  */
 class RouterRbacRealServerTest {
   @Test
-  void theRouterMayOnlyListAndWatchEndpointSlicesOfItsNamespace() {
+  void theRouterMayOnlyReadEndpointSlicesAndLoraAdaptersOfItsNamespace() {
     RealCluster cluster = RealCluster.get();
     String namespace = cluster.restrictedNamespace("router");
     String other = cluster.restrictedNamespace("other");
