@@ -288,6 +288,47 @@ class CanaryRoutingTest {
 
   @Test
   @Order(4)
+  void withHeaderStickinessTheHeaderPinsTheCallerNotTheUserField() throws Exception {
+    ControlPlane.shared()
+        .adminClient()
+        .resources(LoraAdapter.class)
+        .inNamespace(namespace())
+        .withName(SERVED)
+        .patch(
+            PatchContext.of(PatchType.JSON_MERGE),
+            "{\"spec\":{\"rollout\":{\"canary\":{\"stickiness\":{\"key\":\"header\",\"header\":\"X-Tenant\"}}}}}");
+    // a later status write: once the router counts step 2 it has seen the spec change too
+    rollout("Progressing", C1, 2, 50);
+    HttpClient http = HttpClient.newHttpClient();
+    Map<String, String> seen = new HashMap<>();
+    for (int k = 0; k < 3; k++) {
+      for (int t = 0; t < 30; t++) {
+        // a different user on every request: only the header can keep the tenant on one version
+        HttpResponse<String> r =
+            http.send(
+                HttpRequest.newBuilder(url.resolve("/v1/completions"))
+                    .header("Authorization", "Bearer " + ServerPool.INFERENCE_TOKEN)
+                    .header("Content-Type", "application/json")
+                    .header("X-Tenant", "tenant-" + t)
+                    .POST(
+                        HttpRequest.BodyPublishers.ofString(
+                            request(SERVED, "user-" + k + "-" + t).toString()))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        String text = Client.JSON.readTree(r.body()).path("choices").path(0).path("text").asText();
+        assertThat(text).isIn(stableText, canaryText);
+        String before = seen.putIfAbsent("tenant-" + t, text);
+        assertThat(before == null || before.equals(text))
+            .as("tenant-" + t + " saw one version")
+            .isTrue();
+      }
+    }
+    assertThat(seen.values()).contains(stableText, canaryText);
+  }
+
+  @Test
+  @Order(5)
   void aBrokenCanaryIsRetriedOnStableAndCountedAsACanaryFailure() throws Exception {
     // the canary's files are gone: each pod answers 503 adapter_unavailable before any byte
     Path root =
