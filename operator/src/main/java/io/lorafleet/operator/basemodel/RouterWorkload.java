@@ -121,6 +121,8 @@ public final class RouterWorkload {
         env("LORAFLEET_ROUTER_SERVICE", RouterResources.podsServiceName(model)),
         env("LORAFLEET_ROUTER_NAMESPACE", model.getMetadata().getNamespace()),
         env("LORAFLEET_ROUTER_PORT_NAME", "http"),
+        // the router splits the traffic of this BaseModel's LoraAdapters under canary rollout
+        env("LORAFLEET_ROUTER_BASE_MODEL_REF", model.getMetadata().getName()),
         env("QUARKUS_HTTP_PORT", Integer.toString(config.servingPort())),
         env("QUARKUS_LOG_CONSOLE_JSON_ENABLED", Boolean.toString(config.servingJsonLogs())));
   }
@@ -135,7 +137,10 @@ public final class RouterWorkload {
         .build();
   }
 
-  /** Least privilege: the EndpointSlices of its namespace, read only. */
+  /**
+   * Least privilege: the EndpointSlices (its pods) and the LoraAdapters (their canary rollouts) of
+   * its namespace, read only.
+   */
   public static Role role(BaseModel model) {
     return new RoleBuilder()
         .withMetadata(metadata(model, RouterResources.name(model)))
@@ -144,6 +149,11 @@ public final class RouterWorkload {
                 .withApiGroups("discovery.k8s.io")
                 .withResources("endpointslices")
                 .withVerbs("list", "watch")
+                .build(),
+            new PolicyRuleBuilder()
+                .withApiGroups("lorafleet.io")
+                .withResources("loraadapters")
+                .withVerbs("get", "list", "watch")
                 .build())
         .build();
   }

@@ -9,9 +9,11 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.lorafleet.api.v1alpha1.basemodel.BaseModel;
+import io.lorafleet.api.v1alpha1.loraadapter.LoraAdapter;
 import io.lorafleet.operator.testing.RealCluster;
 import io.lorafleet.operator.testing.TestOperatorConfig;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -23,7 +25,7 @@ import org.junit.jupiter.api.Test;
  */
 class RouterRbacRealServerTest {
   @Test
-  void theRouterMayOnlyListAndWatchEndpointSlicesOfItsNamespace() {
+  void theRouterMayOnlyReadEndpointSlicesAndLoraAdaptersOfItsNamespace() {
     RealCluster cluster = RealCluster.get();
     String namespace = cluster.restrictedNamespace("router");
     String other = cluster.restrictedNamespace("other");
@@ -65,6 +67,14 @@ class RouterRbacRealServerTest {
       assertThat(allowed(router, namespace, "discovery.k8s.io", "endpointslices", "create"))
           .isFalse();
       assertThat(allowed(router, other, "discovery.k8s.io", "endpointslices", "list")).isFalse();
+      // canary rollouts: it reads the LoraAdapters of its namespace (status.rollout), nothing more
+      for (String verb : List.of("get", "list", "watch")) {
+        assertThat(allowed(router, namespace, "lorafleet.io", "loraadapters", verb)).isTrue();
+      }
+      assertThat(router.resources(LoraAdapter.class).inNamespace(namespace).list().getItems())
+          .isNotNull();
+      assertThat(allowed(router, namespace, "lorafleet.io", "loraadapters", "patch")).isFalse();
+      assertThat(allowed(router, other, "lorafleet.io", "loraadapters", "list")).isFalse();
       assertThat(allowed(router, namespace, "", "secrets", "get")).isFalse();
       assertThat(allowed(router, namespace, "", "pods", "list")).isFalse();
       assertThat(allowed(router, namespace, "", "services", "get")).isFalse();

@@ -64,6 +64,7 @@ class RouterWorkloadTest {
         .containsEntry("LORAFLEET_ROUTER_SERVICE", "pods-smollm2-135m")
         .containsEntry("LORAFLEET_ROUTER_NAMESPACE", "team-a")
         .containsEntry("LORAFLEET_ROUTER_PORT_NAME", "http")
+        .containsEntry("LORAFLEET_ROUTER_BASE_MODEL_REF", "smollm2-135m")
         .containsEntry("QUARKUS_HTTP_PORT", "8000");
     assertThat(container.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/health/ready");
     assertThat(container.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/health/live");
@@ -122,13 +123,16 @@ class RouterWorkloadTest {
   }
 
   @Test
-  void theRoutersServiceAccountMayOnlyListAndWatchEndpointSlices() throws IOException {
+  void theRoutersServiceAccountMayOnlyReadEndpointSlicesAndLoraAdapters() throws IOException {
     BaseModel model = base("");
     Role role = RouterWorkload.role(model);
-    assertThat(role.getRules()).hasSize(1);
+    assertThat(role.getRules()).hasSize(2);
     assertThat(role.getRules().getFirst().getApiGroups()).containsExactly("discovery.k8s.io");
     assertThat(role.getRules().getFirst().getResources()).containsExactly("endpointslices");
     assertThat(role.getRules().getFirst().getVerbs()).containsExactly("list", "watch");
+    assertThat(role.getRules().get(1).getApiGroups()).containsExactly("lorafleet.io");
+    assertThat(role.getRules().get(1).getResources()).containsExactly("loraadapters");
+    assertThat(role.getRules().get(1).getVerbs()).containsExactly("get", "list", "watch");
     RoleBinding binding = RouterWorkload.roleBinding(model);
     assertThat(binding.getRoleRef().getKind()).isEqualTo("Role");
     assertThat(binding.getRoleRef().getName()).isEqualTo(role.getMetadata().getName());

@@ -27,6 +27,13 @@ public interface RouterConfig {
   /** The Service port to use; default: the slice's first port. */
   Optional<String> portName();
 
+  /**
+   * The name of the pool's BaseModel: with it the router watches the LoraAdapters of {@link
+   * #namespace()} that reference it and splits the traffic of those under canary rollout; without
+   * it nothing is split.
+   */
+  Optional<String> baseModelRef();
+
   /** Base URLs of the pods ({@code http://10.0.0.7:8000}), for the static pod source. */
   Optional<List<String>> pods();
 

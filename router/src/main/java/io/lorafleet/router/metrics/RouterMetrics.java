@@ -36,6 +36,20 @@ public class RouterMetrics {
         .increment();
   }
 
+  /**
+   * One request of a served name under canary rollout, as its version ended it: {@code version}
+   * stable or canary, {@code result} ok or failure (a canary failure retried on stable counts here
+   * once for each version, as in {@code /v1/router/rollouts}).
+   */
+  public void rolloutRequest(String model, boolean canary, boolean failed) {
+    Counter.builder("lorafleet_router_rollout_requests")
+        .tag("model", model)
+        .tag("version", canary ? "canary" : "stable")
+        .tag("result", failed ? "failure" : "ok")
+        .register(registry)
+        .increment();
+  }
+
   public void routed(String model, Outcome outcome, Pod pod) {
     Counter.builder("lorafleet_router_pod_chosen")
         .tag("pod", pod.id())

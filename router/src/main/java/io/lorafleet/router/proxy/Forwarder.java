@@ -113,10 +113,12 @@ public class Forwarder {
   void noPodLeft(ProxiedRequest r) {
     r.context.runOnContext(
         x -> {
-          if (r.lastBody != null) {
+          if (r.canary) {
+            toStable(r, "canary_no_pod");
+          } else if (r.lastBody != null) {
             passThrough(r, r.lastStatus, r.lastBody, "error");
           } else {
-            metrics.request(r.model, r.route, "error");
+            ended(r, "error", 503);
             OpenAiError.send(
                 r.ctx,
                 503,
@@ -162,7 +164,12 @@ public class Forwarder {
                 retry(r, pod, "refused_" + status, status, body.result());
                 return;
               }
-              metrics.firstByte(r.model, System.nanoTime() - r.arrivalNanos);
+              if (r.canary && VersionFailure.is(status)) {
+                dispatcher.released(pod);
+                toStable(r, "canary_" + status);
+                return;
+              }
+              firstByte(r);
               if (status == 200) {
                 metrics.tokens(r.model, completionTokens(body.result()));
               }
@@ -179,7 +186,7 @@ public class Forwarder {
     resp.handler(
         buf -> {
           if (started.compareAndSet(false, true)) {
-            metrics.firstByte(r.model, System.nanoTime() - r.arrivalNanos);
+            firstByte(r);
             out.setStatusCode(200).setChunked(true);
             String type = resp.getHeader("Content-Type");
             out.putHeader("Content-Type", type == null ? "text/event-stream" : type);
@@ -254,6 +261,10 @@ public class Forwarder {
       metrics.request(r.model, r.route, "cancelled");
       return;
     }
+    if (r.canary) {
+      toStable(r, "canary_" + reason);
+      return;
+    }
     if (r.attempts >= maxAttempts) {
       noPodLeft(r);
       return;
@@ -264,11 +275,46 @@ public class Forwarder {
 
   private void finish(ProxiedRequest r, Pod pod, String result) {
     dispatcher.released(pod);
+    ended(r, result, result.equals("error") ? 502 : 200);
+  }
+
+  private void firstByte(ProxiedRequest r) {
+    r.ttftNanos = System.nanoTime() - r.arrivalNanos;
+    metrics.firstByte(r.model, r.ttftNanos);
+  }
+
+  /**
+   * The canary failed before anything reached the client: counted as a canary failure, and the
+   * request starts again on the stable version (every pod may be tried again), so the client does
+   * not see it.
+   */
+  private void toStable(ProxiedRequest r, String reason) {
+    r.split.window().record(true, true, -1);
+    metrics.rolloutRequest(r.model, true, true);
+    metrics.retry(r.model, reason);
+    LOG.debugf("canary of %s failed (%s): sent to stable", LogText.of(r.model), reason);
+    r.canary = false;
+    r.adapter = r.model;
+    r.body = r.clientBody;
+    r.tried.clear();
+    r.attempts = 0;
+    r.lastBody = null;
+    r.route = "none";
+    dispatcher.submit(r);
+  }
+
+  /** A request's end: its metrics, and the count of its version in its rollout window. */
+  private void ended(ProxiedRequest r, String result, int status) {
     metrics.request(r.model, r.route, result);
+    if (r.split != null && !result.equals("cancelled")) {
+      boolean failed = result.equals("error") || VersionFailure.is(status);
+      r.split.window().record(r.canary, failed, r.ttftNanos);
+      metrics.rolloutRequest(r.model, r.canary, failed);
+    }
   }
 
   private void passThrough(ProxiedRequest r, int status, Buffer body, String result) {
-    metrics.request(r.model, r.route, result);
+    ended(r, result, status);
     HttpServerResponse out = r.ctx.response();
     if (out.closed() || out.ended()) {
       return;

@@ -7,7 +7,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.lorafleet.router.pool.Pod;
 import io.lorafleet.router.pool.PodStatus;
 import io.lorafleet.router.pool.Pool;
+import io.lorafleet.router.rollout.RolloutSplit;
+import io.lorafleet.router.rollout.RolloutSplits;
+import io.lorafleet.serving.pod.CanaryName;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -29,9 +33,12 @@ public class InferenceRoutes {
   private final Dispatcher dispatcher;
   private final PoolToken token;
   private final ObjectMapper json;
+  private final RolloutSplits splits;
 
-  InferenceRoutes(Pool pool, Dispatcher dispatcher, PoolToken token, ObjectMapper json) {
+  InferenceRoutes(
+      Pool pool, Dispatcher dispatcher, PoolToken token, ObjectMapper json, RolloutSplits splits) {
     this.pool = pool;
+    this.splits = splits;
     this.dispatcher = dispatcher;
     this.token = token;
     this.json = json;
@@ -92,6 +99,18 @@ public class InferenceRoutes {
       return;
     }
     String name = model.asText();
+    if (CanaryName.isCanary(name)) {
+      // a version under rollout is reached only through the split, never by its pod-level name
+      OpenAiError.send(
+          ctx,
+          404,
+          "invalid_request_error",
+          "model_not_found",
+          "model",
+          "The model '" + name + "' does not exist or is not loaded",
+          0);
+      return;
+    }
     boolean anyPod = false;
     boolean base = false;
     boolean known = false;
@@ -123,6 +142,9 @@ public class InferenceRoutes {
           0);
       return;
     }
+    RolloutSplit split = base ? null : splits.of(name); // no rollout: one lookup in an empty map
+    Buffer canaryBody =
+        split == null ? null : CanaryChoice.canaryBody(ctx, (ObjectNode) body, split, json);
     ProxiedRequest r =
         new ProxiedRequest(
             ctx,
@@ -131,7 +153,10 @@ public class InferenceRoutes {
             name,
             base ? null : name,
             body.path("stream").asBoolean(false),
-            ctx.body().buffer());
+            ctx.body().buffer(),
+            split,
+            canaryBody == null ? null : CanaryName.of(name),
+            canaryBody);
     ctx.response()
         .closeHandler(
             v -> {
@@ -160,6 +185,9 @@ public class InferenceRoutes {
       if (p.routable() && p.status().baseModel() != null) {
         bases.add(p.status().baseModel());
         for (String a : p.status().tiers().keySet()) {
+          if (CanaryName.isCanary(a)) {
+            continue; // reached through the split only
+          }
           adapters.putIfAbsent(a, p.status().baseModel());
         }
       }

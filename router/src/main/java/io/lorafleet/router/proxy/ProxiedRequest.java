@@ -1,6 +1,7 @@
 package io.lorafleet.router.proxy;
 
 import io.lorafleet.router.pool.Pod;
+import io.lorafleet.router.rollout.RolloutSplit;
 import io.vertx.core.Context;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientRequest;
@@ -18,11 +19,29 @@ final class ProxiedRequest {
   final String path;
   final String model;
 
-  /** The adapter name, or null for the base model. */
-  final String adapter;
+  /**
+   * The name placed on the pods: the adapter, or its canary name ({@code <adapter>@canary}) while
+   * this request goes to the canary; null for the base model.
+   */
+  String adapter;
 
   final boolean stream;
-  final Buffer body;
+
+  /** What is sent to the pod: the client's body, or a copy naming the canary. */
+  Buffer body;
+
+  /** The client's body, sent to stable when the canary fails before its first byte. */
+  final Buffer clientBody;
+
+  /** The rollout split this request was decided under; null when its model is not split. */
+  final RolloutSplit split;
+
+  /** Whether it is on the canary now (false again once it falls back to stable). */
+  boolean canary;
+
+  /** Arrival to the first byte from the pod; negative until then. */
+  long ttftNanos = -1;
+
   final long arrivalNanos = System.nanoTime();
 
   /** The event loop thread the client's request is served on (where it is created). */
@@ -47,13 +66,19 @@ final class ProxiedRequest {
       String model,
       String adapter,
       boolean stream,
-      Buffer body) {
+      Buffer clientBody,
+      RolloutSplit split,
+      String canaryName,
+      Buffer canaryBody) {
     this.ctx = ctx;
     this.context = context;
     this.path = path;
     this.model = model;
-    this.adapter = adapter;
     this.stream = stream;
-    this.body = body;
+    this.clientBody = clientBody;
+    this.split = split;
+    this.canary = canaryName != null;
+    this.adapter = canary ? canaryName : adapter;
+    this.body = canary ? canaryBody : clientBody;
   }
 }

@@ -19,12 +19,11 @@ class LayeringTest {
           .importPackages("io.lorafleet.router");
 
   @Test
-  void routerImportsOnlyServingHttp() {
+  void routerImportsOnlyServingHttpAndTheApiTypes() {
     noClasses()
         .should()
         .dependOnClassesThat()
         .resideInAnyPackage(
-            "io.lorafleet.api..",
             "io.lorafleet.artifacts..",
             "io.lorafleet.bench..",
             "io.lorafleet.cli..",
@@ -36,7 +35,7 @@ class LayeringTest {
             "io.lorafleet.testcluster..",
             "io.lorafleet.trainer..")
         .because(
-            "the router talks to pods over HTTP with the serving-http types; it links no engine, server or operator code")
+            "the router talks to pods over HTTP with the serving-http types and reads LoraAdapters with the api types; it links no engine, server or operator code")
         .check(MAIN);
   }
 }

@@ -41,6 +41,10 @@ public final class ServerPool implements AutoCloseable {
   public final List<Process> processes = new ArrayList<>();
   public final List<URI> urls = new ArrayList<>();
   public final List<String> adapters = new ArrayList<>();
+
+  /** Each adapter's directory and digest (hex), by name. */
+  public final Map<String, String[]> registrations = new java.util.LinkedHashMap<>();
+
   public final Path inferenceTokenFile;
   private final Path adminTokenFile;
 
@@ -66,6 +70,7 @@ public final class ServerPool implements AutoCloseable {
           dir);
       String digest = Sha256.hex(ArtifactStore.manifestOf(dir, Map.of()).toBytes());
       pool.adapters.add("a" + a);
+      pool.registrations.put("a" + a, new String[] {dir.toString(), digest});
       registrations.add(new String[] {"a" + a, dir.toString(), digest});
     }
     pool.startAll(pods, model, slots, running);
@@ -204,7 +209,8 @@ public final class ServerPool implements AutoCloseable {
     throw new IllegalStateException("server " + index + " not ready within 90 s");
   }
 
-  private void register(int index, String name, String path, String digest) throws Exception {
+  /** Registers {@code name} on pod {@code index} (sha256 hex {@code digest}). */
+  public void register(int index, String name, String path, String digest) throws Exception {
     String body =
         "{\"lora_name\":\""
             + name

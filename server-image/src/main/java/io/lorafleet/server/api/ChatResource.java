@@ -7,6 +7,7 @@ import io.lorafleet.engine.tokenizer.ChatMessage;
 import io.lorafleet.engine.tokenizer.ChatTemplateException;
 import io.lorafleet.server.config.ServerConfig;
 import io.lorafleet.server.http.HangUp;
+import io.lorafleet.serving.pod.CanaryName;
 import io.smallrye.common.annotation.Blocking;
 import io.vertx.core.http.HttpServerRequest;
 import jakarta.ws.rs.Consumes;
@@ -98,7 +99,8 @@ public class ChatResource {
     long due = InferenceService.deadline(deadline);
     String id = "chatcmpl-" + UUID.randomUUID().toString().replace("-", "");
     long created = System.currentTimeMillis() / 1000;
-    String model = target.name();
+    // a canary version answers under its served name: clients never see the suffix (issue 19)
+    String model = CanaryName.servedName(target.name());
     if (Boolean.TRUE.equals(req.stream())) {
       boolean usage =
           req.streamOptions() != null && Boolean.TRUE.equals(req.streamOptions().includeUsage());

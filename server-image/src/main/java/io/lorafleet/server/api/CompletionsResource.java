@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.lorafleet.engine.model.SamplingParams;
 import io.lorafleet.server.config.ServerConfig;
 import io.lorafleet.server.http.HangUp;
+import io.lorafleet.serving.pod.CanaryName;
 import io.vertx.core.http.HttpServerRequest;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.HeaderParam;
@@ -80,7 +81,8 @@ public class CompletionsResource {
     long due = InferenceService.deadline(deadline);
     String id = "cmpl-" + UUID.randomUUID().toString().replace("-", "");
     long created = System.currentTimeMillis() / 1000;
-    String model = target.name();
+    // a canary version answers under its served name: clients never see the suffix (issue 19)
+    String model = CanaryName.servedName(target.name());
     if (Boolean.TRUE.equals(req.stream())) {
       boolean usage =
           req.streamOptions() != null && Boolean.TRUE.equals(req.streamOptions().includeUsage());
