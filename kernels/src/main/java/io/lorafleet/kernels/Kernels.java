@@ -264,42 +264,6 @@ public final class Kernels {
     }
   }
 
-  /**
-   * The buffers and shape of one paged-attention call: row t attends to positions {@code
-   * 0..positions[t]} of sequence {@code seqOfRow[t]}, whose blocks are {@code blockTables[seq *
-   * maxBlocks ..]}; {@code q} and {@code out} are {@code [rows, heads, headDim]}.
-   */
-  public record PagedAttention(
-      long q,
-      long kc,
-      long vc,
-      long blockTables,
-      int maxBlocks,
-      long seqOfRow,
-      long positions,
-      long out,
-      int rows,
-      int heads,
-      int kvHeads,
-      int headDim,
-      int blockSize,
-      float scale) {
-    public PagedAttention {
-      checkAttentionShape(heads, kvHeads, headDim);
-    }
-
-    KernelArgs args() {
-      return new KernelArgs()
-          .ptr(q)
-          .ptr(kc)
-          .ptr(vc)
-          .ptr(blockTables)
-          .i32(maxBlocks)
-          .ptr(seqOfRow)
-          .ptr(positions);
-    }
-  }
-
   /** Paged attention in one pass: one block per (row, KV head) over the whole sequence. */
   public void attention(Precision p, PagedAttention a) {
     if (a.rows() == 0) {
@@ -385,22 +349,6 @@ public final class Kernels {
       device.free(m);
       device.free(l);
       device.free(acc);
-    }
-  }
-
-  private static void checkAttentionShape(int heads, int kvHeads, int headDim) {
-    if (kvHeads < 1 || heads % kvHeads != 0 || heads / kvHeads > ATTENTION_MAX_GROUP) {
-      throw new IllegalArgumentException(
-          heads
-              + " query heads over "
-              + kvHeads
-              + " KV heads: groups up to "
-              + ATTENTION_MAX_GROUP
-              + " are supported");
-    }
-    if (headDim > ATTENTION_MAX_HEAD_DIM) {
-      throw new IllegalArgumentException(
-          "head dimension " + headDim + " exceeds " + ATTENTION_MAX_HEAD_DIM);
     }
   }
 

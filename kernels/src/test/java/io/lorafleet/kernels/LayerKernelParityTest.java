@@ -307,8 +307,8 @@ class LayerKernelParityTest {
     long ppos = Parity.upload(device, positions);
     long pout = device.alloc((long) ref.length * p.bytes());
     kernels.kvAppend(p, pk, pv, psm, pkc, pvc, rows, width);
-    Kernels.PagedAttention call =
-        new Kernels.PagedAttention(
+    PagedAttention call =
+        new PagedAttention(
             pq, pkc, pvc, pbt, maxBlocks, psr, ppos, pout, rows, heads, kvHeads, headDim, blockSize,
             scale);
     if (partition > 0) {
@@ -356,11 +356,9 @@ class LayerKernelParityTest {
 
   @Test
   void attentionRefusesShapesBeyondItsRegisters() {
-    assertThatThrownBy(
-            () -> new Kernels.PagedAttention(0, 0, 0, 0, 1, 0, 0, 0, 1, 18, 2, 64, 16, 1f))
+    assertThatThrownBy(() -> new PagedAttention(0, 0, 0, 0, 1, 0, 0, 0, 1, 18, 2, 64, 16, 1f))
         .hasMessageContaining("groups up to 8");
-    assertThatThrownBy(
-            () -> new Kernels.PagedAttention(0, 0, 0, 0, 1, 0, 0, 0, 1, 2, 2, 256, 16, 1f))
+    assertThatThrownBy(() -> new PagedAttention(0, 0, 0, 0, 1, 0, 0, 0, 1, 2, 2, 256, 16, 1f))
         .hasMessageContaining("head dimension 256");
   }
 

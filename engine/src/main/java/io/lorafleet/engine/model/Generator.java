@@ -1,6 +1,5 @@
 package io.lorafleet.engine.model;
 
-import io.lorafleet.engine.backend.AttentionLayout;
 import io.lorafleet.engine.backend.PagedKvCache;
 import io.lorafleet.engine.lora.AdapterTable;
 import java.util.ArrayList;
@@ -63,57 +62,24 @@ public final class Generator {
             .sample(logits, off, vocab, p.temperature(), p.topK(), p.topP(), s.random.nextDouble());
   }
 
+  /** Reserves every prompt's cache blocks, in order, then builds the prefill batch. */
   private ForwardBatch prefill(List<Sequence> seqs) {
-    int rows = seqs.stream().mapToInt(s -> s.prompt.length).sum();
-    int[] tokens = new int[rows];
-    int[] seqOf = new int[rows];
-    int[] pos = new int[rows];
-    int[] slots = new int[rows];
-    int[] logitRows = new int[seqs.size()];
-    int r = 0;
-    for (int i = 0; i < seqs.size(); i++) {
-      Sequence s = seqs.get(i);
+    for (Sequence s : seqs) {
       s.reserve(s.prompt.length);
-      for (int p = 0; p < s.prompt.length; p++, r++) {
-        tokens[r] = s.prompt[p];
-        seqOf[r] = i;
-        pos[r] = p;
-        slots[r] = s.slot;
-      }
-      logitRows[i] = r - 1;
     }
-    return new ForwardBatch(tokens, layout(seqs, seqOf, pos), slots, logitRows, false);
+    return ForwardBatches.prefill(seqs, cache.blockSize());
   }
 
+  /** Reserves a block for each sequence's new position where needed, then builds the step. */
   private ForwardBatch decode(List<Sequence> seqs) {
-    int n = seqs.size();
-    int[] tokens = new int[n];
-    int[] seqOf = new int[n];
-    int[] pos = new int[n];
-    int[] slots = new int[n];
-    int[] logitRows = new int[n];
-    for (int i = 0; i < n; i++) {
-      Sequence s = seqs.get(i);
-      pos[i] = s.length - 1;
+    for (Sequence s : seqs) {
       s.reserve(s.length);
-      tokens[i] = s.last;
-      seqOf[i] = i;
-      slots[i] = s.slot;
-      logitRows[i] = i;
     }
-    return new ForwardBatch(tokens, layout(seqs, seqOf, pos), slots, logitRows, true);
-  }
-
-  private AttentionLayout layout(List<Sequence> seqs, int[] seqOf, int[] pos) {
-    int[][] tables = new int[seqs.size()][];
-    for (int i = 0; i < tables.length; i++) {
-      tables[i] = seqs.get(i).blocks;
-    }
-    return new AttentionLayout(seqOf, pos, tables, cache.blockSize());
+    return ForwardBatches.decode(seqs, cache.blockSize());
   }
 
   /** One request's progress: its cache blocks, generated tokens and random stream. */
-  private static final class Sequence {
+  private static final class Sequence implements BatchSequence {
     final int[] prompt;
     final int slot;
     final SamplingParams params;
@@ -133,6 +99,31 @@ public final class Generator {
       this.random = new SplittableRandom(r.params().seed());
       this.cache = cache;
       this.length = prompt.length;
+    }
+
+    @Override
+    public int[] promptTokens() {
+      return prompt;
+    }
+
+    @Override
+    public int adapterSlot() {
+      return slot;
+    }
+
+    @Override
+    public int lastToken() {
+      return last;
+    }
+
+    @Override
+    public int cachedLength() {
+      return length;
+    }
+
+    @Override
+    public int[] blockTable() {
+      return blocks;
     }
 
     /** Makes sure the first {@code positions} positions have cache blocks. */

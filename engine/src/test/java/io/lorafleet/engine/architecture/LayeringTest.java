@@ -58,4 +58,24 @@ class LayeringTest {
             "the engine runs in plain processes (trainer, CLI, bench) as well as in the server")
         .check(MAIN);
   }
+
+  @Test
+  void inferenceDoesNotDependOnTrainingMergingOrTestModels() {
+    noClasses()
+        .that()
+        .resideInAnyPackage(
+            "io.lorafleet.engine.backend..",
+            "io.lorafleet.engine.model..",
+            "io.lorafleet.engine.lora..",
+            "io.lorafleet.engine.tokenizer..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage(
+            "io.lorafleet.engine.train..",
+            "io.lorafleet.engine.merge..",
+            "io.lorafleet.engine.testmodels..")
+        .because(
+            "training and merging build on the serving model (issue 20): the server loads only the inference packages, and batch building lives once, in engine.model")
+        .check(MAIN);
+  }
 }

@@ -2,38 +2,26 @@ package io.lorafleet.server.scheduling;
 
 import io.lorafleet.engine.backend.PagedKvCache;
 import io.lorafleet.engine.model.ForwardBatch;
-import io.lorafleet.engine.model.GenerationResult.FinishReason;
+import io.lorafleet.engine.model.ForwardBatches;
 import io.lorafleet.engine.model.LlamaModel;
-import io.lorafleet.engine.model.SamplingParams;
 import io.lorafleet.server.metrics.ServerMetrics;
-import io.lorafleet.server.residency.AdapterVersion;
 import io.lorafleet.server.residency.DeviceSlots;
 import io.lorafleet.server.residency.HostCache;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.Deque;
-import java.util.HashSet;
-import java.util.Iterator;
 import java.util.List;
-import java.util.Set;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.jboss.logging.Logger;
 
 /**
- * Continuous batching on one engine thread. Every step it (1) admits waiting sequences in arrival
- * order while the batch has room (running sequences, prompt tokens per step, free KV-cache blocks
- * for the whole sequence) and their adapter is in the device tier, (2) prefills the admitted ones
- * in one forward, (3) decodes one token for every running sequence in a second forward, rows
- * ordered by adapter slot. Prefill and decode are separate forwards, so every row runs the same
- * kernels (gather LoRA kernels in decode) as when the request runs alone; since the engine's
- * forward is row-independent, batching changes nothing but speed. A sequence whose adapter is not
- * resident is skipped, not waited for: its load runs in the background and everything else keeps
- * flowing. KV blocks for prompt plus max_tokens are reserved at admission, so a running sequence
- * never runs out of cache and nothing is ever preempted.
+ * Continuous batching on one engine thread. Every step it (1) admits waiting sequences ({@link
+ * Admission}), (2) prefills the admitted ones in one forward, (3) decodes one token for every
+ * running sequence in a second forward, rows ordered by adapter slot, and hands each token to its
+ * client ({@link TokenDelivery}). Prefill and decode are separate forwards, so every row runs the
+ * same kernels (gather LoRA kernels in decode) as when the request runs alone; since the engine's
+ * forward is row-independent, batching changes nothing but speed. Nothing is ever preempted: the
+ * cache for a sequence's whole length is reserved when it is admitted.
  */
 public final class Scheduler implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(Scheduler.class);
@@ -41,23 +29,16 @@ public final class Scheduler implements AutoCloseable {
   private final LlamaModel model;
   private final PagedKvCache cache;
   private final DeviceSlots device;
-  private final HostCache host;
   private final ServerMetrics metrics;
-  private final SchedulerLimits limits;
   private final StepTimes times = new StepTimes();
-  private final int vocab;
-  private final int capacityBlocks;
+  private final TokenDelivery delivery;
+  private final Admission admission;
 
-  private final ReentrantLock lock = new ReentrantLock();
-  private final Condition work = lock.newCondition();
-  private final Condition idle = lock.newCondition();
-  private final Deque<Sequence> waiting = new ArrayDeque<>();
   private final List<Sequence> running = new ArrayList<>(); // engine thread only
   private volatile int runningCount;
   private volatile boolean draining;
   private volatile boolean stopped;
-  private boolean drainReported; // guarded by lock
-  private boolean queueMoved; // engine thread only: admit() took or dropped a waiting sequence
+  private final AtomicBoolean drainReported = new AtomicBoolean();
   private volatile Runnable stateChanged = () -> {};
   private final Thread thread;
 
@@ -71,11 +52,9 @@ public final class Scheduler implements AutoCloseable {
     this.model = model;
     this.cache = cache;
     this.device = device;
-    this.host = host;
     this.metrics = metrics;
-    this.limits = limits;
-    this.vocab = model.config().vocabSize();
-    this.capacityBlocks = cache.freeBlocks(); // a fresh cache: every block is free
+    this.delivery = new TokenDelivery(model, cache, device, metrics);
+    this.admission = new Admission(model, cache, device, host, metrics, limits, times, delivery);
     this.thread = Thread.ofPlatform().name("lorafleet-engine").unstarted(this::loop);
     host.onLoaded(this::wake);
   }
@@ -101,66 +80,12 @@ public final class Scheduler implements AutoCloseable {
       throw new RequestFailure.Rejected(
           RequestFailure.unavailable("shutting_down", "the server is draining", 5));
     }
-    int maxContext = model.config().maxPositionEmbeddings();
-    if (s.maxPositions() > maxContext) {
-      throw new RequestFailure.Rejected(
-          RequestFailure.invalid(
-              "context_length_exceeded",
-              "prompt ("
-                  + s.prompt.length
-                  + " tokens) plus max_tokens ("
-                  + s.params.maxNewTokens()
-                  + ") exceed the model's context of "
-                  + maxContext
-                  + " tokens"));
-    }
-    if (blocksFor(s) > capacityBlocks()) {
-      throw new RequestFailure.Rejected(
-          RequestFailure.invalid(
-              "context_length_exceeded",
-              "prompt plus max_tokens need "
-                  + s.maxPositions()
-                  + " KV positions, the server's cache holds "
-                  + capacityBlocks() * cache.blockSize()));
-    }
-    lock.lock();
-    try {
-      if (waiting.size() >= limits.maxWaiting()) {
-        throw new RequestFailure.Rejected(
-            RequestFailure.overloaded(
-                "the server has " + waiting.size() + " requests waiting; retry later",
-                times.retryAfterSeconds()));
-      }
-      if (s.deadlineNanos != 0) {
-        long eta =
-            System.nanoTime()
-                + times.estimate(s.prompt.length, s.params.maxNewTokens(), waiting.isEmpty());
-        if (eta > s.deadlineNanos) {
-          throw new RequestFailure.Rejected(
-              RequestFailure.unavailable(
-                  "deadline_exceeded",
-                  "the request cannot finish within its deadline at the current load (estimated"
-                      + " "
-                      + (eta - System.nanoTime()) / 1_000_000
-                      + " ms)",
-                  times.retryAfterSeconds()));
-        }
-      }
-      waiting.addLast(s);
-      work.signal();
-    } finally {
-      lock.unlock();
-    }
+    admission.enqueue(s);
     stateChanged.run();
   }
 
   public int waitingCount() {
-    lock.lock();
-    try {
-      return waiting.size();
-    } finally {
-      lock.unlock();
-    }
+    return admission.waitingCount();
   }
 
   public int runningCount() {
@@ -177,12 +102,7 @@ public final class Scheduler implements AutoCloseable {
 
   /** Wakes the engine (new work, a finished adapter load, a cancellation). */
   public void wake() {
-    lock.lock();
-    try {
-      work.signal();
-    } finally {
-      lock.unlock();
-    }
+    admission.signalWork();
   }
 
   /**
@@ -209,27 +129,15 @@ public final class Scheduler implements AutoCloseable {
   public boolean drainUntil(long endNanos) throws InterruptedException {
     draining = true;
     stateChanged.run();
-    long end = endNanos;
-    lock.lock();
     try {
-      work.signal();
-      while (!(waiting.isEmpty() && runningCount == 0)) {
-        long left = end - System.nanoTime();
-        if (left <= 0) {
-          break;
-        }
-        idle.awaitNanos(Math.min(left, TimeUnit.MILLISECONDS.toNanos(100)));
-      }
-      boolean clean = waiting.isEmpty() && runningCount == 0;
-      if (!drainReported) { // the first of several callers reports what it found
-        drainReported = true;
+      Admission.DrainState found = admission.awaitEmpty(endNanos, () -> runningCount);
+      if (drainReported.compareAndSet(false, true)) { // the first of several callers reports
         LOG.infof(
             "drain %s: %d waiting, %d running",
-            clean ? "complete" : "timed out", waiting.size(), runningCount);
+            found.clean() ? "complete" : "timed out", found.waiting(), found.running());
       }
-      return clean;
+      return found.clean();
     } finally {
-      lock.unlock();
       close();
     }
   }
@@ -251,13 +159,13 @@ public final class Scheduler implements AutoCloseable {
     LOG.info("engine thread started");
     while (!stopped) {
       try {
-        if (!step()) {
-          awaitWork();
+        if (!step() && !admission.awaitWork(stopped)) {
+          stopped = true; // interrupted
         }
       } catch (RuntimeException | Error e) {
         LOG.error("engine step failed; failing the running sequences", e);
         for (Sequence s : new ArrayList<>(running)) {
-          fail(s, new RequestFailure(500, "engine_error", "engine error: " + e, 0));
+          delivery.fail(s, new RequestFailure(500, "engine_error", "engine error: " + e, 0));
         }
         running.clear();
         runningCount = 0;
@@ -265,15 +173,9 @@ public final class Scheduler implements AutoCloseable {
       }
     }
     List<Sequence> left = new ArrayList<>(running);
-    lock.lock();
-    try {
-      left.addAll(waiting);
-      waiting.clear();
-    } finally {
-      lock.unlock();
-    }
+    left.addAll(admission.takeAll());
     for (Sequence s : left) {
-      fail(
+      delivery.fail(
           s,
           RequestFailure.unavailable(
               "shutting_down",
@@ -283,38 +185,22 @@ public final class Scheduler implements AutoCloseable {
     LOG.info("engine thread stopped");
   }
 
-  private void awaitWork() {
-    lock.lock();
-    try {
-      idle.signalAll();
-      if (!stopped) {
-        work.await(50, TimeUnit.MILLISECONDS);
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      stopped = true;
-    } finally {
-      lock.unlock();
-    }
-  }
-
   /** One engine step; false when there was nothing to do. */
   private boolean step() {
     int runningBefore = runningCount;
     long deviceBefore = device.changes();
-    queueMoved = false;
     running.removeIf(
         s -> {
           if (s.cancelled()) {
-            finish(s, null);
+            delivery.finish(s, null);
             return true;
           }
           return false;
         });
     device.evictRetired();
-    List<Sequence> admitted = admit();
-    if (!admitted.isEmpty()) {
-      prefill(admitted);
+    Admission.Admitted admitted = admission.admit(running);
+    if (!admitted.sequences().isEmpty()) {
+      prefill(admitted.sequences());
     }
     running.removeIf(s -> s.finished);
     if (!running.isEmpty()) {
@@ -322,143 +208,25 @@ public final class Scheduler implements AutoCloseable {
       running.removeIf(s -> s.finished);
     }
     runningCount = running.size();
-    if (queueMoved || runningCount != runningBefore || device.changes() != deviceBefore) {
+    if (admitted.queueMoved()
+        || runningCount != runningBefore
+        || device.changes() != deviceBefore) {
       stateChanged.run();
     }
-    return !admitted.isEmpty() || !running.isEmpty();
-  }
-
-  private List<Sequence> admit() {
-    List<Sequence> admitted = new ArrayList<>();
-    List<Sequence> dropped = new ArrayList<>();
-    List<RequestFailure> reasons = new ArrayList<>();
-    Set<AdapterVersion> blocked = new HashSet<>();
-    long now = System.nanoTime();
-    lock.lock();
-    try {
-      int freeBlocks = cache.freeBlocks();
-      int prefillTokens = 0;
-      int budget = limits.prefillBudget(!running.isEmpty());
-      for (Iterator<Sequence> it = waiting.iterator(); it.hasNext(); ) {
-        Sequence s = it.next();
-        if (s.cancelled()) {
-          it.remove();
-          dropped.add(s);
-          reasons.add(null);
-          continue;
-        }
-        if (s.deadlineNanos != 0 && now > s.deadlineNanos) {
-          it.remove();
-          dropped.add(s);
-          reasons.add(
-              RequestFailure.unavailable(
-                  "deadline_exceeded", "the deadline passed while the request waited", 1));
-          continue;
-        }
-        if (running.size() + admitted.size() >= limits.maxRunning()) {
-          break;
-        }
-        int need = blocksFor(s);
-        if (need > freeBlocks) {
-          break; // memory is granted in arrival order, so large requests are not starved
-        }
-        if (!admitted.isEmpty() && prefillTokens + s.prompt.length > budget) {
-          break;
-        }
-        AdapterVersion v = s.version;
-        if (v != null) {
-          if (blocked.contains(v)) {
-            continue;
-          }
-          if (device.admissibleSlot(v) < 0) {
-            RequestFailure unavailable = makeResident(v);
-            if (unavailable != null) {
-              it.remove();
-              dropped.add(s);
-              reasons.add(unavailable);
-              continue;
-            }
-            if (device.admissibleSlot(v) < 0) {
-              blocked.add(v);
-              continue;
-            }
-          }
-          s.slot = device.admissibleSlot(v);
-          s.weights = device.acquire(v);
-          v.used();
-        }
-        it.remove();
-        s.blocks = new int[need];
-        for (int b = 0; b < need; b++) {
-          s.blocks[b] = cache.allocate();
-        }
-        freeBlocks -= need;
-        prefillTokens += s.prompt.length;
-        s.length = s.prompt.length;
-        admitted.add(s);
-      }
-    } finally {
-      lock.unlock();
-    }
-    queueMoved = !admitted.isEmpty() || !dropped.isEmpty();
-    for (int i = 0; i < dropped.size(); i++) {
-      Sequence s = dropped.get(i);
-      if (reasons.get(i) == null) {
-        finish(s, null);
-      } else {
-        fail(s, reasons.get(i));
-      }
-    }
-    for (Sequence s : admitted) {
-      long queued = now - s.arrivalNanos;
-      metrics.queueTime(s.model, queued);
-      times.queued(queued);
-    }
-    return admitted;
-  }
-
-  /**
-   * Starts bringing {@code v} into the device tier: host tier first (background load from disk),
-   * then a free or idle slot, else a drain of the least recently used slot. Returns a failure when
-   * the version cannot be loaded at all.
-   */
-  private RequestFailure makeResident(AdapterVersion v) {
-    if (device.isResident(v)) {
-      return null; // draining; it becomes admissible again once reloaded after eviction
-    }
-    switch (host.ensure(v, model.config())) {
-      case FAILED -> {
-        Throwable t = host.failure(v);
-        return RequestFailure.unavailable(
-            "adapter_unavailable",
-            "adapter " + v.name() + " could not be loaded: " + (t == null ? "" : t.getMessage()),
-            5);
-      }
-      case LOADING -> {
-        return null;
-      }
-      case READY -> {
-        var weights = v.weights();
-        if (weights != null && !device.place(v, weights)) {
-          device.requestDrain();
-        }
-        return null;
-      }
-    }
-    return null;
+    return !admitted.sequences().isEmpty() || !running.isEmpty();
   }
 
   private void prefill(List<Sequence> seqs) {
     seqs.sort(Comparator.comparingInt(s -> s.slot));
     long start = System.nanoTime();
-    ForwardBatch batch = Batches.prefill(seqs, cache.blockSize());
+    ForwardBatch batch = ForwardBatches.prefill(seqs, cache.blockSize());
     float[] logits;
     try {
       checkSlots(seqs);
       logits = model.forward(batch, device.table(), cache);
     } catch (RuntimeException e) {
       LOG.error("prefill failed", e);
-      seqs.forEach(s -> fail(s, new RequestFailure(500, "engine_error", e.toString(), 0)));
+      seqs.forEach(s -> delivery.fail(s, new RequestFailure(500, "engine_error", e.toString(), 0)));
       return;
     }
     long now = System.nanoTime();
@@ -467,7 +235,7 @@ public final class Scheduler implements AutoCloseable {
       Sequence s = seqs.get(i);
       metrics.promptTokens(s.model, s.prompt.length);
       running.add(s);
-      deliver(s, pick(s, logits, i * vocab), now);
+      delivery.deliver(s, delivery.pick(s, logits, i), now);
     }
   }
 
@@ -476,7 +244,7 @@ public final class Scheduler implements AutoCloseable {
     checkSlots(running);
     long start = System.nanoTime();
     float[] logits =
-        model.forward(Batches.decode(running, cache.blockSize()), device.table(), cache);
+        model.forward(ForwardBatches.decode(running, cache.blockSize()), device.table(), cache);
     long now = System.nanoTime();
     times.decodeStep(now - start);
     int distinct = 0;
@@ -487,103 +255,8 @@ public final class Scheduler implements AutoCloseable {
     }
     metrics.decodeStep(running.size(), distinct);
     for (int i = 0; i < running.size(); i++) {
-      deliver(running.get(i), pick(running.get(i), logits, i * vocab), now);
+      delivery.deliver(running.get(i), delivery.pick(running.get(i), logits, i), now);
     }
-  }
-
-  private int pick(Sequence s, float[] logits, int off) {
-    SamplingParams p = s.params;
-    return p.isGreedy()
-        ? model.backend().argmax(logits, off, vocab)
-        : model
-            .backend()
-            .sample(logits, off, vocab, p.temperature(), p.topK(), p.topP(), s.random.nextDouble());
-  }
-
-  private void deliver(Sequence s, int token, long now) {
-    if (s.params.stopTokens().contains(token)) {
-      finish(s, FinishReason.STOP);
-      return;
-    }
-    s.generated++;
-    s.last = token;
-    s.length++;
-    if (s.generated == 1) {
-      metrics.timeToFirstToken(s.model, now - s.arrivalNanos);
-    } else {
-      metrics.interTokenLatency(s.model, now - s.lastTokenNanos);
-    }
-    s.lastTokenNanos = now;
-    metrics.generatedToken(s.model);
-    boolean more;
-    try {
-      more = s.sink.onToken(token);
-    } catch (RuntimeException e) {
-      LOG.warn("token sink failed; ending the sequence", e);
-      finish(s, null);
-      return;
-    }
-    if (!more) {
-      finish(s, FinishReason.STOP);
-    } else if (s.generated >= s.params.maxNewTokens()) {
-      finish(s, FinishReason.LENGTH);
-    }
-  }
-
-  /**
-   * Ends a sequence; {@code reason} null means cancelled by the client, whose thread still waits
-   * for an end (told with {@link RequestFailure#clientClosed()}).
-   */
-  private void finish(Sequence s, FinishReason reason) {
-    release(s);
-    if (reason == null) {
-      metrics.request(s.model, "cancelled");
-      try {
-        s.sink.onError(RequestFailure.clientClosed());
-      } catch (RuntimeException e) {
-        LOG.warn("token sink failed at cancellation", e);
-      }
-      return;
-    }
-    metrics.request(s.model, "completed");
-    try {
-      s.sink.onFinish(reason, s.prompt.length, s.generated);
-    } catch (RuntimeException e) {
-      LOG.warn("token sink failed at finish", e);
-    }
-  }
-
-  private void fail(Sequence s, RequestFailure failure) {
-    release(s);
-    metrics.request(s.model, failure.status() >= 500 ? "failed" : "rejected");
-    try {
-      s.sink.onError(failure);
-    } catch (RuntimeException e) {
-      LOG.warn("token sink failed at error", e);
-    }
-  }
-
-  private void release(Sequence s) {
-    if (s.finished) {
-      return;
-    }
-    s.finished = true;
-    if (s.blocks != null) {
-      cache.release(s.blocks, s.blocks.length);
-      s.blocks = null;
-    }
-    if (s.weights != null) {
-      device.release(s.version);
-      s.weights = null;
-    }
-  }
-
-  private int blocksFor(Sequence s) {
-    return (s.maxPositions() + cache.blockSize() - 1) / cache.blockSize();
-  }
-
-  private int capacityBlocks() {
-    return capacityBlocks;
   }
 
   /** Every row must find in its slot the very weights it was admitted with. */

@@ -1,6 +1,7 @@
 package io.lorafleet.server.scheduling;
 
 import io.lorafleet.engine.lora.LoadedAdapter;
+import io.lorafleet.engine.model.BatchSequence;
 import io.lorafleet.engine.model.SamplingParams;
 import io.lorafleet.server.residency.AdapterVersion;
 import java.util.SplittableRandom;
@@ -10,7 +11,7 @@ import java.util.SplittableRandom;
  * arrived (null = base model), and, once admitted, its cache blocks and its slot in the adapter
  * table. Engine-thread state apart from {@link #cancel()}.
  */
-public final class Sequence {
+public final class Sequence implements BatchSequence {
   final String model;
   final int[] prompt;
   final SamplingParams params;
@@ -58,6 +59,31 @@ public final class Sequence {
 
   boolean cancelled() {
     return cancelled;
+  }
+
+  @Override
+  public int[] promptTokens() {
+    return prompt;
+  }
+
+  @Override
+  public int adapterSlot() {
+    return slot;
+  }
+
+  @Override
+  public int lastToken() {
+    return last;
+  }
+
+  @Override
+  public int cachedLength() {
+    return length;
+  }
+
+  @Override
+  public int[] blockTable() {
+    return blocks;
   }
 
   /** Positions this sequence can ever occupy: the whole prompt plus every token it may generate. */

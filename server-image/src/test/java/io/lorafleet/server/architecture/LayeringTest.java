@@ -66,4 +66,14 @@ class LayeringTest {
         .because("the HTTP resources call the scheduler and the residency, never the reverse")
         .check(MAIN);
   }
+
+  @Test
+  void theServerNeitherTrainsNorUsesTestModels() {
+    noClasses()
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage("io.lorafleet.engine.train..", "io.lorafleet.engine.testmodels..")
+        .because("a serving pod serves; training runs in the trainer image")
+        .check(MAIN);
+  }
 }

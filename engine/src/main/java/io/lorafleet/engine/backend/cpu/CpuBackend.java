@@ -16,12 +16,12 @@ import java.util.Arrays;
  * merge), tokens (LoRA, norms) or (token, head) pairs (attention) on a pool sized to the cores.
  */
 public final class CpuBackend implements Backend {
-  // Per-thread scratch: a widened bf16 weight row and attention scores, grown on demand.
+  // Per-thread scratch: a widened embedding row and attention scores, grown on demand.
   private static final ThreadLocal<float[]> ROW = ThreadLocal.withInitial(() -> new float[0]);
   private static final ThreadLocal<float[]> SCORES = ThreadLocal.withInitial(() -> new float[0]);
-  private static final ThreadLocal<float[]> FOUR = ThreadLocal.withInitial(() -> new float[4]);
 
   private final Parallel parallel;
+  private final LoraRows loraRows;
 
   /** A backend with one worker per available processor. */
   public CpuBackend() {
@@ -30,6 +30,7 @@ public final class CpuBackend implements Backend {
 
   public CpuBackend(int threads) {
     this.parallel = new Parallel(threads);
+    this.loraRows = new LoraRows(parallel);
   }
 
   @Override
@@ -60,162 +61,40 @@ public final class CpuBackend implements Backend {
             int lo = Math.max(from, start[j]);
             int hi = Math.min(to, start[j + 1]);
             if (lo < hi) {
-              rows(x, tokens, ws[j], biases[j], ys[j], lo - start[j], hi - start[j]);
+              MatmulRows.rows(x, tokens, ws[j], biases[j], ys[j], lo - start[j], hi - start[j]);
             }
           }
         });
-  }
-
-  /** Output features [from, to) of one matmul; each weight row is used for every token in turn. */
-  private static void rows(
-      float[] x, int tokens, Weights w, float[] bias, float[] y, int from, int to) {
-    int in = w.cols();
-    int out = w.rows();
-    DType type = w.dtype();
-    // bf16/int8 rows feed 4-token kernels through a widened copy; fewer tokens widen in registers.
-    boolean widenRow = type != DType.F32 && tokens >= 4;
-    float[] row = widenRow ? scratch(ROW, in) : null;
-    float[] four = FOUR.get();
-    int o = from;
-    if (tokens < 4 && type == DType.F32) {
-      // Few tokens, fp32: four weight rows at a time against each token (see dotRows4F32). For
-      // bf16 the widening already keeps a row busy, and four at once measured slower
-      // (bench/cpu-decode.md), so bf16 and int8 rows stay one at a time below.
-      float[] wf = w.f32();
-      for (; o + 4 <= to; o += 4) {
-        for (int t = 0; t < tokens; t++) {
-          VectorKernels.dotRows4F32(wf, o * in, x, t * in, in, four);
-          for (int k = 0; k < 4; k++) {
-            y[t * out + o + k] = four[k] + (bias == null ? 0f : bias[o + k]);
-          }
-        }
-      }
-    }
-    for (; o < to; o++) {
-      float b = bias == null ? 0f : bias[o];
-      if (type != DType.F32 && !widenRow) {
-        for (int t = 0; t < tokens; t++) {
-          y[t * out + o] =
-              (type == DType.BF16
-                      ? VectorKernels.dotBf16(w.bf16(), o * in, x, t * in, in)
-                      : VectorKernels.dotQ8(w.q8(), w.q8Scales(), o * in, x, t * in, in))
-                  + b;
-        }
-        continue;
-      }
-      float[] src;
-      int so;
-      if (widenRow) {
-        if (type == DType.BF16) {
-          VectorKernels.bf16ToF32(w.bf16(), o * in, row, in);
-        } else {
-          VectorKernels.q8ToF32(w.q8(), w.q8Scales(), o * in, row, in);
-        }
-        src = row;
-        so = 0;
-      } else {
-        src = w.f32();
-        so = o * in;
-      }
-      int t = 0;
-      for (; t + 4 <= tokens; t += 4) {
-        VectorKernels.dot4(src, so, x, t * in, in, in, four);
-        for (int k = 0; k < 4; k++) {
-          y[(t + k) * out + o] = four[k] + b;
-        }
-      }
-      for (; t < tokens; t++) {
-        y[t * out + o] = VectorKernels.dot(src, so, x, t * in, in) + b;
-      }
-    }
   }
 
   @Override
   public void sgmvShrink(
       float[] x, int in, AdapterGroups groups, LoraPair[] pairs, float[] v, int rMax) {
     Arrays.fill(v, 0, groups.tokens() * rMax, 0f);
-    forSortedRows(groups, pairs, (long) rMax * in, (t, p) -> shrinkRow(x, in, t, p, v, rMax));
+    loraRows.forSortedRows(
+        groups, pairs, (long) rMax * in, (t, p) -> LoraRows.shrinkRow(x, in, t, p, v, rMax));
   }
 
   @Override
   public void sgmvExpand(
       float[] v, int rMax, AdapterGroups groups, LoraPair[] pairs, float[] y, int out) {
-    forSortedRows(groups, pairs, (long) rMax * out, (t, p) -> expandRow(v, rMax, t, p, y, out));
+    loraRows.forSortedRows(
+        groups, pairs, (long) rMax * out, (t, p) -> LoraRows.expandRow(v, rMax, t, p, y, out));
   }
 
   @Override
   public void bgmvShrink(
       float[] x, int in, int[] slotOfRow, LoraPair[] pairs, float[] v, int rMax) {
     Arrays.fill(v, 0, slotOfRow.length * rMax, 0f);
-    forEachRow(slotOfRow, pairs, (long) rMax * in, (t, p) -> shrinkRow(x, in, t, p, v, rMax));
+    loraRows.forEachRow(
+        slotOfRow, pairs, (long) rMax * in, (t, p) -> LoraRows.shrinkRow(x, in, t, p, v, rMax));
   }
 
   @Override
   public void bgmvExpand(
       float[] v, int rMax, int[] slotOfRow, LoraPair[] pairs, float[] y, int out) {
-    forEachRow(slotOfRow, pairs, (long) rMax * out, (t, p) -> expandRow(v, rMax, t, p, y, out));
-  }
-
-  @FunctionalInterface
-  private interface RowOp {
-    void run(int row, LoraPair pair);
-  }
-
-  /**
-   * Visits adapted rows in sorted order: consecutive rows of a chunk mostly share an adapter, so
-   * its matrices stay in cache (the CPU form of SGMV's segment loop).
-   */
-  private void forSortedRows(AdapterGroups groups, LoraPair[] pairs, long workPerRow, RowOp op) {
-    int[] rows = groups.tokIdxSorted();
-    parallel.forRange(
-        rows.length,
-        Parallel.chunkForCached(workPerRow),
-        (from, to) -> {
-          for (int i = from; i < to; i++) {
-            LoraPair p = pair(pairs, groups.slotOfRow()[rows[i]]);
-            if (p != null) {
-              op.run(rows[i], p);
-            }
-          }
-        });
-  }
-
-  /** Visits every row with its own slot (BGMV's gather). */
-  private void forEachRow(int[] slotOfRow, LoraPair[] pairs, long workPerRow, RowOp op) {
-    parallel.forRange(
-        slotOfRow.length,
-        Parallel.chunkForCached(workPerRow),
-        (from, to) -> {
-          for (int t = from; t < to; t++) {
-            LoraPair p = pair(pairs, slotOfRow[t]);
-            if (p != null) {
-              op.run(t, p);
-            }
-          }
-        });
-  }
-
-  private static LoraPair pair(LoraPair[] pairs, int slot) {
-    return slot < 0 || slot >= pairs.length ? null : pairs[slot];
-  }
-
-  private static void shrinkRow(float[] x, int in, int t, LoraPair p, float[] v, int rMax) {
-    if (p.rank() > rMax || p.in() != in) {
-      throw new IllegalArgumentException(
-          "LoRA pair [" + p.rank() + ", " + p.in() + "] does not fit rMax " + rMax + ", in " + in);
-    }
-    for (int j = 0; j < p.rank(); j++) {
-      v[t * rMax + j] = VectorKernels.dot(x, t * in, p.a(), j * in, in);
-    }
-  }
-
-  private static void expandRow(float[] v, int rMax, int t, LoraPair p, float[] y, int out) {
-    if (p.out() != out) {
-      throw new IllegalArgumentException("LoRA pair out " + p.out() + " does not match " + out);
-    }
-    for (int j = 0; j < p.rank(); j++) {
-      VectorKernels.axpy(v[t * rMax + j], p.bT(), j * out, y, t * out, out);
-    }
+    loraRows.forEachRow(
+        slotOfRow, pairs, (long) rMax * out, (t, p) -> LoraRows.expandRow(v, rMax, t, p, y, out));
   }
 
   @Override
@@ -309,7 +188,7 @@ public final class CpuBackend implements Backend {
             int kvh = h / group;
             int seq = layout.seqOfRow()[t];
             int len = layout.positions()[t] + 1;
-            float[] s = scratch(SCORES, len);
+            float[] s = Scratch.grow(SCORES, len);
             int qo = th * d;
             float max = Float.NEGATIVE_INFINITY;
             for (int p = 0; p < len; p++) {
@@ -354,11 +233,11 @@ public final class CpuBackend implements Backend {
             "token id " + ids[t] + " is outside the vocabulary of " + table.rows());
       }
       if (table.dtype() == DType.BF16) {
-        float[] row = scratch(ROW, dim);
+        float[] row = Scratch.grow(ROW, dim);
         VectorKernels.bf16ToF32(table.bf16(), ids[t] * dim, row, dim);
         System.arraycopy(row, 0, out, t * dim, dim);
       } else if (table.dtype() == DType.I8) {
-        float[] row = scratch(ROW, dim);
+        float[] row = Scratch.grow(ROW, dim);
         VectorKernels.q8ToF32(table.q8(), table.q8Scales(), ids[t] * dim, row, dim);
         System.arraycopy(row, 0, out, t * dim, dim);
       } else {
@@ -397,15 +276,6 @@ public final class CpuBackend implements Backend {
             }
           }
         });
-  }
-
-  private static float[] scratch(ThreadLocal<float[]> holder, int n) {
-    float[] a = holder.get();
-    if (a.length < n) {
-      a = new float[Math.max(n, a.length * 2)];
-      holder.set(a);
-    }
-    return a;
   }
 
   // ---- the resident form: Java arrays, so "resident" means no copy at all ---------------------
