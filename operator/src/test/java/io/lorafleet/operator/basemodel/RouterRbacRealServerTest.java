@@ -18,8 +18,8 @@ import org.junit.jupiter.api.Test;
  * The router's objects on a real kube-apiserver (issue 18): the operator's own ServiceAccount (the
  * chart's RBAC) may create the router's Role and RoleBinding (the API server's escalation check:
  * one can only grant what one holds), the router's ServiceAccount may then list and watch
- * EndpointSlices in its namespace and nothing else, and Pod Security "restricted" admits the router
- * pods the ReplicaSet controller makes.
+ * EndpointSlices and read LoraAdapters in its namespace and nothing else, and Pod Security
+ * "restricted" admits the router pods the ReplicaSet controller makes.
  */
 class RouterRbacRealServerTest {
   @Test
@@ -65,6 +65,11 @@ class RouterRbacRealServerTest {
       assertThat(allowed(router, namespace, "discovery.k8s.io", "endpointslices", "create"))
           .isFalse();
       assertThat(allowed(router, other, "discovery.k8s.io", "endpointslices", "list")).isFalse();
+      // Canary rollouts: the router reads the LoraAdapters' status.rollout, and only reads.
+      assertThat(allowed(router, namespace, "lorafleet.io", "loraadapters", "watch")).isTrue();
+      assertThat(allowed(router, namespace, "lorafleet.io", "loraadapters", "get")).isTrue();
+      assertThat(allowed(router, namespace, "lorafleet.io", "loraadapters", "update")).isFalse();
+      assertThat(allowed(router, other, "lorafleet.io", "loraadapters", "list")).isFalse();
       assertThat(allowed(router, namespace, "", "secrets", "get")).isFalse();
       assertThat(allowed(router, namespace, "", "pods", "list")).isFalse();
       assertThat(allowed(router, namespace, "", "services", "get")).isFalse();

@@ -122,13 +122,16 @@ class RouterWorkloadTest {
   }
 
   @Test
-  void theRoutersServiceAccountMayOnlyListAndWatchEndpointSlices() throws IOException {
+  void theRoutersServiceAccountMayOnlyWatchEndpointSlicesAndReadLoraAdapters() throws IOException {
     BaseModel model = base("");
     Role role = RouterWorkload.role(model);
-    assertThat(role.getRules()).hasSize(1);
+    assertThat(role.getRules()).hasSize(2);
     assertThat(role.getRules().getFirst().getApiGroups()).containsExactly("discovery.k8s.io");
     assertThat(role.getRules().getFirst().getResources()).containsExactly("endpointslices");
     assertThat(role.getRules().getFirst().getVerbs()).containsExactly("list", "watch");
+    assertThat(role.getRules().get(1).getApiGroups()).containsExactly("lorafleet.io");
+    assertThat(role.getRules().get(1).getResources()).containsExactly("loraadapters");
+    assertThat(role.getRules().get(1).getVerbs()).containsExactly("get", "list", "watch");
     RoleBinding binding = RouterWorkload.roleBinding(model);
     assertThat(binding.getRoleRef().getKind()).isEqualTo("Role");
     assertThat(binding.getRoleRef().getName()).isEqualTo(role.getMetadata().getName());

@@ -56,6 +56,8 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 @WithTestResource(RealClusterOperator.class)
 class CanaryRolloutTest extends RealClusterTestBase {
+  @jakarta.inject.Inject PublishedAdapters published;
+
   /** The routers' answer (the body of GET /v1/router/rollouts), set by the analysis test. */
   private static volatile String routerRollouts = "{\"rollouts\":[]}";
 
@@ -389,6 +391,40 @@ class CanaryRolloutTest extends RealClusterTestBase {
     await()
         .atMost(Duration.ofSeconds(30))
         .untilAsserted(() -> assertThat(pod.loaded()).doesNotContainKey("tone@canary"));
+  }
+
+  @Test
+  void aVersionPublishedByAFineTuneJobRollsOutAsACanary() throws Exception {
+    PublishedVersion v1 = publish(61);
+    PublishedVersion v2 = publish(62);
+    baseModel(1);
+    canaryAdapter(
+        v1,
+        new CanarySpec(
+            List.of(new CanaryStep(10, null, null), new CanaryStep(100, null, null)),
+            null,
+            null,
+            null));
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(() -> assertThat(ready().reason()).isEqualTo("Placed"));
+    // What the FineTuneJob controller does with output.deploy when its run succeeds.
+    published.publish(
+        new PublishedAdapters.Produced(
+            namespace,
+            "tone",
+            "base",
+            v2.uri().toString(),
+            digest(v2),
+            new SecretReference("s3"),
+            new Placement(new IntOrString("all"), PlacementStrategy.FEWEST_ADAPTERS),
+            java.util.Map.of("lorafleet.io/fine-tune-job", "tune")));
+    assertThat(get().getSpec().rollout().strategy()).isEqualTo(RolloutStrategy.Canary);
+    RolloutStatus paused = awaitRollout(RolloutPhase.Paused, 0);
+    assertThat(paused.canaryDigest()).isEqualTo(digest(v2));
+    assertThat(kubelet.servers(namespace, "base").values().iterator().next().loaded())
+        .containsEntry("tone", digest(v1))
+        .containsEntry("tone@canary", digest(v2));
   }
 
   private static RolloutTraffic traffic(
