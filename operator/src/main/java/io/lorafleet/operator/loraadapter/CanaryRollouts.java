@@ -310,7 +310,9 @@ public class CanaryRollouts {
         return serveStable(adapter, base, stable, servedName, aggregator, updated);
       }
       if (rollout.stepStartedAt() == null) {
-        if (canaryOutcome.complete() && !stableOutcome.chosen().isEmpty()) {
+        // Loaded where stable is warm and registered on every ready pod (placement.replicas 0
+        // keeps it registered only); a pool without ready pods has nowhere to send traffic.
+        if (canaryOutcome.complete() && !canaryOutcome.ready().isEmpty()) {
           updated = enterStep(adapter, rollout, 0, rollout.checks(), "the canary is loaded");
         }
       } else {

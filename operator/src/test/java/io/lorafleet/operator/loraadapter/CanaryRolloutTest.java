@@ -110,13 +110,21 @@ class CanaryRolloutTest extends RealClusterTestBase {
   }
 
   private void canaryAdapter(PublishedVersion version, CanarySpec canary) {
+    canaryAdapter(version, canary, "all");
+  }
+
+  private void canaryAdapter(PublishedVersion version, CanarySpec canary, String replicas) {
     LoraAdapter adapter = new LoraAdapter();
     adapter.setMetadata(new ObjectMetaBuilder().withName("tone").withNamespace(namespace).build());
     adapter.setSpec(
         new LoraAdapterSpec(
             new LocalReference("base"),
             new ArtifactSource(version.uri().toString(), new SecretReference("s3"), null),
-            new Placement(new IntOrString("all"), PlacementStrategy.FEWEST_ADAPTERS),
+            new Placement(
+                replicas.equals("all")
+                    ? new IntOrString("all")
+                    : new IntOrString(Integer.parseInt(replicas)),
+                PlacementStrategy.FEWEST_ADAPTERS),
             null,
             false,
             null,
@@ -179,6 +187,8 @@ class CanaryRolloutTest extends RealClusterTestBase {
               assertThat(rollout).isNotNull();
               assertThat(rollout.phase()).isEqualTo(phase);
               assertThat(rollout.step()).isEqualTo(step);
+              // Progressing at step 0 with weight 0 is the canary still loading: not yet a step.
+              assertThat(rollout.stepStartedAt()).isNotNull();
             });
     return get().getStatus().rollout();
   }
@@ -425,6 +435,32 @@ class CanaryRolloutTest extends RealClusterTestBase {
     assertThat(kubelet.servers(namespace, "base").values().iterator().next().loaded())
         .containsEntry("tone", digest(v1))
         .containsEntry("tone@canary", digest(v2));
+  }
+
+  @Test
+  void onARegisteredOnlyAdapterTheCanaryIsRegisteredEverywhereAndStepsOn() throws Exception {
+    PublishedVersion v1 = publish(71);
+    PublishedVersion v2 = publish(72);
+    baseModel(1);
+    canaryAdapter(
+        v1,
+        new CanarySpec(
+            List.of(new CanaryStep(20, null, null), new CanaryStep(100, null, null)),
+            null,
+            null,
+            null),
+        "0");
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(() -> assertThat(ready().reason()).isEqualTo("Placed"));
+    newVersion(v2);
+    RolloutStatus paused = awaitRollout(RolloutPhase.Paused, 0);
+    assertThat(paused.weight()).isEqualTo(20);
+    FakeServingPod pod = kubelet.servers(namespace, "base").values().iterator().next();
+    assertThat(pod.registered())
+        .containsEntry("tone", digest(v1))
+        .containsEntry("tone@canary", digest(v2));
+    assertThat(pod.loaded()).doesNotContainKey("tone@canary");
   }
 
   private static RolloutTraffic traffic(
