@@ -1,38 +1,26 @@
 package io.lorafleet.operator.loraadapter;
 
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.lorafleet.api.v1alpha1.basemodel.BaseModel;
-import io.lorafleet.api.v1alpha1.common.ArtifactSource;
 import io.lorafleet.api.v1alpha1.loraadapter.CanarySpec;
 import io.lorafleet.api.v1alpha1.loraadapter.LoraAdapter;
 import io.lorafleet.api.v1alpha1.loraadapter.LoraAdapterReason;
 import io.lorafleet.api.v1alpha1.loraadapter.LoraAdapterStatus;
 import io.lorafleet.api.v1alpha1.loraadapter.LoraAdapterStatusAggregator;
-import io.lorafleet.api.v1alpha1.loraadapter.OnlineAnalysisSpec;
 import io.lorafleet.api.v1alpha1.loraadapter.RolloutPhase;
 import io.lorafleet.api.v1alpha1.loraadapter.RolloutStatus;
-import io.lorafleet.operator.basemodel.RouterResources;
 import io.lorafleet.operator.events.EventRecorder;
 import io.lorafleet.operator.events.StatusUpdates;
-import io.lorafleet.operator.loraadapter.rollout.AnalysisVerdict;
 import io.lorafleet.operator.loraadapter.rollout.CanarySteps;
-import io.lorafleet.operator.loraadapter.rollout.RouterRollouts;
 import io.lorafleet.operator.loraadapter.rollout.StepOutcome;
-import io.lorafleet.operator.serving.ServingPod;
-import io.lorafleet.operator.storage.AdapterArtifactResolver;
 import io.lorafleet.operator.storage.ResolvedAdapter;
 import io.lorafleet.operator.storage.StorageFailure;
-import io.lorafleet.operator.storage.Versions;
 import io.lorafleet.serving.pod.CanaryName;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The canary controller of a LoraAdapter with {@code spec.rollout.strategy: Canary}. Everything it
@@ -54,26 +42,22 @@ public class CanaryRollouts {
   private final ServedVersionPlacer placer;
   private final StatusUpdates statuses;
   private final EventRecorder recorder;
-  private final AdapterArtifactResolver resolver;
-  private final KubernetesClient client;
+  private final StableVersions stables;
+  private final PoolAnalysis analysis;
   private final Clock clock;
-  private final RouterRollouts routers = new RouterRollouts();
-
-  /** Stable versions by namespace, directory and digest: a published version never changes. */
-  private final Map<String, ResolvedAdapter> stables = new ConcurrentHashMap<>();
 
   public CanaryRollouts(
       ServedVersionPlacer placer,
       StatusUpdates statuses,
       EventRecorder recorder,
-      AdapterArtifactResolver resolver,
-      KubernetesClient client,
+      StableVersions stables,
+      PoolAnalysis analysis,
       Clock clock) {
     this.placer = placer;
     this.statuses = statuses;
     this.recorder = recorder;
-    this.resolver = resolver;
-    this.client = client;
+    this.stables = stables;
+    this.analysis = analysis;
     this.clock = clock;
   }
 
@@ -117,7 +101,7 @@ public class CanaryRollouts {
         stored != null && stored.stableDigest() != null
             ? stored.stableDigest()
             : previous == null ? null : previous.digest();
-    String stableVersion = stableVersion(adapter, stored, stableDigest, target);
+    String stableVersion = StableVersions.location(adapter, stored, stableDigest, target);
     if (stableDigest == null || stableVersion == null) {
       if (stableDigest != null && !stableDigest.equals(target.digest())) {
         recorder.record(
@@ -170,7 +154,7 @@ public class CanaryRollouts {
     if (target.digest().equals(stableDigest) || rolledBackAlready) {
       ResolvedAdapter stable;
       try {
-        stable = stable(adapter, target, stableDigest, stableVersion);
+        stable = stables.resolve(adapter, target, stableDigest, stableVersion);
       } catch (StorageFailure failure) {
         return stableUnreadable(adapter, aggregator, stableVersion, failure);
       }
@@ -253,7 +237,7 @@ public class CanaryRollouts {
       RolloutStatus rollout) {
     ResolvedAdapter stable;
     try {
-      stable = stable(adapter, canary, rollout.stableDigest(), rollout.stableVersion());
+      stable = stables.resolve(adapter, canary, rollout.stableDigest(), rollout.stableVersion());
     } catch (StorageFailure failure) {
       return stableUnreadable(adapter, aggregator, rollout.stableVersion(), failure);
     }
@@ -322,7 +306,7 @@ public class CanaryRollouts {
                 rollout,
                 clock.instant(),
                 () ->
-                    analyze(
+                    analysis.analyze(
                         base,
                         servedName,
                         rollout,
@@ -456,84 +440,6 @@ public class CanaryRollouts {
         rollout.stableVersion(),
         rollout.canaryVersion(),
         message);
-  }
-
-  /** The routers' merged counts of this step's window, judged against the spec's thresholds. */
-  private AnalysisVerdict analyze(
-      BaseModel base, String servedName, RolloutStatus rollout, OnlineAnalysisSpec spec) {
-    Map<String, URI> endpoints = new java.util.TreeMap<>();
-    client
-        .pods()
-        .inNamespace(base.getMetadata().getNamespace())
-        .withLabels(RouterResources.selector(base))
-        .list()
-        .getItems()
-        .stream()
-        .map(ServingPod::of)
-        .flatMap(Optional::stream)
-        .forEach(pod -> endpoints.put(pod.name(), pod.endpoint()));
-    if (endpoints.isEmpty()) {
-      return AnalysisVerdict.waiting(
-          "online analysis waits for a ready router pod of the pool", rollout.checks());
-    }
-    RouterRollouts.Reading reading;
-    try {
-      reading = routers.read(endpoints, servedName, rollout.canaryDigest(), rollout.step());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return AnalysisVerdict.waiting("interrupted", rollout.checks());
-    }
-    if (!reading.unanswered().isEmpty()) {
-      // Judging on part of the traffic could pass a canary that fails elsewhere: wait.
-      return AnalysisVerdict.waiting(
-          "online analysis waits for router pods: " + String.join(", ", reading.unanswered()),
-          rollout.checks());
-    }
-    return io.lorafleet.operator.loraadapter.rollout.OnlineAnalysis.judge(spec, reading.traffic());
-  }
-
-  /**
-   * Where the stable version is: recorded in status.rollout, else (an adapter that serves a version
-   * and now rolls out as a canary) under spec.artifact when that is a prefix of versions.
-   */
-  private static String stableVersion(
-      LoraAdapter adapter, RolloutStatus stored, String stableDigest, ResolvedAdapter target) {
-    if (stored != null && stored.stableVersion() != null) {
-      return stored.stableVersion();
-    }
-    if (stableDigest == null) {
-      return null;
-    }
-    if (stableDigest.equals(target.digest())) {
-      return target.version().toString();
-    }
-    String uri = adapter.getSpec().artifact().uri();
-    String directory = Versions.directory(uri, stableDigest);
-    return directory.equals(uri) ? null : directory;
-  }
-
-  private ResolvedAdapter stable(
-      LoraAdapter adapter, ResolvedAdapter target, String digest, String version)
-      throws StorageFailure {
-    if (digest.equals(target.digest())) {
-      return target;
-    }
-    String namespace = adapter.getMetadata().getNamespace();
-    String key = namespace + "|" + version + "|" + digest;
-    ResolvedAdapter known = stables.get(key);
-    if (known != null) {
-      return known;
-    }
-    ResolvedAdapter resolved =
-        resolver.resolve(
-            namespace,
-            new ArtifactSource(
-                version, adapter.getSpec().artifact().credentialsSecretRef(), digest));
-    if (stables.size() > 1024) {
-      stables.clear(); // a cache: bounded, refilled on demand
-    }
-    stables.put(key, resolved);
-    return resolved;
   }
 
   /** The stable version cannot be read: nothing changes on the pods, and it is tried again. */
