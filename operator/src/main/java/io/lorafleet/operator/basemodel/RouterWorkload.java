@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.EnvVarBuilder;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
@@ -23,6 +24,7 @@ import io.fabric8.kubernetes.api.model.rbac.RoleBindingBuilder;
 import io.fabric8.kubernetes.api.model.rbac.RoleBuilder;
 import io.lorafleet.api.v1alpha1.basemodel.BaseModel;
 import io.lorafleet.api.v1alpha1.basemodel.RouterSpec;
+import io.lorafleet.api.v1alpha1.loraadapter.LoraAdapter;
 import io.lorafleet.operator.config.OperatorConfig;
 import io.lorafleet.operator.reconcile.PodResources;
 import io.lorafleet.operator.reconcile.PodSecurity;
@@ -150,9 +152,11 @@ public final class RouterWorkload {
                 .withResources("endpointslices")
                 .withVerbs("list", "watch")
                 .build(),
+            // Canary rollouts: the router splits a served name's traffic by the LoraAdapters'
+            // status.rollout (read only).
             new PolicyRuleBuilder()
-                .withApiGroups("lorafleet.io")
-                .withResources("loraadapters")
+                .withApiGroups(HasMetadata.getGroup(LoraAdapter.class))
+                .withResources(HasMetadata.getPlural(LoraAdapter.class))
                 .withVerbs("get", "list", "watch")
                 .build())
         .build();

@@ -17,20 +17,16 @@ import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInbound
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.lorafleet.api.v1alpha1.basemodel.BaseModel;
 import io.lorafleet.api.v1alpha1.basemodel.ServingRuntime;
-import io.lorafleet.api.v1alpha1.loraadapter.AdapterPlacement;
 import io.lorafleet.api.v1alpha1.loraadapter.LoraAdapter;
 import io.lorafleet.api.v1alpha1.loraadapter.LoraAdapterReason;
 import io.lorafleet.api.v1alpha1.loraadapter.LoraAdapterStatus;
 import io.lorafleet.api.v1alpha1.loraadapter.LoraAdapterStatusAggregator;
-import io.lorafleet.api.v1alpha1.loraadapter.ResidentCopy;
 import io.lorafleet.artifacts.compat.CompatibilityChecker;
 import io.lorafleet.artifacts.compat.CompatibilityLimits;
 import io.lorafleet.artifacts.compat.CompatibilityReport;
 import io.lorafleet.artifacts.store.ObjectStoreException;
-import io.lorafleet.operator.basemodel.AdminTokens;
 import io.lorafleet.operator.basemodel.BaseModelResources;
 import io.lorafleet.operator.basemodel.ResolvedModels;
-import io.lorafleet.operator.basemodel.ServingPodOwners;
 import io.lorafleet.operator.config.OperatorConfig;
 import io.lorafleet.operator.events.EventRecorder;
 import io.lorafleet.operator.events.StatusUpdates;
@@ -41,12 +37,11 @@ import io.lorafleet.operator.storage.AdapterArtifactResolver;
 import io.lorafleet.operator.storage.ResolvedAdapter;
 import io.lorafleet.operator.storage.ResolvedModel;
 import io.lorafleet.operator.storage.StorageFailure;
+import io.lorafleet.serving.pod.CanaryName;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -82,7 +77,9 @@ public class LoraAdapterReconciler implements Reconciler<LoraAdapter>, Cleaner<L
 
   private final ResolvedAdapters artifacts;
   private final ResolvedModels models;
-  private final AdminTokens adminTokens;
+  private final PoolPods pools;
+  private final ServedVersionPlacer placer;
+  private final CanaryRollouts canaries;
   private final Placements placements;
   private final Registrations registrations;
   private final StatusUpdates statuses;
@@ -90,31 +87,31 @@ public class LoraAdapterReconciler implements Reconciler<LoraAdapter>, Cleaner<L
   private final EventRecorder recorder;
   private final Clock clock;
   private final OperatorConfig config;
-  private final ServingPodOwners owners;
   private final PodStates podStates;
-  private InformerEventSource<Pod, LoraAdapter> pods;
 
   public LoraAdapterReconciler(
       ResolvedAdapters artifacts,
       ResolvedModels models,
-      AdminTokens adminTokens,
+      PoolPods pools,
+      ServedVersionPlacer placer,
+      CanaryRollouts canaries,
       Placements placements,
       Registrations registrations,
       StatusUpdates statuses,
       AdapterArtifactResolver resolver,
       EventRecorder recorder,
       OperatorConfig config,
-      ServingPodOwners owners,
       PodStates podStates,
       Clock clock) {
     this.config = config;
     this.podStates = podStates;
-    this.owners = owners;
     this.artifacts = artifacts;
     this.resolver = resolver;
     this.recorder = recorder;
     this.models = models;
-    this.adminTokens = adminTokens;
+    this.pools = pools;
+    this.placer = placer;
+    this.canaries = canaries;
     this.placements = placements;
     this.registrations = registrations;
     this.statuses = statuses;
@@ -135,7 +132,7 @@ public class LoraAdapterReconciler implements Reconciler<LoraAdapter>, Cleaner<L
             a ->
                 List.of(
                     baseKey(a.getMetadata().getNamespace(), a.getSpec().baseModelRef().name())));
-    pods =
+    InformerEventSource<Pod, LoraAdapter> pods =
         new InformerEventSource<>(
             InformerEventSourceConfiguration.from(Pod.class, LoraAdapter.class)
                 .withName("serving-pods")
@@ -166,6 +163,7 @@ public class LoraAdapterReconciler implements Reconciler<LoraAdapter>, Cleaner<L
                                 a.getSpec().baseModelRef().name(), a.getMetadata().getNamespace())))
                 .build(),
             context);
+    pools.bind(pods);
     SimpleInboundEventSource<LoraAdapter> loads = new SimpleInboundEventSource<>("adapter-loads");
     placements.bind(loads);
     registrations.bind(loads);
@@ -205,15 +203,15 @@ public class LoraAdapterReconciler implements Reconciler<LoraAdapter>, Cleaner<L
       return statuses.patch(
           adapter, aggregator.build(LoraAdapterObservation.unresolved(servedName)));
     }
-    if (adapter.getSpec().wantsCanary()) {
-      // Refused, not ignored: a Canary spec served as Immediate would swap every pod at once.
-      aggregator.blockedBy(
-          LoraAdapterReason.RolloutStrategyNotSupported,
-          "spec.rollout.strategy Canary is not implemented yet (no canary controller, no"
-              + " weighted traffic split in the router); nothing new is loaded. Use Immediate or"
-              + " remove spec.rollout");
+    Optional<String> refusal = CanaryRollouts.refusal(adapter);
+    if (refusal.isPresent()) {
+      // Refused, not ignored: pods keep what they hold and nothing new is loaded.
+      aggregator.blockedBy(CanaryRollouts.refusalReason(adapter), refusal.get());
+      LoraAdapterStatus previous = adapter.getStatus();
       return statuses.patch(
-          adapter, aggregator.build(LoraAdapterObservation.unresolved(servedName)));
+          adapter,
+          aggregator.build(
+              previous == null ? LoraAdapterObservation.unresolved(servedName) : previous));
     }
     ResolvedAdapter artifact;
     try {
@@ -245,6 +243,9 @@ public class LoraAdapterReconciler implements Reconciler<LoraAdapter>, Cleaner<L
       return statuses.patch(
           adapter, aggregator.build(LoraAdapterObservation.of(artifact, servedName, 0, List.of())));
     }
+    if (adapter.getSpec().wantsCanary()) {
+      return canaries.reconcile(adapter, base.get(), artifact, servedName, aggregator);
+    }
     return place(adapter, base.get(), artifact, servedName, aggregator);
   }
 
@@ -254,147 +255,17 @@ public class LoraAdapterReconciler implements Reconciler<LoraAdapter>, Cleaner<L
       ResolvedAdapter artifact,
       String servedName,
       LoraAdapterStatusAggregator aggregator) {
-    boolean builtin = base.getSpec().serving().runtime() != ServingRuntime.VLLM;
-    List<ServingPod> ready = readyPods(base);
-    Set<String> existing = existingPodUids(base);
-    placements.retainPods(adapter, existing);
-    registrations.retainPods(adapter, existing);
-    String token = token(base);
-    boolean known = true;
-    for (ServingPod pod : ready) {
-      known &= placements.inventoried(adapter, pod, token);
-    }
-    if (!known) {
-      // What a pod holds is asked once per pod incarnation; its answer reconciles this again.
+    ServedVersionPlacer.Target target =
+        new ServedVersionPlacer.Target(
+            adapter, base, artifact, servedName, adapter.getSpec().allowsNoEffect(), null);
+    ServedVersionPlacer.Outcome outcome = placer.place(target, aggregator);
+    if (!outcome.inventoried()) {
       return UpdateControl.<LoraAdapter>noUpdate().rescheduleAfter(RETRY_LOAD_AFTER);
     }
-    Map<String, Placements.Slot> slots = placements.of(adapter);
-    Set<String> holders = new java.util.HashSet<>(slots.keySet());
-    holders.addAll(placements.reportedHolders(ready, servedName));
-    List<ServingPod> chosen =
-        PlacementPlanner.choose(
-            ready, adapter.getSpec().placement(), holders, placements::adaptersOn);
-    List<AdapterPlacement> loaded = new ArrayList<>();
-    boolean retryLater = false;
-    for (ServingPod pod : chosen) {
-      Placements.Slot slot =
-          placements.ensure(
-              new Placements.Load(
-                  adapter,
-                  pod,
-                  servedName,
-                  artifact.version().toString(),
-                  artifact.digest(),
-                  token,
-                  builtin,
-                  adapter.getSpec().allowsNoEffect()),
-              RETRY_LOAD_AFTER);
-      switch (slot.phase()) {
-        case LOADED ->
-            loaded.add(new AdapterPlacement(pod.name(), slot.digest(), slot.at().toString()));
-        case REFUSED ->
-            aggregator.blockedBy(LoraAdapterReasons.ofServerCode(slot.code()), slot.message());
-        case FAILED -> {
-          if ("Unauthorized".equals(slot.code())) {
-            adminTokens.forget(base); // the Secret changed: the retry reads the new token
-          }
-          aggregator.retrying(LoraAdapterReason.LoadFailed, slot.message());
-          retryLater = true;
-        }
-        case LOADING -> {}
-      }
-    }
-    Integer registered = null;
-    if (builtin) {
-      registered = 0;
-      for (ServingPod pod : ready) {
-        Registrations.Entry entry =
-            registrations.ensure(
-                new Registrations.Registration(
-                    adapter,
-                    pod,
-                    servedName,
-                    artifact.version().toString(),
-                    artifact.digest(),
-                    token),
-                RETRY_LOAD_AFTER);
-        switch (entry.phase()) {
-          case REGISTERED -> registered++;
-          case REFUSED ->
-              aggregator.blockedBy(LoraAdapterReasons.ofServerCode(entry.code()), entry.message());
-          case FAILED -> {
-            if ("Unauthorized".equals(entry.code())) {
-              adminTokens.forget(base);
-            }
-            aggregator.retrying(LoraAdapterReason.LoadFailed, entry.message());
-            retryLater = true;
-          }
-          case REGISTERING -> {}
-        }
-      }
-    }
-    Set<String> chosenUids = chosen.stream().map(ServingPod::uid).collect(Collectors.toSet());
-    // On a builtin pool a copy the operator did not place is a demand copy (loaded by a request):
-    // the pod's LRU retires it, and unloading it here could cut the requests using it.
-    Set<String> releasable = builtin ? slots.keySet() : holders;
-    for (ServingPod pod : ready) {
-      if (releasable.contains(pod.uid()) && !chosenUids.contains(pod.uid())) {
-        placements.release(adapter, pod, servedName, token);
-      }
-    }
-    loaded.sort(Comparator.comparing(AdapterPlacement::pod));
-    int desired = PlacementPlanner.desired(adapter.getSpec().placement(), ready.size());
-    aggregator.resolved(true).replicas(desired, loaded.size());
-    LoraAdapterStatus observed =
-        LoraAdapterObservation.of(artifact, servedName, desired, loaded, registered);
-    if (builtin) {
-      aggregator.registered(ready.size(), registered);
-      observed = observed.withResidency(residency(adapter, ready, existing, chosenUids, artifact));
-    }
-    LoraAdapterStatus status = aggregator.build(observed);
-    return retryLater
+    LoraAdapterStatus status = aggregator.build(placer.observe(target, outcome, aggregator));
+    return outcome.retryLater()
         ? statuses.patch(adapter, status, RETRY_LOAD_AFTER)
         : statuses.patch(adapter, status);
-  }
-
-  /**
-   * Where the pods themselves report the resolved version (their state reports, followed here):
-   * warm on the pods placement chose, demand copies elsewhere.
-   */
-  private List<ResidentCopy> residency(
-      LoraAdapter adapter,
-      List<ServingPod> ready,
-      Set<String> existing,
-      Set<String> warm,
-      ResolvedAdapter artifact) {
-    String namespace = adapter.getMetadata().getNamespace();
-    String baseName = adapter.getSpec().baseModelRef().name();
-    String servedName = servedName(adapter);
-    podStates.retain(namespace, baseName, existing);
-    List<ResidentCopy> copies = new ArrayList<>();
-    for (ServingPod pod : ready) {
-      podStates.follow(namespace, baseName, pod);
-      podStates
-          .copy(pod, servedName)
-          .filter(copy -> sameVersion(copy.digest(), artifact.digest()))
-          .ifPresent(
-              copy ->
-                  copies.add(
-                      new ResidentCopy(
-                          pod.name(),
-                          warm.contains(pod.uid())
-                              ? ResidentCopy.CopyKind.Warm
-                              : ResidentCopy.CopyKind.Demand)));
-    }
-    return copies;
-  }
-
-  private static boolean sameVersion(String reported, String resolved) {
-    return resolved != null && hex(resolved).equals(hex(reported));
-  }
-
-  private static String hex(String digest) {
-    return digest.startsWith("sha256:") ? digest.substring("sha256:".length()) : digest;
   }
 
   @Override
@@ -420,7 +291,7 @@ public class LoraAdapterReconciler implements Reconciler<LoraAdapter>, Cleaner<L
               .rescheduleAfter(CHECK_RELEASES_AFTER.toMillis());
         }
         // Bounded: a broken pod must not hold the deletion (and its namespace) for ever.
-        adminTokens.forget(base.get());
+        pools.forgetToken(base.get());
         recorder.record(
             adapter,
             EventRecorder.Type.Warning,
@@ -437,15 +308,33 @@ public class LoraAdapterReconciler implements Reconciler<LoraAdapter>, Cleaner<L
     releases.forget(uid);
     placements.forget(adapter);
     registrations.forget(adapter);
+    placements.forget(CanaryTwin.of(adapter));
+    registrations.forget(CanaryTwin.of(adapter));
     return DeleteControl.defaultDelete();
   }
 
   /** Unloads the adapter from every ready pod of its pool, and unregisters it on builtin pods. */
   private List<AdapterReleases.Release> startReleases(LoraAdapter adapter, BaseModel base) {
-    String token = token(base);
+    String token = pools.token(base);
     boolean builtin = base.getSpec().serving().runtime() != ServingRuntime.VLLM;
     List<AdapterReleases.Release> started = new ArrayList<>();
-    for (ServingPod pod : readyPods(base)) {
+    boolean hadCanary =
+        adapter.getStatus() != null
+            && adapter.getStatus().rollout() != null
+            && adapter.getStatus().rollout().canaryDigest() != null;
+    LoraAdapter twin = CanaryTwin.of(adapter);
+    String canaryName = CanaryName.of(servedName(adapter));
+    for (ServingPod pod : pools.ready(base)) {
+      if (hadCanary) {
+        // A canary (or one being unloaded) goes with its adapter.
+        started.add(
+            new AdapterReleases.Release(pod, placements.release(twin, pod, canaryName, token)));
+        if (builtin) {
+          started.add(
+              new AdapterReleases.Release(
+                  pod, registrations.release(twin, pod, canaryName, token)));
+        }
+      }
       started.add(
           new AdapterReleases.Release(
               pod, placements.release(adapter, pod, servedName(adapter), token)));
@@ -523,42 +412,7 @@ public class LoraAdapterReconciler implements Reconciler<LoraAdapter>, Cleaner<L
     return statuses.patchOnError(adapter, status);
   }
 
-  /** Every serving pod of the pool that exists, ready or not. */
-  private Set<String> existingPodUids(BaseModel base) {
-    return poolPods(base)
-        .filter(p -> p.getMetadata().getDeletionTimestamp() == null)
-        .map(p -> p.getMetadata().getUid())
-        .collect(Collectors.toSet());
-  }
-
-  private List<ServingPod> readyPods(BaseModel base) {
-    return poolPods(base)
-        .map(ServingPod::of)
-        .flatMap(Optional::stream)
-        .sorted(Comparator.comparing(ServingPod::name))
-        .toList();
-  }
-
-  /**
-   * The pool's pods: the label narrows the informer's cache, the owner chain decides (review T6: a
-   * pod with the labels that the pool's Deployment did not make gets no token and no loads).
-   */
-  private java.util.stream.Stream<Pod> poolPods(BaseModel base) {
-    String name = base.getMetadata().getName();
-    return pods.list(
-            base.getMetadata().getNamespace(),
-            p -> name.equals(p.getMetadata().getLabels().get(BaseModelResources.BASE_MODEL)))
-        .filter(p -> owners.isServingPodOf(p, base));
-  }
-
-  /** vLLM pools run without an admin token; the builtin server requires one. */
-  private String token(BaseModel base) {
-    return base.getSpec().serving().runtime() == ServingRuntime.VLLM
-        ? null
-        : adminTokens.read(base);
-  }
-
-  private static String servedName(LoraAdapter adapter) {
+  static String servedName(LoraAdapter adapter) {
     String served = adapter.getSpec().servedName();
     return served != null ? served : adapter.getMetadata().getName();
   }

@@ -15,8 +15,10 @@ import java.util.Map;
 
 /**
  * Creates or updates the LoraAdapter that serves an adapter the operator produced (a training run
- * or a merge), pinned to the produced digest. It is not owned by the producer: the adapter is the
- * product and outlives the run that made it.
+ * or a merge), pinned to the produced digest; an existing adapter keeps its served name,
+ * validation, rollout strategy (a Canary adapter rolls the new version out as a canary) and
+ * deletion setting. It is not owned by the producer: the adapter is the product and outlives the
+ * run that made it.
  */
 @ApplicationScoped
 public class PublishedAdapters {
@@ -59,7 +61,22 @@ public class PublishedAdapters {
               .build());
       adapter.setSpec(spec);
       adapters.resource(adapter).create();
-    } else if (!spec.equals(existing.getSpec())) {
+    } else {
+      // The new version is the producer's; how it is served (name, validation, a canary rollout,
+      // deletion) stays the adapter owner's choice.
+      LoraAdapterSpec kept = existing.getSpec();
+      spec =
+          new LoraAdapterSpec(
+              spec.baseModelRef(),
+              spec.artifact(),
+              spec.placement(),
+              kept.servedName(),
+              kept.deleteArtifactOnRemoval(),
+              kept.validation(),
+              kept.rollout());
+      if (spec.equals(kept)) {
+        return;
+      }
       existing.setSpec(spec);
       Map<String, String> labels = new HashMap<>();
       if (existing.getMetadata().getLabels() != null) {

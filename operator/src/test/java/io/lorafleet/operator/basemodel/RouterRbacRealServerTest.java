@@ -20,8 +20,8 @@ import org.junit.jupiter.api.Test;
  * The router's objects on a real kube-apiserver (issue 18): the operator's own ServiceAccount (the
  * chart's RBAC) may create the router's Role and RoleBinding (the API server's escalation check:
  * one can only grant what one holds), the router's ServiceAccount may then list and watch
- * EndpointSlices in its namespace and nothing else, and Pod Security "restricted" admits the router
- * pods the ReplicaSet controller makes.
+ * EndpointSlices and read LoraAdapters in its namespace and nothing else, and Pod Security
+ * "restricted" admits the router pods the ReplicaSet controller makes.
  */
 class RouterRbacRealServerTest {
   @Test

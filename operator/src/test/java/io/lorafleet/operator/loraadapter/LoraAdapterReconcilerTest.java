@@ -24,6 +24,7 @@ import io.lorafleet.api.v1alpha1.loraadapter.CanaryStep;
 import io.lorafleet.api.v1alpha1.loraadapter.LoraAdapter;
 import io.lorafleet.api.v1alpha1.loraadapter.LoraAdapterSpec;
 import io.lorafleet.api.v1alpha1.loraadapter.ResidentCopy;
+import io.lorafleet.api.v1alpha1.loraadapter.RolloutEvaluationSpec;
 import io.lorafleet.api.v1alpha1.loraadapter.RolloutSpec;
 import io.lorafleet.api.v1alpha1.loraadapter.RolloutStrategy;
 import io.lorafleet.artifacts.store.PublishedVersion;
@@ -654,7 +655,7 @@ class LoraAdapterReconcilerTest extends RealClusterTestBase {
   }
 
   @Test
-  void aCanaryRolloutIsRefusedWithAClearReasonAndLoadsNothing() throws Exception {
+  void aCanaryWithAnEvaluationGateIsRefusedWithAClearReasonAndLoadsNothing() throws Exception {
     PublishedVersion v1 =
         TestArtifacts.publishAdapter(
             objectStore.client(), "s3://adapters/" + namespace + "/canary", 4, 13);
@@ -675,12 +676,14 @@ class LoraAdapterReconcilerTest extends RealClusterTestBase {
                 new CanarySpec(
                     List.of(new CanaryStep(10, "5m", null), new CanaryStep(100, null, null)),
                     null,
-                    null,
+                    new RolloutEvaluationSpec(
+                        "s3://datasets/eval", null, null, null, null, null, null, null, null, null),
                     null))));
     admin.resource(canary).create();
-    Condition refused = awaitReady("canary", "RolloutStrategyNotSupported");
+    Condition refused = awaitReady("canary", "RolloutEvaluationNotSupported");
     assertThat(refused.isTrue()).isFalse();
-    assertThat(refused.message()).contains("Canary is not implemented yet");
+    assertThat(refused.message())
+        .contains("spec.rollout.canary.evaluation is set, but the evaluation gate is not built");
     assertThat(kubelet.servers(namespace, "base").values())
         .allSatisfy(s -> assertThat(s.loads()).doesNotContain("canary"));
   }

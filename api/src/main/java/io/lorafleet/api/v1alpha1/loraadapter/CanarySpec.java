@@ -23,8 +23,22 @@ public record CanarySpec(
         Stickiness stickiness,
     @JsonPropertyDescription(
             "Offline gate before the first step: the new version and the stable one scored on a"
-                + " dataset (the trainer image's eval mode).")
+                + " dataset (the trainer image's eval mode). Not built yet: a rollout whose spec"
+                + " sets it is refused with reason RolloutEvaluationNotSupported.")
         RolloutEvaluationSpec evaluation,
     @JsonPropertyDescription(
             "Online analysis between steps, from the router's per-version metrics.")
-        OnlineAnalysisSpec analysis) {}
+        OnlineAnalysisSpec analysis,
+    @JsonPropertyDescription(
+            "A forced promotion, abort or continue, pinned to the canary's digest.")
+        CanaryDecision decision) {
+
+  /** Without a decision. */
+  public CanarySpec(
+      List<CanaryStep> steps,
+      Stickiness stickiness,
+      RolloutEvaluationSpec evaluation,
+      OnlineAnalysisSpec analysis) {
+    this(steps, stickiness, evaluation, analysis, null);
+  }
+}

@@ -36,6 +36,16 @@ public enum LoraAdapterReason implements ConditionReason {
    * modules the server ignores), and spec.validation.allowNoEffect is not set.
    */
   NoEffect,
-  /** spec.rollout.strategy is Canary, which no controller implements yet. */
-  RolloutStrategyNotSupported
+  /** A canary rollout runs: the stable version serves, the canary gets its step's weight. */
+  CanaryProgressing,
+  /** A canary rollout holds at a step without pause or analysis until a person decides. */
+  CanaryPaused,
+  /** The last canary was promoted: it is the stable version now. */
+  Promoted,
+  /** The last canary failed its analysis or was aborted: the stable version serves. */
+  RolledBack,
+  /** spec.rollout.canary is not usable as written (a pause that is not a duration). */
+  InvalidRollout,
+  /** spec.rollout.canary.evaluation is set; the evaluation gate is not built yet. */
+  RolloutEvaluationNotSupported
 }

@@ -27,7 +27,7 @@ public record LoraAdapterSpec(
                 + " with manifest.json, adapter_config.json and adapter_model.safetensors, as"
                 + " written by 'lorafleet push', the trainer or a merge), or the prefix above"
                 + " such versions, in which case the newest is served. A new version rolls out"
-                + " by atomic swap.")
+                + " by atomic swap, or as a canary (spec.rollout).")
         @Required
         ArtifactSource artifact,
     @JsonPropertyDescription("On how many serving pods the adapter is loaded.")
@@ -46,8 +46,8 @@ public record LoraAdapterSpec(
                 + " output is not Ready (reason NoEffect).")
         AdapterValidationSpec validation,
     @JsonPropertyDescription(
-            "How new versions roll out: Immediate (default, also when absent). Canary is not"
-                + " implemented yet and is refused with reason RolloutStrategyNotSupported.")
+            "How new versions roll out: Immediate (default, also when absent) or Canary"
+                + " (weighted steps next to the stable version).")
         RolloutSpec rollout) {
 
   /** Without validation and rollout settings (the defaults). */

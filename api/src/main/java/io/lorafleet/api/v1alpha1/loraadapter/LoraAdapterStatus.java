@@ -34,7 +34,8 @@ public record LoraAdapterStatus(
         List<AdapterPlacement> placements,
     @JsonPropertyDescription("Where the adapter came from.") Lineage lineage,
     @JsonPropertyDescription(
-            "Where a canary rollout stands; not written yet (no canary controller is built).")
+            "Where a canary rollout stands (spec.rollout.strategy Canary); digest is then the"
+                + " stable version's until the canary is promoted.")
         RolloutStatus rollout,
     @JsonPropertyDescription(
             "Ready serving pods that report the resolved version resident in any tier (builtin"
@@ -106,6 +107,28 @@ public record LoraAdapterStatus(
         placements,
         lineage,
         rollout,
+        residentReplicas,
+        demandReplicas,
+        residency);
+  }
+
+  /** The same observations with where a canary rollout stands. */
+  public LoraAdapterStatus withRollout(RolloutStatus newRollout) {
+    return new LoraAdapterStatus(
+        observedGeneration,
+        conditions,
+        digest,
+        servedName,
+        rank,
+        alpha,
+        targetModules,
+        sizeBytes,
+        desiredReplicas,
+        readyReplicas,
+        registeredReplicas,
+        placements,
+        lineage,
+        newRollout,
         residentReplicas,
         demandReplicas,
         residency);

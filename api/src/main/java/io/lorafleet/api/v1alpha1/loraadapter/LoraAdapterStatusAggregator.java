@@ -16,6 +16,7 @@ public final class LoraAdapterStatusAggregator
   private int readyReplicas;
   private int poolPods = -1;
   private int registeredPods;
+  private Progress rollout;
 
   public LoraAdapterStatusAggregator(LoraAdapter resource, Clock clock) {
     super(resource.getStatus(), resource.getMetadata().getGeneration(), clock);
@@ -43,6 +44,16 @@ public final class LoraAdapterStatusAggregator
     return this;
   }
 
+  /**
+   * Where a canary rollout stands: once the stable version is placed, Ready keeps its truth but
+   * takes this reason and message, and Progressing follows the rollout.
+   */
+  public LoraAdapterStatusAggregator rollout(
+      LoraAdapterReason reason, String message, boolean progressing) {
+    this.rollout = new Progress(true, reason, message, progressing);
+    return this;
+  }
+
   /** The observed status with its conditions decided and the generation stamped. */
   public LoraAdapterStatus build(LoraAdapterStatus observed) {
     return observed.withConditions(generation(), decideConditions());
@@ -50,6 +61,11 @@ public final class LoraAdapterStatusAggregator
 
   @Override
   protected Progress progress() {
+    Progress placement = placementProgress();
+    return rollout != null && placement.ready() ? rollout : placement;
+  }
+
+  private Progress placementProgress() {
     if (!resolved) {
       return new Progress(
           false, LoraAdapterReason.Resolving, "checking the artifact against the base", true);

@@ -13,9 +13,10 @@ import io.fabric8.generator.annotation.ValidationRule;
     fieldPath = ".canary")
 public record RolloutSpec(
     @JsonPropertyDescription(
-            "Immediate (default): every pod swaps to a new version at once. Canary: weighted"
-                + " steps with evaluation and analysis; not implemented yet, the operator refuses"
-                + " it with reason RolloutStrategyNotSupported.")
+            "Immediate (default): every pod swaps to a new version at once. Canary: the new"
+                + " version is loaded next to the stable one and receives traffic in weighted"
+                + " steps (pauses, online analysis, a person's decision) until it is promoted or"
+                + " rolled back.")
         @Default("Immediate")
         RolloutStrategy strategy,
     @JsonPropertyDescription("The canary's steps, stickiness, evaluation gate and analysis.")

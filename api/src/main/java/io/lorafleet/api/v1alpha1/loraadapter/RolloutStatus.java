@@ -4,7 +4,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import java.util.List;
 
-/** Where a rollout stands. Written only once a canary controller exists (not built yet). */
+/** Where a canary rollout stands, written by the operator and read by the pool's routers. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record RolloutStatus(
     @JsonPropertyDescription(
@@ -17,7 +17,28 @@ public record RolloutStatus(
         Integer step,
     @JsonPropertyDescription("Percent of requests the canary receives now.") Integer weight,
     @JsonPropertyDescription("Evaluation gates and analyses, with their numbers.")
-        List<RolloutCheck> checks) {
+        List<RolloutCheck> checks,
+    @JsonPropertyDescription(
+            "When the current step began receiving its weight (RFC 3339); a pause counts from"
+                + " here, so it survives operator restarts.")
+        String stepStartedAt,
+    @JsonPropertyDescription("Where the stable version is (its s3:// version directory).")
+        String stableVersion,
+    @JsonPropertyDescription("Where the canary version is (its s3:// version directory).")
+        String canaryVersion,
+    @JsonPropertyDescription("Why the rollout stands where it is, with the numbers.")
+        String message) {
+
+  /** The fields the router reads. */
+  public RolloutStatus(
+      RolloutPhase phase,
+      String stableDigest,
+      String canaryDigest,
+      Integer step,
+      Integer weight,
+      List<RolloutCheck> checks) {
+    this(phase, stableDigest, canaryDigest, step, weight, checks, null, null, null, null);
+  }
 
   /** One gate or analysis: the candidate's number, the reference's, and the limit. */
   @JsonInclude(JsonInclude.Include.NON_NULL)

@@ -5,8 +5,8 @@ public enum RolloutStrategy {
   /** Every pod swaps to the new version at once (atomic per pod). */
   Immediate,
   /**
-   * Traffic moves to the new version in weighted steps. NOT BUILT YET: the operator refuses it with
-   * reason RolloutStrategyNotSupported and serves nothing new.
+   * Traffic moves to the new version in weighted steps, loaded as {@code <servedName>@canary} next
+   * to the stable version, until it is promoted or rolled back (docs/operator.md).
    */
   Canary
 }

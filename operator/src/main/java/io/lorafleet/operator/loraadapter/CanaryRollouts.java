@@ -1,0 +1,466 @@
+package io.lorafleet.operator.loraadapter;
+
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.lorafleet.api.v1alpha1.basemodel.BaseModel;
+import io.lorafleet.api.v1alpha1.loraadapter.CanarySpec;
+import io.lorafleet.api.v1alpha1.loraadapter.LoraAdapter;
+import io.lorafleet.api.v1alpha1.loraadapter.LoraAdapterReason;
+import io.lorafleet.api.v1alpha1.loraadapter.LoraAdapterStatus;
+import io.lorafleet.api.v1alpha1.loraadapter.LoraAdapterStatusAggregator;
+import io.lorafleet.api.v1alpha1.loraadapter.RolloutPhase;
+import io.lorafleet.api.v1alpha1.loraadapter.RolloutStatus;
+import io.lorafleet.operator.events.EventRecorder;
+import io.lorafleet.operator.events.StatusUpdates;
+import io.lorafleet.operator.loraadapter.rollout.CanarySteps;
+import io.lorafleet.operator.loraadapter.rollout.StepOutcome;
+import io.lorafleet.operator.storage.ResolvedAdapter;
+import io.lorafleet.operator.storage.StorageFailure;
+import io.lorafleet.serving.pod.CanaryName;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The canary controller of a LoraAdapter with {@code spec.rollout.strategy: Canary}. Everything it
+ * decides is derived from the spec and {@code status.rollout}, so an operator restart resumes a
+ * rollout where it stood. The first version serves at once (there is no stable to compare with);
+ * each new version after it is loaded as {@code <servedName>@canary} on the pods holding the stable
+ * one, then steps through {@code spec.rollout.canary.steps} (docs/operator.md). Promotion loads the
+ * new version under the served name, then writes Promoted, then unloads the canary; a rollback
+ * writes RolledBack (weight 0) first, then unloads the canary: the router stops splitting before
+ * the canary leaves the pods.
+ */
+@ApplicationScoped
+public class CanaryRollouts {
+  private static final Duration RETRY = ServedVersionPlacer.RETRY_LOAD_AFTER;
+
+  /** How soon unloads of a finished canary are looked at again. */
+  private static final Duration CHECK_RELEASE_AFTER = Duration.ofSeconds(2);
+
+  private final ServedVersionPlacer placer;
+  private final StatusUpdates statuses;
+  private final EventRecorder recorder;
+  private final StableVersions stables;
+  private final PoolAnalysis analysis;
+  private final Clock clock;
+
+  public CanaryRollouts(
+      ServedVersionPlacer placer,
+      StatusUpdates statuses,
+      EventRecorder recorder,
+      StableVersions stables,
+      PoolAnalysis analysis,
+      Clock clock) {
+    this.placer = placer;
+    this.statuses = statuses;
+    this.recorder = recorder;
+    this.stables = stables;
+    this.analysis = analysis;
+    this.clock = clock;
+  }
+
+  /** Why a Canary spec cannot run as written, if it cannot. */
+  static Optional<String> refusal(LoraAdapter adapter) {
+    if (!adapter.getSpec().wantsCanary()) {
+      return Optional.empty();
+    }
+    CanarySpec canary = adapter.getSpec().rollout().canary();
+    if (canary.evaluation() != null) {
+      return Optional.of(
+          "spec.rollout.canary.evaluation is set, but the evaluation gate is not built yet;"
+              + " nothing new is loaded. Remove evaluation to roll out with steps, pauses and"
+              + " online analysis only");
+    }
+    for (int i = 0; i < canary.steps().size(); i++) {
+      try {
+        CanarySteps.pause(canary.steps().get(i), i);
+      } catch (IllegalArgumentException e) {
+        return Optional.of(e.getMessage());
+      }
+    }
+    return Optional.empty();
+  }
+
+  static LoraAdapterReason refusalReason(LoraAdapter adapter) {
+    return adapter.getSpec().rollout().canary().evaluation() != null
+        ? LoraAdapterReason.RolloutEvaluationNotSupported
+        : LoraAdapterReason.InvalidRollout;
+  }
+
+  UpdateControl<LoraAdapter> reconcile(
+      LoraAdapter adapter,
+      BaseModel base,
+      ResolvedAdapter target,
+      String servedName,
+      LoraAdapterStatusAggregator aggregator) {
+    LoraAdapterStatus previous = adapter.getStatus();
+    RolloutStatus stored = previous == null ? null : previous.rollout();
+    String stableDigest =
+        stored != null && stored.stableDigest() != null
+            ? stored.stableDigest()
+            : previous == null ? null : previous.digest();
+    String stableVersion = StableVersions.location(adapter, stored, stableDigest, target);
+    if (stableDigest == null || stableVersion == null) {
+      if (stableDigest != null && !stableDigest.equals(target.digest())) {
+        recorder.record(
+            adapter,
+            EventRecorder.Type.Warning,
+            "CanarySkipped",
+            "where the serving version "
+                + stableDigest
+                + " is stored is unknown (spec.artifact names another version directory and"
+                + " status.rollout.stableVersion is not set): "
+                + target.digest()
+                + " replaces it at once");
+      }
+      // First deploy: nothing to compare with, the version serves at once.
+      RolloutStatus first =
+          new RolloutStatus(
+              null,
+              target.digest(),
+              null,
+              null,
+              null,
+              null,
+              null,
+              target.version().toString(),
+              null,
+              null);
+      return serveStable(adapter, base, target, servedName, aggregator, first);
+    }
+    boolean running =
+        stored != null
+            && (stored.phase() == RolloutPhase.Progressing || stored.phase() == RolloutPhase.Paused)
+            && stored.canaryDigest() != null;
+    if (running && stored.canaryDigest().equals(target.digest())) {
+      return progress(adapter, base, target, servedName, aggregator, stored);
+    }
+    if (running && target.digest().equals(stableDigest)) {
+      // The spec went back to the stable version: the canary is abandoned like an abort.
+      RolloutStatus back =
+          rolledBack(
+              stored,
+              stored.checks(),
+              "spec.artifact returned to the stable version " + stableDigest);
+      event(adapter, EventRecorder.Type.Warning, "RolledBack", back.message());
+      return serveStable(adapter, base, target, servedName, aggregator, back);
+    }
+    boolean rolledBackAlready =
+        stored != null
+            && stored.phase() == RolloutPhase.RolledBack
+            && target.digest().equals(stored.canaryDigest());
+    if (target.digest().equals(stableDigest) || rolledBackAlready) {
+      ResolvedAdapter stable;
+      try {
+        stable = stables.resolve(adapter, target, stableDigest, stableVersion);
+      } catch (StorageFailure failure) {
+        return stableUnreadable(adapter, aggregator, stableVersion, failure);
+      }
+      RolloutStatus kept =
+          stored != null
+              ? stored
+              : new RolloutStatus(
+                  null, stableDigest, null, null, null, null, null, stableVersion, null, null);
+      return serveStable(adapter, base, stable, servedName, aggregator, kept);
+    }
+    // A new version: a rollout starts, or restarts when it replaces a canary still running.
+    RolloutStatus started =
+        new RolloutStatus(
+            RolloutPhase.Progressing,
+            stableDigest,
+            target.digest(),
+            0,
+            0,
+            null,
+            null,
+            stableVersion,
+            target.version().toString(),
+            "loading the canary as " + CanaryName.of(servedName));
+    event(
+        adapter,
+        EventRecorder.Type.Normal,
+        "CanaryStarted",
+        target.digest()
+            + " loads as "
+            + CanaryName.of(servedName)
+            + " next to the stable "
+            + stableDigest
+            + (running ? " (it replaces the canary " + stored.canaryDigest() + ")" : ""));
+    return progress(adapter, base, target, servedName, aggregator, started);
+  }
+
+  /**
+   * The stable version serves alone; a canary left from a finished rollout is unloaded once the
+   * stored status says the rollout is over (so routers have stopped sending to it).
+   */
+  private UpdateControl<LoraAdapter> serveStable(
+      LoraAdapter adapter,
+      BaseModel base,
+      ResolvedAdapter stable,
+      String servedName,
+      LoraAdapterStatusAggregator aggregator,
+      RolloutStatus rollout) {
+    ServedVersionPlacer.Target target =
+        new ServedVersionPlacer.Target(
+            adapter, base, stable, servedName, adapter.getSpec().allowsNoEffect(), null);
+    ServedVersionPlacer.Outcome outcome = placer.place(target, aggregator);
+    if (!outcome.inventoried()) {
+      return UpdateControl.<LoraAdapter>noUpdate().rescheduleAfter(RETRY);
+    }
+    LoraAdapterStatus observed = placer.observe(target, outcome, aggregator).withRollout(rollout);
+    RolloutStatus stored = adapter.getStatus() == null ? null : adapter.getStatus().rollout();
+    boolean over =
+        stored == null
+            || (stored.phase() != RolloutPhase.Progressing
+                && stored.phase() != RolloutPhase.Paused);
+    boolean released =
+        !over || placer.releaseEverywhere(CanaryTwin.of(adapter), base, CanaryName.of(servedName));
+    if (rollout.phase() == RolloutPhase.Promoted) {
+      aggregator.rollout(LoraAdapterReason.Promoted, rollout.message(), !released);
+    } else if (rollout.phase() == RolloutPhase.RolledBack) {
+      aggregator.rollout(LoraAdapterReason.RolledBack, rollout.message(), !released);
+    }
+    Duration next = outcome.retryLater() ? RETRY : released ? null : CHECK_RELEASE_AFTER;
+    LoraAdapterStatus status = aggregator.build(observed);
+    return next == null ? statuses.patch(adapter, status) : statuses.patch(adapter, status, next);
+  }
+
+  /** A running rollout: stable and canary placed side by side, then the current step decides. */
+  private UpdateControl<LoraAdapter> progress(
+      LoraAdapter adapter,
+      BaseModel base,
+      ResolvedAdapter canary,
+      String servedName,
+      LoraAdapterStatusAggregator aggregator,
+      RolloutStatus rollout) {
+    ResolvedAdapter stable;
+    try {
+      stable = stables.resolve(adapter, canary, rollout.stableDigest(), rollout.stableVersion());
+    } catch (StorageFailure failure) {
+      return stableUnreadable(adapter, aggregator, rollout.stableVersion(), failure);
+    }
+    boolean allowNoEffect = adapter.getSpec().allowsNoEffect();
+    ServedVersionPlacer.Target stableTarget =
+        new ServedVersionPlacer.Target(adapter, base, stable, servedName, allowNoEffect, null);
+    ServedVersionPlacer.Outcome stableOutcome = placer.place(stableTarget, aggregator);
+    if (!stableOutcome.inventoried()) {
+      return UpdateControl.<LoraAdapter>noUpdate().rescheduleAfter(RETRY);
+    }
+    LoraAdapterStatus observed = placer.observe(stableTarget, stableOutcome, aggregator);
+    boolean promoting = rollout.stableDigest().equals(rollout.canaryDigest());
+    Duration next = stableOutcome.retryLater() ? RETRY : null;
+    RolloutStatus updated = rollout;
+    if (promoting) {
+      // The new version loads under the served name; Promoted only once every pod has it.
+      if (stableOutcome.complete() && stableOutcome.refusals().isEmpty()) {
+        updated =
+            with(
+                rollout,
+                RolloutPhase.Promoted,
+                rollout.step(),
+                100,
+                rollout.stepStartedAt(),
+                rollout.checks(),
+                rollout.canaryDigest() + " promoted: it serves all traffic as " + servedName);
+        event(adapter, EventRecorder.Type.Normal, "Promoted", updated.message());
+        return serveStable(adapter, base, stable, servedName, aggregator, updated);
+      }
+    } else {
+      ServedVersionPlacer.Outcome canaryOutcome =
+          placer.place(
+              new ServedVersionPlacer.Target(
+                  CanaryTwin.of(adapter),
+                  base,
+                  canary,
+                  CanaryName.of(servedName),
+                  allowNoEffect,
+                  stableOutcome.chosen()),
+              new LoraAdapterStatusAggregator(adapter, clock));
+      if (!canaryOutcome.inventoried()) {
+        return UpdateControl.<LoraAdapter>noUpdate().rescheduleAfter(RETRY);
+      }
+      if (canaryOutcome.retryLater()) {
+        next = RETRY;
+      }
+      if (!canaryOutcome.refusals().isEmpty()) {
+        updated =
+            rolledBack(
+                rollout,
+                rollout.checks(),
+                "the pods refused the canary " + String.join("; ", canaryOutcome.refusals()));
+        event(adapter, EventRecorder.Type.Warning, "RolledBack", updated.message());
+        return serveStable(adapter, base, stable, servedName, aggregator, updated);
+      }
+      if (rollout.stepStartedAt() == null) {
+        // Loaded where stable is warm and registered on every ready pod (placement.replicas 0
+        // keeps it registered only); a pool without ready pods has nowhere to send traffic.
+        if (canaryOutcome.complete() && !canaryOutcome.ready().isEmpty()) {
+          updated = enterStep(adapter, rollout, 0, rollout.checks(), "the canary is loaded");
+        }
+      } else {
+        StepOutcome step =
+            CanarySteps.current(
+                adapter.getSpec().rollout().canary(),
+                rollout,
+                clock.instant(),
+                () ->
+                    analysis.analyze(
+                        base,
+                        servedName,
+                        rollout,
+                        adapter.getSpec().rollout().canary().analysis()));
+        switch (step.kind()) {
+          case HOLD -> {
+            updated =
+                with(
+                    rollout,
+                    RolloutPhase.Progressing,
+                    rollout.step(),
+                    rollout.weight(),
+                    rollout.stepStartedAt(),
+                    step.checks(),
+                    step.message());
+            next = min(next, step.recheckAfter());
+          }
+          case WAIT_FOR_PERSON -> {
+            updated =
+                with(
+                    rollout,
+                    RolloutPhase.Paused,
+                    rollout.step(),
+                    rollout.weight(),
+                    rollout.stepStartedAt(),
+                    step.checks(),
+                    step.message());
+            if (rollout.phase() != RolloutPhase.Paused) {
+              event(adapter, EventRecorder.Type.Normal, "CanaryPaused", step.message());
+            }
+          }
+          case ADVANCE ->
+              updated =
+                  enterStep(adapter, rollout, rollout.step() + 1, step.checks(), step.message());
+          case PROMOTE -> {
+            // The canary becomes the stable version: the next looks load it under the served
+            // name on every pod before Promoted is written.
+            updated =
+                new RolloutStatus(
+                    RolloutPhase.Progressing,
+                    rollout.canaryDigest(),
+                    rollout.canaryDigest(),
+                    rollout.step(),
+                    100,
+                    step.checks(),
+                    rollout.stepStartedAt(),
+                    rollout.canaryVersion(),
+                    rollout.canaryVersion(),
+                    "promoting (" + step.message() + ")");
+            event(adapter, EventRecorder.Type.Normal, "Promoting", updated.message());
+          }
+          case ROLL_BACK -> {
+            updated = rolledBack(rollout, step.checks(), step.message());
+            event(adapter, EventRecorder.Type.Warning, "RolledBack", updated.message());
+            return serveStable(adapter, base, stable, servedName, aggregator, updated);
+          }
+        }
+      }
+    }
+    aggregator.rollout(
+        updated.phase() == RolloutPhase.Paused
+            ? LoraAdapterReason.CanaryPaused
+            : LoraAdapterReason.CanaryProgressing,
+        "step "
+            + updated.step()
+            + " of "
+            + adapter.getSpec().rollout().canary().steps().size()
+            + ", "
+            + updated.weight()
+            + "% to "
+            + updated.canaryDigest()
+            + ": "
+            + updated.message(),
+        updated.phase() != RolloutPhase.Paused);
+    LoraAdapterStatus status = aggregator.build(observed.withRollout(updated));
+    return next == null ? statuses.patch(adapter, status) : statuses.patch(adapter, status, next);
+  }
+
+  private RolloutStatus enterStep(
+      LoraAdapter adapter,
+      RolloutStatus rollout,
+      int index,
+      List<RolloutStatus.RolloutCheck> checks,
+      String why) {
+    int weight = adapter.getSpec().rollout().canary().steps().get(index).weight();
+    RolloutStatus entered =
+        with(
+            rollout,
+            RolloutPhase.Progressing,
+            index,
+            weight,
+            clock.instant().toString(),
+            checks,
+            "step " + index + " began (" + why + ")");
+    event(
+        adapter,
+        EventRecorder.Type.Normal,
+        "CanaryStep",
+        "step " + index + ": " + weight + "% of requests to " + rollout.canaryDigest());
+    return entered;
+  }
+
+  private static RolloutStatus rolledBack(
+      RolloutStatus rollout, List<RolloutStatus.RolloutCheck> checks, String why) {
+    return with(
+        rollout,
+        RolloutPhase.RolledBack,
+        rollout.step(),
+        0,
+        rollout.stepStartedAt(),
+        checks,
+        rollout.canaryDigest() + " rolled back, " + rollout.stableDigest() + " serves: " + why);
+  }
+
+  private static RolloutStatus with(
+      RolloutStatus rollout,
+      RolloutPhase phase,
+      Integer step,
+      Integer weight,
+      String stepStartedAt,
+      List<RolloutStatus.RolloutCheck> checks,
+      String message) {
+    return new RolloutStatus(
+        phase,
+        rollout.stableDigest(),
+        rollout.canaryDigest(),
+        step,
+        weight,
+        checks == null || checks.isEmpty() ? null : checks,
+        stepStartedAt,
+        rollout.stableVersion(),
+        rollout.canaryVersion(),
+        message);
+  }
+
+  /** The stable version cannot be read: nothing changes on the pods, and it is tried again. */
+  private UpdateControl<LoraAdapter> stableUnreadable(
+      LoraAdapter adapter,
+      LoraAdapterStatusAggregator aggregator,
+      String version,
+      StorageFailure failure) {
+    aggregator
+        .resolved(true)
+        .retrying(
+            LoraAdapterReasons.of(failure.problem()),
+            "the stable version " + version + " cannot be read: " + failure.getMessage());
+    return statuses.patch(adapter, aggregator.build(adapter.getStatus()), RETRY);
+  }
+
+  private void event(LoraAdapter adapter, EventRecorder.Type type, String reason, String message) {
+    recorder.record(adapter, type, reason, message);
+  }
+
+  private static Duration min(Duration a, Duration b) {
+    return a == null ? b : b == null ? a : a.compareTo(b) <= 0 ? a : b;
+  }
+}
