@@ -182,6 +182,35 @@ class SchemaValidationTest {
                     + " stickiness: {key: header, header: X-User},"
                     + " evaluation: {datasetUri: 's3://eval/rows.jsonl'}}}")),
         accept("allow no effect", LAD, set("spec.validation", "{allowNoEffect: true}")),
+        accept(
+            "canary decision to leave a paused step",
+            LAD,
+            set(
+                "spec.rollout",
+                "{strategy: Canary, canary: {steps: [{weight: 10}, {weight: 100}],"
+                    + " decision: {digest: 'sha256:"
+                    + "a".repeat(64)
+                    + "', action: Continue, step: 0}}}")),
+        reject(
+            "canary decision about no digest",
+            LAD,
+            set(
+                "spec.rollout",
+                "{strategy: Canary, canary: {steps: [{weight: 100}],"
+                    + " decision: {digest: latest, action: Promote}}}"),
+            "spec.rollout.canary.decision.digest: digest must be 'sha256:' followed by 64"
+                + " lowercase hex digits"),
+        reject(
+            "continue without the step it leaves",
+            LAD,
+            set(
+                "spec.rollout",
+                "{strategy: Canary, canary: {steps: [{weight: 10}, {weight: 100}],"
+                    + " decision: {digest: 'sha256:"
+                    + "a".repeat(64)
+                    + "', action: Continue}}}"),
+            "spec.rollout.canary.decision.step: step (the index of the paused step to leave) is"
+                + " required when action is Continue"),
         reject(
             "canary without steps",
             LAD,
