@@ -2,6 +2,7 @@ package io.lorafleet.operator.serving;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.lorafleet.serving.pod.PodState;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -211,7 +212,7 @@ public final class AdminClient {
    * operator sends no token: it configures no inference token on its pools, and an admin token must
    * not travel to an endpoint that does not need it.
    */
-  public JsonNode podState(URI endpoint, long since, Duration wait)
+  public PodState podState(URI endpoint, long since, Duration wait)
       throws IOException, InterruptedException {
     String path =
         since < 0 ? "/v1/pod/state" : "/v1/pod/state?since=" + since + "&wait=" + wait.toSeconds();
@@ -219,7 +220,7 @@ public final class AdminClient {
     if (response.statusCode() != 200) {
       throw new IOException("GET /v1/pod/state on " + endpoint + ": HTTP " + response.statusCode());
     }
-    return JSON.readTree(response.body());
+    return JSON.readValue(response.body(), PodState.class);
   }
 
   private List<ResidentAdapter> listResident(URI endpoint, String token, String adaptersPath)

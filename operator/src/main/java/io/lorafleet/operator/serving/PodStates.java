@@ -1,6 +1,6 @@
 package io.lorafleet.operator.serving;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import io.lorafleet.serving.pod.PodState;
 import io.quarkus.runtime.ShutdownEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -137,9 +138,9 @@ public class PodStates {
       try {
         while (!stopped) {
           try {
-            JsonNode state = client.podState(pod.endpoint(), version, WAIT);
+            PodState state = client.podState(pod.endpoint(), version, WAIT);
             failures = 0;
-            version = state.path("version").asLong(-1);
+            version = state.version();
             publish(parse(state));
             Thread.sleep(PACE);
           } catch (IOException e) {
@@ -163,10 +164,10 @@ public class PodStates {
       }
     }
 
-    private Map<String, Copy> parse(JsonNode state) {
+    private Map<String, Copy> parse(PodState state) {
       Map<String, Copy> result = new HashMap<>();
-      for (JsonNode adapter : state.path("adapters")) {
-        result.put(adapter.path("name").asText(), new Copy(adapter.path("digest").asText("")));
+      for (PodState.Resident adapter : state.adapters()) {
+        result.put(adapter.name(), new Copy(Objects.toString(adapter.digest(), "")));
       }
       return Map.copyOf(result);
     }
