@@ -11,7 +11,11 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.lorafleet.api.v1alpha1.basemodel.BaseModel;
 import io.lorafleet.api.v1alpha1.loraadapter.LoraAdapter;
+import io.lorafleet.artifacts.store.ArtifactStore;
+import io.lorafleet.artifacts.store.PublishedVersion;
+import io.lorafleet.artifacts.store.RetryPolicy;
 import io.lorafleet.artifacts.store.S3ObjectStore;
+import io.lorafleet.artifacts.store.S3Uri;
 import io.lorafleet.operator.basemodel.BaseModelResources;
 import io.lorafleet.operator.testing.EmbeddedObjectStore;
 import io.lorafleet.operator.testing.RealCluster;
@@ -117,6 +121,13 @@ final class ProcessPool implements AutoCloseable {
     return "sha256:"
         + TestArtifacts.publishAdapter(store(), "s3://lorafleet/adapters/" + name, rank, seed)
             .digest();
+  }
+
+  /** Publishes the adapter directory {@code dir} as a new version under {@code uri}. */
+  PublishedVersion publishDirectory(Path dir, String uri) throws IOException {
+    return new ArtifactStore(store(), RetryPolicy.defaults())
+        .push(
+            dir, S3Uri.parse(uri), Map.of("fineTuneJob", "test", "baseModelDigest", "sha256:test"));
   }
 
   /** One client for every publication (a new one per adapter set up its own connections). */
