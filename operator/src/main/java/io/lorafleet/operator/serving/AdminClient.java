@@ -2,6 +2,11 @@ package io.lorafleet.operator.serving;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.lorafleet.serving.admin.AdapterList;
+import io.lorafleet.serving.admin.AdapterNameRequest;
+import io.lorafleet.serving.admin.LoadAdapterRequest;
+import io.lorafleet.serving.admin.RegisterAdapterRequest;
+import io.lorafleet.serving.admin.RegisteredAdapters;
 import io.lorafleet.serving.pod.PodState;
 import java.io.IOException;
 import java.net.URI;
@@ -83,13 +88,8 @@ public final class AdminClient {
    */
   public void load(URI endpoint, String token, String name, String path, boolean pinned)
       throws AdminRefusal, IOException, InterruptedException {
-    Map<String, Object> body = new java.util.LinkedHashMap<>();
-    body.put("lora_name", name);
-    body.put("lora_path", path);
-    body.put("load_inplace", true);
-    if (pinned) {
-      body.put("pinned", true);
-    }
+    // pinned is the builtin server's extension: absent (not false) for everyone else.
+    var body = new LoadAdapterRequest(name, path, true, pinned ? Boolean.TRUE : null);
     HttpResponse<String> response = post(endpoint, token, "/v1/load_lora_adapter", body);
     int status = response.statusCode();
     if (status == 200 || status == 409) { // 409: already loaded, which is what we want
@@ -108,7 +108,7 @@ public final class AdminClient {
   public void unload(URI endpoint, String token, String name)
       throws IOException, InterruptedException {
     HttpResponse<String> response =
-        post(endpoint, token, "/v1/unload_lora_adapter", Map.of("lora_name", name));
+        post(endpoint, token, "/v1/unload_lora_adapter", new AdapterNameRequest(name));
     if (response.statusCode() == 401) {
       throw new Unauthorized("unload of " + name + " on " + endpoint + ": HTTP 401");
     }
@@ -129,7 +129,7 @@ public final class AdminClient {
             endpoint,
             token,
             "/v1/register_lora_adapter",
-            Map.of("lora_name", name, "lora_path", path, "digest", digest));
+            new RegisterAdapterRequest(name, path, digest));
     int status = response.statusCode();
     if (status == 200) {
       return;
@@ -150,7 +150,7 @@ public final class AdminClient {
   public void unregister(URI endpoint, String token, String name)
       throws IOException, InterruptedException {
     HttpResponse<String> response =
-        post(endpoint, token, "/v1/unregister_lora_adapter", Map.of("lora_name", name));
+        post(endpoint, token, "/v1/unregister_lora_adapter", new AdapterNameRequest(name));
     if (response.statusCode() == 401) {
       throw new Unauthorized("unregistration of " + name + " on " + endpoint + ": HTTP 401");
     }
@@ -172,8 +172,9 @@ public final class AdminClient {
           "GET /v1/registered_adapters on " + endpoint + ": HTTP " + response.statusCode());
     }
     Map<String, String> registered = new java.util.HashMap<>();
-    for (JsonNode adapter : JSON.readTree(response.body()).path("data")) {
-      registered.put(adapter.path("name").asText(), adapter.path("digest").asText(""));
+    for (RegisteredAdapters.Registered r :
+        JSON.readValue(response.body(), RegisteredAdapters.class).data()) {
+      registered.put(r.name(), r.digest() == null ? "" : r.digest());
     }
     return registered;
   }
@@ -247,16 +248,14 @@ public final class AdminClient {
     if (response.statusCode() != 200) {
       throw new IOException("GET /v1/adapters on " + endpoint + ": HTTP " + response.statusCode());
     }
-    for (JsonNode adapter : JSON.readTree(response.body()).path("data")) {
-      JsonNode probe = adapter.path("probe");
+    for (AdapterList.Adapter adapter : JSON.readValue(response.body(), AdapterList.class).data()) {
+      AdapterList.Probe probe = adapter.probe();
       adapters.add(
           new ResidentAdapter(
-              adapter.path("name").asText(),
-              adapter.path("digest").asText(null),
-              probe.path("no_effect").asBoolean(false),
-              probe.path("max_logit_diff").isNumber()
-                  ? probe.path("max_logit_diff").doubleValue()
-                  : null));
+              adapter.name(),
+              adapter.digest(),
+              probe != null && probe.noEffect(),
+              probe == null ? null : probe.maxLogitDiff()));
     }
     return adapters;
   }
@@ -271,8 +270,7 @@ public final class AdminClient {
     return send(request);
   }
 
-  private HttpResponse<String> post(
-      URI endpoint, String token, String path, Map<String, Object> body)
+  private HttpResponse<String> post(URI endpoint, String token, String path, Record body)
       throws IOException, InterruptedException {
     HttpRequest request =
         authorized(HttpRequest.newBuilder(target(endpoint, path)), token)

@@ -4,6 +4,9 @@ import io.lorafleet.server.api.ApiException;
 import io.lorafleet.server.residency.AdapterLoadException;
 import io.lorafleet.server.residency.AdapterRegistry;
 import io.lorafleet.server.residency.AdapterVersion;
+import io.lorafleet.serving.admin.AdapterList;
+import io.lorafleet.serving.admin.AdapterNameRequest;
+import io.lorafleet.serving.admin.LoadAdapterRequest;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
@@ -36,7 +39,7 @@ public class AdminResource {
   @Path("/load_lora_adapter")
   @Consumes(MediaType.APPLICATION_JSON)
   public Map<String, Object> load(
-      LoadRequest req, @HeaderParam("Authorization") String authorization) {
+      LoadAdapterRequest req, @HeaderParam("Authorization") String authorization) {
     auth.check(authorization);
     if (req == null) {
       throw refusal("InvalidRequest", "a JSON body is required", 400);
@@ -56,7 +59,7 @@ public class AdminResource {
           "digest",
           "sha256:" + r.version().digest(),
           "probe",
-          ProbeJson.of(r.version().probe()));
+          AdapterRows.probe(r.version().probe()));
     } catch (AdapterLoadException e) {
       throw refusal(e.code(), e.getMessage(), e.status());
     }
@@ -66,7 +69,7 @@ public class AdminResource {
   @Path("/unload_lora_adapter")
   @Consumes(MediaType.APPLICATION_JSON)
   public Map<String, Object> unload(
-      UnloadRequest req, @HeaderParam("Authorization") String authorization) {
+      AdapterNameRequest req, @HeaderParam("Authorization") String authorization) {
     auth.check(authorization);
     if (req == null || req.loraName() == null) {
       throw refusal("InvalidRequest", "lora_name is required", 400);
@@ -85,14 +88,14 @@ public class AdminResource {
    */
   @GET
   @Path("/adapters")
-  public Map<String, List<AdapterInfo>> list(
+  public AdapterList list(
       @HeaderParam("Authorization") String authorization, @QueryParam("name") String name) {
     auth.check(authorization);
     if (name != null) {
       AdapterVersion version = registry.get(name);
-      return Map.of("data", version == null ? List.of() : List.of(AdapterInfo.of(version)));
+      return new AdapterList(version == null ? List.of() : List.of(AdapterRows.of(version)));
     }
-    return Map.of("data", registry.all().stream().map(AdapterInfo::of).toList());
+    return new AdapterList(registry.all().stream().map(AdapterRows::of).toList());
   }
 
   private static ApiException refusal(String code, String message, int status) {

@@ -5,6 +5,9 @@ import io.lorafleet.server.admin.AdminAuth;
 import io.lorafleet.server.api.ApiException;
 import io.lorafleet.server.residency.AdapterLoadException;
 import io.lorafleet.server.residency.AdapterVersion;
+import io.lorafleet.serving.admin.AdapterNameRequest;
+import io.lorafleet.serving.admin.RegisterAdapterRequest;
+import io.lorafleet.serving.admin.RegisteredAdapters;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
@@ -12,8 +15,6 @@ import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -38,7 +39,7 @@ public class RegistrationResource {
   @Path("/register_lora_adapter")
   @Consumes(MediaType.APPLICATION_JSON)
   public Map<String, Object> register(
-      RegisterRequest req, @HeaderParam("Authorization") String authorization) {
+      RegisterAdapterRequest req, @HeaderParam("Authorization") String authorization) {
     auth.check(authorization);
     if (req == null) {
       throw refusal("InvalidRequest", "a JSON body is required", 400);
@@ -57,7 +58,7 @@ public class RegistrationResource {
   @Path("/unregister_lora_adapter")
   @Consumes(MediaType.APPLICATION_JSON)
   public Map<String, Object> unregister(
-      RegisterRequest req, @HeaderParam("Authorization") String authorization) {
+      AdapterNameRequest req, @HeaderParam("Authorization") String authorization) {
     auth.check(authorization);
     if (req == null || req.loraName() == null) {
       throw refusal("InvalidRequest", "lora_name is required", 400);
@@ -73,20 +74,11 @@ public class RegistrationResource {
 
   @GET
   @Path("/registered_adapters")
-  public Map<String, List<Map<String, String>>> list(
-      @HeaderParam("Authorization") String authorization) {
+  public RegisteredAdapters list(@HeaderParam("Authorization") String authorization) {
     auth.check(authorization);
-    return Map.of(
-        "data",
+    return new RegisteredAdapters(
         registrations.all().stream()
-            .map(
-                r -> {
-                  Map<String, String> m = new LinkedHashMap<>();
-                  m.put("name", r.name());
-                  m.put("path", r.path());
-                  m.put("digest", "sha256:" + r.digest());
-                  return m;
-                })
+            .map(r -> new RegisteredAdapters.Registered(r.name(), r.path(), "sha256:" + r.digest()))
             .toList());
   }
 

@@ -1,4 +1,0 @@
-package io.lorafleet.server.admin;
-
-/** {@code {"lora_name"}}. */
-public record UnloadRequest(String loraName) {}
