@@ -11,7 +11,9 @@ import java.util.List;
 /**
  * One request as kube-apiserver's audit log (JSON lines, Metadata level) records it. {@code
  * namespace} is empty for a cluster-scoped request or one across all namespaces; {@code resource}
- * is empty for a non-resource URL such as /version.
+ * is empty for a non-resource URL such as /version. {@code authorization} is the authorizer's
+ * decision ({@code allow} or {@code forbid}; empty when none was recorded): a 403 after {@code
+ * allow} is not a permission problem (e.g. a create in a namespace being terminated).
  */
 public record AuditEvent(
     String user,
@@ -22,7 +24,8 @@ public record AuditEvent(
     String namespace,
     String requestUri,
     String userAgent,
-    int code) {
+    int code,
+    String authorization) {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /** Every event in the log file, oldest first. */
@@ -47,10 +50,16 @@ public record AuditEvent(
           ref.path("namespace").asText(),
           event.path("requestURI").asText(),
           event.path("userAgent").asText(),
-          event.path("responseStatus").path("code").asInt(0));
+          event.path("responseStatus").path("code").asInt(0),
+          event.path("annotations").path("authorization.k8s.io/decision").asText(""));
     } catch (IOException e) {
       throw new UncheckedIOException("not an audit event: " + line, e);
     }
+  }
+
+  /** Refused for want of a permission: unauthenticated, or forbidden by the authorizer. */
+  public boolean deniedByAuthorization() {
+    return code == 401 || (code == 403 && !"allow".equals(authorization));
   }
 
   /** "group/resource[/subresource]", the core group written as "" (so "/pods"). */

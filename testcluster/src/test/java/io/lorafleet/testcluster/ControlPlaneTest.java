@@ -314,7 +314,8 @@ class ControlPlaneTest {
                     && e.verb().equals("list")
                     && e.groupResource().equals("/configmaps")
                     && e.namespace().equals("audited")
-                    && e.code() == 403)
+                    && e.code() == 403
+                    && e.deniedByAuthorization())
         .allMatch(e -> e.user().equals("system:serviceaccount:audited:app"));
   }
 

@@ -74,7 +74,9 @@ class OperatorRbacAuditIT {
   @Test
   void noRequestOfTheOperatorWasDenied() {
     assertThat(operatorRequests).as("the operator's requests").hasSizeGreaterThan(100);
-    assertThat(operatorRequests.stream().filter(e -> e.code() == 403 || e.code() == 401))
+    // A 403 the authorizer allowed is the API server refusing the content, not the chart's RBAC:
+    // an Event the operator writes while a namespace is being deleted (NamespaceTerminating).
+    assertThat(operatorRequests.stream().filter(AuditEvent::deniedByAuthorization))
         .as("denied requests (verb, resource, URI)")
         .isEmpty();
   }
