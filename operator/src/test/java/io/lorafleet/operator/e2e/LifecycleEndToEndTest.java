@@ -215,9 +215,14 @@ class LifecycleEndToEndTest {
   /** The output of the Job's latest pod. */
   private String trainerLog(String jobName) {
     List<Pod> pods = trainerPods(jobName);
-    return pods.isEmpty()
-        ? "(no pod)"
-        : kubelet.log(namespace, pods.getLast().getMetadata().getName());
+    if (pods.isEmpty()) {
+      return "(no pod)";
+    }
+    String name = pods.getLast().getMetadata().getName();
+    // A retry's pod is in the API before the kubelet stand-in has admitted it.
+    return kubelet.admitted(namespace, name)
+        ? kubelet.log(namespace, name)
+        : "(pod " + name + " not started yet)";
   }
 
   /** The ready serving pods of a base model: pod name to its address (pod IP and port). */

@@ -193,6 +193,17 @@ public final class Kubelet implements AutoCloseable {
     return found;
   }
 
+  /** Whether this node has admitted the pod (the API server may know it a moment earlier). */
+  public boolean admitted(String namespace, String podName) {
+    for (PodWorker worker : workers.values()) {
+      if (worker.pod().getMetadata().getNamespace().equals(namespace)
+          && worker.pod().getMetadata().getName().equals(podName)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** The pod's IP, null before it was given one. */
   public String podIP(String namespace, String podName) {
     return worker(namespace, podName).podIP();
