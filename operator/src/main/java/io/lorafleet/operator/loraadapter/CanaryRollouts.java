@@ -192,10 +192,12 @@ public class CanaryRollouts {
   }
 
   /**
-   * The stable version serves alone; a canary left from a finished rollout is unloaded once the
-   * stored status says the rollout is over (so routers have stopped sending to it).
+   * One version serves alone under the served name: an Immediate adapter's, or a Canary adapter's
+   * stable one ({@code rollout} null for Immediate). A canary left from a rollout (finished, or
+   * abandoned by a switch to Immediate) is unloaded once the stored status says no rollout runs (so
+   * routers have stopped sending to it).
    */
-  private UpdateControl<LoraAdapter> serveStable(
+  UpdateControl<LoraAdapter> serveStable(
       LoraAdapter adapter,
       BaseModel base,
       ResolvedAdapter stable,
@@ -217,9 +219,10 @@ public class CanaryRollouts {
                 && stored.phase() != RolloutPhase.Paused);
     boolean released =
         !over || placer.releaseEverywhere(CanaryTwin.of(adapter), base, CanaryName.of(servedName));
-    if (rollout.phase() == RolloutPhase.Promoted) {
+    RolloutPhase phase = rollout == null ? null : rollout.phase();
+    if (phase == RolloutPhase.Promoted) {
       aggregator.rollout(LoraAdapterReason.Promoted, rollout.message(), !released);
-    } else if (rollout.phase() == RolloutPhase.RolledBack) {
+    } else if (phase == RolloutPhase.RolledBack) {
       aggregator.rollout(LoraAdapterReason.RolledBack, rollout.message(), !released);
     }
     Duration next = outcome.retryLater() ? RETRY : released ? null : CHECK_RELEASE_AFTER;
