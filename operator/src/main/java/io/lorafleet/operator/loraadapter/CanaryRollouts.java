@@ -205,7 +205,9 @@ public class CanaryRollouts {
             || (stored.phase() != RolloutPhase.Progressing
                 && stored.phase() != RolloutPhase.Paused);
     boolean released =
-        !over || placer.releaseEverywhere(CanaryTwin.of(adapter), base, CanaryName.of(servedName));
+        !over
+            || placer.releaseEverywhere(
+                CanaryTwin.of(adapter), base, CanaryName.of(servedName), outcome.ready());
     RolloutPhase phase = rollout == null ? null : rollout.phase();
     if (phase == RolloutPhase.Promoted) {
       aggregator.rollout(LoraAdapterReason.Promoted, rollout.message(), !released);

@@ -248,11 +248,12 @@ public class ServedVersionPlacer {
   }
 
   /**
-   * Unloads and unregisters {@code name} of {@code identity} on every ready pod that this operator
-   * placed it on or that reports holding it; true when none holds it any more as far as known.
+   * Unloads and unregisters {@code name} of {@code identity} on every ready pod (as the placement
+   * in the same reconcile listed them) that this operator placed it on or that reports holding it;
+   * true when none holds it any more as far as known.
    */
-  boolean releaseEverywhere(LoraAdapter identity, BaseModel base, String name) {
-    List<ServingPod> ready = pools.ready(base);
+  boolean releaseEverywhere(
+      LoraAdapter identity, BaseModel base, String name, List<ServingPod> ready) {
     Set<String> holders = new HashSet<>(placements.of(identity).keySet());
     holders.addAll(registrations.of(identity).keySet());
     holders.addAll(placements.reportedHolders(ready, name));
