@@ -12,6 +12,7 @@ import io.lorafleet.api.v1alpha1.loraadapter.RolloutStatus;
 import io.lorafleet.operator.events.EventRecorder;
 import io.lorafleet.operator.events.StatusUpdates;
 import io.lorafleet.operator.loraadapter.rollout.CanarySteps;
+import io.lorafleet.operator.loraadapter.rollout.RolloutTransitions;
 import io.lorafleet.operator.loraadapter.rollout.StepOutcome;
 import io.lorafleet.operator.storage.ResolvedAdapter;
 import io.lorafleet.operator.storage.StorageFailure;
@@ -116,19 +117,13 @@ public class CanaryRollouts {
                 + " replaces it at once");
       }
       // First deploy: nothing to compare with, the version serves at once.
-      RolloutStatus first =
-          new RolloutStatus(
-              null,
-              target.digest(),
-              null,
-              null,
-              null,
-              null,
-              null,
-              target.version().toString(),
-              null,
-              null);
-      return serveStable(adapter, base, target, servedName, aggregator, first);
+      return serveStable(
+          adapter,
+          base,
+          target,
+          servedName,
+          aggregator,
+          RolloutTransitions.serving(target.digest(), target.version().toString()));
     }
     boolean running =
         stored != null
@@ -140,7 +135,7 @@ public class CanaryRollouts {
     if (running && target.digest().equals(stableDigest)) {
       // The spec went back to the stable version: the canary is abandoned like an abort.
       RolloutStatus back =
-          rolledBack(
+          RolloutTransitions.rolledBack(
               stored,
               stored.checks(),
               "spec.artifact returned to the stable version " + stableDigest);
@@ -159,23 +154,15 @@ public class CanaryRollouts {
         return stableUnreadable(adapter, aggregator, stableVersion, failure);
       }
       RolloutStatus kept =
-          stored != null
-              ? stored
-              : new RolloutStatus(
-                  null, stableDigest, null, null, null, null, null, stableVersion, null, null);
+          stored != null ? stored : RolloutTransitions.serving(stableDigest, stableVersion);
       return serveStable(adapter, base, stable, servedName, aggregator, kept);
     }
     // A new version: a rollout starts, or restarts when it replaces a canary still running.
     RolloutStatus started =
-        new RolloutStatus(
-            RolloutPhase.Progressing,
+        RolloutTransitions.started(
             stableDigest,
-            target.digest(),
-            0,
-            0,
-            null,
-            null,
             stableVersion,
+            target.digest(),
             target.version().toString(),
             "loading the canary as " + CanaryName.of(servedName));
     event(
@@ -192,10 +179,12 @@ public class CanaryRollouts {
   }
 
   /**
-   * The stable version serves alone; a canary left from a finished rollout is unloaded once the
-   * stored status says the rollout is over (so routers have stopped sending to it).
+   * One version serves alone under the served name: an Immediate adapter's, or a Canary adapter's
+   * stable one ({@code rollout} null for Immediate). A canary left from a rollout (finished, or
+   * abandoned by a switch to Immediate) is unloaded once the stored status says no rollout runs (so
+   * routers have stopped sending to it).
    */
-  private UpdateControl<LoraAdapter> serveStable(
+  UpdateControl<LoraAdapter> serveStable(
       LoraAdapter adapter,
       BaseModel base,
       ResolvedAdapter stable,
@@ -216,10 +205,13 @@ public class CanaryRollouts {
             || (stored.phase() != RolloutPhase.Progressing
                 && stored.phase() != RolloutPhase.Paused);
     boolean released =
-        !over || placer.releaseEverywhere(CanaryTwin.of(adapter), base, CanaryName.of(servedName));
-    if (rollout.phase() == RolloutPhase.Promoted) {
+        !over
+            || placer.releaseEverywhere(
+                CanaryTwin.of(adapter), base, CanaryName.of(servedName), outcome.ready());
+    RolloutPhase phase = rollout == null ? null : rollout.phase();
+    if (phase == RolloutPhase.Promoted) {
       aggregator.rollout(LoraAdapterReason.Promoted, rollout.message(), !released);
-    } else if (rollout.phase() == RolloutPhase.RolledBack) {
+    } else if (phase == RolloutPhase.RolledBack) {
       aggregator.rollout(LoraAdapterReason.RolledBack, rollout.message(), !released);
     }
     Duration next = outcome.retryLater() ? RETRY : released ? null : CHECK_RELEASE_AFTER;
@@ -255,15 +247,7 @@ public class CanaryRollouts {
     if (promoting) {
       // The new version loads under the served name; Promoted only once every pod has it.
       if (stableOutcome.complete() && stableOutcome.refusals().isEmpty()) {
-        updated =
-            with(
-                rollout,
-                RolloutPhase.Promoted,
-                rollout.step(),
-                100,
-                rollout.stepStartedAt(),
-                rollout.checks(),
-                rollout.canaryDigest() + " promoted: it serves all traffic as " + servedName);
+        updated = RolloutTransitions.promoted(rollout, servedName);
         event(adapter, EventRecorder.Type.Normal, "Promoted", updated.message());
         return serveStable(adapter, base, stable, servedName, aggregator, updated);
       }
@@ -286,7 +270,7 @@ public class CanaryRollouts {
       }
       if (!canaryOutcome.refusals().isEmpty()) {
         updated =
-            rolledBack(
+            RolloutTransitions.rolledBack(
                 rollout,
                 rollout.checks(),
                 "the pods refused the canary " + String.join("; ", canaryOutcome.refusals()));
@@ -314,26 +298,14 @@ public class CanaryRollouts {
         switch (step.kind()) {
           case HOLD -> {
             updated =
-                with(
-                    rollout,
-                    RolloutPhase.Progressing,
-                    rollout.step(),
-                    rollout.weight(),
-                    rollout.stepStartedAt(),
-                    step.checks(),
-                    step.message());
+                RolloutTransitions.held(
+                    rollout, RolloutPhase.Progressing, step.checks(), step.message());
             next = min(next, step.recheckAfter());
           }
           case WAIT_FOR_PERSON -> {
             updated =
-                with(
-                    rollout,
-                    RolloutPhase.Paused,
-                    rollout.step(),
-                    rollout.weight(),
-                    rollout.stepStartedAt(),
-                    step.checks(),
-                    step.message());
+                RolloutTransitions.held(
+                    rollout, RolloutPhase.Paused, step.checks(), step.message());
             if (rollout.phase() != RolloutPhase.Paused) {
               event(adapter, EventRecorder.Type.Normal, "CanaryPaused", step.message());
             }
@@ -344,22 +316,11 @@ public class CanaryRollouts {
           case PROMOTE -> {
             // The canary becomes the stable version: the next looks load it under the served
             // name on every pod before Promoted is written.
-            updated =
-                new RolloutStatus(
-                    RolloutPhase.Progressing,
-                    rollout.canaryDigest(),
-                    rollout.canaryDigest(),
-                    rollout.step(),
-                    100,
-                    step.checks(),
-                    rollout.stepStartedAt(),
-                    rollout.canaryVersion(),
-                    rollout.canaryVersion(),
-                    "promoting (" + step.message() + ")");
+            updated = RolloutTransitions.promoting(rollout, step.checks(), step.message());
             event(adapter, EventRecorder.Type.Normal, "Promoting", updated.message());
           }
           case ROLL_BACK -> {
-            updated = rolledBack(rollout, step.checks(), step.message());
+            updated = RolloutTransitions.rolledBack(rollout, step.checks(), step.message());
             event(adapter, EventRecorder.Type.Warning, "RolledBack", updated.message());
             return serveStable(adapter, base, stable, servedName, aggregator, updated);
           }
@@ -392,54 +353,12 @@ public class CanaryRollouts {
       List<RolloutStatus.RolloutCheck> checks,
       String why) {
     int weight = adapter.getSpec().rollout().canary().steps().get(index).weight();
-    RolloutStatus entered =
-        with(
-            rollout,
-            RolloutPhase.Progressing,
-            index,
-            weight,
-            clock.instant().toString(),
-            checks,
-            "step " + index + " began (" + why + ")");
     event(
         adapter,
         EventRecorder.Type.Normal,
         "CanaryStep",
         "step " + index + ": " + weight + "% of requests to " + rollout.canaryDigest());
-    return entered;
-  }
-
-  private static RolloutStatus rolledBack(
-      RolloutStatus rollout, List<RolloutStatus.RolloutCheck> checks, String why) {
-    return with(
-        rollout,
-        RolloutPhase.RolledBack,
-        rollout.step(),
-        0,
-        rollout.stepStartedAt(),
-        checks,
-        rollout.canaryDigest() + " rolled back, " + rollout.stableDigest() + " serves: " + why);
-  }
-
-  private static RolloutStatus with(
-      RolloutStatus rollout,
-      RolloutPhase phase,
-      Integer step,
-      Integer weight,
-      String stepStartedAt,
-      List<RolloutStatus.RolloutCheck> checks,
-      String message) {
-    return new RolloutStatus(
-        phase,
-        rollout.stableDigest(),
-        rollout.canaryDigest(),
-        step,
-        weight,
-        checks == null || checks.isEmpty() ? null : checks,
-        stepStartedAt,
-        rollout.stableVersion(),
-        rollout.canaryVersion(),
-        message);
+    return RolloutTransitions.entered(rollout, index, weight, clock.instant(), checks, why);
   }
 
   /** The stable version cannot be read: nothing changes on the pods, and it is tried again. */

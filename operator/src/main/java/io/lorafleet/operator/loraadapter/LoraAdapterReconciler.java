@@ -65,7 +65,7 @@ public class LoraAdapterReconciler implements Reconciler<LoraAdapter>, Cleaner<L
           + BaseModelResources.SERVER
           + ","
           + BaseModelResources.MANAGED_SELECTOR;
-  private static final Duration RETRY_LOAD_AFTER = Duration.ofSeconds(5);
+  private static final Duration RETRY_LOAD_AFTER = ServedVersionPlacer.RETRY_LOAD_AFTER;
 
   /** How long a cleanup waits for the unloads it started; most pods answer in milliseconds. */
   private static final Duration RELEASE_GRACE = Duration.ofSeconds(2);
@@ -78,7 +78,6 @@ public class LoraAdapterReconciler implements Reconciler<LoraAdapter>, Cleaner<L
   private final ResolvedAdapters artifacts;
   private final ResolvedModels models;
   private final PoolPods pools;
-  private final ServedVersionPlacer placer;
   private final CanaryRollouts canaries;
   private final Placements placements;
   private final Registrations registrations;
@@ -93,7 +92,6 @@ public class LoraAdapterReconciler implements Reconciler<LoraAdapter>, Cleaner<L
       ResolvedAdapters artifacts,
       ResolvedModels models,
       PoolPods pools,
-      ServedVersionPlacer placer,
       CanaryRollouts canaries,
       Placements placements,
       Registrations registrations,
@@ -110,7 +108,6 @@ public class LoraAdapterReconciler implements Reconciler<LoraAdapter>, Cleaner<L
     this.recorder = recorder;
     this.models = models;
     this.pools = pools;
-    this.placer = placer;
     this.canaries = canaries;
     this.placements = placements;
     this.registrations = registrations;
@@ -246,26 +243,7 @@ public class LoraAdapterReconciler implements Reconciler<LoraAdapter>, Cleaner<L
     if (adapter.getSpec().wantsCanary()) {
       return canaries.reconcile(adapter, base.get(), artifact, servedName, aggregator);
     }
-    return place(adapter, base.get(), artifact, servedName, aggregator);
-  }
-
-  private UpdateControl<LoraAdapter> place(
-      LoraAdapter adapter,
-      BaseModel base,
-      ResolvedAdapter artifact,
-      String servedName,
-      LoraAdapterStatusAggregator aggregator) {
-    ServedVersionPlacer.Target target =
-        new ServedVersionPlacer.Target(
-            adapter, base, artifact, servedName, adapter.getSpec().allowsNoEffect(), null);
-    ServedVersionPlacer.Outcome outcome = placer.place(target, aggregator);
-    if (!outcome.inventoried()) {
-      return UpdateControl.<LoraAdapter>noUpdate().rescheduleAfter(RETRY_LOAD_AFTER);
-    }
-    LoraAdapterStatus status = aggregator.build(placer.observe(target, outcome, aggregator));
-    return outcome.retryLater()
-        ? statuses.patch(adapter, status, RETRY_LOAD_AFTER)
-        : statuses.patch(adapter, status);
+    return canaries.serveStable(adapter, base.get(), artifact, servedName, aggregator, null);
   }
 
   @Override

@@ -124,15 +124,9 @@ public class ServedVersionPlacer {
       switch (slot.phase()) {
         case LOADED ->
             loaded.add(new AdapterPlacement(pod.name(), slot.digest(), slot.at().toString()));
-        case REFUSED -> {
-          aggregator.blockedBy(LoraAdapterReasons.ofServerCode(slot.code()), slot.message());
-          refusals.add(slot.code() + ": " + slot.message());
-        }
+        case REFUSED -> refusals.add(refused(slot.code(), slot.message(), aggregator));
         case FAILED -> {
-          if ("Unauthorized".equals(slot.code())) {
-            pools.forgetToken(base); // the Secret changed: the retry reads the new token
-          }
-          aggregator.retrying(LoraAdapterReason.LoadFailed, slot.message());
+          failed(base, slot.code(), slot.message(), aggregator);
           retryLater = true;
         }
         case LOADING -> {}
@@ -154,15 +148,9 @@ public class ServedVersionPlacer {
                 RETRY_LOAD_AFTER);
         switch (entry.phase()) {
           case REGISTERED -> registered++;
-          case REFUSED -> {
-            aggregator.blockedBy(LoraAdapterReasons.ofServerCode(entry.code()), entry.message());
-            refusals.add(entry.code() + ": " + entry.message());
-          }
+          case REFUSED -> refusals.add(refused(entry.code(), entry.message(), aggregator));
           case FAILED -> {
-            if ("Unauthorized".equals(entry.code())) {
-              pools.forgetToken(base);
-            }
-            aggregator.retrying(LoraAdapterReason.LoadFailed, entry.message());
+            failed(base, entry.code(), entry.message(), aggregator);
             retryLater = true;
           }
           case REGISTERING -> {}
@@ -185,6 +173,22 @@ public class ServedVersionPlacer {
             : PlacementPlanner.desired(adapter.getSpec().placement(), ready.size());
     return new Outcome(
         true, ready, chosen, loaded, desired, registered, retryLater, existing, refusals);
+  }
+
+  /** A pod refused a load or registration for a typed reason: the adapter is blocked by it. */
+  private static String refused(
+      String code, String message, LoraAdapterStatusAggregator aggregator) {
+    aggregator.blockedBy(LoraAdapterReasons.ofServerCode(code), message);
+    return code + ": " + message;
+  }
+
+  /** A load or registration failed: it is tried again, with a fresh token if it was refused. */
+  private void failed(
+      BaseModel base, String code, String message, LoraAdapterStatusAggregator aggregator) {
+    if ("Unauthorized".equals(code)) {
+      pools.forgetToken(base); // the Secret changed: the retry reads the new token
+    }
+    aggregator.retrying(LoraAdapterReason.LoadFailed, message);
   }
 
   /**
@@ -244,11 +248,12 @@ public class ServedVersionPlacer {
   }
 
   /**
-   * Unloads and unregisters {@code name} of {@code identity} on every ready pod that this operator
-   * placed it on or that reports holding it; true when none holds it any more as far as known.
+   * Unloads and unregisters {@code name} of {@code identity} on every ready pod (as the placement
+   * in the same reconcile listed them) that this operator placed it on or that reports holding it;
+   * true when none holds it any more as far as known.
    */
-  boolean releaseEverywhere(LoraAdapter identity, BaseModel base, String name) {
-    List<ServingPod> ready = pools.ready(base);
+  boolean releaseEverywhere(
+      LoraAdapter identity, BaseModel base, String name, List<ServingPod> ready) {
     Set<String> holders = new HashSet<>(placements.of(identity).keySet());
     holders.addAll(registrations.of(identity).keySet());
     holders.addAll(placements.reportedHolders(ready, name));

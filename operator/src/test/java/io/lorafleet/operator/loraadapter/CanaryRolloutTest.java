@@ -343,6 +343,51 @@ class CanaryRolloutTest extends RealClusterTestBase {
   }
 
   @Test
+  void switchingToImmediateDuringARolloutServesTheNewVersionAndUnloadsTheCanary() throws Exception {
+    PublishedVersion v1 = publish(45);
+    PublishedVersion v2 = publish(46);
+    baseModel(1);
+    canaryAdapter(
+        v1,
+        new CanarySpec(
+            List.of(new CanaryStep(20, null, null), new CanaryStep(100, null, null)),
+            null,
+            null,
+            null));
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(() -> assertThat(ready().reason()).isEqualTo("Placed"));
+    newVersion(v2);
+    awaitRollout(RolloutPhase.Paused, 0);
+    FakeServingPod pod = kubelet.servers(namespace, "base").values().iterator().next();
+    assertThat(pod.loaded()).containsEntry("tone@canary", digest(v2));
+
+    edit(
+        s ->
+            s[0] =
+                new LoraAdapterSpec(
+                    s[0].baseModelRef(),
+                    s[0].artifact(),
+                    s[0].placement(),
+                    null,
+                    false,
+                    null,
+                    new RolloutSpec(RolloutStrategy.Immediate, null)));
+    // Immediate swaps to the spec's version; the canary must not stay loaded for ever (the next
+    // rollout's status.rollout, which deletion reads, no longer names it).
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () -> {
+              assertThat(get().getStatus().rollout()).isNull();
+              assertThat(pod.loaded())
+                  .containsEntry("tone", digest(v2))
+                  .doesNotContainKey("tone@canary");
+              assertThat(pod.registered()).doesNotContainKey("tone@canary");
+            });
+  }
+
+  @Test
   void theOnlineAnalysisWaitsForRequestsThenRollsBackAFailingCanaryWithItsNumbers()
       throws Exception {
     PublishedVersion v1 = publish(51);

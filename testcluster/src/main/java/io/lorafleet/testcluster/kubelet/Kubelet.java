@@ -7,8 +7,10 @@ import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -179,29 +181,26 @@ public final class Kubelet implements AutoCloseable {
   }
 
   private PodWorker worker(String namespace, String podName) {
-    PodWorker found = null;
-    for (PodWorker worker : workers.values()) {
-      if (worker.pod().getMetadata().getNamespace().equals(namespace)
-          && worker.pod().getMetadata().getName().equals(podName)
-          && (found == null || worker.admitted() > found.admitted())) {
-        found = worker; // the latest pod of that name wins
-      }
-    }
-    if (found == null) {
-      throw new IllegalArgumentException("no pod " + namespace + "/" + podName + " on " + nodeName);
-    }
-    return found;
+    return latest(namespace, podName)
+        .orElseThrow(
+            () ->
+                new IllegalArgumentException(
+                    "no pod " + namespace + "/" + podName + " on " + nodeName));
+  }
+
+  /** The latest admitted pod of that name (a pod recreated under the same name is admitted anew). */
+  private Optional<PodWorker> latest(String namespace, String podName) {
+    return workers.values().stream()
+        .filter(
+            worker ->
+                worker.pod().getMetadata().getNamespace().equals(namespace)
+                    && worker.pod().getMetadata().getName().equals(podName))
+        .max(Comparator.comparingLong(PodWorker::admitted));
   }
 
   /** Whether this node has admitted the pod (the API server may know it a moment earlier). */
   public boolean admitted(String namespace, String podName) {
-    for (PodWorker worker : workers.values()) {
-      if (worker.pod().getMetadata().getNamespace().equals(namespace)
-          && worker.pod().getMetadata().getName().equals(podName)) {
-        return true;
-      }
-    }
-    return false;
+    return latest(namespace, podName).isPresent();
   }
 
   /** The pod's IP, null before it was given one. */

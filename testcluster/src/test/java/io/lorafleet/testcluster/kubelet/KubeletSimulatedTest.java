@@ -153,6 +153,8 @@ class KubeletSimulatedTest {
                   .isNotNull();
             });
     assertThat(pods.stream().map(p -> p.getStatus().getPodIP()).distinct()).hasSize(3);
+    assertThat(kubelet.admitted(ns, pods.getFirst().getMetadata().getName())).isTrue();
+    assertThat(kubelet.admitted(ns, "web-not-scheduled")).isFalse();
     awaitTrue(
         "the Deployment reports 3 available replicas",
         Duration.ofSeconds(30),

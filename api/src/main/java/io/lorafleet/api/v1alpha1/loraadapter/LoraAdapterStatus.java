@@ -92,8 +92,39 @@ public record LoraAdapterStatus(
 
   /** The same observations with newly decided conditions. */
   public LoraAdapterStatus withConditions(long generation, List<Condition> newConditions) {
+    return copy(generation, newConditions, rollout, residentReplicas, demandReplicas, residency);
+  }
+
+  /** The same observations with where a canary rollout stands. */
+  public LoraAdapterStatus withRollout(RolloutStatus newRollout) {
+    return copy(
+        observedGeneration, conditions, newRollout, residentReplicas, demandReplicas, residency);
+  }
+
+  /** The same observations with where the pods report the adapter resident. */
+  public LoraAdapterStatus withResidency(List<ResidentCopy> copies) {
+    long demand = copies.stream().filter(c -> c.kind() == ResidentCopy.CopyKind.Demand).count();
+    return copy(
+        observedGeneration,
+        conditions,
+        rollout,
+        copies.size(),
+        (int) demand,
+        // None is absent, not []: the client leaves empty lists out, so [] would never equal the
+        // stored status and every reconcile would write it again.
+        copies.isEmpty() ? null : copies.stream().limit(MAX_PLACEMENTS).toList());
+  }
+
+  /** The artifact and placement observations kept, the fields the with-methods replace given. */
+  private LoraAdapterStatus copy(
+      Long newGeneration,
+      List<Condition> newConditions,
+      RolloutStatus newRollout,
+      Integer newResidentReplicas,
+      Integer newDemandReplicas,
+      List<ResidentCopy> newResidency) {
     return new LoraAdapterStatus(
-        generation,
+        newGeneration,
         newConditions,
         digest,
         servedName,
@@ -106,56 +137,9 @@ public record LoraAdapterStatus(
         registeredReplicas,
         placements,
         lineage,
-        rollout,
-        residentReplicas,
-        demandReplicas,
-        residency);
-  }
-
-  /** The same observations with where a canary rollout stands. */
-  public LoraAdapterStatus withRollout(RolloutStatus newRollout) {
-    return new LoraAdapterStatus(
-        observedGeneration,
-        conditions,
-        digest,
-        servedName,
-        rank,
-        alpha,
-        targetModules,
-        sizeBytes,
-        desiredReplicas,
-        readyReplicas,
-        registeredReplicas,
-        placements,
-        lineage,
         newRollout,
-        residentReplicas,
-        demandReplicas,
-        residency);
-  }
-
-  /** The same observations with where the pods report the adapter resident. */
-  public LoraAdapterStatus withResidency(List<ResidentCopy> copies) {
-    long demand = copies.stream().filter(c -> c.kind() == ResidentCopy.CopyKind.Demand).count();
-    return new LoraAdapterStatus(
-        observedGeneration,
-        conditions,
-        digest,
-        servedName,
-        rank,
-        alpha,
-        targetModules,
-        sizeBytes,
-        desiredReplicas,
-        readyReplicas,
-        registeredReplicas,
-        placements,
-        lineage,
-        rollout,
-        copies.size(),
-        (int) demand,
-        // None is absent, not []: the client leaves empty lists out, so [] would never equal the
-        // stored status and every reconcile would write it again.
-        copies.isEmpty() ? null : copies.stream().limit(MAX_PLACEMENTS).toList());
+        newResidentReplicas,
+        newDemandReplicas,
+        newResidency);
   }
 }
