@@ -198,6 +198,9 @@ class CanaryRoutingTest {
     Set<String> models = new HashSet<>();
     router().get("/v1/models").path("data").forEach(m -> models.add(m.path("id").asText()));
     assertThat(models).contains(SERVED).noneMatch(CanaryName::isCanary);
+    // the counts are behind the pool's token, as inference is
+    assertThat(new Client(url, null).get("/v1/router/rollouts").path("error").path("code").asText())
+        .isEqualTo("invalid_api_key");
   }
 
   @Test

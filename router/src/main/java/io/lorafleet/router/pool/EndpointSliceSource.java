@@ -4,8 +4,8 @@ import io.fabric8.kubernetes.api.model.discovery.v1.Endpoint;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointPort;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.lorafleet.router.kube.RecomputingInformer;
 import java.net.URI;
 import java.util.HashSet;
 import java.util.Set;
@@ -38,10 +38,7 @@ public final class EndpointSliceSource implements PodSource {
 
   @Override
   public void start(Consumer<Set<PodEndpoint>> onChange) {
-    Runnable publish = () -> onChange.accept(endpoints());
-    // Built, then assigned, then run: the slices that exist already arrive as add events while the
-    // informer starts, and their handler reads this.informer's store (inform() would assign it only
-    // after those events ran: a NullPointerException per event, seen on a real API server).
+    // built, then assigned, then run (see RecomputingInformer)
     informer =
         client
             .discovery()
@@ -50,26 +47,8 @@ public final class EndpointSliceSource implements PodSource {
             .inNamespace(namespace)
             .withLabel(SERVICE_LABEL, service)
             .runnableInformer(0);
-    informer.addEventHandler(
-        new ResourceEventHandler<>() {
-          @Override
-          public void onAdd(EndpointSlice slice) {
-            publish.run();
-          }
-
-          @Override
-          public void onUpdate(EndpointSlice old, EndpointSlice slice) {
-            publish.run();
-          }
-
-          @Override
-          public void onDelete(EndpointSlice slice, boolean unknownFinalState) {
-            publish.run();
-          }
-        });
-    informer.run(); // returns once the first list is in the store
+    RecomputingInformer.run(informer, () -> onChange.accept(endpoints()));
     LOG.infof("following the EndpointSlices of Service %s/%s", namespace, service);
-    publish.run();
   }
 
   /** Ready endpoints of every slice of the Service, as pod URLs. */

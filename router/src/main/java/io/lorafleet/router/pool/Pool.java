@@ -1,10 +1,9 @@
 package io.lorafleet.router.pool;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.lorafleet.router.config.RouterConfig;
 import io.lorafleet.router.http.LogText;
+import io.lorafleet.router.kube.ClusterAccess;
 import io.lorafleet.router.metrics.RouterMetrics;
 import io.lorafleet.router.proxy.PoolToken;
 import io.quarkus.runtime.ShutdownEvent;
@@ -36,15 +35,21 @@ public class Pool {
   private final ObjectMapper json;
   private final PoolToken token;
   private final RouterMetrics metrics;
+  private final ClusterAccess cluster;
   private final Map<String, Pod> pods = new ConcurrentHashMap<>();
   private final Map<String, PodStatePoller> pollers = new ConcurrentHashMap<>();
   private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
   private HttpClient http;
   private PodSource source;
-  private KubernetesClient kube;
 
   Pool(
-      RouterConfig config, Vertx vertx, ObjectMapper json, PoolToken token, RouterMetrics metrics) {
+      RouterConfig config,
+      Vertx vertx,
+      ObjectMapper json,
+      PoolToken token,
+      RouterMetrics metrics,
+      ClusterAccess cluster) {
+    this.cluster = cluster;
     this.config = config;
     this.vertx = vertx;
     this.json = json;
@@ -80,23 +85,14 @@ public class Pool {
                 () ->
                     new IllegalArgumentException(
                         "lorafleet.router.service is required with pod-source endpointslice"));
-    KubernetesClient client = new KubernetesClientBuilder().build();
-    kube = client;
-    String namespace = config.namespace().orElse(client.getNamespace());
-    if (namespace == null) {
-      throw new IllegalArgumentException(
-          "lorafleet.router.namespace is required outside a pod (no namespace in the kubeconfig)");
-    }
-    return new EndpointSliceSource(client, namespace, service, config.portName().orElse(null));
+    return new EndpointSliceSource(
+        cluster.client(), cluster.namespace(), service, config.portName().orElse(null));
   }
 
   void stop(@Observes ShutdownEvent e) {
     pollers.values().forEach(PodStatePoller::stop);
     if (source != null) {
       source.close();
-    }
-    if (kube != null) {
-      kube.close();
     }
   }
 

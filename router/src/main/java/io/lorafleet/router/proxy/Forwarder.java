@@ -118,7 +118,7 @@ public class Forwarder {
           } else if (r.lastBody != null) {
             passThrough(r, r.lastStatus, r.lastBody, "error");
           } else {
-            ended(r, "error", 503);
+            ended(r, "error", true);
             OpenAiError.send(
                 r.ctx,
                 503,
@@ -275,7 +275,7 @@ public class Forwarder {
 
   private void finish(ProxiedRequest r, Pod pod, String result) {
     dispatcher.released(pod);
-    ended(r, result, result.equals("error") ? 502 : 200);
+    ended(r, result, result.equals("error"));
   }
 
   private void firstByte(ProxiedRequest r) {
@@ -303,18 +303,20 @@ public class Forwarder {
     dispatcher.submit(r);
   }
 
-  /** A request's end: its metrics, and the count of its version in its rollout window. */
-  private void ended(ProxiedRequest r, String result, int status) {
+  /**
+   * A request's end: its metrics, and the count of its version in its rollout window ({@code
+   * failed}: counted against that version).
+   */
+  private void ended(ProxiedRequest r, String result, boolean failed) {
     metrics.request(r.model, r.route, result);
     if (r.split != null && !result.equals("cancelled")) {
-      boolean failed = result.equals("error") || VersionFailure.is(status);
       r.split.window().record(r.canary, failed, r.ttftNanos);
       metrics.rolloutRequest(r.model, r.canary, failed);
     }
   }
 
   private void passThrough(ProxiedRequest r, int status, Buffer body, String result) {
-    ended(r, result, status);
+    ended(r, result, result.equals("error") || VersionFailure.is(status));
     HttpServerResponse out = r.ctx.response();
     if (out.closed() || out.ended()) {
       return;

@@ -53,23 +53,8 @@ public class InferenceRoutes {
     router.get("/v1/router/pods").handler(this::pods);
   }
 
-  private boolean authorized(RoutingContext ctx) {
-    if (token.accepts(ctx.request().getHeader("Authorization"))) {
-      return true;
-    }
-    OpenAiError.send(
-        ctx,
-        401,
-        "invalid_request_error",
-        "invalid_api_key",
-        null,
-        "Incorrect or missing API key: send Authorization: Bearer <token>",
-        0);
-    return false;
-  }
-
   private void inference(RoutingContext ctx, String path) {
-    if (!authorized(ctx)) {
+    if (!token.admits(ctx)) {
       return;
     }
     JsonNode body;
@@ -101,14 +86,7 @@ public class InferenceRoutes {
     String name = model.asText();
     if (CanaryName.isCanary(name)) {
       // a version under rollout is reached only through the split, never by its pod-level name
-      OpenAiError.send(
-          ctx,
-          404,
-          "invalid_request_error",
-          "model_not_found",
-          "model",
-          "The model '" + name + "' does not exist or is not loaded",
-          0);
+      modelNotFound(ctx, name);
       return;
     }
     boolean anyPod = false;
@@ -132,14 +110,7 @@ public class InferenceRoutes {
       return;
     }
     if (!base && !known) {
-      OpenAiError.send(
-          ctx,
-          404,
-          "invalid_request_error",
-          "model_not_found",
-          "model",
-          "The model '" + name + "' does not exist or is not loaded",
-          0);
+      modelNotFound(ctx, name);
       return;
     }
     RolloutSplit split = base ? null : splits.of(name); // no rollout: one lookup in an empty map
@@ -175,8 +146,19 @@ public class InferenceRoutes {
     dispatcher.submit(r);
   }
 
+  private static void modelNotFound(RoutingContext ctx, String name) {
+    OpenAiError.send(
+        ctx,
+        404,
+        "invalid_request_error",
+        "model_not_found",
+        "model",
+        "The model '" + name + "' does not exist or is not loaded",
+        0);
+  }
+
   private void models(RoutingContext ctx) {
-    if (!authorized(ctx)) {
+    if (!token.admits(ctx)) {
       return;
     }
     TreeSet<String> bases = new TreeSet<>();
@@ -215,7 +197,7 @@ public class InferenceRoutes {
   }
 
   private void pods(RoutingContext ctx) {
-    if (!authorized(ctx)) {
+    if (!token.admits(ctx)) {
       return;
     }
     ArrayNode data = json.createArrayNode();

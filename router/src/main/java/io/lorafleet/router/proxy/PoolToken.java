@@ -1,6 +1,7 @@
 package io.lorafleet.router.proxy;
 
 import io.lorafleet.router.config.RouterConfig;
+import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -45,6 +46,25 @@ public class PoolToken {
             ? authorization.substring(7).trim()
             : "";
     return MessageDigest.isEqual(sha256(expected), sha256(given));
+  }
+
+  /**
+   * Whether the client of {@code ctx} may call the router; when not, it has been answered 401 in
+   * the OpenAI shape. Every client route checks it first.
+   */
+  boolean admits(RoutingContext ctx) {
+    if (accepts(ctx.request().getHeader("Authorization"))) {
+      return true;
+    }
+    OpenAiError.send(
+        ctx,
+        401,
+        "invalid_request_error",
+        "invalid_api_key",
+        null,
+        "Incorrect or missing API key: send Authorization: Bearer <token>",
+        0);
+    return false;
   }
 
   /** {@code Bearer <token>} for calls to the pods, or null when the pool has no token. */

@@ -33,15 +33,7 @@ public class RolloutRoutes {
   }
 
   private void rollouts(RoutingContext ctx) {
-    if (!token.accepts(ctx.request().getHeader("Authorization"))) {
-      OpenAiError.send(
-          ctx,
-          401,
-          "invalid_request_error",
-          "invalid_api_key",
-          null,
-          "Incorrect or missing API key: send Authorization: Bearer <token>",
-          0);
+    if (!token.admits(ctx)) {
       return;
     }
     List<RolloutTraffic> windows =

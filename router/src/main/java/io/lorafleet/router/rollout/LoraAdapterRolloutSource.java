@@ -1,9 +1,9 @@
 package io.lorafleet.router.rollout;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.lorafleet.api.v1alpha1.loraadapter.LoraAdapter;
+import io.lorafleet.router.kube.RecomputingInformer;
 import org.jboss.logging.Logger;
 
 /**
@@ -29,30 +29,11 @@ public final class LoraAdapterRolloutSource implements AutoCloseable {
   }
 
   public void start() {
-    // built, then assigned, then run: the adapters that exist already arrive as add events while
-    // the informer starts, and the handler reads this.informer's store (see EndpointSliceSource)
+    // built, then assigned, then run (see RecomputingInformer)
     informer = client.resources(LoraAdapter.class).inNamespace(namespace).runnableInformer(0);
-    informer.addEventHandler(
-        new ResourceEventHandler<>() {
-          @Override
-          public void onAdd(LoraAdapter a) {
-            recompute();
-          }
-
-          @Override
-          public void onUpdate(LoraAdapter old, LoraAdapter a) {
-            recompute();
-          }
-
-          @Override
-          public void onDelete(LoraAdapter a, boolean unknownFinalState) {
-            recompute();
-          }
-        });
-    informer.run(); // returns once the first list is in the store
+    RecomputingInformer.run(informer, this::recompute);
     LOG.infof(
         "following the rollouts of the LoraAdapters of BaseModel %s/%s", namespace, baseModelRef);
-    recompute();
   }
 
   private synchronized void recompute() {

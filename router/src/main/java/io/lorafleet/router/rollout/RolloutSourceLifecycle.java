@@ -1,8 +1,7 @@
 package io.lorafleet.router.rollout;
 
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.lorafleet.router.config.RouterConfig;
+import io.lorafleet.router.kube.ClusterAccess;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -19,10 +18,11 @@ public class RolloutSourceLifecycle {
 
   private final RouterConfig config;
   private final RolloutSplits splits;
-  private KubernetesClient client;
+  private final ClusterAccess cluster;
   private LoraAdapterRolloutSource source;
 
-  RolloutSourceLifecycle(RouterConfig config, RolloutSplits splits) {
+  RolloutSourceLifecycle(RouterConfig config, RolloutSplits splits, ClusterAccess cluster) {
+    this.cluster = cluster;
     this.config = config;
     this.splits = splits;
   }
@@ -32,22 +32,15 @@ public class RolloutSourceLifecycle {
       LOG.info("lorafleet.router.base-model-ref is not set: canary traffic splits are off");
       return;
     }
-    client = new KubernetesClientBuilder().build();
-    String namespace = config.namespace().orElse(client.getNamespace());
-    if (namespace == null) {
-      throw new IllegalArgumentException(
-          "lorafleet.router.namespace is required outside a pod (no namespace in the kubeconfig)");
-    }
-    source = new LoraAdapterRolloutSource(client, namespace, config.baseModelRef().get(), splits);
+    source =
+        new LoraAdapterRolloutSource(
+            cluster.client(), cluster.namespace(), config.baseModelRef().get(), splits);
     source.start();
   }
 
   void stop(@Observes ShutdownEvent e) {
     if (source != null) {
       source.close();
-    }
-    if (client != null) {
-      client.close();
     }
   }
 }

@@ -14,13 +14,4 @@ public record RolloutSplit(
     int step,
     int weight,
     String stickyHeader,
-    RolloutWindow window) {
-
-  /** Whether this split counts the same window as {@code other} (null: no window before). */
-  boolean sameWindow(RolloutSplit other) {
-    return other != null
-        && servedName.equals(other.servedName)
-        && canaryDigest.equals(other.canaryDigest)
-        && step == other.step;
-  }
-}
+    RolloutWindow window) {}

@@ -25,6 +25,13 @@ public final class RolloutWindow {
     this.step = step;
   }
 
+  /** Whether this window counts (servedName, canaryDigest, step). */
+  boolean counts(String servedName, String canaryDigest, int step) {
+    return this.servedName.equals(servedName)
+        && this.canaryDigest.equals(canaryDigest)
+        && this.step == step;
+  }
+
   /** A request that ended on one version; {@code ttftNanos} negative when nothing came back. */
   public void record(boolean onCanary, boolean failed, long ttftNanos) {
     Counts c = onCanary ? canary : stable;

@@ -50,9 +50,8 @@ public final class SplitsFromAdapters {
     int weight = Math.clamp(r.weight(), 0, 100);
     String header = stickyHeader(a);
     RolloutSplit before = previous.get(served);
-    RolloutSplit candidate = new RolloutSplit(served, r.canaryDigest(), step, weight, header, null);
     RolloutWindow window =
-        candidate.sameWindow(before)
+        before != null && before.window().counts(served, r.canaryDigest(), step)
             ? before.window()
             : new RolloutWindow(served, r.canaryDigest(), step);
     return new RolloutSplit(served, r.canaryDigest(), step, weight, header, window);
