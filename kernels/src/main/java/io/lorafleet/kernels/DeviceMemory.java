@@ -28,7 +28,7 @@ final class DeviceMemory {
   private int stepCapacity;
 
   /** A LoRA slot pool on the device: {@code a[slot][rMax][in]}, {@code b[slot][rMax][out]}. */
-  record SlotPool(long a, long b, long ranks, int in, int out) {}
+  record SlotPool(long a, long b, long ranks) {}
 
   DeviceMemory(Device device) {
     this.device = device;
@@ -114,7 +114,7 @@ final class DeviceMemory {
               device.upload(pa, a);
               device.upload(pb, b);
               device.upload(pr, ranks);
-              return new SlotPool(pa, pb, pr, in, out);
+              return new SlotPool(pa, pb, pr);
             });
   }
 

@@ -54,12 +54,7 @@ public final class Generator {
   }
 
   private int pick(Sequence s, float[] logits, int off, int vocab) {
-    SamplingParams p = s.params;
-    return p.isGreedy()
-        ? model.backend().argmax(logits, off, vocab)
-        : model
-            .backend()
-            .sample(logits, off, vocab, p.temperature(), p.topK(), p.topP(), s.random.nextDouble());
+    return s.params.pick(model.backend(), logits, off, vocab, s.random);
   }
 
   /** Reserves every prompt's cache blocks, in order, then builds the prefill batch. */

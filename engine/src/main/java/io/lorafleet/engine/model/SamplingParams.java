@@ -1,6 +1,8 @@
 package io.lorafleet.engine.model;
 
+import io.lorafleet.engine.backend.Backend;
 import java.util.Set;
+import java.util.random.RandomGenerator;
 
 /**
  * How one request picks tokens: temperature 0 is greedy; otherwise temperature, then top-k (0 =
@@ -24,5 +26,16 @@ public record SamplingParams(
 
   public boolean isGreedy() {
     return temperature == 0f;
+  }
+
+  /**
+   * The token these parameters pick from {@code logits[off, off + vocab)}: the argmax when greedy,
+   * else a draw from {@code random}, the request's own stream. A greedy pick takes no draw, so a
+   * request's draws, and with them a seeded run, do not depend on how its tokens were batched.
+   */
+  public int pick(Backend backend, float[] logits, int off, int vocab, RandomGenerator random) {
+    return isGreedy()
+        ? backend.argmax(logits, off, vocab)
+        : backend.sample(logits, off, vocab, temperature, topK, topP, random.nextDouble());
   }
 }

@@ -11,11 +11,11 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 
 /**
- * A {@link TrainingState} as one safetensors file: every tensor in fp32 under its name (sorted),
- * the step count in the header metadata ({@code lorafleet.steps}), written atomically.
+ * A {@link TrainingState} as one safetensors file: every tensor in fp32 under its name (in the
+ * state's name order), the step count in the header metadata ({@code lorafleet.steps}), written
+ * atomically.
  */
 public final class TrainingStateFiles {
   static final String FORMAT = "lorafleet-training-state";
@@ -25,7 +25,7 @@ public final class TrainingStateFiles {
 
   public static void write(TrainingState state, Path file) throws IOException {
     List<Tensor> tensors = new ArrayList<>();
-    for (Map.Entry<String, float[]> e : new TreeMap<>(state.tensors()).entrySet()) {
+    for (Map.Entry<String, float[]> e : state.tensors().entrySet()) {
       int[] shape = state.shapes().get(e.getKey());
       if (shape == null) {
         throw new IllegalArgumentException("tensor " + e.getKey() + " has no shape");

@@ -84,7 +84,7 @@ final class TrainTestSupport {
   static TrainingState randomFactors(TrainingState s, long seed, double bound) {
     SplittableRandom r = new SplittableRandom(seed);
     Map<String, float[]> t = new HashMap<>();
-    for (Map.Entry<String, float[]> e : new java.util.TreeMap<>(s.tensors()).entrySet()) {
+    for (Map.Entry<String, float[]> e : s.tensors().entrySet()) {
       float[] v = new float[e.getValue().length];
       if (!e.getKey().contains(".exp_avg")) {
         for (int i = 0; i < v.length; i++) {

@@ -3,7 +3,6 @@ package io.lorafleet.server.scheduling;
 import io.lorafleet.engine.backend.PagedKvCache;
 import io.lorafleet.engine.model.GenerationResult.FinishReason;
 import io.lorafleet.engine.model.LlamaModel;
-import io.lorafleet.engine.model.SamplingParams;
 import io.lorafleet.server.metrics.ServerMetrics;
 import io.lorafleet.server.residency.DeviceSlots;
 import org.jboss.logging.Logger;
@@ -33,13 +32,7 @@ final class TokenDelivery {
 
   /** The token {@code s} samples from its row of logits at {@code row}. */
   int pick(Sequence s, float[] logits, int row) {
-    int off = row * vocab;
-    SamplingParams p = s.params;
-    return p.isGreedy()
-        ? model.backend().argmax(logits, off, vocab)
-        : model
-            .backend()
-            .sample(logits, off, vocab, p.temperature(), p.topK(), p.topP(), s.random.nextDouble());
+    return s.params.pick(model.backend(), logits, row * vocab, vocab, s.random);
   }
 
   void deliver(Sequence s, int token, long now) {
