@@ -188,7 +188,9 @@ public final class Kubelet implements AutoCloseable {
                     "no pod " + namespace + "/" + podName + " on " + nodeName));
   }
 
-  /** The latest admitted pod of that name (a pod recreated under the same name is admitted anew). */
+  /**
+   * The latest admitted pod of that name (a pod recreated under the same name is admitted anew).
+   */
   private Optional<PodWorker> latest(String namespace, String podName) {
     return workers.values().stream()
         .filter(
