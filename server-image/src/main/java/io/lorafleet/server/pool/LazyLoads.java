@@ -36,6 +36,15 @@ public class LazyLoads {
   private final ExecutorService pool;
   private final StateChanges changes;
   private final Map<String, CompletableFuture<AdapterVersion>> inFlight = new ConcurrentHashMap<>();
+  private final Map<String, Refused> refused = new ConcurrentHashMap<>();
+
+  /**
+   * A registration whose artifact the load refused (unparseable, non-finite, wrong shape or
+   * digest): the version is immutable, so every later request would fetch and refuse the same bytes
+   * again. Held for that registration object only: registering the name again (same or new version)
+   * lets the next request try once more.
+   */
+  private record Refused(Registration registration, String message) {}
 
   LazyLoads(
       Registrations registrations,
@@ -69,7 +78,12 @@ public class LazyLoads {
     }
     Registration r = registrations.get(name);
     if (r == null) {
+      refused.remove(name);
       return null;
+    }
+    Refused known = refused.get(name);
+    if (known != null && known.registration() == r) {
+      throw cannotBeLoaded(name, known.message());
     }
     CompletableFuture<AdapterVersion> load = inFlight.computeIfAbsent(name, n -> start(r));
     changes.changed(); // loading moved (or not: a spurious signal costs one snapshot)
@@ -83,14 +97,9 @@ public class LazyLoads {
     } catch (ExecutionException e) {
       inFlight.remove(name, load); // the next request tries again
       Throwable cause = e.getCause();
-      if (cause instanceof AdapterLoadException refused && refused.status() == 400) {
-        throw new ApiException(
-            503,
-            "server_error",
-            "adapter_unavailable",
-            "model",
-            "adapter " + name + " is registered but cannot be loaded: " + refused.getMessage(),
-            30);
+      if (cause instanceof AdapterLoadException refusal && refusal.status() == 400) {
+        refused.put(name, new Refused(r, refusal.getMessage()));
+        throw cannotBeLoaded(name, refusal.getMessage());
       }
       throw unavailable(name, cause == null ? e.toString() : cause.getMessage());
     }
@@ -135,6 +144,16 @@ public class LazyLoads {
   private static String rootMessage(Throwable e) {
     Throwable t = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
     return t.getMessage();
+  }
+
+  private static ApiException cannotBeLoaded(String name, String why) {
+    return new ApiException(
+        503,
+        "server_error",
+        "adapter_unavailable",
+        "model",
+        "adapter " + name + " is registered but cannot be loaded: " + why,
+        30);
   }
 
   private static ApiException unavailable(String name, String why) {

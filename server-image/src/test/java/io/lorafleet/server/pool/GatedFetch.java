@@ -4,8 +4,11 @@ import io.lorafleet.server.admin.AdapterService;
 import io.lorafleet.server.residency.AdapterLoadException;
 import io.lorafleet.server.residency.AdapterVersion;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The real fetch behind a gate for adapters named {@code gated-*}: their load blocks until the test
@@ -16,6 +19,9 @@ import java.util.concurrent.TimeUnit;
 public class GatedFetch implements RegisteredAdapterFetch {
   static volatile CountDownLatch gate = new CountDownLatch(0);
 
+  /** Fetches started per adapter name, whatever their outcome. */
+  static final Map<String, AtomicInteger> FETCHES = new ConcurrentHashMap<>();
+
   private final AdapterServiceFetch real;
 
   GatedFetch(AdapterService adapters) {
@@ -24,6 +30,7 @@ public class GatedFetch implements RegisteredAdapterFetch {
 
   @Override
   public AdapterVersion fetch(Registration r) throws AdapterLoadException {
+    FETCHES.computeIfAbsent(r.name(), n -> new AtomicInteger()).incrementAndGet();
     if (r.name().startsWith("gated-")) {
       try {
         if (!gate.await(120, TimeUnit.SECONDS)) {

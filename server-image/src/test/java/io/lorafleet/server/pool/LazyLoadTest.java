@@ -107,6 +107,30 @@ class LazyLoadTest {
   }
 
   @Test
+  void aRefusedArtifactIsNotFetchedAgainUntilItIsRegisteredAgain() throws Exception {
+    Fixture f = new Fixture(url);
+    f.awaitReady();
+    Path dir = f.adapterDir("lazy-d", 4, 704, Fixture.ALL_MODULES);
+    String wrong = "sha256:" + "1".repeat(64);
+    assertThat(register(f, "lazy-d", dir.toString(), wrong).statusCode()).isEqualTo(200);
+    for (int i = 0; i < 3; i++) {
+      var r = f.post("/v1/completions", Fixture.completion("lazy-d", "hi", 4), null);
+      assertThat(r.statusCode()).as(r.body()).isEqualTo(503);
+      assertThat(r.body()).contains("adapter_unavailable").contains("registered as");
+    }
+    assertThat(GatedFetch.FETCHES.get("lazy-d").get())
+        .as("the immutable version was refused once; later requests get the same answer unread")
+        .isEqualTo(1);
+
+    assertThat(register(f, "lazy-d", dir.toString(), wrong).statusCode()).isEqualTo(200);
+    var again = f.post("/v1/completions", Fixture.completion("lazy-d", "hi", 4), null);
+    assertThat(again.statusCode()).as(again.body()).isEqualTo(503);
+    assertThat(GatedFetch.FETCHES.get("lazy-d").get())
+        .as("registering again is a request to try again")
+        .isEqualTo(2);
+  }
+
+  @Test
   void aRunningStreamFinishesWhileAnAdapterLoadIsHeldOpen() throws Exception {
     Fixture f = new Fixture(url);
     f.awaitReady();
