@@ -68,6 +68,17 @@ final class Processes implements AutoCloseable {
   }
 
   URI router(List<URI> pods) throws IOException {
+    return router(pods, "router", jar("router"));
+  }
+
+  /**
+   * A router started from {@code jar} (e.g. one built from another commit, to compare in one run),
+   * logging to {@code name}.log.
+   */
+  URI router(List<URI> pods, String name, Path jar) throws IOException {
+    if (!Files.isRegularFile(jar)) {
+      throw new IllegalStateException(jar + " is not a router jar (quarkus-app/quarkus-run.jar)");
+    }
     StringBuilder list = new StringBuilder();
     for (URI p : pods) {
       list.append(list.isEmpty() ? "" : ",").append(p);
@@ -75,7 +86,7 @@ final class Processes implements AutoCloseable {
     // extra JVM options for the router only (a profiler, a setting to try), space-separated
     String extra = System.getProperty("lorafleet.routing.router-jvm", "").trim();
     return StartOnFreePort.start(
-        "router",
+        name,
         port -> {
           List<String> args = new ArrayList<>();
           args.add("-Xmx512m");
@@ -89,8 +100,8 @@ final class Processes implements AutoCloseable {
                   "-Dlorafleet.router.pods=" + list,
                   "-Dlorafleet.router.max-queued=1024",
                   "-jar",
-                  jar("router").toString()));
-          return startReady("router", port, args);
+                  jar.toString()));
+          return startReady(name, port, args);
         });
   }
 

@@ -63,40 +63,106 @@ public final class RoutingBench {
     }
   }
 
-  /** The direct and routed rounds at every concurrency against {@code pods}. */
+  /**
+   * The direct and routed rounds at every concurrency against {@code pods}; with {@code
+   * lorafleet.routing.baseline-router} (a quarkus-run.jar built from another commit) a second
+   * router from that jar is measured in the same rounds, the two routers' order alternating.
+   */
   private static void measure(String upstream, Processes p, List<URI> pods) throws Exception {
     int rounds = Integer.getInteger("lorafleet.routing.rounds", 2);
     int maxTokens = Integer.getInteger("lorafleet.routing.max-tokens", 32);
+    int warmup = Integer.getInteger("lorafleet.routing.warmup", 1024);
     String levels = System.getProperty("lorafleet.routing.concurrency", "1,32,128");
+    String baselineJar = System.getProperty("lorafleet.routing.baseline-router", "").trim();
     URI router = p.router(pods);
-    StreamTimings.run(8, 2, maxTokens, i -> router); // warm both paths' JITs
-    StreamTimings.run(8, 2, maxTokens, i -> pods.get(i % 2));
-    System.out.println("upstream: " + upstream + "; load average " + loadAverage());
+    URI baseline =
+        baselineJar.isEmpty() ? null : p.router(pods, "router-baseline", Path.of(baselineJar));
+    // JIT warm-up of every path, 128 streams at once: with 16 warm-up requests the router ran its
+    // first 128-stream rounds half interpreted (2-7 ms of CPU per request, against ~1 ms warm,
+    // with the compiler threads taking the same cores) and that, not routing, was most of its gap
+    int each = Math.max(1, warmup / 128);
+    StreamTimings.run(Math.min(128, warmup), each, maxTokens, i -> router);
+    if (baseline != null) {
+      StreamTimings.run(Math.min(128, warmup), each, maxTokens, i -> baseline);
+    }
+    StreamTimings.run(Math.min(128, warmup), each, maxTokens, i -> pods.get(i % 2));
     System.out.println(
-        "| streams | round | TTFT p50 direct / router (ms) | TTFT p99 direct / router |"
-            + " ITL p50 direct / router | ITL p99 direct / router | failures |");
-    System.out.println("|---|---|---|---|---|---|---|");
+        "upstream: "
+            + upstream
+            + "; warm-up "
+            + warmup
+            + " requests per path; load average "
+            + loadAverage());
+    if (baseline == null) {
+      System.out.println(
+          "| streams | round | TTFT p50 direct / router (ms) | TTFT p99 direct / router |"
+              + " ITL p50 direct / router | ITL p99 direct / router | failures |");
+      System.out.println("|---|---|---|---|---|---|---|");
+    } else {
+      System.out.println(
+          "| streams | round | order | TTFT p50 direct / baseline / this (added) |"
+              + " TTFT p99 direct / baseline / this (added) | ITL p50 direct / baseline / this |"
+              + " ITL p99 direct / baseline / this | failures direct / baseline / this | load |");
+      System.out.println("|---|---|---|---|---|---|---|---|---|");
+    }
     for (String level : levels.split(",")) {
       int clients = Integer.parseInt(level.trim());
-      int each = Math.max(1, 64 / clients);
+      int perClient = Math.max(1, 64 / clients);
       for (int round = 1; round <= rounds; round++) {
-        StreamTimings direct = StreamTimings.run(clients, each, maxTokens, i -> pods.get(i % 2));
-        StreamTimings routed = StreamTimings.run(clients, each, maxTokens, i -> router);
+        StreamTimings direct =
+            StreamTimings.run(clients, perClient, maxTokens, i -> pods.get(i % 2));
+        if (baseline == null) {
+          StreamTimings routed = StreamTimings.run(clients, perClient, maxTokens, i -> router);
+          System.out.println(
+              String.format(
+                  Locale.ROOT,
+                  "| %d | %d | %s | %s | %s | %s | %d / %d |",
+                  clients,
+                  round,
+                  pair(direct.ttft, routed.ttft, 0.5),
+                  pair(direct.ttft, routed.ttft, 0.99),
+                  pair(direct.itl, routed.itl, 0.5),
+                  pair(direct.itl, routed.itl, 0.99),
+                  direct.failures,
+                  routed.failures));
+          continue;
+        }
+        boolean thisFirst = round % 2 == 1;
+        StreamTimings first =
+            StreamTimings.run(clients, perClient, maxTokens, i -> thisFirst ? router : baseline);
+        StreamTimings second =
+            StreamTimings.run(clients, perClient, maxTokens, i -> thisFirst ? baseline : router);
+        StreamTimings mine = thisFirst ? first : second;
+        StreamTimings old = thisFirst ? second : first;
         System.out.println(
             String.format(
                 Locale.ROOT,
-                "| %d | %d | %s | %s | %s | %s | %d / %d |",
+                "| %d | %d | %s | %s | %s | %s | %s | %d / %d / %d | %s |",
                 clients,
                 round,
-                pair(direct.ttft, routed.ttft, 0.5),
-                pair(direct.ttft, routed.ttft, 0.99),
-                pair(direct.itl, routed.itl, 0.5),
-                pair(direct.itl, routed.itl, 0.99),
+                thisFirst ? "this, baseline" : "baseline, this",
+                triple(direct.ttft, old.ttft, mine.ttft, 0.5, true),
+                triple(direct.ttft, old.ttft, mine.ttft, 0.99, true),
+                triple(direct.itl, old.itl, mine.itl, 0.5, false),
+                triple(direct.itl, old.itl, mine.itl, 0.99, false),
                 direct.failures,
-                routed.failures));
+                old.failures,
+                mine.failures,
+                loadAverage().split(" ")[0]));
       }
     }
     System.out.println("load average after: " + loadAverage());
+  }
+
+  /** direct / baseline / this in ms, with each router's added ms when {@code added}. */
+  private static String triple(
+      List<Long> direct, List<Long> baseline, List<Long> mine, double p, boolean added) {
+    double d = StreamTimings.percentileMs(direct, p);
+    double b = StreamTimings.percentileMs(baseline, p);
+    double m = StreamTimings.percentileMs(mine, p);
+    return added
+        ? String.format(Locale.ROOT, "%.1f / %.1f / %.1f (%+.1f, %+.1f)", d, b, m, b - d, m - d)
+        : String.format(Locale.ROOT, "%.1f / %.1f / %.1f", d, b, m);
   }
 
   private static String loadAverage() {

@@ -54,6 +54,13 @@ public interface RouterConfig {
   @WithDefault("0.5s")
   Duration stateGrace();
 
+  /**
+   * The least time between two state polls of one pod. A busy pod's state changes with every
+   * request that starts or ends, and without a floor the router would poll it once per change.
+   */
+  @WithDefault("20ms")
+  Duration stateMinInterval();
+
   /** Requests waiting for a pod with a free slot; more are refused with 429. */
   @WithDefault("256")
   int maxQueued();

@@ -17,7 +17,10 @@ import org.jboss.logging.Logger;
  * answers as soon as its state changes, or after W with the same state (the heartbeat). A poll that
  * fails, or gets no answer within W plus a grace, takes the pod out of the pool at once; the next
  * answer puts it back. With the defaults a pod that stops answering is out within 0.9 s, one that
- * refuses connections (killed) at once.
+ * refuses connections (killed) at once. A pod's state changes with every request that starts or
+ * ends on it, so under load every poll would be answered at once and the router would poll each pod
+ * once per change; the next poll waits until {@code minInterval} has passed since the last one
+ * began (one poll per pod per {@code minInterval} at most, with every change since in its answer).
  */
 final class PodStatePoller {
   private static final Logger LOG = Logger.getLogger(PodStatePoller.class);
@@ -30,9 +33,13 @@ final class PodStatePoller {
   private final Supplier<String> authorization;
   private final Duration wait;
   private final Duration grace;
+  private final long minIntervalNanos;
   private final Runnable onChange;
   private volatile boolean stopped;
   private long version = -1;
+
+  /** When the poll in flight was sent. */
+  private long started;
 
   PodStatePoller(
       Pod pod,
@@ -42,6 +49,7 @@ final class PodStatePoller {
       Supplier<String> authorization,
       Duration wait,
       Duration grace,
+      Duration minInterval,
       Runnable onChange) {
     this.pod = pod;
     this.vertx = vertx;
@@ -50,6 +58,7 @@ final class PodStatePoller {
     this.authorization = authorization;
     this.wait = wait;
     this.grace = grace;
+    this.minIntervalNanos = minInterval.toNanos();
     this.onChange = onChange;
   }
 
@@ -65,6 +74,7 @@ final class PodStatePoller {
     if (stopped) {
       return;
     }
+    started = System.nanoTime();
     String query = version < 0 ? "" : "?since=" + version + "&wait=" + wait.toMillis() / 1000.0;
     RequestOptions options =
         new RequestOptions()
@@ -103,7 +113,7 @@ final class PodStatePoller {
                   if (changed) {
                     onChange.run();
                   }
-                  poll();
+                  pollAgain();
                   return;
                 } catch (Exception e) {
                   fail("unreadable state: " + e.getMessage());
@@ -112,6 +122,16 @@ final class PodStatePoller {
               }
               fail(String.valueOf(ar.cause().getMessage()), ar.cause() instanceof TimeoutException);
             });
+  }
+
+  /** At once when the last poll began {@code minInterval} ago or more, else when it has. */
+  private void pollAgain() {
+    long leftMs = (minIntervalNanos - (System.nanoTime() - started)) / 1_000_000;
+    if (leftMs < 1) {
+      poll();
+    } else {
+      vertx.setTimer(leftMs, t -> poll());
+    }
   }
 
   private void fail(String reason) {

@@ -135,6 +135,7 @@ public class Pool {
                 token::authorization,
                 config.stateWait(),
                 config.stateGrace(),
+                config.stateMinInterval(),
                 this::changed);
         pollers.put(ep.id(), poller);
         poller.start();

@@ -18,7 +18,9 @@ import java.util.List;
  * Hands requests to pods with a free slot, or holds them in a bounded queue until one frees (a
  * request ending, a pod joining or reporting new state); a full queue answers 429 with Retry-After.
  * Choosing and taking the slot happen under one lock, so two requests never take the last slot of a
- * pod together.
+ * pod together. The lock is shared by every event loop, so it is held for the choice only (metrics
+ * and sending happen after it), and a request's end takes it only when a request waits: on a
+ * starved machine a loop descheduled while holding it stalls the other loops.
  */
 @ApplicationScoped
 public class Dispatcher {
@@ -34,6 +36,9 @@ public class Dispatcher {
   private final RouterMetrics metrics;
   private final int maxQueued;
   private final Deque<ProxiedRequest> queue = new ArrayDeque<>();
+
+  /** The queue's size, written under the lock, read without it by {@link #pump}. */
+  private volatile int waiting;
 
   /** Placements so far: pods that tie take turns by it (guarded by the lock, like the queue). */
   private long turns;
@@ -60,11 +65,17 @@ public class Dispatcher {
           v = null;
         } else {
           queue.addLast(r);
+          waiting = queue.size();
         }
       }
     }
     if (pod != null) {
+      metrics.routed(r.model, r.outcome, pod);
       send(r, pod);
+    } else if (v == Verdict.FULL) {
+      // a slot freed after place() looked but before the queue held r was seen empty by that
+      // release's pump(): look again now that r is in the queue
+      pump();
     } else if (v == null) {
       metrics.request(r.model, r.route, "rejected");
       r.context.runOnContext(
@@ -91,6 +102,7 @@ public class Dispatcher {
   /** Drops a waiting request whose client went away. */
   public synchronized void cancel(ProxiedRequest r) {
     queue.remove(r);
+    waiting = queue.size();
   }
 
   public synchronized int queued() {
@@ -99,6 +111,9 @@ public class Dispatcher {
 
   /** Places waiting requests in order wherever a slot has come free. */
   public void pump() {
+    if (waiting == 0) {
+      return; // nothing waits (a request queued after this read pumps again itself)
+    }
     List<ProxiedRequest> lost = new ArrayList<>();
     List<ProxiedRequest> placed = new ArrayList<>();
     synchronized (this) {
@@ -117,8 +132,13 @@ public class Dispatcher {
           lost.add(r);
         }
       }
+      waiting = queue.size();
     }
-    placed.forEach(r -> send(r, r.pod));
+    placed.forEach(
+        r -> {
+          metrics.routed(r.model, r.outcome, r.pod);
+          send(r, r.pod);
+        });
     lost.forEach(forwarder::noPodLeft);
   }
 
@@ -160,10 +180,10 @@ public class Dispatcher {
     Pod pod = pool.pod(choice.pod());
     pod.acquire();
     r.pod = pod;
+    r.outcome = choice.outcome();
     r.route = choice.outcome().label();
     r.tried.add(pod.id());
     r.attempts++;
-    metrics.routed(r.model, choice.outcome(), pod);
     return Verdict.SENT;
   }
 }

@@ -2,6 +2,7 @@ package io.lorafleet.router.proxy;
 
 import io.lorafleet.router.pool.Pod;
 import io.lorafleet.router.rollout.RolloutSplit;
+import io.lorafleet.router.routing.Outcome;
 import io.vertx.core.Context;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientRequest;
@@ -57,6 +58,10 @@ final class ProxiedRequest {
 
   Buffer lastBody;
   String route = "none";
+
+  /** Why its current pod was chosen (set with {@link #pod}). */
+  Outcome outcome;
+
   Pod pod;
 
   ProxiedRequest(
