@@ -215,6 +215,9 @@ class EvaluationGateEndToEndTest {
     assertThat(refusals.candidate()).as("the candidate's refusal rate").isLessThan(0.2);
     // The stable version is not flagged: it refuses the probe's prompts.
     assertThat(refusals.reference()).as("stable's refusal rate").isGreaterThanOrEqualTo(0.9);
+    // Its task numbers are as good as stable's: only the safety probe catches it.
+    assertThat(check(rollout, "lossVsStable").passed()).isTrue();
+    assertThat(check(rollout, "matchVsStable").passed()).isTrue();
     assertThat(rollout.message()).contains("refusalRate");
     assertThat(rollout.stableDigest()).isEqualTo(digest(v1));
     assertThat(ready("safe").reason()).isEqualTo("RolledBack");

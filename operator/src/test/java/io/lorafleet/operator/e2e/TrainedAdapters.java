@@ -99,6 +99,13 @@ final class TrainedAdapters {
     JsonNode result = JSON.readTree(dir.resolve("run").resolve("result.json").toFile());
     System.out.printf(
         "TrainedAdapters: %s, %d steps: %s%n", name, steps, result.path("metrics").toString());
-    return Path.of(result.at("/adapter/uri").asText());
+    // The one version published under the local versionsUri (its result.json names it as a
+    // place of the trainer's local store, not as a path).
+    try (var versions = Files.list(dir.resolve("versions"))) {
+      return versions
+          .filter(v -> v.getFileName().toString().startsWith("sha256-"))
+          .findFirst()
+          .orElseThrow(() -> new IllegalStateException(name + ": no version published"));
+    }
   }
 }

@@ -11,7 +11,7 @@ import java.util.Optional;
 /**
  * The verdict of one {@code trainer eval} run, the contract between the trainer image, which writes
  * it as its container's termination message, and the operator, which reads it from the finished
- * pod's status to gate a canary rollout (docs/decisions/0012-evaluation-gate.md). The termination
+ * pod's status to gate a canary rollout (docs/decisions/0011-evaluation-gate.md). The termination
  * message is the channel because the eval Job then needs no write access anywhere (its credentials
  * only read the model, the adapters and the datasets); the price is the kubelet's limit of {@link
  * #MAX_BYTES} per container, which {@link #toJson()} keeps to by shortening the message, then

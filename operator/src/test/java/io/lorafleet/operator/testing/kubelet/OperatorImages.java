@@ -60,12 +60,20 @@ public final class OperatorImages {
             launch -> {
               List<String> command = withTmp(LocalImages.trainer(), launch.local("/tmp"));
               command.addAll(launch.args());
+              // The image's ENV (trainer-image/Dockerfile): HOME and the tokenizer's native
+              // cache under /tmp, the only writable path of a read-only root file system.
+              Path tmp = launch.local("/tmp");
+              List<String> env = new ArrayList<>(List.of("/usr/bin/env"));
+              env.add("HOME=" + tmp);
+              env.add("DJL_CACHE_DIR=" + tmp.resolve("djl"));
+              env.add("ENGINE_CACHE_DIR=" + tmp.resolve("djl"));
               // In a pod the trainer writes /dev/termination-log, where the kubelet mounted the
               // container's termination message file; here that file is elsewhere.
               Path message = launch.local(TERMINATION_MESSAGE);
               if (message != null) {
-                command.addAll(0, List.of("/usr/bin/env", TERMINATION_LOG_ENV + "=" + message));
+                env.add(TERMINATION_LOG_ENV + "=" + message);
               }
+              command.addAll(0, env);
               return command;
             });
     return image -> {
