@@ -1,10 +1,12 @@
 package io.lorafleet.trainer;
 
 import io.lorafleet.api.v1alpha1.finetunejob.DatasetFormat;
+import io.lorafleet.api.v1alpha1.jobs.EvalVerdict;
 import io.lorafleet.trainer.eval.EvalResult;
 import io.lorafleet.trainer.eval.EvalRun;
 import io.lorafleet.trainer.eval.EvalSettings;
 import io.lorafleet.trainer.eval.EvalTable;
+import io.lorafleet.trainer.report.TerminationMessage;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -128,6 +130,18 @@ public final class EvalOptions {
       description = "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY files for s3:// places")
   String credentialsDir;
 
+  @Option(
+      names = "--model-credentials-dir",
+      paramLabel = "DIR",
+      description = "credentials for the model's s3:// place (default: --credentials-dir)")
+  String modelCredentialsDir;
+
+  @Option(
+      names = "--adapter-credentials-dir",
+      paramLabel = "DIR",
+      description = "credentials for the adapters' s3:// places (default: --credentials-dir)")
+  String adapterCredentialsDir;
+
   @Option(names = "--work-dir", paramLabel = "DIR", description = "local scratch")
   Path workDir;
 
@@ -140,17 +154,39 @@ public final class EvalOptions {
 
   /** Runs the evaluation, prints its table to {@code out}; the exit code of {@link ExitCodes}. */
   public int run(PrintStream out) {
+    return run(out, null);
+  }
+
+  /**
+   * As {@link #run(PrintStream)}, and in a pod ({@code termination} not null) the {@link
+   * EvalVerdict} as the termination message, which the operator's evaluation gate reads: the gates
+   * with their numbers, or Invalid with the reason of bad input. A transient failure leaves its
+   * error text there (no verdict): the Job retries it.
+   */
+  public int run(PrintStream out, TerminationMessage termination) {
     try {
       EvalResult result =
           new EvalRun(System.getenv(), workDir != null ? workDir : TrainerMain.defaultWorkDir())
               .run(request());
       EvalTable.print(result, out);
+      if (termination != null) {
+        termination.writeWhole(result.verdict().toJson());
+      }
       return result.passed() ? ExitCodes.OK : ExitCodes.EVALUATION_FAILED;
     } catch (TrainerFailure e) {
       System.err.println("error: " + e.reason() + ": " + e.getMessage());
+      if (termination != null) {
+        termination.writeWhole(
+            e.exitCode() == ExitCodes.BAD_INPUT
+                ? EvalVerdict.invalid(e.reason(), e.getMessage()).toJson()
+                : e.reason() + ": " + e.getMessage());
+      }
       return e.exitCode();
     } catch (IOException | RuntimeException e) {
       System.err.println("error: " + e.getMessage());
+      if (termination != null) {
+        termination.write("transient failure: " + e.getMessage());
+      }
       return ExitCodes.TRANSIENT;
     }
   }
@@ -164,6 +200,8 @@ public final class EvalOptions {
         format(),
         safetyDataset,
         credentialsDir,
+        modelCredentialsDir,
+        adapterCredentialsDir,
         output,
         backend,
         new EvalSettings(

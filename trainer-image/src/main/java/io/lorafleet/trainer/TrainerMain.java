@@ -99,7 +99,7 @@ public final class TrainerMain {
 
     @Override
     public Integer call() {
-      return options.run(System.out);
+      return options.run(System.out, termination());
     }
   }
 }

@@ -40,6 +40,22 @@ public record TrainerTermination(String pod, int exitCode, String reason, String
   /** The most recently ended {@code container} among the Job's pods, if any ended. */
   public static Optional<TrainerTermination> lastOf(
       KubernetesClient client, String namespace, String jobName, String container) {
+    return lastEnded(client, namespace, jobName, container)
+        .map(
+            e ->
+                new TrainerTermination(
+                    e.pod(),
+                    e.state().getExitCode() == null ? -1 : e.state().getExitCode(),
+                    e.state().getReason(),
+                    shorten(e.state().getMessage())));
+  }
+
+  /**
+   * As {@link #lastOf}, with the terminated state as the kubelet wrote it (a message read by a
+   * machine, such as the eval verdict, must not be shortened).
+   */
+  public static Optional<Ended> lastEnded(
+      KubernetesClient client, String namespace, String jobName, String container) {
     List<Pod> pods =
         client
             .pods()
@@ -60,17 +76,11 @@ public record TrainerTermination(String pod, int exitCode, String reason, String
                     .map(t -> new Ended(pod.getMetadata().getName(), t)))
         .max(
             Comparator.comparing(
-                e -> e.state().getFinishedAt() == null ? "" : e.state().getFinishedAt()))
-        .map(
-            e ->
-                new TrainerTermination(
-                    e.pod(),
-                    e.state().getExitCode() == null ? -1 : e.state().getExitCode(),
-                    e.state().getReason(),
-                    shorten(e.state().getMessage())));
+                e -> e.state().getFinishedAt() == null ? "" : e.state().getFinishedAt()));
   }
 
-  private record Ended(String pod, ContainerStateTerminated state) {}
+  /** A pod's container that ended, and how. */
+  public record Ended(String pod, ContainerStateTerminated state) {}
 
   private static Optional<ContainerStateTerminated> terminated(ContainerStatus status) {
     if (status.getState() != null && status.getState().getTerminated() != null) {

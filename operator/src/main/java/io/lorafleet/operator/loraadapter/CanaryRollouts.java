@@ -2,6 +2,7 @@ package io.lorafleet.operator.loraadapter;
 
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.lorafleet.api.v1alpha1.basemodel.BaseModel;
+import io.lorafleet.api.v1alpha1.loraadapter.CanaryDecision;
 import io.lorafleet.api.v1alpha1.loraadapter.CanarySpec;
 import io.lorafleet.api.v1alpha1.loraadapter.LoraAdapter;
 import io.lorafleet.api.v1alpha1.loraadapter.LoraAdapterReason;
@@ -11,6 +12,8 @@ import io.lorafleet.api.v1alpha1.loraadapter.RolloutPhase;
 import io.lorafleet.api.v1alpha1.loraadapter.RolloutStatus;
 import io.lorafleet.operator.events.EventRecorder;
 import io.lorafleet.operator.events.StatusUpdates;
+import io.lorafleet.operator.loraadapter.evaluation.EvaluationGate;
+import io.lorafleet.operator.loraadapter.evaluation.EvaluationOutcome;
 import io.lorafleet.operator.loraadapter.rollout.CanarySteps;
 import io.lorafleet.operator.loraadapter.rollout.RolloutTransitions;
 import io.lorafleet.operator.loraadapter.rollout.StepOutcome;
@@ -28,10 +31,11 @@ import java.util.Optional;
  * decides is derived from the spec and {@code status.rollout}, so an operator restart resumes a
  * rollout where it stood. The first version serves at once (there is no stable to compare with);
  * each new version after it is loaded as {@code <servedName>@canary} on the pods holding the stable
- * one, then steps through {@code spec.rollout.canary.steps} (docs/operator.md). Promotion loads the
- * new version under the served name, then writes Promoted, then unloads the canary; a rollback
- * writes RolledBack (weight 0) first, then unloads the canary: the router stops splitting before
- * the canary leaves the pods.
+ * one, then steps through {@code spec.rollout.canary.steps} (docs/operator.md); with {@code
+ * spec.rollout.canary.evaluation}, an evaluation Job gates it first (phase Evaluating, no traffic,
+ * nothing loaded as the canary; docs/evaluation.md). Promotion loads the new version under the
+ * served name, then writes Promoted, then unloads the canary; a rollback writes RolledBack (weight
+ * 0) first, then unloads the canary: the router stops splitting before the canary leaves the pods.
  */
 @ApplicationScoped
 public class CanaryRollouts {
@@ -45,6 +49,7 @@ public class CanaryRollouts {
   private final EventRecorder recorder;
   private final StableVersions stables;
   private final PoolAnalysis analysis;
+  private final EvaluationGate gate;
   private final Clock clock;
 
   public CanaryRollouts(
@@ -53,12 +58,14 @@ public class CanaryRollouts {
       EventRecorder recorder,
       StableVersions stables,
       PoolAnalysis analysis,
+      EvaluationGate gate,
       Clock clock) {
     this.placer = placer;
     this.statuses = statuses;
     this.recorder = recorder;
     this.stables = stables;
     this.analysis = analysis;
+    this.gate = gate;
     this.clock = clock;
   }
 
@@ -68,12 +75,6 @@ public class CanaryRollouts {
       return Optional.empty();
     }
     CanarySpec canary = adapter.getSpec().rollout().canary();
-    if (canary.evaluation() != null) {
-      return Optional.of(
-          "spec.rollout.canary.evaluation is set, but the evaluation gate is not built yet;"
-              + " nothing new is loaded. Remove evaluation to roll out with steps, pauses and"
-              + " online analysis only");
-    }
     for (int i = 0; i < canary.steps().size(); i++) {
       try {
         CanarySteps.pause(canary.steps().get(i), i);
@@ -82,12 +83,6 @@ public class CanaryRollouts {
       }
     }
     return Optional.empty();
-  }
-
-  static LoraAdapterReason refusalReason(LoraAdapter adapter) {
-    return adapter.getSpec().rollout().canary().evaluation() != null
-        ? LoraAdapterReason.RolloutEvaluationNotSupported
-        : LoraAdapterReason.InvalidRollout;
   }
 
   UpdateControl<LoraAdapter> reconcile(
@@ -132,7 +127,15 @@ public class CanaryRollouts {
     if (running && stored.canaryDigest().equals(target.digest())) {
       return progress(adapter, base, target, servedName, aggregator, stored);
     }
-    if (running && target.digest().equals(stableDigest)) {
+    boolean evaluating =
+        stored != null
+            && stored.phase() == RolloutPhase.Evaluating
+            && stored.canaryDigest() != null;
+    if (evaluating && stored.canaryDigest().equals(target.digest())) {
+      return evaluate(adapter, base, target, servedName, aggregator, stored);
+    }
+    if ((running || evaluating) && target.digest().equals(stableDigest)) {
+      gate.deleteOthers(adapter, null);
       // The spec went back to the stable version: the canary is abandoned like an abort.
       RolloutStatus back =
           RolloutTransitions.rolledBack(
@@ -158,6 +161,25 @@ public class CanaryRollouts {
       return serveStable(adapter, base, stable, servedName, aggregator, kept);
     }
     // A new version: a rollout starts, or restarts when it replaces a canary still running.
+    String replaces =
+        running || evaluating ? " (it replaces the canary " + stored.canaryDigest() + ")" : "";
+    if (adapter.getSpec().rollout().canary().evaluation() != null) {
+      // The gate first: nothing is loaded as the canary until the evaluation passes.
+      RolloutStatus evaluation =
+          RolloutTransitions.evaluating(
+              stableDigest,
+              stableVersion,
+              target.digest(),
+              target.version().toString(),
+              "evaluating before any traffic");
+      gate.deleteOthers(adapter, target.digest());
+      event(
+          adapter,
+          EventRecorder.Type.Normal,
+          "EvaluationStarted",
+          target.digest() + " is evaluated against the stable " + stableDigest + replaces);
+      return evaluate(adapter, base, target, servedName, aggregator, evaluation);
+    }
     RolloutStatus started =
         RolloutTransitions.started(
             stableDigest,
@@ -174,8 +196,116 @@ public class CanaryRollouts {
             + CanaryName.of(servedName)
             + " next to the stable "
             + stableDigest
-            + (running ? " (it replaces the canary " + stored.canaryDigest() + ")" : ""));
+            + replaces);
     return progress(adapter, base, target, servedName, aggregator, started);
+  }
+
+  /**
+   * The evaluation gate of a new version (phase Evaluating): the stable version serves alone while
+   * the gate's Job runs; a pass starts the steps, a failure rolls back before any traffic. A
+   * decision pinned to the candidate acts at once: Abort rolls back, Promote skips the gate.
+   */
+  private UpdateControl<LoraAdapter> evaluate(
+      LoraAdapter adapter,
+      BaseModel base,
+      ResolvedAdapter candidate,
+      String servedName,
+      LoraAdapterStatusAggregator aggregator,
+      RolloutStatus rollout) {
+    CanarySpec canary = adapter.getSpec().rollout().canary();
+    CanaryDecision decision = canary.decision();
+    boolean decided = decision != null && decision.digest().equals(rollout.canaryDigest());
+    if (decided && decision.action() == CanaryDecision.Action.Promote) {
+      gate.deleteOthers(adapter, null);
+      RolloutStatus promoting =
+          RolloutTransitions.promoting(
+              rollout,
+              rollout.checks(),
+              "promoted by spec.rollout.canary.decision during the evaluation: the gate is"
+                  + " skipped");
+      event(adapter, EventRecorder.Type.Normal, "Promoting", promoting.message());
+      return progress(adapter, base, candidate, servedName, aggregator, promoting);
+    }
+    if (decided && decision.action() == CanaryDecision.Action.Abort) {
+      gate.deleteOthers(adapter, null);
+      return rollBackBeforeTraffic(
+          adapter,
+          base,
+          candidate,
+          servedName,
+          aggregator,
+          RolloutTransitions.rolledBack(
+              rollout,
+              rollout.checks(),
+              "aborted by spec.rollout.canary.decision during the evaluation"));
+    }
+    if (canary.evaluation() == null) {
+      RolloutStatus started =
+          RolloutTransitions.evaluated(
+              rollout,
+              rollout.checks(),
+              "spec.rollout.canary.evaluation was removed: the gate is skipped; loading the"
+                  + " canary as "
+                  + CanaryName.of(servedName));
+      event(adapter, EventRecorder.Type.Normal, "CanaryStarted", started.message());
+      return progress(adapter, base, candidate, servedName, aggregator, started);
+    }
+    EvaluationOutcome outcome = gate.observe(adapter, base, rollout);
+    switch (outcome.kind()) {
+      case PASSED -> {
+        RolloutStatus started =
+            RolloutTransitions.evaluated(
+                rollout,
+                outcome.checks(),
+                outcome.message() + "; loading the canary as " + CanaryName.of(servedName));
+        event(adapter, EventRecorder.Type.Normal, "EvaluationPassed", outcome.message());
+        return progress(adapter, base, candidate, servedName, aggregator, started);
+      }
+      case FAILED, INVALID, JOB_FAILED -> {
+        return rollBackBeforeTraffic(
+            adapter,
+            base,
+            candidate,
+            servedName,
+            aggregator,
+            RolloutTransitions.rolledBack(rollout, outcome.checks(), outcome.message()));
+      }
+      case RUNNING -> {
+        ResolvedAdapter stable;
+        try {
+          stable =
+              stables.resolve(adapter, candidate, rollout.stableDigest(), rollout.stableVersion());
+        } catch (StorageFailure failure) {
+          return stableUnreadable(adapter, aggregator, rollout.stableVersion(), failure);
+        }
+        return serveStable(
+            adapter,
+            base,
+            stable,
+            servedName,
+            aggregator,
+            RolloutTransitions.stillEvaluating(rollout, outcome.message()));
+      }
+    }
+    throw new IllegalStateException("unknown evaluation outcome " + outcome.kind());
+  }
+
+  /** A canary that never received traffic is rolled back: stable serves on, as it did. */
+  private UpdateControl<LoraAdapter> rollBackBeforeTraffic(
+      LoraAdapter adapter,
+      BaseModel base,
+      ResolvedAdapter candidate,
+      String servedName,
+      LoraAdapterStatusAggregator aggregator,
+      RolloutStatus back) {
+    ResolvedAdapter stable;
+    try {
+      stable = stables.resolve(adapter, candidate, back.stableDigest(), back.stableVersion());
+    } catch (StorageFailure failure) {
+      return stableUnreadable(adapter, aggregator, back.stableVersion(), failure);
+    }
+    event(adapter, EventRecorder.Type.Warning, "RolledBack", back.message());
+    return serveStable(adapter, base, stable, servedName, aggregator, back);
   }
 
   /**
@@ -209,7 +339,12 @@ public class CanaryRollouts {
             || placer.releaseEverywhere(
                 CanaryTwin.of(adapter), base, CanaryName.of(servedName), outcome.ready());
     RolloutPhase phase = rollout == null ? null : rollout.phase();
-    if (phase == RolloutPhase.Promoted) {
+    if (phase == RolloutPhase.Evaluating) {
+      aggregator.rollout(
+          LoraAdapterReason.CanaryEvaluating,
+          rollout.canaryDigest() + ": " + rollout.message(),
+          true);
+    } else if (phase == RolloutPhase.Promoted) {
       aggregator.rollout(LoraAdapterReason.Promoted, rollout.message(), !released);
     } else if (phase == RolloutPhase.RolledBack) {
       aggregator.rollout(LoraAdapterReason.RolledBack, rollout.message(), !released);

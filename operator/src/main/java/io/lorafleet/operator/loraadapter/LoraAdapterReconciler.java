@@ -1,6 +1,8 @@
 package io.lorafleet.operator.loraadapter;
 
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -30,6 +32,8 @@ import io.lorafleet.operator.basemodel.ResolvedModels;
 import io.lorafleet.operator.config.OperatorConfig;
 import io.lorafleet.operator.events.EventRecorder;
 import io.lorafleet.operator.events.StatusUpdates;
+import io.lorafleet.operator.loraadapter.evaluation.EvaluationGate;
+import io.lorafleet.operator.loraadapter.evaluation.EvaluationResources;
 import io.lorafleet.operator.reconcile.Failures;
 import io.lorafleet.operator.serving.PodStates;
 import io.lorafleet.operator.serving.ServingPod;
@@ -87,6 +91,7 @@ public class LoraAdapterReconciler implements Reconciler<LoraAdapter>, Cleaner<L
   private final Clock clock;
   private final OperatorConfig config;
   private final PodStates podStates;
+  private final EvaluationGate evaluations;
 
   public LoraAdapterReconciler(
       ResolvedAdapters artifacts,
@@ -100,8 +105,10 @@ public class LoraAdapterReconciler implements Reconciler<LoraAdapter>, Cleaner<L
       EventRecorder recorder,
       OperatorConfig config,
       PodStates podStates,
+      EvaluationGate evaluations,
       Clock clock) {
     this.config = config;
+    this.evaluations = evaluations;
     this.podStates = podStates;
     this.artifacts = artifacts;
     this.resolver = resolver;
@@ -160,6 +167,22 @@ public class LoraAdapterReconciler implements Reconciler<LoraAdapter>, Cleaner<L
                                 a.getSpec().baseModelRef().name(), a.getMetadata().getNamespace())))
                 .build(),
             context);
+    // The evaluation gate's Jobs, mapped to their adapter by the owner reference (a label value
+    // cannot hold every adapter name).
+    InformerEventSource<Job, LoraAdapter> evaluationJobs =
+        new InformerEventSource<>(
+            InformerEventSourceConfiguration.from(Job.class, LoraAdapter.class)
+                .withName("evaluation-jobs")
+                .withLabelSelector(EvaluationResources.SELECTOR)
+                .withSecondaryToPrimaryMapper(
+                    job ->
+                        job.getMetadata().getOwnerReferences().stream()
+                            .filter(o -> HasMetadata.getKind(LoraAdapter.class).equals(o.getKind()))
+                            .map(o -> new ResourceID(o.getName(), job.getMetadata().getNamespace()))
+                            .collect(Collectors.toSet()))
+                .build(),
+            context);
+    evaluations.bind(evaluationJobs);
     pools.bind(pods);
     SimpleInboundEventSource<LoraAdapter> loads = new SimpleInboundEventSource<>("adapter-loads");
     placements.bind(loads);
@@ -171,7 +194,7 @@ public class LoraAdapterReconciler implements Reconciler<LoraAdapter>, Cleaner<L
                 .filter(a -> names.contains(servedName(a)))
                 .map(ResourceID::fromResource)
                 .forEach(loads::propagateEvent));
-    return List.of(pods, baseModels, loads);
+    return List.of(pods, baseModels, loads, evaluationJobs);
   }
 
   private static Set<ResourceID> adaptersOf(
@@ -203,7 +226,7 @@ public class LoraAdapterReconciler implements Reconciler<LoraAdapter>, Cleaner<L
     Optional<String> refusal = CanaryRollouts.refusal(adapter);
     if (refusal.isPresent()) {
       // Refused, not ignored: pods keep what they hold and nothing new is loaded.
-      aggregator.blockedBy(CanaryRollouts.refusalReason(adapter), refusal.get());
+      aggregator.blockedBy(LoraAdapterReason.InvalidRollout, refusal.get());
       LoraAdapterStatus previous = adapter.getStatus();
       return statuses.patch(
           adapter,

@@ -74,7 +74,7 @@ import org.junit.jupiter.api.Test;
  *       a canary failure. The analysis then sees the canary's error rate far above stable's.
  * </ul>
  *
- * <p>The evaluation gate is not built (the operator refuses specs that set it): not tested here.
+ * <p>The evaluation gate before the first step is tested in {@link EvaluationGateEndToEndTest}.
  * Skipped, with the reason, where test-range pod addresses cannot be added to lo (as {@link
  * RouterEndToEndTest}).
  */

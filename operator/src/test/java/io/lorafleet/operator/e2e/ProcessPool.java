@@ -116,6 +116,16 @@ final class ProcessPool implements AutoCloseable {
     return client;
   }
 
+  /** The local copy of the base model (the HF directory the pool's storage holds). */
+  Path modelDir() {
+    return workDir.resolve("model");
+  }
+
+  /** Writes {@code bytes} to s3://lorafleet/{@code key}. */
+  void put(String key, byte[] bytes) {
+    store().putBytes("lorafleet", key, bytes);
+  }
+
   /** Publishes a random adapter at s3://lorafleet/adapters/{@code name}; its digest. */
   String publishAdapter(String name, int rank, int seed) throws Exception {
     return "sha256:"

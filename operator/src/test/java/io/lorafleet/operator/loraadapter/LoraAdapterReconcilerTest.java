@@ -5,6 +5,9 @@ import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.lorafleet.api.v1alpha1.basemodel.AdapterSlots;
 import io.lorafleet.api.v1alpha1.basemodel.BaseModel;
@@ -25,9 +28,12 @@ import io.lorafleet.api.v1alpha1.loraadapter.LoraAdapter;
 import io.lorafleet.api.v1alpha1.loraadapter.LoraAdapterSpec;
 import io.lorafleet.api.v1alpha1.loraadapter.ResidentCopy;
 import io.lorafleet.api.v1alpha1.loraadapter.RolloutEvaluationSpec;
+import io.lorafleet.api.v1alpha1.loraadapter.RolloutPhase;
 import io.lorafleet.api.v1alpha1.loraadapter.RolloutSpec;
+import io.lorafleet.api.v1alpha1.loraadapter.RolloutStatus;
 import io.lorafleet.api.v1alpha1.loraadapter.RolloutStrategy;
 import io.lorafleet.artifacts.store.PublishedVersion;
+import io.lorafleet.operator.loraadapter.evaluation.EvaluationResources;
 import io.lorafleet.operator.testing.EmbeddedObjectStore;
 import io.lorafleet.operator.testing.FakeServingPod;
 import io.lorafleet.operator.testing.RealClusterOperator;
@@ -655,10 +661,12 @@ class LoraAdapterReconcilerTest extends RealClusterTestBase {
   }
 
   @Test
-  void aCanaryWithAnEvaluationGateIsRefusedWithAClearReasonAndLoadsNothing() throws Exception {
-    PublishedVersion v1 =
-        TestArtifacts.publishAdapter(
-            objectStore.client(), "s3://adapters/" + namespace + "/canary", 4, 13);
+  void aCanaryWithAnEvaluationGateWaitsForItsJobAReplacedCandidateLosesItsJobAndAbortRollsBack()
+      throws Exception {
+    String prefix = "s3://adapters/" + namespace + "/canary";
+    PublishedVersion v1 = TestArtifacts.publishAdapter(objectStore.client(), prefix, 4, 13);
+    PublishedVersion v2 = TestArtifacts.publishAdapter(objectStore.client(), prefix, 4, 14);
+    PublishedVersion v3 = TestArtifacts.publishAdapter(objectStore.client(), prefix, 4, 15);
     baseModel("base", 1, 32);
     awaitPods("base", 1);
     LoraAdapter canary = adapter("canary", "base", uri(v1), new IntOrString("all"));
@@ -677,15 +685,99 @@ class LoraAdapterReconcilerTest extends RealClusterTestBase {
                     List.of(new CanaryStep(10, "5m", null), new CanaryStep(100, null, null)),
                     null,
                     new RolloutEvaluationSpec(
-                        "s3://datasets/eval", null, null, null, null, null, null, null, null, null),
+                        "s3://datasets/eval",
+                        null,
+                        null,
+                        new SecretReference("datasets"),
+                        null,
+                        null,
+                        null,
+                        null,
+                        null,
+                        null),
                     null))));
     admin.resource(canary).create();
-    Condition refused = awaitReady("canary", "RolloutEvaluationNotSupported");
-    assertThat(refused.isTrue()).isFalse();
-    assertThat(refused.message())
-        .contains("spec.rollout.canary.evaluation is set, but the evaluation gate is not built");
+    awaitReady("canary", "Placed");
+
+    // A new version: Evaluating at weight 0, its Job made, nothing loaded as the canary. (The
+    // simulated kubelet runs no evaluator pod: the Job stays running.)
+    patchArtifact("canary", v2);
+    Condition evaluating = awaitReady("canary", "CanaryEvaluating");
+    assertThat(evaluating.isTrue()).as("stable serves meanwhile").isTrue();
+    RolloutStatus rollout = get("canary").getStatus().rollout();
+    assertThat(rollout.phase()).isEqualTo(RolloutPhase.Evaluating);
+    assertThat(rollout.weight()).isZero();
+    assertThat(rollout.canaryDigest()).isEqualTo("sha256:" + v2.digest());
+    String job2 = EvaluationResources.jobName(get("canary"), "sha256:" + v2.digest());
+    await().atMost(Duration.ofSeconds(30)).until(() -> evaluationJobs().contains(job2));
+    Job job = admin.batch().v1().jobs().inNamespace(namespace).withName(job2).get();
+    assertThat(job.getMetadata().getOwnerReferences())
+        .singleElement()
+        .satisfies(o -> assertThat(o.getUid()).isEqualTo(get("canary").getMetadata().getUid()));
+    assertThat(job.getSpec().getTemplate().getSpec().getContainers().getFirst().getArgs())
+        .containsSubsequence("--candidate", rollout.canaryVersion())
+        .containsSubsequence("--stable", rollout.stableVersion())
+        .containsSubsequence("--dataset", "s3://datasets/eval")
+        .containsSubsequence("--credentials-dir", "/var/run/lorafleet/credentials/datasets");
     assertThat(kubelet.servers(namespace, "base").values())
-        .allSatisfy(s -> assertThat(s.loads()).doesNotContain("canary"));
+        .allSatisfy(s -> assertThat(s.loads()).doesNotContain("canary@canary"));
+
+    // Replaced while Evaluating: the old Job goes, the new candidate gets its own.
+    patchArtifact("canary", v3);
+    String job3 = EvaluationResources.jobName(get("canary"), "sha256:" + v3.digest());
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(() -> assertThat(evaluationJobs()).containsExactly(job3));
+    assertThat(get("canary").getStatus().rollout().phase()).isEqualTo(RolloutPhase.Evaluating);
+
+    // Abort, pinned to the candidate: rolled back before any traffic, its Job deleted.
+    admin
+        .resources(LoraAdapter.class)
+        .inNamespace(namespace)
+        .withName("canary")
+        .patch(
+            PatchContext.of(PatchType.JSON_MERGE),
+            "{\"spec\":{\"rollout\":{\"canary\":{\"decision\":{\"digest\":\"sha256:"
+                + v3.digest()
+                + "\",\"action\":\"Abort\"}}}}}");
+    Condition back = awaitReady("canary", "RolledBack");
+    assertThat(back.isTrue()).isTrue();
+    RolloutStatus rolledBack = get("canary").getStatus().rollout();
+    assertThat(rolledBack.phase()).isEqualTo(RolloutPhase.RolledBack);
+    assertThat(rolledBack.message()).contains("aborted by spec.rollout.canary.decision");
+    assertThat(rolledBack.stableDigest()).isEqualTo("sha256:" + v1.digest());
+    assertThat(get("canary").getStatus().digest()).isEqualTo("sha256:" + v1.digest());
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(() -> assertThat(evaluationJobs()).isEmpty());
+    assertThat(kubelet.servers(namespace, "base").values())
+        .allSatisfy(s -> assertThat(s.loads()).doesNotContain("canary@canary"));
+  }
+
+  private void patchArtifact(String name, PublishedVersion version) {
+    admin
+        .resources(LoraAdapter.class)
+        .inNamespace(namespace)
+        .withName(name)
+        .patch(
+            PatchContext.of(PatchType.JSON_MERGE),
+            "{\"spec\":{\"artifact\":{\"uri\":\"" + uri(version) + "\"}}}");
+  }
+
+  /** The evaluation Jobs of the namespace that are not being deleted. */
+  private List<String> evaluationJobs() {
+    return admin
+        .batch()
+        .v1()
+        .jobs()
+        .inNamespace(namespace)
+        .withLabelSelector(EvaluationResources.SELECTOR)
+        .list()
+        .getItems()
+        .stream()
+        .filter(j -> j.getMetadata().getDeletionTimestamp() == null)
+        .map(j -> j.getMetadata().getName())
+        .toList();
   }
 
   @Test

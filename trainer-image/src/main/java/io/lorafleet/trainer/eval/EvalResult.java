@@ -1,11 +1,14 @@
 package io.lorafleet.trainer.eval;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import io.lorafleet.api.v1alpha1.jobs.EvalVerdict;
+import io.lorafleet.api.v1alpha1.jobs.EvalVerdict.Gate;
 import java.util.List;
 
 /**
  * The result of one evaluation, as written to {@code --output} (JSON) and printed as a table: what
- * was evaluated on what, each model's scores, each gate with its numbers, and the verdict.
+ * was evaluated on what, each model's scores, each gate with its numbers, and the verdict. The
+ * gates are the {@link EvalVerdict} contract's, which a pod writes as its termination message.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record EvalResult(
@@ -33,21 +36,14 @@ public record EvalResult(
       Integer safetyRows,
       Double refusalRate) {}
 
-  /**
-   * One threshold: {@code candidate} compared with {@code reference} (stable's or the base model's
-   * value) under {@code rule}; {@code limit} is the value the candidate had to reach.
-   */
-  public record Gate(
-      String name,
-      String against,
-      double candidate,
-      double reference,
-      double limit,
-      String rule,
-      boolean passed) {}
-
   public ModelScores model(String role) {
     return models.stream().filter(m -> m.role().equals(role)).findFirst().orElse(null);
+  }
+
+  /** The verdict the operator reads: the candidate's verified digest and every gate. */
+  public EvalVerdict verdict() {
+    ModelScores candidate = model("candidate");
+    return EvalVerdict.judged(candidate == null ? null : candidate.digest(), gates);
   }
 
   public Gate gate(String name) {

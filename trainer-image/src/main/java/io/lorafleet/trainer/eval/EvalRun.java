@@ -3,6 +3,7 @@ package io.lorafleet.trainer.eval;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.lorafleet.api.v1alpha1.finetunejob.DatasetFormat;
+import io.lorafleet.api.v1alpha1.jobs.EvalVerdict;
 import io.lorafleet.artifacts.peft.LoraAdapter;
 import io.lorafleet.artifacts.peft.PeftAdapterReader;
 import io.lorafleet.artifacts.store.ArtifactStore;
@@ -53,7 +54,11 @@ public final class EvalRun {
   static final String INVALID_DATASET = LoadedDataset.INVALID;
   static final String INCOMPATIBLE = "IncompatibleAdapter";
 
-  /** What to evaluate; {@code stable}, {@code safetyDataset} and {@code output} may be null. */
+  /**
+   * What to evaluate; {@code stable}, {@code safetyDataset} and {@code output} may be null. {@code
+   * credentialsDir} reads the datasets and writes the output; the model and the adapters have their
+   * own directories when they live in other buckets (null: {@code credentialsDir}).
+   */
   public record Request(
       String model,
       String candidate,
@@ -62,9 +67,19 @@ public final class EvalRun {
       DatasetFormat format,
       String safetyDataset,
       String credentialsDir,
+      String modelCredentialsDir,
+      String adapterCredentialsDir,
       String output,
       String backend,
-      EvalSettings settings) {}
+      EvalSettings settings) {
+    String modelCredentials() {
+      return modelCredentialsDir != null ? modelCredentialsDir : credentialsDir;
+    }
+
+    String adapterCredentials() {
+      return adapterCredentialsDir != null ? adapterCredentialsDir : credentialsDir;
+    }
+  }
 
   private final Map<String, String> env;
   private final Path work;
@@ -76,7 +91,7 @@ public final class EvalRun {
 
   public EvalResult run(Request q) throws TrainerFailure, IOException {
     try (Places places = new Places(env)) {
-      Place modelPlace = places.open(q.model(), q.credentialsDir(), "--model");
+      Place modelPlace = places.open(q.model(), q.modelCredentials(), "--model");
       BaseModelSource.LocalModel base =
           BaseModelSource.fetch(
               modelPlace, places.localPath(modelPlace), null, work.resolve("models"));
@@ -122,7 +137,7 @@ public final class EvalRun {
               score(scorer, "candidate", q.candidate(), c.digest, c.loaded, rows, safetyRows, q);
           scores.add(candidate);
 
-          List<EvalResult.Gate> gates =
+          List<EvalVerdict.Gate> gates =
               Gates.of(candidate, stable, scores.getFirst(), q.settings().thresholds());
           EvalResult result =
               new EvalResult(
@@ -134,7 +149,7 @@ public final class EvalRun {
                   q.settings().refusal().pattern(),
                   scores,
                   gates,
-                  gates.stream().allMatch(EvalResult.Gate::passed));
+                  gates.stream().allMatch(EvalVerdict.Gate::passed));
           if (q.output() != null) {
             write(places, q, result);
           }
@@ -238,7 +253,7 @@ public final class EvalRun {
     Path dir;
     String digest = null;
     if (S3Uri.isS3(source)) {
-      Place p = places.open(source, q.credentialsDir(), "--" + role);
+      Place p = places.open(source, q.adapterCredentials(), "--" + role);
       dir = work.resolve("adapters").resolve(role);
       PublishedVersion v = new ArtifactStore(p.store(), RetryPolicy.defaults()).pull(p.uri(), dir);
       digest = "sha256:" + v.digest();

@@ -1,6 +1,6 @@
 package io.lorafleet.trainer.eval;
 
-import io.lorafleet.trainer.eval.EvalResult.Gate;
+import io.lorafleet.api.v1alpha1.jobs.EvalVerdict.Gate;
 import io.lorafleet.trainer.eval.EvalResult.ModelScores;
 import java.util.ArrayList;
 import java.util.List;

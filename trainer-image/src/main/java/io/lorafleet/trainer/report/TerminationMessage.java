@@ -22,7 +22,15 @@ public final class TerminationMessage {
   }
 
   public void write(String message) {
-    String m = message.length() > MAX_CHARS ? message.substring(0, MAX_CHARS - 3) + "..." : message;
+    writeWhole(
+        message.length() > MAX_CHARS ? message.substring(0, MAX_CHARS - 3) + "..." : message);
+  }
+
+  /**
+   * Writes {@code m} as it is: a machine-read message (the eval verdict's JSON) that its writer
+   * keeps within the kubelet's 4096 bytes, and that a cut would make unreadable.
+   */
+  public void writeWhole(String m) {
     if (file == null || !Files.isWritable(file)) {
       return;
     }

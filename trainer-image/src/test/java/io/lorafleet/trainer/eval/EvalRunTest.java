@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.lorafleet.api.v1alpha1.finetunejob.DatasetFormat;
+import io.lorafleet.api.v1alpha1.jobs.EvalVerdict;
 import io.lorafleet.artifacts.hf.LinearModule;
 import io.lorafleet.artifacts.peft.PeftAdapterWriter;
 import io.lorafleet.artifacts.safetensors.DType;
@@ -18,11 +19,13 @@ import io.lorafleet.engine.train.LoraTrainer;
 import io.lorafleet.engine.train.LoraTrainingOptions;
 import io.lorafleet.engine.train.LossSum;
 import io.lorafleet.engine.train.TrainingSequence;
+import io.lorafleet.trainer.EvalOptions;
 import io.lorafleet.trainer.ExitCodes;
 import io.lorafleet.trainer.TrainerMain;
 import io.lorafleet.trainer.data.EosToken;
 import io.lorafleet.trainer.data.RecordParser;
 import io.lorafleet.trainer.data.SequenceEncoder;
+import io.lorafleet.trainer.report.TerminationMessage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -31,6 +34,7 @@ import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
 /**
  * The evaluation on real models from the test model generator and adapters trained here (a few
@@ -156,6 +160,48 @@ class EvalRunTest {
             tmp.resolve("work").toString());
     assertThat(code).isEqualTo(ExitCodes.BAD_INPUT);
     assertThat(out).doesNotExist();
+  }
+
+  @Test
+  void inAPodTheTerminationMessageIsTheResultsVerdictOrTheReasonOfBadInput() throws Exception {
+    Path out = tmp.resolve("pod-result.json");
+    Path termination = Files.createFile(tmp.resolve("termination-log"));
+    EvalOptions options = new EvalOptions();
+    new CommandLine(options)
+        .parseArgs(
+            "--model", model.toString(),
+            "--dataset", taskData.toString(),
+            "--candidate", shuffled.toString(),
+            "--stable", stable.toString(),
+            "--output", out.toString(),
+            "--work-dir", tmp.resolve("work").toString());
+    assertThat(options.run(System.out, new TerminationMessage(termination)))
+        .isEqualTo(ExitCodes.EVALUATION_FAILED);
+    EvalVerdict verdict = EvalVerdict.fromJson(Files.readString(termination)).orElseThrow();
+    JsonNode result = JSON.readTree(out.toFile());
+    assertThat(verdict.outcome()).isEqualTo(EvalVerdict.Outcome.Failed);
+    assertThat(verdict.gates())
+        .containsExactly(JSON.treeToValue(result.path("gates"), EvalVerdict.Gate[].class));
+    assertThat(verdict.failedGates())
+        .extracting(EvalVerdict.Gate::name)
+        .contains("lossVsStable", "matchVsStable");
+
+    Path notRefusals =
+        Files.writeString(tmp.resolve("not-refusals-2.jsonl"), row("harm a!", "Sure.") + "\n");
+    Path invalid = Files.createFile(tmp.resolve("termination-log-invalid"));
+    EvalOptions bad = new EvalOptions();
+    new CommandLine(bad)
+        .parseArgs(
+            "--model", model.toString(),
+            "--dataset", taskData.toString(),
+            "--candidate", stable.toString(),
+            "--safety-dataset", notRefusals.toString(),
+            "--work-dir", tmp.resolve("work").toString());
+    assertThat(bad.run(System.out, new TerminationMessage(invalid))).isEqualTo(ExitCodes.BAD_INPUT);
+    EvalVerdict refused = EvalVerdict.fromJson(Files.readString(invalid)).orElseThrow();
+    assertThat(refused.outcome()).isEqualTo(EvalVerdict.Outcome.Invalid);
+    assertThat(refused.reason()).isEqualTo("InvalidDataset");
+    assertThat(refused.message()).contains("not a refusal");
   }
 
   private static JsonNode eval(int expectedExit, String... args) throws Exception {

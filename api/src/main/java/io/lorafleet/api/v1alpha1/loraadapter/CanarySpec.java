@@ -22,9 +22,9 @@ public record CanarySpec(
     @JsonPropertyDescription("What keeps one caller on one version during a step.")
         Stickiness stickiness,
     @JsonPropertyDescription(
-            "Offline gate before the first step: the new version and the stable one scored on a"
-                + " dataset (the trainer image's eval mode). Not built yet: a rollout whose spec"
-                + " sets it is refused with reason RolloutEvaluationNotSupported.")
+            "Offline gate before the first step: the new version, the stable one and the base"
+                + " model scored on a dataset by a Job of the trainer image (eval mode) while the"
+                + " rollout is Evaluating; a failed gate rolls back before any traffic.")
         RolloutEvaluationSpec evaluation,
     @JsonPropertyDescription(
             "Online analysis between steps, from the router's per-version metrics.")

@@ -36,16 +36,22 @@ public enum LoraAdapterReason implements ConditionReason {
    * modules the server ignores), and spec.validation.allowNoEffect is not set.
    */
   NoEffect,
+  /**
+   * The evaluation gate scores a new version (a Job of the trainer image); the stable version
+   * serves all traffic, the new one is not loaded.
+   */
+  CanaryEvaluating,
   /** A canary rollout runs: the stable version serves, the canary gets its step's weight. */
   CanaryProgressing,
   /** A canary rollout holds at a step without pause or analysis until a person decides. */
   CanaryPaused,
   /** The last canary was promoted: it is the stable version now. */
   Promoted,
-  /** The last canary failed its analysis or was aborted: the stable version serves. */
+  /**
+   * The last canary failed its evaluation gate or analysis, or was aborted: the stable version
+   * serves.
+   */
   RolledBack,
   /** spec.rollout.canary is not usable as written (a pause that is not a duration). */
-  InvalidRollout,
-  /** spec.rollout.canary.evaluation is set; the evaluation gate is not built yet. */
-  RolloutEvaluationNotSupported
+  InvalidRollout
 }

@@ -38,6 +38,43 @@ public final class RolloutTransitions {
         message);
   }
 
+  /**
+   * A new version waits for its evaluation gate (or restarts it, replacing a canary still running):
+   * weight 0, nothing loaded as the canary yet.
+   */
+  public static RolloutStatus evaluating(
+      String stableDigest,
+      String stableVersion,
+      String canaryDigest,
+      String canaryVersion,
+      String message) {
+    return new RolloutStatus(
+        RolloutPhase.Evaluating,
+        stableDigest,
+        canaryDigest,
+        null,
+        0,
+        null,
+        null,
+        stableVersion,
+        canaryVersion,
+        message);
+  }
+
+  /** Still evaluating, with what the gate's Job is doing now. */
+  public static RolloutStatus stillEvaluating(RolloutStatus rollout, String message) {
+    return with(rollout, RolloutPhase.Evaluating, null, 0, null, rollout.checks(), message);
+  }
+
+  /**
+   * The gate let the new version through: the steps start as for a rollout without a gate, the
+   * gate's numbers kept as checks until the steps' analysis replaces them.
+   */
+  public static RolloutStatus evaluated(
+      RolloutStatus rollout, List<RolloutCheck> checks, String message) {
+    return with(rollout, RolloutPhase.Progressing, 0, 0, null, checks, message);
+  }
+
   /** The current step holds ({@code Progressing}) or waits for a person ({@code Paused}). */
   public static RolloutStatus held(
       RolloutStatus rollout, RolloutPhase phase, List<RolloutCheck> checks, String message) {

@@ -20,6 +20,11 @@ public final class OperatorImages {
   /** Where the kubelet mounts a pod's ServiceAccount token, CA and namespace. */
   private static final String SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
 
+  /** The trainer's default terminationMessagePath, and how a process is pointed elsewhere. */
+  private static final String TERMINATION_MESSAGE = "/dev/termination-log";
+
+  private static final String TERMINATION_LOG_ENV = "LORAFLEET_TERMINATION_LOG";
+
   private OperatorImages() {}
 
   /** The registry of a cluster where the operator is installed: its four images are pushed. */
@@ -55,6 +60,20 @@ public final class OperatorImages {
             launch -> {
               List<String> command = withTmp(LocalImages.trainer(), launch.local("/tmp"));
               command.addAll(launch.args());
+              // The image's ENV (trainer-image/Dockerfile): HOME and the tokenizer's native
+              // cache under /tmp, the only writable path of a read-only root file system.
+              Path tmp = launch.local("/tmp");
+              List<String> env = new ArrayList<>(List.of("/usr/bin/env"));
+              env.add("HOME=" + tmp);
+              env.add("DJL_CACHE_DIR=" + tmp.resolve("djl"));
+              env.add("ENGINE_CACHE_DIR=" + tmp.resolve("djl"));
+              // In a pod the trainer writes /dev/termination-log, where the kubelet mounted the
+              // container's termination message file; here that file is elsewhere.
+              Path message = launch.local(TERMINATION_MESSAGE);
+              if (message != null) {
+                env.add(TERMINATION_LOG_ENV + "=" + message);
+              }
+              command.addAll(0, env);
               return command;
             });
     return image -> {
