@@ -330,6 +330,9 @@ public class CanaryRollouts {
     }
     LoraAdapterStatus observed = placer.observe(target, outcome, aggregator).withRollout(rollout);
     RolloutStatus stored = adapter.getStatus() == null ? null : adapter.getStatus().rollout();
+    if (rollout == null && stored != null && stored.phase() == RolloutPhase.Evaluating) {
+      gate.deleteOthers(adapter, null); // switched to Immediate: that evaluation has no use now
+    }
     boolean over =
         stored == null
             || (stored.phase() != RolloutPhase.Progressing

@@ -752,6 +752,28 @@ class LoraAdapterReconcilerTest extends RealClusterTestBase {
         .untilAsserted(() -> assertThat(evaluationJobs()).isEmpty());
     assertThat(kubelet.servers(namespace, "base").values())
         .allSatisfy(s -> assertThat(s.loads()).doesNotContain("canary@canary"));
+
+    // Switched to Immediate while a candidate is evaluated: it serves at once and its Job goes.
+    PublishedVersion v4 = TestArtifacts.publishAdapter(objectStore.client(), prefix, 4, 16);
+    patchArtifact("canary", v4);
+    String job4 = EvaluationResources.jobName(get("canary"), "sha256:" + v4.digest());
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(() -> assertThat(evaluationJobs()).containsExactly(job4));
+    admin
+        .resources(LoraAdapter.class)
+        .inNamespace(namespace)
+        .withName("canary")
+        .patch(
+            PatchContext.of(PatchType.JSON_MERGE),
+            "{\"spec\":{\"rollout\":{\"strategy\":\"Immediate\",\"canary\":null}}}");
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () -> {
+              assertThat(get("canary").getStatus().digest()).isEqualTo("sha256:" + v4.digest());
+              assertThat(evaluationJobs()).as("the abandoned evaluation's Job").isEmpty();
+            });
   }
 
   private void patchArtifact(String name, PublishedVersion version) {
