@@ -23,13 +23,18 @@ public record ObjectStoreConfig(
 
   public static final long MIN_PART_SIZE = 5L << 20; // S3's minimum multipart part size
 
+  /**
+   * @throws InvalidObjectStoreConfigException when the endpoint is not http:// or https://, or the
+   *     part size is below S3's minimum
+   */
   public ObjectStoreConfig {
     String scheme = endpoint.getScheme();
     if (!"http".equals(scheme) && !"https".equals(scheme)) {
-      throw new IllegalArgumentException("endpoint must be http:// or https://, got " + endpoint);
+      throw new InvalidObjectStoreConfigException(
+          "endpoint must be http:// or https://, got " + endpoint);
     }
     if (partSize < MIN_PART_SIZE) {
-      throw new IllegalArgumentException("partSize must be at least 5 MiB");
+      throw new InvalidObjectStoreConfigException("partSize must be at least 5 MiB");
     }
   }
 

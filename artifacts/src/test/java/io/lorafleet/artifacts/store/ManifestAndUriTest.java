@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -106,5 +107,28 @@ class ManifestAndUriTest {
     assertThatThrownBy(
             () -> ObjectStoreConfig.fromEnvironment(Map.of("LORAFLEET_S3_ENDPOINT", "http://x")))
         .hasMessageContaining("no S3 credentials");
+  }
+
+  @Test
+  void anUnusableObjectStoreConfigIsItsOwnTypedError() {
+    S3Credentials creds = new S3Credentials("a", "b");
+    assertThatThrownBy(() -> ObjectStoreConfig.of(URI.create("ftp://store.example"), creds))
+        .isInstanceOf(InvalidObjectStoreConfigException.class)
+        .hasMessageContaining("http:// or https://");
+    ObjectStoreConfig ok = ObjectStoreConfig.of(URI.create("http://127.0.0.1:9000"), creds);
+    assertThatThrownBy(
+            () ->
+                new ObjectStoreConfig(
+                    ok.endpoint(),
+                    ok.region(),
+                    ok.pathStyle(),
+                    creds,
+                    false,
+                    ok.multipartThreshold(),
+                    1024,
+                    ok.retry(),
+                    ok.caBundle()))
+        .isInstanceOf(InvalidObjectStoreConfigException.class)
+        .hasMessageContaining("partSize");
   }
 }

@@ -21,11 +21,9 @@ import io.lorafleet.api.v1alpha1.basemodel.BaseModelReason;
 import io.lorafleet.api.v1alpha1.basemodel.BaseModelStatus;
 import io.lorafleet.api.v1alpha1.basemodel.BaseModelStatusAggregator;
 import io.lorafleet.api.v1alpha1.basemodel.PodCapacity;
-import io.lorafleet.artifacts.store.ObjectStoreException;
+import io.lorafleet.operator.events.ErrorStatuses;
 import io.lorafleet.operator.events.StatusUpdates;
-import io.lorafleet.operator.reconcile.ApiRejections;
-import io.lorafleet.operator.reconcile.Failures;
-import io.lorafleet.operator.serving.PodAdapters;
+import io.lorafleet.operator.serving.Placements;
 import io.lorafleet.operator.serving.ServingPod;
 import io.lorafleet.operator.storage.ResolvedModel;
 import io.lorafleet.operator.storage.StorageFailure;
@@ -83,7 +81,8 @@ public class BaseModelReconciler implements Reconciler<BaseModel> {
   private final ResolvedModels models;
   private final AdminTokens adminTokens;
   private final StatusUpdates statuses;
-  private final PodAdapters placements;
+  private final ErrorStatuses errors;
+  private final Placements placements;
   private final ServingPodOwners owners;
   private final Clock clock;
 
@@ -91,13 +90,15 @@ public class BaseModelReconciler implements Reconciler<BaseModel> {
       ResolvedModels models,
       AdminTokens adminTokens,
       StatusUpdates statuses,
-      PodAdapters placements,
+      ErrorStatuses errors,
+      Placements placements,
       ServingPodOwners owners,
       Clock clock) {
     this.owners = owners;
     this.models = models;
     this.adminTokens = adminTokens;
     this.statuses = statuses;
+    this.errors = errors;
     this.placements = placements;
     this.clock = clock;
   }
@@ -219,40 +220,39 @@ public class BaseModelReconciler implements Reconciler<BaseModel> {
   public ErrorStatusUpdateControl<BaseModel> updateErrorStatus(
       BaseModel model, Context<BaseModel> context, Exception e) {
     BaseModelStatus previous = model.getStatus();
-    if (ApiRejections.conflict(e)) {
-      // A stale resourceVersion (the Deployment controller keeps writing status): just retry.
-      return ErrorStatusUpdateControl.noStatusUpdate();
-    }
-    Throwable cause = Failures.rootOf(e, ObjectStoreException.class);
-    BaseModelReason reason =
-        cause instanceof ObjectStoreException
-            ? BaseModelReason.ObjectStoreUnavailable
-            : BaseModelReason.ReconcileFailed;
-    BaseModelStatusAggregator aggregator =
-        new BaseModelStatusAggregator(model, clock)
-            .resolved(previous != null && previous.digest() != null)
-            .replicas(
-                model.getSpec().serving().replicas(),
-                previous == null || previous.readyReplicas() == null
-                    ? 0
-                    : previous.readyReplicas());
-    var invalid = ApiRejections.invalid(e);
-    if (invalid.isPresent()) {
-      // The serving Deployment built from the spec is invalid: only a spec change can help, and
-      // that change brings the next reconcile.
-      aggregator.blockedBy(
-          BaseModelReason.RejectedByApiServer, ApiRejections.message(invalid.get()));
-      return statuses
-          .patchOnError(
-              model,
-              aggregator.build(previous == null ? BaseModelObservation.unresolved(null) : previous))
-          .withNoRetry();
-    }
-    BaseModelStatus status =
-        aggregator
-            .retrying(
-                reason, e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage())
-            .build(previous == null ? BaseModelObservation.unresolved(null) : previous);
-    return statuses.patchOnError(model, status);
+    BaseModelStatus kept = previous == null ? BaseModelObservation.unresolved(null) : previous;
+    return errors.update(
+        model,
+        e,
+        new ErrorStatuses.KindStatus<>() {
+          @Override
+          public BaseModelStatus rejected(String message) {
+            // The serving Deployment built from the spec is invalid: only a spec change can help,
+            // and that change brings the next reconcile.
+            return known(model, previous)
+                .blockedBy(BaseModelReason.RejectedByApiServer, message)
+                .build(kept);
+          }
+
+          @Override
+          public BaseModelStatus retrying(boolean objectStore, Throwable cause) {
+            return known(model, previous)
+                .retrying(
+                    objectStore
+                        ? BaseModelReason.ObjectStoreUnavailable
+                        : BaseModelReason.ReconcileFailed,
+                    e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage())
+                .build(kept);
+          }
+        });
+  }
+
+  /** An aggregator that keeps what was known: resolved or not, and the ready replicas. */
+  private BaseModelStatusAggregator known(BaseModel model, BaseModelStatus previous) {
+    return new BaseModelStatusAggregator(model, clock)
+        .resolved(previous != null && previous.digest() != null)
+        .replicas(
+            model.getSpec().serving().replicas(),
+            previous == null || previous.readyReplicas() == null ? 0 : previous.readyReplicas());
   }
 }

@@ -4,7 +4,6 @@ import io.fabric8.kubernetes.api.model.DeletionPropagation;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobCondition;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -15,9 +14,7 @@ import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.Workflow;
 import io.javaoperatorsdk.operator.api.reconciler.dependent.Dependent;
-import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
-import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.lorafleet.api.v1alpha1.basemodel.BaseModel;
 import io.lorafleet.api.v1alpha1.common.Condition;
 import io.lorafleet.api.v1alpha1.common.SecretReference;
@@ -30,15 +27,16 @@ import io.lorafleet.api.v1alpha1.finetunejob.TrainedAdapter;
 import io.lorafleet.api.v1alpha1.jobs.RunProgress;
 import io.lorafleet.api.v1alpha1.jobs.RunResult;
 import io.lorafleet.artifacts.store.ObjectStoreException;
-import io.lorafleet.operator.basemodel.BaseModelResources;
+import io.lorafleet.operator.basemodel.BaseModelDependents;
 import io.lorafleet.operator.config.OperatorConfig;
+import io.lorafleet.operator.events.ErrorStatuses;
 import io.lorafleet.operator.events.EventRecorder;
 import io.lorafleet.operator.events.StatusUpdates;
 import io.lorafleet.operator.jobs.JobConditions;
 import io.lorafleet.operator.jobs.JobReports;
+import io.lorafleet.operator.jobs.RunOutcomes;
 import io.lorafleet.operator.jobs.TrainerTermination;
 import io.lorafleet.operator.loraadapter.PublishedAdapters;
-import io.lorafleet.operator.reconcile.ApiRejections;
 import io.lorafleet.operator.reconcile.Failures;
 import io.lorafleet.operator.storage.StorageFailure;
 import java.time.Clock;
@@ -48,9 +46,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.stream.Collectors;
 
 /**
  * Runs a FineTuneJob as a batch/v1 Job of the trainer image once its BaseModel has resolved,
@@ -69,7 +65,6 @@ import java.util.stream.Collectors;
     })
 public class FineTuneJobReconciler implements Reconciler<FineTuneJob>, Cleaner<FineTuneJob> {
   public static final String NAME = "finetunejob";
-  static final String BY_BASE_MODEL = "by-base-model";
 
   /** progress.json is rewritten every few seconds; reading it more often would show nothing new. */
   static final Duration PROGRESS_INTERVAL = Duration.ofSeconds(15);
@@ -83,8 +78,10 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob>, Cleaner<F
   static final Duration STORAGE_RETRY = Duration.ofSeconds(15);
 
   private final JobReports reports;
+  private final RunOutcomes runs;
   private final PublishedAdapters outputs;
   private final StatusUpdates statuses;
+  private final ErrorStatuses errors;
   private final RunCheckpoints checkpoints;
   private final EventRecorder recorder;
   private final OperatorConfig config;
@@ -95,15 +92,19 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob>, Cleaner<F
 
   public FineTuneJobReconciler(
       JobReports reports,
+      RunOutcomes runs,
       PublishedAdapters outputs,
       StatusUpdates statuses,
+      ErrorStatuses errors,
       RunCheckpoints checkpoints,
       EventRecorder recorder,
       OperatorConfig config,
       Clock clock) {
     this.reports = reports;
+    this.runs = runs;
     this.outputs = outputs;
     this.statuses = statuses;
+    this.errors = errors;
     this.checkpoints = checkpoints;
     this.recorder = recorder;
     this.config = config;
@@ -113,35 +114,9 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob>, Cleaner<F
   @Override
   public List<EventSource<?, FineTuneJob>> prepareEventSources(
       EventSourceContext<FineTuneJob> context) {
-    context
-        .getPrimaryCache()
-        .addIndexer(
-            BY_BASE_MODEL,
-            j -> List.of(j.getMetadata().getNamespace() + "/" + j.getSpec().baseModelRef().name()));
     return List.of(
-        new InformerEventSource<>(
-            InformerEventSourceConfiguration.from(BaseModel.class, FineTuneJob.class)
-                .withName("base-models")
-                .withOnUpdateFilter(BaseModelResources::mattersToDependents)
-                .withSecondaryToPrimaryMapper(
-                    model ->
-                        context
-                            .getPrimaryCache()
-                            .byIndex(
-                                BY_BASE_MODEL,
-                                model.getMetadata().getNamespace()
-                                    + "/"
-                                    + model.getMetadata().getName())
-                            .stream()
-                            .map(ResourceID::fromResource)
-                            .collect(Collectors.toSet()))
-                .withPrimaryToSecondaryMapper(
-                    (FineTuneJob j) ->
-                        Set.of(
-                            new ResourceID(
-                                j.getSpec().baseModelRef().name(), j.getMetadata().getNamespace())))
-                .build(),
-            context));
+        BaseModelDependents.eventSource(
+            FineTuneJob.class, context, j -> j.getSpec().baseModelRef().name()));
   }
 
   @Override
@@ -174,21 +149,17 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob>, Cleaner<F
                   .toList()));
     }
     FineTuneJobStatusAggregator aggregator = new FineTuneJobStatusAggregator(job, clock);
-    String baseName = job.getSpec().baseModelRef().name();
-    Optional<BaseModel> base = context.getSecondaryResource(BaseModel.class);
-    if (base.isEmpty()
-        || base.get().getStatus() == null
-        || base.get().getStatus().digest() == null) {
+    Optional<BaseModelDependents.Wait> wait =
+        BaseModelDependents.unresolved(
+            context.getSecondaryResource(BaseModel.class),
+            job.getSpec().baseModelRef().name(),
+            job.getMetadata().getNamespace());
+    if (wait.isPresent()) {
       aggregator.waitingFor(
-          base.isEmpty()
+          wait.get().missing()
               ? FineTuneJobReason.BaseModelNotFound
               : FineTuneJobReason.BaseModelNotReady,
-          base.isEmpty()
-              ? "BaseModel "
-                  + baseName
-                  + " does not exist in namespace "
-                  + job.getMetadata().getNamespace()
-              : "BaseModel " + baseName + " has not resolved its model yet");
+          wait.get().message());
       return statuses.patch(
           job, aggregator.build(FineTuneJobObservation.of(previous, null, null, null)));
     }
@@ -237,29 +208,22 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob>, Cleaner<F
       return statuses.patch(
           job, aggregator.build(FineTuneJobObservation.of(previous, null, null, null)));
     }
-    if (JobConditions.of(trainer, "Complete").isPresent()) {
-      Optional<RunResult> result =
-          reports.result(ns(job), creds(job), FineTuneJobResources.runDirectory(job));
-      if (result.isEmpty() || !result.get().succeeded()) {
-        aggregator.failed(
-            FineTuneJobReason.TrainerFailed,
-            "the trainer exited 0 without a successful result.json");
-        return statuses.patch(
-            job, aggregator.build(FineTuneJobObservation.of(previous, trainer, null, null)));
-      }
-      RunResult.Adapter adapter = result.get().adapter();
-      if (job.getSpec().output().deploy() != null) {
-        outputs.publish(
-            new PublishedAdapters.Produced(
-                ns(job),
-                job.getSpec().output().adapterName(),
-                job.getSpec().baseModelRef().name(),
-                adapter.uri(),
-                adapter.digest(),
-                creds(job),
-                job.getSpec().output().deploy(),
-                Map.of(FineTuneJobResources.FINE_TUNE_JOB, job.getMetadata().getName())));
-      }
+    RunOutcomes.Outcome outcome =
+        runs.of(trainer, ns(job), creds(job), FineTuneJobResources.runDirectory(job));
+    if (outcome instanceof RunOutcomes.NoResult) {
+      aggregator.failed(
+          FineTuneJobReason.TrainerFailed, "the trainer " + RunOutcomes.NoResult.MESSAGE);
+      return statuses.patch(
+          job, aggregator.build(FineTuneJobObservation.of(previous, trainer, null, null)));
+    }
+    if (outcome instanceof RunOutcomes.Produced produced) {
+      RunResult.Adapter adapter = produced.adapter();
+      outputs.publishOutput(
+          ns(job),
+          job.getSpec().output(),
+          job.getSpec().baseModelRef().name(),
+          adapter,
+          Map.of(FineTuneJobResources.FINE_TUNE_JOB, job.getMetadata().getName()));
       aggregator.run(FineTuneJobPhase.Succeeded, "published " + adapter.digest());
       TrainedAdapter output =
           new TrainedAdapter(job.getSpec().output().adapterName(), adapter.digest(), adapter.uri());
@@ -274,14 +238,13 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob>, Cleaner<F
                       .orElse(null),
                   output)));
     }
-    Optional<JobCondition> failed = JobConditions.of(trainer, "Failed");
-    if (failed.isPresent()) {
-      Optional<RunResult> result = failedRunResult(job);
+    if (outcome instanceof RunOutcomes.Failed failed) {
+      Optional<RunResult> result = failedRunResult(failed);
       if (result.isPresent() && result.get().reason() != null) {
         aggregator.failed(
             FineTuneJobReasons.ofTrainer(result.get().reason()), result.get().message());
       } else {
-        failedWithoutResult(job, trainer, failed.get(), aggregator, client);
+        failedWithoutResult(job, trainer, failed.condition(), aggregator, client);
       }
       return statuses.patch(
           job, aggregator.build(FineTuneJobObservation.of(previous, trainer, null, null)));
@@ -350,9 +313,10 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob>, Cleaner<F
    * The trainer's own account of a failed Job; empty when it left none or it cannot be read (the
    * Job's reason is then reported: the run failed either way).
    */
-  private Optional<RunResult> failedRunResult(FineTuneJob job) {
+  /** The Job's Failed condition decides; an unreadable result.json only loses the run's reason. */
+  private static Optional<RunResult> failedRunResult(RunOutcomes.Failed failed) {
     try {
-      return reports.result(ns(job), creds(job), FineTuneJobResources.runDirectory(job));
+      return failed.result();
     } catch (StorageFailure failure) {
       return Optional.empty();
     }
@@ -448,39 +412,36 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob>, Cleaner<F
   public ErrorStatusUpdateControl<FineTuneJob> updateErrorStatus(
       FineTuneJob job, Context<FineTuneJob> context, Exception e) {
     FineTuneJobStatus previous = job.getStatus();
-    if (ApiRejections.conflict(e)) {
-      return ErrorStatusUpdateControl
-          .noStatusUpdate(); // benign: the retry reads the current object
-    }
-    Throwable cause = Failures.rootOf(e, ObjectStoreException.class);
     FineTuneJobPhase phase =
         previous == null || previous.phase() == null ? FineTuneJobPhase.Pending : previous.phase();
-    var invalid = ApiRejections.invalid(e);
-    if (invalid.isPresent()) {
-      // The trainer Job or its ConfigMap built from the spec is invalid: retrying cannot help.
-      // Permanent, as for BaseModel and MergePolicy: Degraded and not progressing. The spec of a
-      // run cannot change after creation, so the run has failed: delete and create it again.
-      return statuses
-          .patchOnError(
-              job,
-              new FineTuneJobStatusAggregator(job, clock)
-                  .run(
-                      phase == FineTuneJobPhase.Failed ? FineTuneJobPhase.Pending : phase,
-                      "refused by the API server")
-                  .blockedBy(
-                      FineTuneJobReason.RejectedByApiServer, ApiRejections.message(invalid.get()))
-                  .build(FineTuneJobObservation.of(previous, null, null, null)))
-          .withNoRetry();
-    }
-    FineTuneJobStatus status =
-        new FineTuneJobStatusAggregator(job, clock)
-            .run(phase == FineTuneJobPhase.Failed ? FineTuneJobPhase.Pending : phase, "retrying")
-            .retrying(
-                cause instanceof ObjectStoreException
-                    ? FineTuneJobReason.ObjectStoreUnavailable
-                    : FineTuneJobReason.ReconcileFailed,
-                Failures.message(cause))
-            .build(FineTuneJobObservation.of(previous, null, null, null));
-    return statuses.patchOnError(job, status);
+    FineTuneJobPhase retried = phase == FineTuneJobPhase.Failed ? FineTuneJobPhase.Pending : phase;
+    return errors.update(
+        job,
+        e,
+        new ErrorStatuses.KindStatus<>() {
+          @Override
+          public FineTuneJobStatus rejected(String message) {
+            // The trainer Job or its ConfigMap built from the spec is invalid: retrying cannot
+            // help. Permanent, as for BaseModel and MergePolicy: Degraded and not progressing. The
+            // spec of a run cannot change after creation, so the run has failed: delete and
+            // create it again.
+            return new FineTuneJobStatusAggregator(job, clock)
+                .run(retried, "refused by the API server")
+                .blockedBy(FineTuneJobReason.RejectedByApiServer, message)
+                .build(FineTuneJobObservation.of(previous, null, null, null));
+          }
+
+          @Override
+          public FineTuneJobStatus retrying(boolean objectStore, Throwable cause) {
+            return new FineTuneJobStatusAggregator(job, clock)
+                .run(retried, "retrying")
+                .retrying(
+                    objectStore
+                        ? FineTuneJobReason.ObjectStoreUnavailable
+                        : FineTuneJobReason.ReconcileFailed,
+                    Failures.message(cause))
+                .build(FineTuneJobObservation.of(previous, null, null, null));
+          }
+        });
   }
 }

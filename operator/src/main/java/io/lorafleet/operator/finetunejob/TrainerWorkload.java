@@ -15,6 +15,7 @@ import io.fabric8.kubernetes.client.utils.Serialization;
 import io.lorafleet.api.v1alpha1.basemodel.BaseModel;
 import io.lorafleet.api.v1alpha1.finetunejob.FineTuneJob;
 import io.lorafleet.operator.config.OperatorConfig;
+import io.lorafleet.operator.jobs.RunFailurePolicy;
 import io.lorafleet.operator.reconcile.CoreTypes;
 import io.lorafleet.operator.reconcile.CredentialMounts;
 import io.lorafleet.operator.reconcile.PodResources;
@@ -62,25 +63,7 @@ public final class TrainerWorkload {
         .withActiveDeadlineSeconds(spec.activeDeadlineSeconds())
         // Bad input fails at once; anything else is retried up to backoffLimit, resuming from
         // the last checkpoint.
-        .withNewPodFailurePolicy()
-        .addNewRule()
-        .withAction("FailJob")
-        .withNewOnExitCodes()
-        .withContainerName("trainer")
-        .withOperator("In")
-        .withValues(FineTuneJobResources.EXIT_BAD_INPUT)
-        .endOnExitCodes()
-        .endRule()
-        // A pod lost to preemption, a node drain or a spot reclaim is not the run's failure: it
-        // does not count against backoffLimit (the replacement resumes from the checkpoint).
-        .addNewRule()
-        .withAction("Ignore")
-        .addNewOnPodCondition()
-        .withType("DisruptionTarget")
-        .withStatus("True")
-        .endOnPodCondition()
-        .endRule()
-        .endPodFailurePolicy()
+        .withPodFailurePolicy(RunFailurePolicy.of("trainer", FineTuneJobResources.EXIT_BAD_INPUT))
         .withNewTemplate()
         .withNewMetadata()
         .withLabels(FineTuneJobResources.labels(job))

@@ -27,6 +27,7 @@ import io.lorafleet.artifacts.compat.CompatibilityChecker;
 import io.lorafleet.artifacts.compat.CompatibilityLimits;
 import io.lorafleet.artifacts.compat.CompatibilityReport;
 import io.lorafleet.artifacts.store.ObjectStoreException;
+import io.lorafleet.operator.basemodel.BaseModelDependents;
 import io.lorafleet.operator.basemodel.BaseModelResources;
 import io.lorafleet.operator.basemodel.ResolvedModels;
 import io.lorafleet.operator.config.OperatorConfig;
@@ -35,6 +36,7 @@ import io.lorafleet.operator.events.StatusUpdates;
 import io.lorafleet.operator.loraadapter.evaluation.EvaluationGate;
 import io.lorafleet.operator.loraadapter.evaluation.EvaluationResources;
 import io.lorafleet.operator.reconcile.Failures;
+import io.lorafleet.operator.serving.Placements;
 import io.lorafleet.operator.serving.PodStates;
 import io.lorafleet.operator.serving.ServingPod;
 import io.lorafleet.operator.storage.AdapterArtifactResolver;
@@ -62,7 +64,6 @@ import java.util.stream.Collectors;
         @MaxReconciliationInterval(interval = 5, timeUnit = TimeUnit.MINUTES))
 public class LoraAdapterReconciler implements Reconciler<LoraAdapter>, Cleaner<LoraAdapter> {
   public static final String NAME = "loraadapter";
-  static final String BY_BASE_MODEL = "by-base-model";
   static final String SERVING_PODS =
       BaseModelResources.COMPONENT
           + "="
@@ -122,20 +123,12 @@ public class LoraAdapterReconciler implements Reconciler<LoraAdapter>, Cleaner<L
     this.clock = clock;
   }
 
-  private static String baseKey(String namespace, String baseModel) {
-    return namespace + "/" + baseModel;
-  }
-
   @Override
   public List<EventSource<?, LoraAdapter>> prepareEventSources(
       EventSourceContext<LoraAdapter> context) {
-    context
-        .getPrimaryCache()
-        .addIndexer(
-            BY_BASE_MODEL,
-            a ->
-                List.of(
-                    baseKey(a.getMetadata().getNamespace(), a.getSpec().baseModelRef().name())));
+    InformerEventSource<BaseModel, LoraAdapter> baseModels =
+        BaseModelDependents.eventSource(
+            LoraAdapter.class, context, a -> a.getSpec().baseModelRef().name());
     InformerEventSource<Pod, LoraAdapter> pods =
         new InformerEventSource<>(
             InformerEventSourceConfiguration.from(Pod.class, LoraAdapter.class)
@@ -147,24 +140,6 @@ public class LoraAdapterReconciler implements Reconciler<LoraAdapter>, Cleaner<L
                             context,
                             pod.getMetadata().getNamespace(),
                             pod.getMetadata().getLabels().get(BaseModelResources.BASE_MODEL)))
-                .build(),
-            context);
-    InformerEventSource<BaseModel, LoraAdapter> baseModels =
-        new InformerEventSource<>(
-            InformerEventSourceConfiguration.from(BaseModel.class, LoraAdapter.class)
-                .withName("base-models")
-                .withOnUpdateFilter(BaseModelResources::mattersToDependents)
-                .withSecondaryToPrimaryMapper(
-                    model ->
-                        adaptersOf(
-                            context,
-                            model.getMetadata().getNamespace(),
-                            model.getMetadata().getName()))
-                .withPrimaryToSecondaryMapper(
-                    (LoraAdapter a) ->
-                        Set.of(
-                            new ResourceID(
-                                a.getSpec().baseModelRef().name(), a.getMetadata().getNamespace())))
                 .build(),
             context);
     // The evaluation gate's Jobs, mapped to their adapter by the owner reference (a label value
@@ -190,7 +165,7 @@ public class LoraAdapterReconciler implements Reconciler<LoraAdapter>, Cleaner<L
     // A copy that appeared, left or moved on a pod: only the adapters under those names.
     podStates.bind(
         (namespace, baseModel, names) ->
-            context.getPrimaryCache().byIndex(BY_BASE_MODEL, baseKey(namespace, baseModel)).stream()
+            BaseModelDependents.of(context, namespace, baseModel).stream()
                 .filter(a -> names.contains(servedName(a)))
                 .map(ResourceID::fromResource)
                 .forEach(loads::propagateEvent));
@@ -199,12 +174,7 @@ public class LoraAdapterReconciler implements Reconciler<LoraAdapter>, Cleaner<L
 
   private static Set<ResourceID> adaptersOf(
       EventSourceContext<LoraAdapter> context, String namespace, String baseModel) {
-    if (baseModel == null) {
-      return Set.of();
-    }
-    return context.getPrimaryCache().byIndex(BY_BASE_MODEL, baseKey(namespace, baseModel)).stream()
-        .map(ResourceID::fromResource)
-        .collect(Collectors.toSet());
+    return BaseModelDependents.ids(BaseModelDependents.of(context, namespace, baseModel));
   }
 
   @Override

@@ -2,10 +2,12 @@ package io.lorafleet.operator.loraadapter;
 
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.lorafleet.api.v1alpha1.common.AdapterOutput;
 import io.lorafleet.api.v1alpha1.common.ArtifactSource;
 import io.lorafleet.api.v1alpha1.common.LocalReference;
 import io.lorafleet.api.v1alpha1.common.Placement;
 import io.lorafleet.api.v1alpha1.common.SecretReference;
+import io.lorafleet.api.v1alpha1.jobs.RunResult;
 import io.lorafleet.api.v1alpha1.loraadapter.LoraAdapter;
 import io.lorafleet.api.v1alpha1.loraadapter.LoraAdapterSpec;
 import io.lorafleet.operator.basemodel.BaseModelResources;
@@ -38,6 +40,31 @@ public class PublishedAdapters {
       SecretReference credentials,
       Placement placement,
       Map<String, String> producerLabels) {}
+
+  /**
+   * Serves the adapter a training run or a merge produced when its {@code spec.output} asks for it
+   * ({@code deploy} set); nothing otherwise. The producer's labels mark the LoraAdapter it creates.
+   */
+  public void publishOutput(
+      String namespace,
+      AdapterOutput output,
+      String baseModel,
+      RunResult.Adapter produced,
+      Map<String, String> producerLabels) {
+    if (output.deploy() == null) {
+      return;
+    }
+    publish(
+        new Produced(
+            namespace,
+            output.adapterName(),
+            baseModel,
+            produced.uri(),
+            produced.digest(),
+            output.credentialsSecretRef(),
+            output.deploy(),
+            producerLabels));
+  }
 
   public void publish(Produced produced) {
     LoraAdapterSpec spec =

@@ -4,6 +4,7 @@ import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
 import io.lorafleet.api.v1alpha1.loraadapter.LoraAdapter;
 import io.lorafleet.operator.serving.AdminClient;
+import io.lorafleet.operator.serving.AdminLanes;
 import io.lorafleet.operator.serving.AdminRefusal;
 import io.lorafleet.operator.serving.ServingPod;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -20,8 +21,8 @@ import org.jboss.logging.Logger;
 /**
  * Which builtin serving pods have which adapter version registered (name, version URI, digest; no
  * weights): a registered adapter is loaded by the pod on its first request, so every pod of the
- * pool can serve every adapter. Calls run on the placements' admin workers (at most 2 at a time per
- * pod), never on a reconcile thread; each finished one reconciles the adapter again.
+ * pool can serve every adapter. Calls run on the admin workers ({@link AdminLanes}) (at most 2 at a
+ * time per pod), never on a reconcile thread; each finished one reconciles the adapter again.
  *
  * <p>Like the placements, this is only a cache of what the pods hold: the first time the operator
  * meets a pod incarnation (after its own restart, a new pod, a restarted container) it asks the pod
@@ -52,11 +53,11 @@ public class Registrations {
   private final Map<String, Known> known = new ConcurrentHashMap<>();
   private final Map<String, Map<String, Entry>> byAdapter = new ConcurrentHashMap<>();
   private final AdminClient admin = new AdminClient();
-  private final Placements workers;
+  private final AdminLanes workers;
   private final Clock clock;
   private volatile SimpleInboundEventSource<LoraAdapter> events;
 
-  public Registrations(Placements workers, Clock clock) {
+  public Registrations(AdminLanes workers, Clock clock) {
     this.workers = workers;
     this.clock = clock;
   }

@@ -8,6 +8,9 @@ import io.lorafleet.api.v1alpha1.loraadapter.LoraAdapterReason;
 import io.lorafleet.api.v1alpha1.loraadapter.LoraAdapterStatus;
 import io.lorafleet.api.v1alpha1.loraadapter.LoraAdapterStatusAggregator;
 import io.lorafleet.api.v1alpha1.loraadapter.ResidentCopy;
+import io.lorafleet.operator.serving.AdapterLoad;
+import io.lorafleet.operator.serving.PlacementSlot;
+import io.lorafleet.operator.serving.Placements;
 import io.lorafleet.operator.serving.PodStates;
 import io.lorafleet.operator.serving.ServingPod;
 import io.lorafleet.operator.storage.ResolvedAdapter;
@@ -97,7 +100,7 @@ public class ServedVersionPlacer {
       // What a pod holds is asked once per pod incarnation; its answer reconciles this again.
       return new Outcome(false, ready, List.of(), List.of(), 0, null, false, existing, List.of());
     }
-    Map<String, Placements.Slot> slots = placements.of(adapter);
+    Map<String, PlacementSlot> slots = placements.of(adapter);
     Set<String> holders = new HashSet<>(slots.keySet());
     holders.addAll(placements.reportedHolders(ready, target.name()));
     List<ServingPod> chosen =
@@ -109,9 +112,9 @@ public class ServedVersionPlacer {
     List<String> refusals = new ArrayList<>();
     boolean retryLater = false;
     for (ServingPod pod : chosen) {
-      Placements.Slot slot =
+      PlacementSlot slot =
           placements.ensure(
-              new Placements.Load(
+              new AdapterLoad(
                   adapter,
                   pod,
                   target.name(),

@@ -1,7 +1,6 @@
 package io.lorafleet.operator.mergepolicy;
 
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
-import io.fabric8.kubernetes.api.model.batch.v1.JobCondition;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -24,14 +23,13 @@ import io.lorafleet.api.v1alpha1.mergepolicy.MergePolicyStatusAggregator;
 import io.lorafleet.api.v1alpha1.mergepolicy.MergeSource;
 import io.lorafleet.api.v1alpha1.mergepolicy.MergedAdapter;
 import io.lorafleet.api.v1alpha1.mergepolicy.SourceDigest;
-import io.lorafleet.artifacts.store.ObjectStoreException;
+import io.lorafleet.operator.basemodel.BaseModelDependents;
 import io.lorafleet.operator.basemodel.BaseModelResources;
 import io.lorafleet.operator.config.OperatorConfig;
+import io.lorafleet.operator.events.ErrorStatuses;
 import io.lorafleet.operator.events.StatusUpdates;
-import io.lorafleet.operator.jobs.JobConditions;
-import io.lorafleet.operator.jobs.JobReports;
+import io.lorafleet.operator.jobs.RunOutcomes;
 import io.lorafleet.operator.loraadapter.PublishedAdapters;
-import io.lorafleet.operator.reconcile.ApiRejections;
 import io.lorafleet.operator.reconcile.Failures;
 import io.lorafleet.operator.storage.StorageFailure;
 import io.lorafleet.operator.storage.StorageProblem;
@@ -55,27 +53,29 @@ import java.util.stream.Collectors;
 public class MergePolicyReconciler implements Reconciler<MergePolicy> {
   public static final String NAME = "mergepolicy";
   static final String BY_ADAPTER = "by-adapter";
-  static final String BY_BASE_MODEL = "by-base-model";
 
   private final KubernetesClient client;
-  private final JobReports reports;
+  private final RunOutcomes runs;
   private final PublishedAdapters outputs;
   private final OperatorConfig config;
   private final StatusUpdates statuses;
+  private final ErrorStatuses errors;
   private final Clock clock;
 
   public MergePolicyReconciler(
       KubernetesClient client,
-      JobReports reports,
+      RunOutcomes runs,
       PublishedAdapters outputs,
       OperatorConfig config,
       StatusUpdates statuses,
+      ErrorStatuses errors,
       Clock clock) {
     this.client = client;
-    this.reports = reports;
+    this.runs = runs;
     this.outputs = outputs;
     this.config = config;
     this.statuses = statuses;
+    this.errors = errors;
     this.clock = clock;
   }
 
@@ -93,9 +93,6 @@ public class MergePolicyReconciler implements Reconciler<MergePolicy> {
             p.getSpec().sources().stream()
                 .map(s -> key(p.getMetadata().getNamespace(), s.adapter()))
                 .toList());
-    cache.addIndexer(
-        BY_BASE_MODEL,
-        p -> List.of(key(p.getMetadata().getNamespace(), p.getSpec().baseModelRef().name())));
     Function<String, Function<io.fabric8.kubernetes.api.model.HasMetadata, Set<ResourceID>>>
         byIndex =
             index ->
@@ -118,18 +115,8 @@ public class MergePolicyReconciler implements Reconciler<MergePolicy> {
                             .collect(Collectors.toSet()))
                 .build(),
             context),
-        new InformerEventSource<>(
-            InformerEventSourceConfiguration.from(BaseModel.class, MergePolicy.class)
-                .withName("base-models")
-                .withOnUpdateFilter(BaseModelResources::mattersToDependents)
-                .withSecondaryToPrimaryMapper(b -> byIndex.apply(BY_BASE_MODEL).apply(b))
-                .withPrimaryToSecondaryMapper(
-                    (MergePolicy p) ->
-                        Set.of(
-                            new ResourceID(
-                                p.getSpec().baseModelRef().name(), p.getMetadata().getNamespace())))
-                .build(),
-            context),
+        BaseModelDependents.eventSource(
+            MergePolicy.class, context, p -> p.getSpec().baseModelRef().name()),
         new InformerEventSource<>(
             InformerEventSourceConfiguration.from(Job.class, MergePolicy.class)
                 .withName("merge-jobs")
@@ -157,14 +144,12 @@ public class MergePolicyReconciler implements Reconciler<MergePolicy> {
     MergePolicyStatus kept =
         previous != null ? previous : new MergePolicyStatus(null, null, null, null, null, null);
     Optional<BaseModel> base = context.getSecondaryResource(BaseModel.class);
-    if (base.isEmpty()
-        || base.get().getStatus() == null
-        || base.get().getStatus().digest() == null) {
-      aggregator.waitingFor(
-          MergePolicyReason.BaseModelNotFound,
-          "BaseModel "
-              + policy.getSpec().baseModelRef().name()
-              + (base.isEmpty() ? " does not exist" : " has not resolved its model yet"));
+    Optional<BaseModelDependents.Wait> wait =
+        BaseModelDependents.unresolved(
+            base, policy.getSpec().baseModelRef().name(), policy.getMetadata().getNamespace());
+    if (wait.isPresent()) {
+      // MergePolicy has one reason for both: the BaseModel is not there to merge against yet.
+      aggregator.waitingFor(MergePolicyReason.BaseModelNotFound, wait.get().message());
       return statuses.patch(policy, aggregator.build(kept));
     }
     Map<String, LoraAdapter> adapters =
@@ -272,28 +257,24 @@ public class MergePolicyReconciler implements Reconciler<MergePolicy> {
     var namespace = policy.getMetadata().getNamespace();
     var credentials = policy.getSpec().output().credentialsSecretRef();
     var run = MergePolicyResources.runDirectory(policy, key);
-    if (JobConditions.of(job.get(), "Complete").isPresent()) {
-      Optional<RunResult> result = reports.result(namespace, credentials, run);
-      if (result.isEmpty() || !result.get().succeeded()) {
-        aggregator.blockedBy(
-            MergePolicyReason.MergeFailed, "the merge exited 0 without a successful result.json");
-        return statuses.patch(policy, aggregator.build(kept));
-      }
-      RunResult.Adapter adapter = result.get().adapter();
-      if (policy.getSpec().output().deploy() != null) {
-        outputs.publish(
-            new PublishedAdapters.Produced(
-                namespace,
-                policy.getSpec().output().adapterName(),
-                policy.getSpec().baseModelRef().name(),
-                adapter.uri(),
-                adapter.digest(),
-                credentials,
-                policy.getSpec().output().deploy(),
-                Map.of(MergePolicyResources.MERGE_POLICY, policy.getMetadata().getName())));
-      }
+    RunOutcomes.Outcome outcome = runs.of(job.get(), namespace, credentials, run);
+    if (outcome instanceof RunOutcomes.NoResult) {
+      aggregator.blockedBy(
+          MergePolicyReason.MergeFailed, "the merge " + RunOutcomes.NoResult.MESSAGE);
+      return statuses.patch(policy, aggregator.build(kept));
+    }
+    if (outcome instanceof RunOutcomes.Produced produced) {
+      RunResult.Adapter adapter = produced.adapter();
+      outputs.publishOutput(
+          namespace,
+          policy.getSpec().output(),
+          policy.getSpec().baseModelRef().name(),
+          adapter,
+          Map.of(MergePolicyResources.MERGE_POLICY, policy.getMetadata().getName()));
       Object error =
-          result.get().metrics() == null ? null : result.get().metrics().get("truncationError");
+          produced.result().metrics() == null
+              ? null
+              : produced.result().metrics().get("truncationError");
       MergePolicyStatus merged =
           new MergePolicyStatus(
               null,
@@ -309,14 +290,14 @@ public class MergePolicyReconciler implements Reconciler<MergePolicy> {
       deleteOtherMerges(policy, jobs, jobName);
       return statuses.patch(policy, aggregator.outputCurrent(true).build(merged));
     }
-    Optional<JobCondition> failed = JobConditions.of(job.get(), "Failed");
-    if (failed.isPresent()) {
-      Optional<RunResult> result = reports.result(namespace, credentials, run);
+    if (outcome instanceof RunOutcomes.Failed failed) {
+      // An unreadable result.json is a storage failure here (EndpointNotAllowed or MergeFailed).
+      Optional<RunResult> result = failed.result();
       aggregator.blockedBy(
           MergePolicyReason.MergeFailed,
           result
               .map(r -> Objects.toString(r.reason(), "failed") + ": " + r.message())
-              .orElse(Objects.toString(failed.get().getMessage(), "merge Job failed")));
+              .orElse(Objects.toString(failed.condition().getMessage(), "merge Job failed")));
       return statuses.patch(policy, aggregator.build(kept));
     }
     return statuses.patch(policy, aggregator.merging(true).build(kept));
@@ -342,38 +323,31 @@ public class MergePolicyReconciler implements Reconciler<MergePolicy> {
   @Override
   public ErrorStatusUpdateControl<MergePolicy> updateErrorStatus(
       MergePolicy policy, Context<MergePolicy> context, Exception e) {
-    MergePolicyStatus previous = policy.getStatus();
-    if (ApiRejections.conflict(e)) {
-      // A merge Job or ConfigMap created meanwhile (the cache had not seen it yet), or a stale
-      // resourceVersion: the retry finds the current object.
-      return ErrorStatusUpdateControl.noStatusUpdate();
-    }
-    var invalid = ApiRejections.invalid(e);
-    if (invalid.isPresent()) {
-      return statuses
-          .patchOnError(
-              policy,
-              new MergePolicyStatusAggregator(policy, clock)
-                  .blockedBy(
-                      MergePolicyReason.RejectedByApiServer, ApiRejections.message(invalid.get()))
-                  .build(
-                      previous != null
-                          ? previous
-                          : new MergePolicyStatus(null, null, null, null, null, null)))
-          .withNoRetry();
-    }
-    Throwable cause = Failures.rootOf(e, ObjectStoreException.class);
-    MergePolicyStatus status =
-        new MergePolicyStatusAggregator(policy, clock)
-            .retrying(
-                cause instanceof ObjectStoreException
-                    ? MergePolicyReason.ObjectStoreUnavailable
-                    : MergePolicyReason.ReconcileFailed,
-                Failures.message(cause))
-            .build(
-                previous != null
-                    ? previous
-                    : new MergePolicyStatus(null, null, null, null, null, null));
-    return statuses.patchOnError(policy, status);
+    MergePolicyStatus kept =
+        policy.getStatus() != null
+            ? policy.getStatus()
+            : new MergePolicyStatus(null, null, null, null, null, null);
+    return errors.update(
+        policy,
+        e,
+        new ErrorStatuses.KindStatus<>() {
+          @Override
+          public MergePolicyStatus rejected(String message) {
+            return new MergePolicyStatusAggregator(policy, clock)
+                .blockedBy(MergePolicyReason.RejectedByApiServer, message)
+                .build(kept);
+          }
+
+          @Override
+          public MergePolicyStatus retrying(boolean objectStore, Throwable cause) {
+            return new MergePolicyStatusAggregator(policy, clock)
+                .retrying(
+                    objectStore
+                        ? MergePolicyReason.ObjectStoreUnavailable
+                        : MergePolicyReason.ReconcileFailed,
+                    Failures.message(cause))
+                .build(kept);
+          }
+        });
   }
 }

@@ -16,6 +16,7 @@ import io.lorafleet.api.v1alpha1.jobs.MergeConfig;
 import io.lorafleet.api.v1alpha1.loraadapter.LoraAdapter;
 import io.lorafleet.api.v1alpha1.mergepolicy.MergePolicy;
 import io.lorafleet.operator.config.OperatorConfig;
+import io.lorafleet.operator.jobs.RunFailurePolicy;
 import io.lorafleet.operator.reconcile.CoreTypes;
 import io.lorafleet.operator.reconcile.CredentialMounts;
 import io.lorafleet.operator.reconcile.Owners;
@@ -79,25 +80,7 @@ public final class MergeWorkload {
         .withMetadata(metadata(policy, key))
         .withNewSpec()
         .withBackoffLimit(2)
-        .withNewPodFailurePolicy()
-        .addNewRule()
-        .withAction("FailJob")
-        .withNewOnExitCodes()
-        .withContainerName("merge")
-        .withOperator("In")
-        .withValues(EXIT_BAD_INPUT)
-        .endOnExitCodes()
-        .endRule()
-        // A pod lost to preemption, a node drain or a spot reclaim is not the run's failure: it
-        // does not count against backoffLimit (the replacement resumes from the checkpoint).
-        .addNewRule()
-        .withAction("Ignore")
-        .addNewOnPodCondition()
-        .withType("DisruptionTarget")
-        .withStatus("True")
-        .endOnPodCondition()
-        .endRule()
-        .endPodFailurePolicy()
+        .withPodFailurePolicy(RunFailurePolicy.of("merge", EXIT_BAD_INPUT))
         .withNewTemplate()
         .withNewMetadata()
         .withLabels(MergePolicyResources.labels(policy, key))

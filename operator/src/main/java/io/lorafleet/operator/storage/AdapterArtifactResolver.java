@@ -8,7 +8,6 @@ import io.lorafleet.artifacts.peft.PeftAdapterReader;
 import io.lorafleet.artifacts.safetensors.SafetensorsHeader;
 import io.lorafleet.artifacts.safetensors.SafetensorsHeaderParser;
 import io.lorafleet.artifacts.store.ArtifactStore;
-import io.lorafleet.artifacts.store.InvalidS3UriException;
 import io.lorafleet.artifacts.store.Manifest;
 import io.lorafleet.artifacts.store.ObjectStore;
 import io.lorafleet.artifacts.store.ObjectStoreException;
@@ -40,12 +39,7 @@ public class AdapterArtifactResolver {
   }
 
   public ResolvedAdapter resolve(String namespace, ArtifactSource source) throws StorageFailure {
-    S3Uri uri;
-    try {
-      uri = S3Uri.parse(source.uri());
-    } catch (InvalidS3UriException e) {
-      throw new StorageFailure(StorageProblem.INVALID_CONTENT, e.getMessage());
-    }
+    S3Uri uri = ArtifactUris.parse(source.uri());
     ObjectStore store = access.open(namespace, source.credentialsSecretRef());
     try {
       PublishedVersion version = published(new ArtifactStore(store, RETRY), uri);

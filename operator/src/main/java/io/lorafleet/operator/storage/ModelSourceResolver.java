@@ -4,7 +4,6 @@ import io.lorafleet.api.v1alpha1.common.ArtifactSource;
 import io.lorafleet.artifacts.ArtifactFormatException;
 import io.lorafleet.artifacts.hf.ModelConfigParser;
 import io.lorafleet.artifacts.store.ArtifactStore;
-import io.lorafleet.artifacts.store.InvalidS3UriException;
 import io.lorafleet.artifacts.store.Manifest;
 import io.lorafleet.artifacts.store.ObjectStore;
 import io.lorafleet.artifacts.store.ObjectStoreException;
@@ -36,12 +35,7 @@ public class ModelSourceResolver {
    * @throws ObjectStoreException of kind TRANSIENT when the store is unreachable (retry)
    */
   public ResolvedModel resolve(String namespace, ArtifactSource source) throws StorageFailure {
-    S3Uri uri;
-    try {
-      uri = S3Uri.parse(source.uri());
-    } catch (InvalidS3UriException e) {
-      throw new StorageFailure(StorageProblem.INVALID_CONTENT, e.getMessage());
-    }
+    S3Uri uri = ArtifactUris.parse(source.uri());
     ObjectStore store = access.open(namespace, source.credentialsSecretRef());
     try {
       ResolvedModel model = readPublished(store, uri);

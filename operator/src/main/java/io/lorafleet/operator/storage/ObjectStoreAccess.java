@@ -3,6 +3,7 @@ package io.lorafleet.operator.storage;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.lorafleet.api.v1alpha1.common.SecretReference;
+import io.lorafleet.artifacts.store.InvalidObjectStoreConfigException;
 import io.lorafleet.artifacts.store.ObjectStore;
 import io.lorafleet.artifacts.store.ObjectStoreConfig;
 import io.lorafleet.artifacts.store.RetryPolicy;
@@ -136,7 +137,7 @@ public class ObjectStoreAccess {
           defaults.partSize(),
           RETRY,
           Optional.empty());
-    } catch (IllegalArgumentException e) {
+    } catch (InvalidObjectStoreConfigException e) {
       throw new StorageFailure(StorageProblem.OBJECT_STORE_NOT_CONFIGURED, e.getMessage());
     }
   }

@@ -6,9 +6,9 @@ import static org.awaitility.Awaitility.await;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.lorafleet.api.v1alpha1.loraadapter.LoraAdapter;
 import io.lorafleet.operator.serving.AdminClient;
+import io.lorafleet.operator.serving.AdminLanes;
 import io.lorafleet.operator.serving.ServingPod;
 import io.lorafleet.operator.testing.FakeServingPod;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,9 +36,7 @@ class RegistrationsTest {
     token = Files.createTempFile("token", "");
     Files.writeString(token, "t0ken");
     server = new FakeServingPod(token);
-    registrations =
-        new Registrations(
-            new Placements(Clock.systemUTC(), new SimpleMeterRegistry()), Clock.systemUTC());
+    registrations = new Registrations(new AdminLanes(), Clock.systemUTC());
   }
 
   @AfterEach

@@ -1,11 +1,10 @@
-package io.lorafleet.operator.loraadapter;
+package io.lorafleet.operator.serving;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
 import io.lorafleet.api.v1alpha1.loraadapter.LoraAdapter;
-import io.lorafleet.operator.serving.ServingPod;
 import io.lorafleet.operator.testing.FakeServingPod;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.URI;
@@ -31,7 +30,7 @@ class ReleaseOutcomeTest {
     token = Files.createTempFile("token", "");
     Files.writeString(token, "t0ken");
     server = new FakeServingPod(token);
-    placements = new Placements(Clock.systemUTC(), new SimpleMeterRegistry());
+    placements = new Placements(new AdminLanes(), Clock.systemUTC(), new SimpleMeterRegistry());
   }
 
   @AfterEach
