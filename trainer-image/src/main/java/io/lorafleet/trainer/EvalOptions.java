@@ -6,6 +6,7 @@ import io.lorafleet.trainer.eval.EvalResult;
 import io.lorafleet.trainer.eval.EvalRun;
 import io.lorafleet.trainer.eval.EvalSettings;
 import io.lorafleet.trainer.eval.EvalTable;
+import io.lorafleet.trainer.report.EvalVerdictMessage;
 import io.lorafleet.trainer.report.TerminationMessage;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -170,7 +171,7 @@ public final class EvalOptions {
               .run(request());
       EvalTable.print(result, out);
       if (termination != null) {
-        termination.writeWhole(result.verdict().toJson());
+        termination.writeWhole(EvalVerdictMessage.of(result.verdict()));
       }
       return result.passed() ? ExitCodes.OK : ExitCodes.EVALUATION_FAILED;
     } catch (TrainerFailure e) {
@@ -178,7 +179,7 @@ public final class EvalOptions {
       if (termination != null) {
         termination.writeWhole(
             e.exitCode() == ExitCodes.BAD_INPUT
-                ? EvalVerdict.invalid(e.reason(), e.getMessage()).toJson()
+                ? EvalVerdictMessage.of(EvalVerdict.invalid(e.reason(), e.getMessage()))
                 : e.reason() + ": " + e.getMessage());
       }
       return e.exitCode();

@@ -2,7 +2,6 @@ package io.lorafleet.operator.loraadapter;
 
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.lorafleet.api.v1alpha1.basemodel.BaseModel;
-import io.lorafleet.api.v1alpha1.loraadapter.CanaryDecision;
 import io.lorafleet.api.v1alpha1.loraadapter.CanarySpec;
 import io.lorafleet.api.v1alpha1.loraadapter.LoraAdapter;
 import io.lorafleet.api.v1alpha1.loraadapter.LoraAdapterReason;
@@ -13,7 +12,7 @@ import io.lorafleet.api.v1alpha1.loraadapter.RolloutStatus;
 import io.lorafleet.operator.events.EventRecorder;
 import io.lorafleet.operator.events.StatusUpdates;
 import io.lorafleet.operator.loraadapter.evaluation.EvaluationGate;
-import io.lorafleet.operator.loraadapter.evaluation.EvaluationOutcome;
+import io.lorafleet.operator.loraadapter.evaluation.EvaluationSteps;
 import io.lorafleet.operator.loraadapter.rollout.CanarySteps;
 import io.lorafleet.operator.loraadapter.rollout.RolloutTransitions;
 import io.lorafleet.operator.loraadapter.rollout.StepOutcome;
@@ -202,8 +201,8 @@ public class CanaryRollouts {
 
   /**
    * The evaluation gate of a new version (phase Evaluating): the stable version serves alone while
-   * the gate's Job runs; a pass starts the steps, a failure rolls back before any traffic. A
-   * decision pinned to the candidate acts at once: Abort rolls back, Promote skips the gate.
+   * the gate's Job runs; a pass starts the steps, a failure rolls back before any traffic ({@link
+   * EvaluationSteps}).
    */
   private UpdateControl<LoraAdapter> evaluate(
       LoraAdapter adapter,
@@ -212,100 +211,33 @@ public class CanaryRollouts {
       String servedName,
       LoraAdapterStatusAggregator aggregator,
       RolloutStatus rollout) {
-    CanarySpec canary = adapter.getSpec().rollout().canary();
-    CanaryDecision decision = canary.decision();
-    boolean decided = decision != null && decision.digest().equals(rollout.canaryDigest());
-    if (decided && decision.action() == CanaryDecision.Action.Promote) {
+    EvaluationSteps.Next next =
+        EvaluationSteps.next(
+            adapter.getSpec().rollout().canary(),
+            rollout,
+            CanaryName.of(servedName),
+            () -> gate.observe(adapter, base, rollout));
+    if (next.deleteJobs()) {
       gate.deleteOthers(adapter, null);
-      RolloutStatus promoting =
-          RolloutTransitions.promoting(
-              rollout,
-              rollout.checks(),
-              "promoted by spec.rollout.canary.decision during the evaluation: the gate is"
-                  + " skipped");
-      event(adapter, EventRecorder.Type.Normal, "Promoting", promoting.message());
-      return progress(adapter, base, candidate, servedName, aggregator, promoting);
     }
-    if (decided && decision.action() == CanaryDecision.Action.Abort) {
-      gate.deleteOthers(adapter, null);
-      return rollBackBeforeTraffic(
-          adapter,
-          base,
-          candidate,
-          servedName,
-          aggregator,
-          RolloutTransitions.rolledBack(
-              rollout,
-              rollout.checks(),
-              "aborted by spec.rollout.canary.decision during the evaluation"));
+    if (next.event() != null) {
+      EventRecorder.Type type =
+          next.warning() ? EventRecorder.Type.Warning : EventRecorder.Type.Normal;
+      event(adapter, type, next.event(), next.status().message());
     }
-    if (canary.evaluation() == null) {
-      RolloutStatus started =
-          RolloutTransitions.evaluated(
-              rollout,
-              rollout.checks(),
-              "spec.rollout.canary.evaluation was removed: the gate is skipped; loading the"
-                  + " canary as "
-                  + CanaryName.of(servedName));
-      event(adapter, EventRecorder.Type.Normal, "CanaryStarted", started.message());
-      return progress(adapter, base, candidate, servedName, aggregator, started);
+    if (next.kind() == EvaluationSteps.Kind.PROGRESS) {
+      return progress(adapter, base, candidate, servedName, aggregator, next.status());
     }
-    EvaluationOutcome outcome = gate.observe(adapter, base, rollout);
-    switch (outcome.kind()) {
-      case PASSED -> {
-        RolloutStatus started =
-            RolloutTransitions.evaluated(
-                rollout,
-                outcome.checks(),
-                outcome.message() + "; loading the canary as " + CanaryName.of(servedName));
-        event(adapter, EventRecorder.Type.Normal, "EvaluationPassed", outcome.message());
-        return progress(adapter, base, candidate, servedName, aggregator, started);
-      }
-      case FAILED, INVALID, JOB_FAILED -> {
-        return rollBackBeforeTraffic(
-            adapter,
-            base,
-            candidate,
-            servedName,
-            aggregator,
-            RolloutTransitions.rolledBack(rollout, outcome.checks(), outcome.message()));
-      }
-      case RUNNING -> {
-        ResolvedAdapter stable;
-        try {
-          stable =
-              stables.resolve(adapter, candidate, rollout.stableDigest(), rollout.stableVersion());
-        } catch (StorageFailure failure) {
-          return stableUnreadable(adapter, aggregator, rollout.stableVersion(), failure);
-        }
-        return serveStable(
-            adapter,
-            base,
-            stable,
-            servedName,
-            aggregator,
-            RolloutTransitions.stillEvaluating(rollout, outcome.message()));
-      }
-    }
-    throw new IllegalStateException("unknown evaluation outcome " + outcome.kind());
-  }
-
-  /** A canary that never received traffic is rolled back: stable serves on, as it did. */
-  private UpdateControl<LoraAdapter> rollBackBeforeTraffic(
-      LoraAdapter adapter,
-      BaseModel base,
-      ResolvedAdapter candidate,
-      String servedName,
-      LoraAdapterStatusAggregator aggregator,
-      RolloutStatus back) {
+    // Rolled back before any traffic, or still evaluating: stable serves on, as it did.
     ResolvedAdapter stable;
     try {
-      stable = stables.resolve(adapter, candidate, back.stableDigest(), back.stableVersion());
+      stable =
+          stables.resolve(
+              adapter, candidate, next.status().stableDigest(), next.status().stableVersion());
     } catch (StorageFailure failure) {
-      return stableUnreadable(adapter, aggregator, back.stableVersion(), failure);
+      return stableUnreadable(adapter, aggregator, next.status().stableVersion(), failure);
     }
-    event(adapter, EventRecorder.Type.Warning, "RolledBack", back.message());
-    return serveStable(adapter, base, stable, servedName, aggregator, back);
+    return serveStable(adapter, base, stable, servedName, aggregator, next.status());
   }
 
   /**

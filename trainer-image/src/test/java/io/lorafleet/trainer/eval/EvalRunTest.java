@@ -177,7 +177,8 @@ class EvalRunTest {
             "--work-dir", tmp.resolve("work").toString());
     assertThat(options.run(System.out, new TerminationMessage(termination)))
         .isEqualTo(ExitCodes.EVALUATION_FAILED);
-    EvalVerdict verdict = EvalVerdict.fromJson(Files.readString(termination)).orElseThrow();
+    EvalVerdict verdict =
+        JsonMapper.builder().build().readValue(Files.readString(termination), EvalVerdict.class);
     JsonNode result = JSON.readTree(out.toFile());
     assertThat(verdict.outcome()).isEqualTo(EvalVerdict.Outcome.Failed);
     assertThat(verdict.gates())
@@ -198,7 +199,8 @@ class EvalRunTest {
             "--safety-dataset", notRefusals.toString(),
             "--work-dir", tmp.resolve("work").toString());
     assertThat(bad.run(System.out, new TerminationMessage(invalid))).isEqualTo(ExitCodes.BAD_INPUT);
-    EvalVerdict refused = EvalVerdict.fromJson(Files.readString(invalid)).orElseThrow();
+    EvalVerdict refused =
+        JsonMapper.builder().build().readValue(Files.readString(invalid), EvalVerdict.class);
     assertThat(refused.outcome()).isEqualTo(EvalVerdict.Outcome.Invalid);
     assertThat(refused.reason()).isEqualTo("InvalidDataset");
     assertThat(refused.message()).contains("not a refusal");

@@ -2,11 +2,7 @@ package io.lorafleet.api.v1alpha1.jobs;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.Optional;
 
 /**
  * The verdict of one {@code trainer eval} run, the contract between the trainer image, which writes
@@ -14,9 +10,10 @@ import java.util.Optional;
  * pod's status to gate a canary rollout (docs/decisions/0011-evaluation-gate.md). The termination
  * message is the channel because the eval Job then needs no write access anywhere (its credentials
  * only read the model, the adapters and the datasets); the price is the kubelet's limit of {@link
- * #MAX_BYTES} per container, which {@link #toJson()} keeps to by shortening the message, then
- * dropping the gates' rule texts. Unknown fields are ignored so newer trainers work with older
- * operators.
+ * #MAX_BYTES} per container, which the trainer's writer keeps to by shortening the message ({@link
+ * #shortened()}), then dropping the gates' rule texts ({@link #withoutRules()}). Unknown fields are
+ * ignored so newer trainers work with older operators. Each side reads and writes the JSON with its
+ * own Jackson mapper (this module holds types only).
  *
  * @param outcome Passed, Failed (a gate failed) or Invalid (the evaluation could not run: bad
  *     dataset, missing adapter, ...; not retried)
@@ -36,8 +33,6 @@ public record EvalVerdict(
 
   /** Longer messages are cut (in characters; at most 4 bytes each in UTF-8). */
   static final int MAX_MESSAGE = 512;
-
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   public enum Outcome {
     Passed,
@@ -80,33 +75,8 @@ public record EvalVerdict(
     return gates == null ? List.of() : gates.stream().filter(g -> !g.passed()).toList();
   }
 
-  /** Compact JSON of at most {@link #MAX_BYTES} bytes (UTF-8). */
-  public String toJson() {
-    // The message is for people and goes first; the numbers are what the operator acts on.
-    EvalVerdict shortened = shortened();
-    for (EvalVerdict v : List.of(this, shortened, shortened.withoutRules())) {
-      String json = write(v);
-      if (json.getBytes(StandardCharsets.UTF_8).length <= MAX_BYTES) {
-        return json;
-      }
-    }
-    throw new IllegalStateException("an eval verdict does not fit " + MAX_BYTES + " bytes");
-  }
-
-  /** The verdict in a termination message; empty when there is none (a crash, an OOM kill). */
-  public static Optional<EvalVerdict> fromJson(String message) {
-    if (message == null || !message.strip().startsWith("{")) {
-      return Optional.empty();
-    }
-    try {
-      EvalVerdict v = JSON.readValue(message, EvalVerdict.class);
-      return v.outcome() == null ? Optional.empty() : Optional.of(v);
-    } catch (JsonProcessingException e) {
-      return Optional.empty();
-    }
-  }
-
-  private EvalVerdict withoutRules() {
+  /** The same verdict without the gates' rule texts (the numbers stay). */
+  public EvalVerdict withoutRules() {
     return new EvalVerdict(
         outcome,
         reason,
@@ -115,18 +85,11 @@ public record EvalVerdict(
         gates == null ? null : gates.stream().map(Gate::withoutRule).toList());
   }
 
-  private EvalVerdict shortened() {
+  /** The same verdict with its message cut to {@link #MAX_MESSAGE} characters. */
+  public EvalVerdict shortened() {
     return message == null || message.length() <= MAX_MESSAGE
         ? this
         : new EvalVerdict(
             outcome, reason, message.substring(0, MAX_MESSAGE) + "...", candidateDigest, gates);
-  }
-
-  private static String write(EvalVerdict verdict) {
-    try {
-      return JSON.writeValueAsString(verdict);
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException("an eval verdict cannot be serialized", e);
-    }
   }
 }

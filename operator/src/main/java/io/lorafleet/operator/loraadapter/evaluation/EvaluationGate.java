@@ -68,7 +68,7 @@ public class EvaluationGate {
     Optional<TrainerTermination.Ended> ended =
         TrainerTermination.lastEnded(client, namespace, name, EvaluationResources.CONTAINER);
     Optional<EvalVerdict> verdict =
-        ended.flatMap(e -> EvalVerdict.fromJson(e.state().getMessage()));
+        ended.flatMap(e -> EvalVerdictReader.read(e.state().getMessage()));
     if (verdict.isPresent()) {
       String scored = verdict.get().candidateDigest();
       if (scored != null && !scored.equals(rollout.canaryDigest())) {

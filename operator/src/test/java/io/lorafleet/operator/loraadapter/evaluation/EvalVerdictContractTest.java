@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.lorafleet.api.v1alpha1.jobs.EvalVerdict;
 import io.lorafleet.api.v1alpha1.loraadapter.RolloutStatus.RolloutCheck;
 import io.lorafleet.trainer.eval.EvalResult;
+import io.lorafleet.trainer.report.EvalVerdictMessage;
 import io.lorafleet.trainer.report.TerminationMessage;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -17,8 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The eval verdict as the trainer image writes it ({@link EvalResult#verdict()} through its {@link
  * TerminationMessage}, the file the kubelet copies into the pod's status) is what the operator's
- * gate reads back ({@link EvalVerdict#fromJson}, {@link EvaluationOutcome}), gate for gate and
- * number for number, within the kubelet's 4096 bytes.
+ * gate reads back ({@link EvalVerdictReader}, {@link EvaluationOutcome}), gate for gate and number
+ * for number, within the kubelet's 4096 bytes.
  */
 class EvalVerdictContractTest {
   static final String DIGEST = "sha256:" + "ab".repeat(32);
@@ -56,9 +57,9 @@ class EvalVerdictContractTest {
             gates,
             false);
 
-    String message = throughThePod(result.verdict().toJson());
+    String message = throughThePod(EvalVerdictMessage.of(result.verdict()));
 
-    EvalVerdict read = EvalVerdict.fromJson(message).orElseThrow();
+    EvalVerdict read = EvalVerdictReader.read(message).orElseThrow();
     assertThat(read).isEqualTo(result.verdict());
     assertThat(read.outcome()).isEqualTo(EvalVerdict.Outcome.Failed);
     assertThat(read.candidateDigest()).isEqualTo(DIGEST);
@@ -80,9 +81,10 @@ class EvalVerdictContractTest {
   void badInputReachesTheOperatorAsInvalidWithTheTrainersReasonEvenWhenItsMessageIsLong()
       throws Exception {
     String longMessage = "line 7: not JSON: " + "x".repeat(10_000);
-    String message = throughThePod(EvalVerdict.invalid("InvalidDataset", longMessage).toJson());
+    String message =
+        throughThePod(EvalVerdictMessage.of(EvalVerdict.invalid("InvalidDataset", longMessage)));
 
-    EvalVerdict read = EvalVerdict.fromJson(message).orElseThrow();
+    EvalVerdict read = EvalVerdictReader.read(message).orElseThrow();
     assertThat(read.outcome()).isEqualTo(EvalVerdict.Outcome.Invalid);
     assertThat(read.reason()).isEqualTo("InvalidDataset");
     assertThat(read.message()).startsWith("line 7: not JSON: xxx").endsWith("...");
@@ -101,7 +103,8 @@ class EvalVerdictContractTest {
     }
     EvalVerdict verdict = EvalVerdict.judged(DIGEST, gates);
 
-    EvalVerdict read = EvalVerdict.fromJson(throughThePod(verdict.toJson())).orElseThrow();
+    EvalVerdict read =
+        EvalVerdictReader.read(throughThePod(EvalVerdictMessage.of(verdict))).orElseThrow();
     assertThat(read.gates()).hasSize(12);
     assertThat(read.gates().get(3).candidate()).isEqualTo(3.0);
     assertThat(read.gates().get(3).limit()).isEqualTo(3.25);
@@ -111,10 +114,10 @@ class EvalVerdictContractTest {
 
   @Test
   void aCrashsLogTailIsNoVerdict() {
-    assertThat(EvalVerdict.fromJson("Exception in thread main java.lang.OutOfMemoryError"))
+    assertThat(EvalVerdictReader.read("Exception in thread main java.lang.OutOfMemoryError"))
         .isEmpty();
-    assertThat(EvalVerdict.fromJson("{\"unrelated\":1}")).isEmpty();
-    assertThat(EvalVerdict.fromJson("{truncated")).isEmpty();
-    assertThat(EvalVerdict.fromJson(null)).isEmpty();
+    assertThat(EvalVerdictReader.read("{\"unrelated\":1}")).isEmpty();
+    assertThat(EvalVerdictReader.read("{truncated")).isEmpty();
+    assertThat(EvalVerdictReader.read(null)).isEmpty();
   }
 }
