@@ -11,6 +11,7 @@ import io.lorafleet.api.v1alpha1.finetunejob.DatasetFormat;
 import io.lorafleet.api.v1alpha1.loraadapter.LoraAdapter;
 import io.lorafleet.api.v1alpha1.loraadapter.RolloutEvaluationSpec;
 import io.lorafleet.api.v1alpha1.loraadapter.RolloutStatus;
+import io.lorafleet.operator.jobs.RunFailurePolicy;
 import io.lorafleet.operator.reconcile.CredentialMounts;
 import io.lorafleet.operator.reconcile.Owners;
 import io.lorafleet.operator.reconcile.PodResources;
@@ -56,24 +57,9 @@ public final class EvaluationWorkload {
                 .build())
         .withNewSpec()
         .withBackoffLimit(BACKOFF_LIMIT)
-        .withNewPodFailurePolicy()
-        .addNewRule()
-        .withAction("FailJob")
-        .withNewOnExitCodes()
-        .withContainerName(EvaluationResources.CONTAINER)
-        .withOperator("In")
-        .withValues(FINAL_EXIT_CODES)
-        .endOnExitCodes()
-        .endRule()
-        // A pod lost to preemption or a node drain is not the evaluation's failure.
-        .addNewRule()
-        .withAction("Ignore")
-        .addNewOnPodCondition()
-        .withType("DisruptionTarget")
-        .withStatus("True")
-        .endOnPodCondition()
-        .endRule()
-        .endPodFailurePolicy()
+        .withPodFailurePolicy(
+            RunFailurePolicy.of(
+                EvaluationResources.CONTAINER, FINAL_EXIT_CODES.toArray(Integer[]::new)))
         .withNewTemplate()
         .withNewMetadata()
         .withLabels(labels)
