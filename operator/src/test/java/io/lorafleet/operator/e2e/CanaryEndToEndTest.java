@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
-import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.lorafleet.api.v1alpha1.common.Condition;
 import io.lorafleet.api.v1alpha1.common.ConditionType;
@@ -153,7 +151,7 @@ class CanaryEndToEndTest {
       try (Clients clients = Clients.start(router, "tone")) {
         clients.awaitMore(10);
         newVersionAt = Instant.now();
-        setArtifact("tone", v2);
+        pool.setArtifact("tone", v2);
         // Follow the rollout: each step's start (as the operator wrote it) and weight.
         long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
         RolloutStatus rollout = null;
@@ -261,7 +259,7 @@ class CanaryEndToEndTest {
       List<Answer> answers;
       try (Clients clients = Clients.start(router, "faq")) {
         clients.awaitMore(10);
-        setArtifact("faq", broken);
+        pool.setArtifact("faq", broken);
         await()
             .atMost(Duration.ofMinutes(3))
             .pollInterval(Duration.ofMillis(200))
@@ -399,16 +397,6 @@ class CanaryEndToEndTest {
                         canary.indent(6).stripTrailing()),
                 LoraAdapter.class))
         .create();
-  }
-
-  private static void setArtifact(String name, PublishedVersion version) {
-    pool.client()
-        .resources(LoraAdapter.class)
-        .inNamespace(pool.namespace())
-        .withName(name)
-        .patch(
-            PatchContext.of(PatchType.JSON_MERGE),
-            "{\"spec\":{\"artifact\":{\"uri\":\"" + version.uri() + "\"}}}");
   }
 
   private static void awaitPlaced(String name) {

@@ -5,8 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
-import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.lorafleet.api.v1alpha1.common.Condition;
 import io.lorafleet.api.v1alpha1.common.ConditionType;
@@ -133,7 +131,7 @@ class EvaluationGateEndToEndTest {
     createGatedAdapter("fine", v1);
     awaitPlaced("fine");
 
-    setArtifact("fine", v2);
+    pool.setArtifact("fine", v2);
     Watch watch = follow("fine", v2, RolloutPhase.Promoted);
     RolloutStatus rollout = pool.adapter("fine").getStatus().rollout();
     System.out.printf(
@@ -166,7 +164,7 @@ class EvaluationGateEndToEndTest {
     createGatedAdapter("shuf", v1);
     awaitPlaced("shuf");
 
-    setArtifact("shuf", bad);
+    pool.setArtifact("shuf", bad);
     Watch watch = follow("shuf", bad, RolloutPhase.RolledBack);
     RolloutStatus rollout = pool.adapter("shuf").getStatus().rollout();
     System.out.printf(
@@ -202,7 +200,7 @@ class EvaluationGateEndToEndTest {
     createGatedAdapter("safe", v1);
     awaitPlaced("safe");
 
-    setArtifact("safe", candidate);
+    pool.setArtifact("safe", candidate);
     Watch watch = follow("safe", candidate, RolloutPhase.RolledBack);
     RolloutStatus rollout = pool.adapter("safe").getStatus().rollout();
     System.out.printf(
@@ -304,16 +302,6 @@ class EvaluationGateEndToEndTest {
                     .formatted(name, pool.namespace(), BASE, version.uri(), TASK, SAFETY),
                 LoraAdapter.class))
         .create();
-  }
-
-  private static void setArtifact(String name, PublishedVersion version) {
-    pool.client()
-        .resources(LoraAdapter.class)
-        .inNamespace(pool.namespace())
-        .withName(name)
-        .patch(
-            PatchContext.of(PatchType.JSON_MERGE),
-            "{\"spec\":{\"artifact\":{\"uri\":\"" + version.uri() + "\"}}}");
   }
 
   private static void awaitPlaced(String name) {

@@ -8,6 +8,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.lorafleet.api.v1alpha1.basemodel.BaseModel;
 import io.lorafleet.api.v1alpha1.loraadapter.LoraAdapter;
@@ -201,6 +203,17 @@ final class ProcessPool implements AutoCloseable {
 
   LoraAdapter adapter(String name) {
     return client.resources(LoraAdapter.class).inNamespace(namespace).withName(name).get();
+  }
+
+  /** Points the adapter at another published version (what a GitOps commit of a new URI does). */
+  void setArtifact(String name, PublishedVersion version) {
+    client
+        .resources(LoraAdapter.class)
+        .inNamespace(namespace)
+        .withName(name)
+        .patch(
+            PatchContext.of(PatchType.JSON_MERGE),
+            "{\"spec\":{\"artifact\":{\"uri\":\"" + version.uri() + "\"}}}");
   }
 
   BaseModel baseModel() {
