@@ -269,10 +269,18 @@ public class CanaryRollouts {
         stored == null
             || (stored.phase() != RolloutPhase.Progressing
                 && stored.phase() != RolloutPhase.Paused);
+    // The rollout written now no longer splits traffic, but routers follow the stored status:
+    // the canary is released on the next look, which must be scheduled (a status patch alone
+    // may not bring one).
+    boolean endsNow =
+        rollout == null
+            || (rollout.phase() != RolloutPhase.Progressing
+                && rollout.phase() != RolloutPhase.Paused);
     boolean released =
-        !over
-            || placer.releaseEverywhere(
-                CanaryTwin.of(adapter), base, CanaryName.of(servedName), outcome.ready());
+        over
+            ? placer.releaseEverywhere(
+                CanaryTwin.of(adapter), base, CanaryName.of(servedName), outcome.ready())
+            : !endsNow;
     RolloutPhase phase = rollout == null ? null : rollout.phase();
     if (phase == RolloutPhase.Evaluating) {
       aggregator.rollout(
