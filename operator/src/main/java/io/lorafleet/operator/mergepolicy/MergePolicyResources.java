@@ -17,6 +17,10 @@ public final class MergePolicyResources {
   public static final String MERGER = "merger";
   public static final String CONFIG_KEY = "merge.json";
 
+  /** Selector of the informers of merge Jobs and their ConfigMaps. */
+  public static final String SELECTOR =
+      BaseModelResources.COMPONENT + "=" + MERGER + "," + BaseModelResources.MANAGED_SELECTOR;
+
   private MergePolicyResources() {}
 
   /**
