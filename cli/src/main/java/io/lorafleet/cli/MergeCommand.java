@@ -239,7 +239,7 @@ final class MergeCommand implements Callable<Integer> {
     MergeMethod m;
     try {
       m = MergeMethod.fromWireName(method);
-    } catch (IllegalArgumentException e) {
+    } catch (InvalidMergeSpecException e) {
       throw usage(
           "unknown --method '"
               + method

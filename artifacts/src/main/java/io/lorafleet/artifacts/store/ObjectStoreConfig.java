@@ -61,7 +61,7 @@ public record ObjectStoreConfig(
   public static ObjectStoreConfig fromEnvironment(Map<String, String> env) throws IOException {
     String endpoint = env.get("LORAFLEET_S3_ENDPOINT");
     if (endpoint == null || endpoint.isBlank()) {
-      throw new IllegalArgumentException("LORAFLEET_S3_ENDPOINT is not set");
+      throw new InvalidObjectStoreConfigException("LORAFLEET_S3_ENDPOINT is not set");
     }
     String dir = env.get("LORAFLEET_S3_CREDENTIALS_DIR");
     S3Credentials creds =
@@ -70,7 +70,7 @@ public record ObjectStoreConfig(
             : S3Credentials.fromEnvironment(env)
                 .orElseThrow(
                     () ->
-                        new IllegalArgumentException(
+                        new InvalidObjectStoreConfigException(
                             "no S3 credentials: set LORAFLEET_S3_CREDENTIALS_DIR or "
                                 + S3Credentials.ACCESS_KEY_ENV
                                 + "/"

@@ -16,7 +16,7 @@ public record S3Credentials(String accessKey, String secretKey) {
 
   public S3Credentials {
     if (accessKey == null || accessKey.isBlank() || secretKey == null || secretKey.isBlank()) {
-      throw new IllegalArgumentException("S3 access key and secret key must both be set");
+      throw new InvalidObjectStoreConfigException("S3 access key and secret key must both be set");
     }
   }
 

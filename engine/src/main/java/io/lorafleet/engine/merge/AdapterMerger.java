@@ -129,7 +129,7 @@ public final class AdapterMerger {
       if (w != null) {
         if (!present.isEmpty()
             && (w.out() != present.getFirst().out() || w.in() != present.getFirst().in())) {
-          throw new IllegalArgumentException(
+          throw new UnmergeableSourcesException(
               key
                   + ": sources disagree on the shape ("
                   + present.getFirst().out()
@@ -157,7 +157,7 @@ public final class AdapterMerger {
           new LoraWeights(key, cat.rank(), in, out, 1.0, toFloat(cat.a()), toFloat(cat.b())), 0);
     }
     if (rank > Math.min(out, in)) {
-      throw new IllegalArgumentException(
+      throw new UnmergeableSourcesException(
           key + ": output rank " + rank + " exceeds min(out, in) = " + Math.min(out, in));
     }
     Svd svd;

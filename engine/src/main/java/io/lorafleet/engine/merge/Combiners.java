@@ -164,7 +164,7 @@ public final class Combiners {
   private static void checkFinite(double[] task) {
     for (double v : task) {
       if (!Double.isFinite(v)) {
-        throw new IllegalArgumentException("task tensor contains " + v);
+        throw new UnmergeableSourcesException("task tensor contains " + v);
       }
     }
   }

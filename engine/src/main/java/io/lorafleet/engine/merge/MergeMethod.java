@@ -45,6 +45,6 @@ public enum MergeMethod {
         return m;
       }
     }
-    throw new IllegalArgumentException("unknown merge method: " + name);
+    throw new InvalidMergeSpecException("unknown merge method: " + name);
   }
 }

@@ -14,6 +14,7 @@ import io.lorafleet.operator.events.StatusUpdates;
 import io.lorafleet.operator.loraadapter.evaluation.EvaluationGate;
 import io.lorafleet.operator.loraadapter.evaluation.EvaluationSteps;
 import io.lorafleet.operator.loraadapter.rollout.CanarySteps;
+import io.lorafleet.operator.loraadapter.rollout.InvalidDurationException;
 import io.lorafleet.operator.loraadapter.rollout.RolloutTransitions;
 import io.lorafleet.operator.loraadapter.rollout.StepOutcome;
 import io.lorafleet.operator.storage.ResolvedAdapter;
@@ -77,7 +78,7 @@ public class CanaryRollouts {
     for (int i = 0; i < canary.steps().size(); i++) {
       try {
         CanarySteps.pause(canary.steps().get(i), i);
-      } catch (IllegalArgumentException e) {
+      } catch (InvalidDurationException e) {
         return Optional.of(e.getMessage());
       }
     }

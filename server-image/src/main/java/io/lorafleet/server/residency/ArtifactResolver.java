@@ -2,6 +2,7 @@ package io.lorafleet.server.residency;
 
 import io.lorafleet.artifacts.ArtifactFormatException;
 import io.lorafleet.artifacts.store.ArtifactStore;
+import io.lorafleet.artifacts.store.InvalidS3UriException;
 import io.lorafleet.artifacts.store.Manifest;
 import io.lorafleet.artifacts.store.ObjectStoreException;
 import io.lorafleet.artifacts.store.S3Uri;
@@ -93,7 +94,7 @@ public class ArtifactResolver {
       };
     } catch (ArtifactFormatException e) {
       throw AdapterLoadException.refused("InvalidArtifact", e.getMessage());
-    } catch (IllegalArgumentException e) {
+    } catch (InvalidS3UriException e) {
       throw AdapterLoadException.refused("InvalidRequest", e.getMessage());
     } catch (IOException e) {
       throw new AdapterLoadException("ObjectStoreUnavailable", 503, e.getMessage());

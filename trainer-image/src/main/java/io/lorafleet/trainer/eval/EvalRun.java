@@ -10,14 +10,9 @@ import io.lorafleet.artifacts.store.ArtifactStore;
 import io.lorafleet.artifacts.store.PublishedVersion;
 import io.lorafleet.artifacts.store.RetryPolicy;
 import io.lorafleet.artifacts.store.S3Uri;
-import io.lorafleet.engine.backend.Backend;
-import io.lorafleet.engine.backend.BackendOptions;
-import io.lorafleet.engine.backend.BackendUnavailableException;
-import io.lorafleet.engine.backend.Backends;
 import io.lorafleet.engine.lora.AdapterShapeMismatchException;
 import io.lorafleet.engine.lora.LoadedAdapter;
 import io.lorafleet.engine.model.LlamaModel;
-import io.lorafleet.engine.model.WeightPrecision;
 import io.lorafleet.engine.tokenizer.ChatTemplate;
 import io.lorafleet.engine.tokenizer.HfTokenizer;
 import io.lorafleet.trainer.TrainerFailure;
@@ -28,6 +23,7 @@ import io.lorafleet.trainer.data.LoadedDataset;
 import io.lorafleet.trainer.data.RecordParser;
 import io.lorafleet.trainer.data.SequenceEncoder;
 import io.lorafleet.trainer.eval.EvalResult.ModelScores;
+import io.lorafleet.trainer.model.BaseModelLoader;
 import io.lorafleet.trainer.model.BaseModelSource;
 import io.lorafleet.trainer.storage.Place;
 import io.lorafleet.trainer.storage.Places;
@@ -112,7 +108,7 @@ public final class EvalRun {
         List<EvalRow> rows = rows(data);
         List<EvalRow> safetyRows = safety == null ? List.of() : rows(safety);
 
-        LlamaModel model = loadModel(base.dir(), q.backend());
+        LlamaModel model = BaseModelLoader.load(base.dir(), q.backend());
         try {
           int longest = 1;
           for (List<EvalRow> set : List.of(rows, safetyRows)) {
@@ -281,23 +277,6 @@ public final class EvalRun {
     } catch (IOException e) {
       throw TrainerFailure.badInput(
           INVALID_DATASET, "chat data needs the base model's chat template: " + e.getMessage());
-    }
-  }
-
-  private static LlamaModel loadModel(Path dir, String backendName)
-      throws TrainerFailure, IOException {
-    Backend backend;
-    try {
-      backend = Backends.select(backendName, BackendOptions.defaults()).backend();
-    } catch (BackendUnavailableException e) {
-      throw TrainerFailure.badInput("BackendUnavailable", e.getMessage(), e);
-    }
-    try {
-      return LlamaModel.load(dir, WeightPrecision.F32, backend);
-    } catch (IllegalArgumentException e) {
-      backend.close();
-      throw TrainerFailure.badInput(
-          "InvalidBaseModel", "the base model cannot be loaded: " + e.getMessage());
     }
   }
 

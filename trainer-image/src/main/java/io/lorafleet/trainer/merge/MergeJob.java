@@ -6,16 +6,19 @@ import io.lorafleet.api.v1alpha1.jobs.MergeConfig;
 import io.lorafleet.api.v1alpha1.jobs.RunResult;
 import io.lorafleet.artifacts.peft.PeftAdapterReader;
 import io.lorafleet.artifacts.store.ArtifactStore;
+import io.lorafleet.artifacts.store.InvalidS3UriException;
 import io.lorafleet.artifacts.store.ObjectStore;
 import io.lorafleet.artifacts.store.PublishedVersion;
 import io.lorafleet.artifacts.store.RetryPolicy;
 import io.lorafleet.artifacts.store.S3Uri;
 import io.lorafleet.engine.merge.Combiners;
+import io.lorafleet.engine.merge.InvalidMergeSpecException;
 import io.lorafleet.engine.merge.MergeLineage;
 import io.lorafleet.engine.merge.MergeLineage.LoadedSource;
 import io.lorafleet.engine.merge.MergeLineage.Merged;
 import io.lorafleet.engine.merge.MergeMethod;
 import io.lorafleet.engine.merge.MergeSpec;
+import io.lorafleet.engine.merge.UnmergeableSourcesException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -40,10 +43,10 @@ public final class MergeJob {
   public static MergeConfig parse(byte[] json) throws IOException {
     MergeConfig c = MAPPER.readValue(json, MergeConfig.class);
     if (c.schemaVersion() != 1) {
-      throw new IllegalArgumentException("merge.json schemaVersion " + c.schemaVersion());
+      throw new InvalidMergeException("merge.json schemaVersion " + c.schemaVersion());
     }
     if (c.sources() == null || c.sources().isEmpty() || c.output() == null || c.run() == null) {
-      throw new IllegalArgumentException("merge.json needs run, sources and output");
+      throw new InvalidMergeException("merge.json needs run, sources and output");
     }
     return c;
   }
@@ -60,7 +63,7 @@ public final class MergeJob {
 
   private static MergeMethod method(io.lorafleet.api.v1alpha1.mergepolicy.MergeMethod m) {
     if (m == null) {
-      throw new IllegalArgumentException("merge.json needs a method");
+      throw new InvalidMergeException("merge.json needs a method");
     }
     return switch (m) {
       case LINEAR -> MergeMethod.LINEAR;
@@ -90,7 +93,10 @@ public final class MergeJob {
     RunResult result;
     try {
       result = merge(c, store, workDir);
-    } catch (IllegalArgumentException e) {
+    } catch (InvalidMergeException
+        | InvalidMergeSpecException
+        | UnmergeableSourcesException
+        | InvalidS3UriException e) {
       result = RunResult.failed("InvalidMerge", e.getMessage());
     } catch (IOException | RuntimeException e) {
       result = RunResult.failed("MergeError", String.valueOf(e));
@@ -109,7 +115,7 @@ public final class MergeJob {
       Path dir = workDir.resolve("source-" + i);
       PublishedVersion v = store.pull(S3Uri.parse(ref.uri()), dir);
       if (!("sha256:" + v.digest()).equals(ref.digest())) {
-        throw new IllegalArgumentException(
+        throw new InvalidMergeException(
             "source " + ref.adapter() + " is sha256:" + v.digest() + ", pinned " + ref.digest());
       }
       sources.add(

@@ -50,7 +50,7 @@ public final class MergeRun {
       MergeConfig config;
       try {
         config = MergeJob.parse(JSON.writeValueAsBytes(rewritten));
-      } catch (IOException | IllegalArgumentException e) {
+      } catch (IOException | InvalidMergeException e) {
         throw TrainerFailure.badInput("InvalidMerge", configFile + ": " + e.getMessage());
       }
       ObjectStore store = router.store();

@@ -11,13 +11,8 @@ import io.lorafleet.artifacts.peft.LoraAdapter;
 import io.lorafleet.artifacts.safetensors.DType;
 import io.lorafleet.artifacts.store.ObjectStoreException;
 import io.lorafleet.artifacts.store.PublishedVersion;
-import io.lorafleet.engine.backend.Backend;
-import io.lorafleet.engine.backend.BackendOptions;
-import io.lorafleet.engine.backend.BackendUnavailableException;
 import io.lorafleet.engine.backend.Backends;
 import io.lorafleet.engine.model.LlamaModel;
-import io.lorafleet.engine.model.ModelLoader;
-import io.lorafleet.engine.model.WeightPrecision;
 import io.lorafleet.engine.tokenizer.ChatTemplate;
 import io.lorafleet.engine.tokenizer.HfTokenizer;
 import io.lorafleet.engine.train.LoraTraining;
@@ -35,6 +30,7 @@ import io.lorafleet.trainer.data.InvalidLine;
 import io.lorafleet.trainer.data.LoadedDataset;
 import io.lorafleet.trainer.data.RecordParser;
 import io.lorafleet.trainer.data.SequenceEncoder;
+import io.lorafleet.trainer.model.BaseModelLoader;
 import io.lorafleet.trainer.model.BaseModelSource;
 import io.lorafleet.trainer.publish.AdapterPublisher;
 import io.lorafleet.trainer.report.RunReports;
@@ -166,7 +162,7 @@ public final class TrainJob {
         BaseModelSource.fetch(
             basePlace, places.localPath(basePlace), c.baseModel().digest(), work.resolve("models"));
     LOG.log(Level.INFO, "base model {0} ({1})", basePlace, base.digest());
-    ConfigValidator.validateForModel(c, modelConfig(base.dir()));
+    ConfigValidator.validateForModel(c, BaseModelLoader.config(base.dir()));
     Place datasetPlace = places.open(c.dataset().uri(), c.datasetCredentialsDir(), "dataset.uri");
     Place versions =
         places.open(c.output().versionsUri(), c.output().credentialsDir(), "output.versionsUri");
@@ -187,7 +183,7 @@ public final class TrainJob {
         split.train().size(),
         split.validation().size());
 
-    LlamaModel model = loadModel(base.dir(), backend);
+    LlamaModel model = BaseModelLoader.load(base.dir(), backend);
     try {
       LoraTrainingOptions options = options(c, model.config());
       LoraTraining training =
@@ -281,35 +277,6 @@ public final class TrainJob {
       throw e;
     } catch (Exception e) {
       throw new IOException(e);
-    }
-  }
-
-  private static ModelConfig modelConfig(Path dir) throws TrainerFailure, IOException {
-    try {
-      return ModelLoader.config(dir);
-    } catch (IllegalArgumentException e) {
-      throw TrainerFailure.badInput(
-          "InvalidBaseModel", "the base model's config.json cannot be used: " + e.getMessage());
-    }
-  }
-
-  private static LlamaModel loadModel(Path dir, String backendName)
-      throws TrainerFailure, IOException {
-    Backend backend;
-    try {
-      backend = Backends.select(backendName, BackendOptions.defaults()).backend();
-    } catch (BackendUnavailableException e) {
-      throw TrainerFailure.badInput("BackendUnavailable", e.getMessage(), e);
-    }
-    try {
-      return LlamaModel.load(dir, WeightPrecision.F32, backend);
-    } catch (IllegalArgumentException e) {
-      backend.close();
-      throw TrainerFailure.badInput(
-          "InvalidBaseModel", "the base model cannot be loaded: " + e.getMessage());
-    } catch (IOException | RuntimeException e) {
-      backend.close();
-      throw e;
     }
   }
 

@@ -1,5 +1,6 @@
 package io.lorafleet.trainer.storage;
 
+import io.lorafleet.artifacts.store.InvalidObjectStoreConfigException;
 import io.lorafleet.artifacts.store.InvalidS3UriException;
 import io.lorafleet.artifacts.store.ObjectStore;
 import io.lorafleet.artifacts.store.ObjectStoreConfig;
@@ -101,7 +102,7 @@ public final class Places implements AutoCloseable {
         endpoint = Optional.empty();
         region = Optional.empty();
       }
-    } catch (IOException | IllegalArgumentException e) {
+    } catch (IOException | InvalidObjectStoreConfigException e) {
       throw TrainerFailure.badInput("ObjectStoreNotConfigured", what + ": " + e.getMessage());
     }
     String r = region.or(() -> Optional.ofNullable(env.get(REGION_FILE))).orElse("us-east-1");
@@ -123,6 +124,8 @@ public final class Places implements AutoCloseable {
           d.retry(),
           Optional.empty());
     } catch (IllegalArgumentException e) {
+      // URI.create's contract for a malformed endpoint; ObjectStoreConfig's own refusals are its
+      // subtype InvalidObjectStoreConfigException.
       throw TrainerFailure.badInput(
           INVALID_CONFIG,
           what + ": endpoint of " + credentialsDir + " is not usable: " + e.getMessage());

@@ -139,4 +139,27 @@ class ExitCodeTest {
         .isEqualTo("unknown backend 'tpu': expected auto or one of cpu, cuda, host-device");
     assertThat(dir.resolve("adapters")).doesNotExist();
   }
+
+  /**
+   * A base model the engine refuses (here a config.json with an activation it does not implement)
+   * is bad input, InvalidBaseModel, not a transient trainer failure to retry.
+   */
+  @Test
+  void aBaseModelTheEngineRefusesIsBadInput() throws Exception {
+    Path model = TestModelGenerator.write(TestModelSpec.llamaGqa(), dir.resolve("model"));
+    Path json = model.resolve("config.json");
+    Files.writeString(json, Files.readString(json).replace("\"silu\"", "\"gelu\""));
+    Path config = config("{uri: " + model + "}", "{rank: 2, alpha: 4.0, targetModules: [q_proj]}");
+
+    int code = train(config);
+
+    assertThat(code).isEqualTo(ExitCodes.BAD_INPUT);
+    JsonNode result = result();
+    assertThat(result.path("reason").asText()).isEqualTo("InvalidBaseModel");
+    assertThat(result.path("message").asText())
+        .startsWith("the base model's config.json cannot be used: ")
+        .contains("gelu");
+    assertThat(Files.readString(dir.resolve("termination"))).startsWith("InvalidBaseModel: ");
+    assertThat(dir.resolve("adapters")).doesNotExist();
+  }
 }

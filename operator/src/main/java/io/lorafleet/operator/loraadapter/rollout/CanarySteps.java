@@ -27,12 +27,12 @@ public final class CanarySteps {
 
   private CanarySteps() {}
 
-  /** The pause of a step; IllegalArgumentException names the step when it is not a duration. */
+  /** The pause of a step; InvalidDurationException names the step when it is not a duration. */
   public static Duration pause(CanaryStep step, int index) {
     try {
       return step.pause() == null ? null : GoDurations.parse(step.pause());
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(
+    } catch (InvalidDurationException e) {
+      throw new InvalidDurationException(
           "spec.rollout.canary.steps[" + index + "].pause: " + e.getMessage());
     }
   }

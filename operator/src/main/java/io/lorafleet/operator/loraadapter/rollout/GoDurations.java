@@ -10,17 +10,17 @@ public final class GoDurations {
 
   private GoDurations() {}
 
-  /** The duration, or an IllegalArgumentException naming the text when it is not one. */
+  /** The duration, or an InvalidDurationException naming the text when it is not one. */
   public static Duration parse(String text) {
     if (text == null || text.isBlank()) {
-      throw new IllegalArgumentException("empty duration");
+      throw new InvalidDurationException("empty duration");
     }
     Matcher part = PART.matcher(text);
     int at = 0;
     double nanos = 0;
     while (at < text.length()) {
       if (!part.find(at) || part.start() != at) {
-        throw new IllegalArgumentException(
+        throw new InvalidDurationException(
             "'" + text + "' is not a duration (write e.g. 30s, 5m or 1h30m)");
       }
       double value = Double.parseDouble(part.group(1));
