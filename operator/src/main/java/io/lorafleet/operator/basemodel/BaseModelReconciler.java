@@ -26,6 +26,7 @@ import io.lorafleet.operator.events.StatusUpdates;
 import io.lorafleet.operator.serving.Placements;
 import io.lorafleet.operator.serving.ServingPod;
 import io.lorafleet.operator.storage.ResolvedModel;
+import io.lorafleet.operator.storage.ResolvedSources;
 import io.lorafleet.operator.storage.StorageFailure;
 import java.time.Clock;
 import java.util.Comparator;
@@ -78,7 +79,7 @@ public class BaseModelReconciler implements Reconciler<BaseModel> {
   public static final String NAME = "basemodel";
   static final String SERVING_DEPLOYMENT = "serving-deployment";
   static final String ROUTER_DEPLOYMENT = "router-deployment";
-  private final ResolvedModels models;
+  private final ResolvedSources sources;
   private final AdminTokens adminTokens;
   private final StatusUpdates statuses;
   private final ErrorStatuses errors;
@@ -87,7 +88,7 @@ public class BaseModelReconciler implements Reconciler<BaseModel> {
   private final Clock clock;
 
   public BaseModelReconciler(
-      ResolvedModels models,
+      ResolvedSources sources,
       AdminTokens adminTokens,
       StatusUpdates statuses,
       ErrorStatuses errors,
@@ -95,7 +96,7 @@ public class BaseModelReconciler implements Reconciler<BaseModel> {
       ServingPodOwners owners,
       Clock clock) {
     this.owners = owners;
-    this.models = models;
+    this.sources = sources;
     this.adminTokens = adminTokens;
     this.statuses = statuses;
     this.errors = errors;
@@ -140,7 +141,7 @@ public class BaseModelReconciler implements Reconciler<BaseModel> {
     BaseModelStatusAggregator aggregator = new BaseModelStatusAggregator(model, clock);
     ResolvedModel resolved;
     try {
-      resolved = models.resolve(model);
+      resolved = sources.model(model);
     } catch (StorageFailure failure) {
       aggregator.blockedBy(BaseModelReasons.of(failure.problem()), failure.getMessage());
       return statuses.patch(

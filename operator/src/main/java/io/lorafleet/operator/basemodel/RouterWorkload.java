@@ -8,13 +8,14 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.PodSpecBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
-import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudgetBuilder;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRuleBuilder;
@@ -51,34 +52,28 @@ public final class RouterWorkload {
 
   public static Deployment deployment(BaseModel model, OperatorConfig config) {
     RouterSpec router = model.getSpec().serving().router();
-    return new DeploymentBuilder()
-        .withMetadata(metadata(model, RouterResources.name(model)))
-        .withNewSpec()
-        .withReplicas(RouterResources.replicas(model))
-        .withNewSelector()
-        .withMatchLabels(RouterResources.selector(model))
-        .endSelector()
-        .withNewTemplate()
-        .withNewMetadata()
-        .withLabels(RouterResources.labels(model))
-        .endMetadata()
-        .withNewSpec()
-        .withServiceAccountName(RouterResources.name(model))
-        // The router watches EndpointSlices with this token (and may do nothing else).
-        .withAutomountServiceAccountToken(true)
-        .withContainers(container(model, config, router))
-        .addNewVolume()
-        .withName("tmp")
-        .withNewEmptyDir()
-        .endEmptyDir()
-        .endVolume()
-        .withSecurityContext(PodSecurity.pod())
-        .withTerminationGracePeriodSeconds(TERMINATION_GRACE_SECONDS)
-        .withNodeSelector(model.getSpec().serving().nodeSelector())
-        .withEnableServiceLinks(false)
-        .endSpec()
-        .endTemplate()
-        .endSpec()
+    PodSpec pod =
+        new PodSpecBuilder()
+            .withServiceAccountName(RouterResources.name(model))
+            // The router watches EndpointSlices with this token (and may do nothing else).
+            .withAutomountServiceAccountToken(true)
+            .withContainers(container(model, config, router))
+            .addNewVolume()
+            .withName("tmp")
+            .withNewEmptyDir()
+            .endEmptyDir()
+            .endVolume()
+            .withSecurityContext(PodSecurity.pod())
+            .withTerminationGracePeriodSeconds(TERMINATION_GRACE_SECONDS)
+            .withNodeSelector(model.getSpec().serving().nodeSelector())
+            .withEnableServiceLinks(false)
+            .build();
+    return PoolWorkloads.deployment(
+            metadata(model, RouterResources.name(model)),
+            RouterResources.replicas(model),
+            RouterResources.selector(model),
+            RouterResources.labels(model),
+            pod)
         .build();
   }
 
@@ -87,26 +82,11 @@ public final class RouterWorkload {
         .withName(CONTAINER)
         .withImage(config.routerImage())
         .withEnv(env(model, config))
-        .addNewPort()
-        .withName("http")
-        .withContainerPort(config.servingPort())
-        .endPort()
+        .withPorts(PoolWorkloads.httpPort(config.servingPort()))
         // Ready: at least one serving pod routable; a router without pods leaves the Service.
-        .withNewReadinessProbe()
-        .withNewHttpGet()
-        .withPath("/health/ready")
-        .withNewPort("http")
-        .endHttpGet()
-        .withPeriodSeconds(2)
-        .endReadinessProbe()
-        .withNewLivenessProbe()
-        .withNewHttpGet()
-        .withPath("/health/live")
-        .withNewPort("http")
-        .endHttpGet()
-        .withPeriodSeconds(10)
-        .withFailureThreshold(3)
-        .endLivenessProbe()
+        .withReadinessProbe(PoolWorkloads.httpProbe("/health/ready", 2).build())
+        .withLivenessProbe(
+            PoolWorkloads.httpProbe("/health/live", 10).withFailureThreshold(3).build())
         .addNewVolumeMount()
         .withName("tmp")
         .withMountPath("/tmp")
@@ -122,7 +102,7 @@ public final class RouterWorkload {
         env("LORAFLEET_ROUTER_POD_SOURCE", "endpointslice"),
         env("LORAFLEET_ROUTER_SERVICE", RouterResources.podsServiceName(model)),
         env("LORAFLEET_ROUTER_NAMESPACE", model.getMetadata().getNamespace()),
-        env("LORAFLEET_ROUTER_PORT_NAME", "http"),
+        env("LORAFLEET_ROUTER_PORT_NAME", PoolWorkloads.HTTP),
         // the router splits the traffic of this BaseModel's LoraAdapters under canary rollout
         env("LORAFLEET_ROUTER_BASE_MODEL_REF", model.getMetadata().getName()),
         env("QUARKUS_HTTP_PORT", Integer.toString(config.servingPort())),
@@ -207,11 +187,7 @@ public final class RouterWorkload {
         .withNewSpec()
         .withClusterIP("None")
         .withSelector(BaseModelResources.selector(model))
-        .addNewPort()
-        .withName("http")
-        .withPort(config.servingPort())
-        .withNewTargetPort("http")
-        .endPort()
+        .withPorts(PoolWorkloads.httpServicePort(config.servingPort()))
         .endSpec()
         .build();
   }

@@ -7,6 +7,8 @@ import io.fabric8.kubernetes.api.model.EnvVarBuilder;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.PodSpecBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import io.fabric8.kubernetes.api.model.Service;
@@ -16,7 +18,6 @@ import io.fabric8.kubernetes.api.model.VolumeBuilder;
 import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
-import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.api.model.apps.DeploymentStrategy;
 import io.fabric8.kubernetes.api.model.apps.DeploymentStrategyBuilder;
 import io.lorafleet.api.v1alpha1.basemodel.AdapterSlots;
@@ -58,33 +59,29 @@ public final class ServingWorkload {
   public static Deployment deployment(BaseModel model, OperatorConfig config) {
     ServingSpec serving = model.getSpec().serving();
     boolean builtin = serving.runtime() != ServingRuntime.VLLM;
-    return new DeploymentBuilder()
-        .withMetadata(metadata(model))
-        .withNewSpec()
-        .withReplicas(serving.replicas())
+    PodSpec pod =
+        new PodSpecBuilder()
+            .withContainers(container(model, config, builtin))
+            .withVolumes(volumes(model, builtin))
+            .withSecurityContext(PodSecurity.pod())
+            // The pods never call the Kubernetes API; a user-chosen image gets no token to misuse.
+            .withAutomountServiceAccountToken(false)
+            // Longer than the builtin server's 30 s drain of in-flight requests after SIGTERM.
+            .withTerminationGracePeriodSeconds(TERMINATION_GRACE_SECONDS)
+            .withNodeSelector(serving.nodeSelector())
+            .withTolerations(CoreTypes.tolerations(serving.tolerations()))
+            .withEnableServiceLinks(false)
+            .build();
+    return PoolWorkloads.deployment(
+            metadata(model),
+            serving.replicas(),
+            BaseModelResources.selector(model),
+            BaseModelResources.labels(model),
+            pod)
+        .editSpec()
         .withStrategy(strategy(serving.rollout()))
         .withProgressDeadlineSeconds(
             serving.rollout() == null ? null : serving.rollout().progressDeadlineSeconds())
-        .withNewSelector()
-        .withMatchLabels(BaseModelResources.selector(model))
-        .endSelector()
-        .withNewTemplate()
-        .withNewMetadata()
-        .withLabels(BaseModelResources.labels(model))
-        .endMetadata()
-        .withNewSpec()
-        .withContainers(container(model, config, builtin))
-        .withVolumes(volumes(model, builtin))
-        .withSecurityContext(PodSecurity.pod())
-        // The pods never call the Kubernetes API; a user-chosen image gets no token to misuse.
-        .withAutomountServiceAccountToken(false)
-        // Longer than the builtin server's 30 s drain of in-flight requests after SIGTERM.
-        .withTerminationGracePeriodSeconds(TERMINATION_GRACE_SECONDS)
-        .withNodeSelector(serving.nodeSelector())
-        .withTolerations(CoreTypes.tolerations(serving.tolerations()))
-        .withEnableServiceLinks(false)
-        .endSpec()
-        .endTemplate()
         .endSpec()
         .build();
   }
@@ -128,11 +125,7 @@ public final class ServingWorkload {
             RouterResources.routed(model)
                 ? RouterResources.selector(model)
                 : BaseModelResources.selector(model))
-        .addNewPort()
-        .withName("http")
-        .withPort(config.servingPort())
-        .withNewTargetPort("http")
-        .endPort()
+        .withPorts(PoolWorkloads.httpServicePort(config.servingPort()))
         .endSpec()
         .build();
   }
@@ -157,17 +150,9 @@ public final class ServingWorkload {
             .withImage(image)
             .withArgs(builtin ? builtinArgs(model, config) : vllmArgs(model, config))
             .withEnv(env(model.getSpec().source().credentialsSecretRef(), builtin, config))
-            .addNewPort()
-            .withName("http")
-            .withContainerPort(config.servingPort())
-            .endPort()
-            .withNewReadinessProbe()
-            .withNewHttpGet()
-            .withPath(builtin ? "/health/ready" : "/health")
-            .withNewPort("http")
-            .endHttpGet()
-            .withPeriodSeconds(5)
-            .endReadinessProbe()
+            .withPorts(PoolWorkloads.httpPort(config.servingPort()))
+            .withReadinessProbe(
+                PoolWorkloads.httpProbe(builtin ? "/health/ready" : "/health", 5).build())
             .withVolumeMounts(volumeMounts(builtin))
             .withResources(resources(serving, builtin));
     // vLLM writes caches (Hugging Face, torch compile, Triton) under HOME and elsewhere on the

@@ -29,7 +29,6 @@ import io.lorafleet.artifacts.compat.CompatibilityReport;
 import io.lorafleet.artifacts.store.ObjectStoreException;
 import io.lorafleet.operator.basemodel.BaseModelDependents;
 import io.lorafleet.operator.basemodel.BaseModelResources;
-import io.lorafleet.operator.basemodel.ResolvedModels;
 import io.lorafleet.operator.config.OperatorConfig;
 import io.lorafleet.operator.events.EventRecorder;
 import io.lorafleet.operator.events.StatusUpdates;
@@ -42,6 +41,7 @@ import io.lorafleet.operator.serving.ServingPod;
 import io.lorafleet.operator.storage.AdapterArtifactResolver;
 import io.lorafleet.operator.storage.ResolvedAdapter;
 import io.lorafleet.operator.storage.ResolvedModel;
+import io.lorafleet.operator.storage.ResolvedSources;
 import io.lorafleet.operator.storage.StorageFailure;
 import io.lorafleet.serving.pod.CanaryName;
 import java.time.Clock;
@@ -80,8 +80,7 @@ public class LoraAdapterReconciler implements Reconciler<LoraAdapter>, Cleaner<L
 
   private final AdapterReleases releases = new AdapterReleases();
 
-  private final ResolvedAdapters artifacts;
-  private final ResolvedModels models;
+  private final ResolvedSources sources;
   private final PoolPods pools;
   private final CanaryRollouts canaries;
   private final Placements placements;
@@ -95,8 +94,7 @@ public class LoraAdapterReconciler implements Reconciler<LoraAdapter>, Cleaner<L
   private final EvaluationGate evaluations;
 
   public LoraAdapterReconciler(
-      ResolvedAdapters artifacts,
-      ResolvedModels models,
+      ResolvedSources sources,
       PoolPods pools,
       CanaryRollouts canaries,
       Placements placements,
@@ -111,10 +109,9 @@ public class LoraAdapterReconciler implements Reconciler<LoraAdapter>, Cleaner<L
     this.config = config;
     this.evaluations = evaluations;
     this.podStates = podStates;
-    this.artifacts = artifacts;
+    this.sources = sources;
     this.resolver = resolver;
     this.recorder = recorder;
-    this.models = models;
     this.pools = pools;
     this.canaries = canaries;
     this.placements = placements;
@@ -205,7 +202,7 @@ public class LoraAdapterReconciler implements Reconciler<LoraAdapter>, Cleaner<L
     }
     ResolvedAdapter artifact;
     try {
-      artifact = artifacts.resolve(adapter);
+      artifact = sources.adapter(adapter);
     } catch (StorageFailure failure) {
       aggregator.blockedBy(LoraAdapterReasons.of(failure.problem()), failure.getMessage());
       return statuses.patch(
@@ -213,7 +210,7 @@ public class LoraAdapterReconciler implements Reconciler<LoraAdapter>, Cleaner<L
     }
     ResolvedModel baseModel;
     try {
-      baseModel = models.resolve(base.get());
+      baseModel = sources.model(base.get());
     } catch (StorageFailure failure) {
       aggregator.waitingFor(
           LoraAdapterReason.BaseModelNotReady,

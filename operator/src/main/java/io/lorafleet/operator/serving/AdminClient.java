@@ -91,17 +91,8 @@ public final class AdminClient {
     // pinned is the builtin server's extension: absent (not false) for everyone else.
     var body = new LoadAdapterRequest(name, path, true, pinned ? Boolean.TRUE : null);
     HttpResponse<String> response = post(endpoint, token, "/v1/load_lora_adapter", body);
-    int status = response.statusCode();
-    if (status == 200 || status == 409) { // 409: already loaded, which is what we want
-      return;
-    }
-    if (status == 400 || status == 422) {
-      throw refusal(response);
-    }
-    if (status == 401) {
-      throw new Unauthorized("load of " + name + " on " + endpoint + ": HTTP 401");
-    }
-    throw new IOException("load of " + name + " on " + endpoint + ": HTTP " + status);
+    // 409: already loaded, which is what we want
+    acceptedOrRefused(response, "load of " + name + " on " + endpoint, 200, 409);
   }
 
   /** Unloads {@code name}; "not loaded" (404) is success. */
@@ -109,13 +100,7 @@ public final class AdminClient {
       throws IOException, InterruptedException {
     HttpResponse<String> response =
         post(endpoint, token, "/v1/unload_lora_adapter", new AdapterNameRequest(name));
-    if (response.statusCode() == 401) {
-      throw new Unauthorized("unload of " + name + " on " + endpoint + ": HTTP 401");
-    }
-    if (response.statusCode() != 200 && response.statusCode() != 404) {
-      throw new IOException(
-          "unload of " + name + " on " + endpoint + ": HTTP " + response.statusCode());
-    }
+    expect(response, "unload of " + name + " on " + endpoint, 200, 404);
   }
 
   /**
@@ -130,17 +115,7 @@ public final class AdminClient {
             token,
             "/v1/register_lora_adapter",
             new RegisterAdapterRequest(name, path, digest));
-    int status = response.statusCode();
-    if (status == 200) {
-      return;
-    }
-    if (status == 400 || status == 422) {
-      throw refusal(response);
-    }
-    if (status == 401) {
-      throw new Unauthorized("registration of " + name + " on " + endpoint + ": HTTP 401");
-    }
-    throw new IOException("registration of " + name + " on " + endpoint + ": HTTP " + status);
+    acceptedOrRefused(response, "registration of " + name + " on " + endpoint, 200);
   }
 
   /**
@@ -151,26 +126,14 @@ public final class AdminClient {
       throws IOException, InterruptedException {
     HttpResponse<String> response =
         post(endpoint, token, "/v1/unregister_lora_adapter", new AdapterNameRequest(name));
-    if (response.statusCode() == 401) {
-      throw new Unauthorized("unregistration of " + name + " on " + endpoint + ": HTTP 401");
-    }
-    if (response.statusCode() != 200 && response.statusCode() != 404) {
-      throw new IOException(
-          "unregistration of " + name + " on " + endpoint + ": HTTP " + response.statusCode());
-    }
+    expect(response, "unregistration of " + name + " on " + endpoint, 200, 404);
   }
 
   /** The pod's registrations, served name to digest (GET /v1/registered_adapters). */
   public Map<String, String> registered(URI endpoint, String token)
       throws IOException, InterruptedException {
     HttpResponse<String> response = get(endpoint, token, "/v1/registered_adapters");
-    if (response.statusCode() == 401) {
-      throw new Unauthorized("GET /v1/registered_adapters on " + endpoint + ": HTTP 401");
-    }
-    if (response.statusCode() != 200) {
-      throw new IOException(
-          "GET /v1/registered_adapters on " + endpoint + ": HTTP " + response.statusCode());
-    }
+    expect(response, "GET /v1/registered_adapters on " + endpoint, 200);
     Map<String, String> registered = new java.util.HashMap<>();
     for (RegisteredAdapters.Registered r :
         JSON.readValue(response.body(), RegisteredAdapters.class).data()) {
@@ -242,12 +205,7 @@ public final class AdminClient {
       }
       return adapters;
     }
-    if (response.statusCode() == 401) {
-      throw new Unauthorized("GET /v1/adapters on " + endpoint + ": HTTP 401");
-    }
-    if (response.statusCode() != 200) {
-      throw new IOException("GET /v1/adapters on " + endpoint + ": HTTP " + response.statusCode());
-    }
+    expect(response, "GET /v1/adapters on " + endpoint, 200);
     for (AdapterList.Adapter adapter : JSON.readValue(response.body(), AdapterList.class).data()) {
       AdapterList.Probe probe = adapter.probe();
       adapters.add(
@@ -334,6 +292,33 @@ public final class AdminClient {
   }
 
   /** OpenAI error shape: {"error": {"code": "RankTooLarge", "message": "..."}}. */
+  /**
+   * A write the pod may refuse: one of {@code accepted} is success; 400 or 422 is the pod's refusal
+   * (its reason and message); otherwise as {@link #expect}.
+   */
+  private static void acceptedOrRefused(HttpResponse<String> response, String call, int... accepted)
+      throws AdminRefusal, IOException {
+    if (response.statusCode() == 400 || response.statusCode() == 422) {
+      throw refusal(response);
+    }
+    expect(response, call, accepted);
+  }
+
+  /** One of {@code accepted}, else 401 (the token is wrong) or an unexpected answer. */
+  private static void expect(HttpResponse<String> response, String call, int... accepted)
+      throws IOException {
+    int status = response.statusCode();
+    for (int ok : accepted) {
+      if (status == ok) {
+        return;
+      }
+    }
+    if (status == 401) {
+      throw new Unauthorized(call + ": HTTP 401");
+    }
+    throw new IOException(call + ": HTTP " + status);
+  }
+
   private static AdminRefusal refusal(HttpResponse<String> response) {
     try {
       JsonNode error = JSON.readTree(response.body()).path("error");
