@@ -1,6 +1,7 @@
 package io.lorafleet.operator.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.entry;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -182,10 +183,11 @@ class EvaluationGateEndToEndTest {
     assertThat(watch.weightsWhileEvaluating).containsOnly(0);
     assertThat(watch.routedWhileEvaluating).as("router windows while Evaluating").isEmpty();
     // 10 -> 50 -> 100, as status.rollout and the Events said, while the clients ran.
-    assertThat(watch.stepWeights).containsEntry(0, 10).containsEntry(1, 50);
+    assertThat(watch.stepWeights).containsExactly(entry(0, 10), entry(1, 50), entry(2, 100));
     assertThat(steps)
         .anySatisfy(m -> assertThat(m).startsWith("step 0: 10% of requests to " + digest(v2)))
-        .anySatisfy(m -> assertThat(m).startsWith("step 1: 50% of requests to " + digest(v2)));
+        .anySatisfy(m -> assertThat(m).startsWith("step 1: 50% of requests to " + digest(v2)))
+        .anySatisfy(m -> assertThat(m).startsWith("step 2: 100% of requests to " + digest(v2)));
     assertThat(events("fine", "Promoted")).isNotEmpty();
     assertThat(rollout.weight()).isEqualTo(100);
     assertThat(rollout.stableDigest()).isEqualTo(digest(v2));
@@ -402,7 +404,8 @@ class EvaluationGateEndToEndTest {
       if (ours) {
         watch.phases.add(rollout.phase());
         if (rollout.step() != null && rollout.phase() != RolloutPhase.Evaluating) {
-          watch.stepWeights.putIfAbsent(rollout.step(), rollout.weight());
+          // A step's weight is 0 until its canary is loaded everywhere: keep the largest seen.
+          watch.stepWeights.merge(rollout.step(), rollout.weight(), Math::max);
         }
         if (rollout.phase() == RolloutPhase.Evaluating) {
           watch.weightsWhileEvaluating.add(rollout.weight());
