@@ -375,7 +375,9 @@ class EvaluationGateEndToEndTest {
   /**
    * Polls status.rollout for {@code candidate} until {@code end}, the pod's loaded and registered
    * adapters (any copy of the candidate, as {@code @canary} or under its digest), and the router's
-   * rollout windows of the candidate.
+   * rollout windows of the candidate. What the pods and the router show counts as "while
+   * Evaluating" only when status.rollout said Evaluating both before and after the look (a
+   * candidate never returns to Evaluating): the gate may pass while the test looks.
    */
   private Watch follow(String name, PublishedVersion candidate, RolloutPhase end, URI router)
       throws Exception {
@@ -383,38 +385,47 @@ class EvaluationGateEndToEndTest {
     long deadline = System.nanoTime() + Duration.ofMinutes(6).toNanos();
     RolloutStatus rollout = null;
     while (System.nanoTime() < deadline) {
-      rollout = pool.adapter(name).getStatus().rollout();
-      boolean ours = rollout != null && digest(candidate).equals(rollout.canaryDigest());
+      RolloutStatus before = pool.adapter(name).getStatus().rollout();
+      List<String> held = new ArrayList<>();
       for (URI pod : pool.servers(config.servingPort()).values()) {
-        for (Map<String, String> held : List.of(pool.loaded(pod), pool.registered(pod))) {
-          held.forEach(
+        for (Map<String, String> copies : List.of(pool.loaded(pod), pool.registered(pod))) {
+          copies.forEach(
               (served, digest) -> {
                 if (served.equals(CanaryName.of(name)) || digest.equals(digest(candidate))) {
-                  watch.canaryEver.add(served + "=" + digest);
+                  held.add(served + "=" + digest);
                 }
               });
         }
       }
-      List<JsonNode> windows = windows(router, name, digest(candidate));
-      for (JsonNode w : windows) {
-        watch.routedEver.add(w.toString());
+      List<String> routed = new ArrayList<>();
+      for (JsonNode w : windows(router, name, digest(candidate))) {
+        routed.add(w.toString());
         watch.canaryRequests.merge(
             w.path("step").asInt(), w.at("/canary/requests").asLong(), Math::max);
       }
-      if (ours) {
-        watch.phases.add(rollout.phase());
-        if (rollout.step() != null && rollout.phase() != RolloutPhase.Evaluating) {
+      rollout = pool.adapter(name).getStatus().rollout();
+      watch.canaryEver.addAll(held);
+      watch.routedEver.addAll(routed);
+      if (evaluating(before, candidate) && evaluating(rollout, candidate)) {
+        watch.canaryWhileEvaluating.addAll(held);
+        watch.routedWhileEvaluating.addAll(routed);
+      }
+      for (RolloutStatus r : List.of(before, rollout)) {
+        if (r == null || !digest(candidate).equals(r.canaryDigest())) {
+          continue;
+        }
+        watch.phases.add(r.phase());
+        if (r.phase() == RolloutPhase.Evaluating) {
+          watch.weightsWhileEvaluating.add(r.weight());
+        } else if (r.step() != null) {
           // A step's weight is 0 until its canary is loaded everywhere: keep the largest seen.
-          watch.stepWeights.merge(rollout.step(), rollout.weight(), Math::max);
+          watch.stepWeights.merge(r.step(), r.weight(), Math::max);
         }
-        if (rollout.phase() == RolloutPhase.Evaluating) {
-          watch.weightsWhileEvaluating.add(rollout.weight());
-          watch.canaryWhileEvaluating.addAll(watch.canaryEver);
-          windows.forEach(w -> watch.routedWhileEvaluating.add(w.toString()));
-        }
-        if (rollout.phase() == end) {
-          return watch;
-        }
+      }
+      if (rollout != null
+          && digest(candidate).equals(rollout.canaryDigest())
+          && rollout.phase() == end) {
+        return watch;
       }
       Thread.sleep(200);
     }
@@ -426,6 +437,12 @@ class EvaluationGateEndToEndTest {
             + rollout
             + "; phases "
             + watch.phases);
+  }
+
+  private static boolean evaluating(RolloutStatus rollout, PublishedVersion candidate) {
+    return rollout != null
+        && digest(candidate).equals(rollout.canaryDigest())
+        && rollout.phase() == RolloutPhase.Evaluating;
   }
 
   /** The router's rollout windows ({@code GET /v1/router/rollouts}) of {@code name}'s canary. */

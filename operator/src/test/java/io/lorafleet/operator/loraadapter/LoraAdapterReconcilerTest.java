@@ -784,7 +784,8 @@ class LoraAdapterReconcilerTest extends RealClusterTestBase {
             prefix,
             4,
             24,
-            new ValidationSplit(split, "sha256:" + "ab".repeat(32), DatasetFormat.CHAT).lineage());
+            new ValidationSplit(split, "sha256:" + "ab".repeat(32), DatasetFormat.CHAT, 64)
+                .lineage());
     PublishedVersion bare = TestArtifacts.publishAdapter(objectStore.client(), prefix, 4, 25);
     baseModel("tunedbase", 1, 32);
     awaitPods("tunedbase", 1);
@@ -809,6 +810,7 @@ class LoraAdapterReconcilerTest extends RealClusterTestBase {
         .containsSubsequence("--dataset", split)
         .containsSubsequence("--dataset-digest", "sha256:" + "ab".repeat(32))
         .containsSubsequence("--format", "chat")
+        .containsSubsequence("--max-sequence-length", "64")
         // The split is next to the adapter's versions: read with spec.artifact's Secret.
         .containsSubsequence("--dataset-credentials-dir", "/var/run/lorafleet/credentials/s3")
         .doesNotContain("--safety-dataset");

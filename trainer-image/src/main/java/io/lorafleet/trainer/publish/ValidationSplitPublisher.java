@@ -20,7 +20,7 @@ public final class ValidationSplitPublisher {
 
   /** The written split; empty when nothing was held out. */
   public static Optional<ValidationSplit> publish(
-      List<Example> validation, DatasetFormat format, Place versions) {
+      List<Example> validation, DatasetFormat format, int maxSequenceLength, Place versions) {
     if (validation.isEmpty()) {
       return Optional.empty();
     }
@@ -37,6 +37,8 @@ public final class ValidationSplitPublisher {
     String name = "sha256-" + hex + ".jsonl";
     Place folder = versions.child(ValidationSplit.FOLDER);
     folder.writeBytes(name, bytes);
-    return Optional.of(new ValidationSplit(folder.child(name).toString(), "sha256:" + hex, format));
+    return Optional.of(
+        new ValidationSplit(
+            folder.child(name).toString(), "sha256:" + hex, format, maxSequenceLength));
   }
 }

@@ -238,7 +238,8 @@ public final class TrainJob {
       // The held-out rows go out first; the version's lineage names them (the default rows of
       // a canary's evaluation gate, docs/evaluation.md).
       Optional<ValidationSplit> held =
-          ValidationSplitPublisher.publish(split.validation(), c.dataset().format(), versions);
+          ValidationSplitPublisher.publish(
+              split.validation(), c.dataset().format(), c.training().maxSequenceLength(), versions);
       held.ifPresent(v -> lineage.putAll(v.lineage()));
       PublishedVersion version = AdapterPublisher.publish(adapter, versions, lineage, work);
       LOG.log(Level.INFO, "published {0}", version.uri());

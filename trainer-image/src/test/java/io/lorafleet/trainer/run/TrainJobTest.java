@@ -272,6 +272,7 @@ class TrainJobTest {
         .startsWith("s3://adapters/team-a/adapters/split/validation/sha256-")
         .endsWith(".jsonl");
     assertThat(split.format()).isEqualTo(DatasetFormat.PROMPT_COMPLETION);
+    assertThat(split.maxSequenceLength()).isEqualTo(64);
     assertThat(result.path("lineage").path(ValidationSplit.URI_KEY).asText())
         .isEqualTo(split.uri());
     byte[] rows = world.get(split.uri());

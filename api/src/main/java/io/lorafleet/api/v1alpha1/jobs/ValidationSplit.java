@@ -16,13 +16,18 @@ import java.util.Optional;
  * @param uri where the rows are (an {@code s3://} URI, or a local path for local runs)
  * @param digest "sha256:" and the file's sha256
  * @param format the rows' format (the training dataset's)
+ * @param maxSequenceLength the token limit every row was valid under (the run's); null: unknown
  */
-public record ValidationSplit(String uri, String digest, DatasetFormat format) {
+public record ValidationSplit(
+    String uri, String digest, DatasetFormat format, Integer maxSequenceLength) {
   public static final String URI_KEY = "validation.uri";
   public static final String DIGEST_KEY = "validation.digest";
 
   /** The training dataset's format: the trainer records it for every run. */
   public static final String FORMAT_KEY = "dataset.format";
+
+  /** The run's token limit: the trainer records it for every run. */
+  public static final String MAX_SEQUENCE_LENGTH_KEY = "training.maxSequenceLength";
 
   /** The folder under the adapter's versions prefix that holds the splits. */
   public static final String FOLDER = "validation/";
@@ -33,6 +38,9 @@ public record ValidationSplit(String uri, String digest, DatasetFormat format) {
     l.put(URI_KEY, uri);
     l.put(DIGEST_KEY, digest);
     l.put(FORMAT_KEY, format == DatasetFormat.CHAT ? "chat" : "prompt-completion");
+    if (maxSequenceLength != null) {
+      l.put(MAX_SEQUENCE_LENGTH_KEY, maxSequenceLength.toString());
+    }
     return l;
   }
 
@@ -45,6 +53,15 @@ public record ValidationSplit(String uri, String digest, DatasetFormat format) {
         "chat".equals(lineage.get(FORMAT_KEY))
             ? DatasetFormat.CHAT
             : DatasetFormat.PROMPT_COMPLETION;
-    return Optional.of(new ValidationSplit(lineage.get(URI_KEY), lineage.get(DIGEST_KEY), format));
+    Integer maxSequenceLength = null;
+    try {
+      String value = lineage.get(MAX_SEQUENCE_LENGTH_KEY);
+      maxSequenceLength = value == null ? null : Integer.valueOf(value);
+    } catch (NumberFormatException e) {
+      // Unknown: the evaluation keeps its own default.
+    }
+    return Optional.of(
+        new ValidationSplit(
+            lineage.get(URI_KEY), lineage.get(DIGEST_KEY), format, maxSequenceLength));
   }
 }

@@ -15,9 +15,15 @@ import java.util.Optional;
  * its digest (pinned by the version's digest) is checked by the eval pod.
  *
  * @param digest the expected "sha256:" digest (a split), or null (the spec's dataset)
+ * @param maxSequenceLength a split's: the training run's token limit, under which every row was
+ *     valid (else {@code trainer eval}'s default); null for the spec's dataset
  */
 public record EvaluationDataset(
-    String uri, String digest, DatasetFormat format, SecretReference credentials) {
+    String uri,
+    String digest,
+    DatasetFormat format,
+    SecretReference credentials,
+    Integer maxSequenceLength) {
 
   /** The reason when neither the spec nor the candidate names any rows. */
   public static final String MISSING = "NoEvaluationDataset";
@@ -30,14 +36,18 @@ public record EvaluationDataset(
     if (spec.datasetUri() != null) {
       return Optional.of(
           new EvaluationDataset(
-              spec.datasetUri(), null, spec.format(), spec.credentialsSecretRef()));
+              spec.datasetUri(), null, spec.format(), spec.credentialsSecretRef(), null));
     }
     return ValidationSplit.fromLineage(candidateLineage)
         .filter(split -> split.uri().startsWith("s3://"))
         .map(
             split ->
                 new EvaluationDataset(
-                    split.uri(), split.digest(), split.format(), artifactCredentials));
+                    split.uri(),
+                    split.digest(),
+                    split.format(),
+                    artifactCredentials,
+                    split.maxSequenceLength()));
   }
 
   /** Why {@link #choose} found nothing, for status.rollout's message and the Event. */

@@ -125,6 +125,7 @@ public final class EvaluationWorkload {
     add(args, "--dataset", dataset.uri());
     add(args, "--dataset-digest", dataset.digest());
     add(args, "--format", format(dataset.format()));
+    add(args, "--max-sequence-length", dataset.maxSequenceLength());
     add(args, "--safety-dataset", spec.safetyDatasetUri());
     if (spec.safetyDatasetUri() != null) {
       add(args, "--safety-format", format(spec.format()));

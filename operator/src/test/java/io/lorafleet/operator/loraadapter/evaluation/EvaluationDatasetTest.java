@@ -14,7 +14,7 @@ class EvaluationDatasetTest {
   static final SecretReference ARTIFACT = new SecretReference("adapters");
   static final String SPLIT = "s3://adapters/tone/validation/sha256-" + "c".repeat(64) + ".jsonl";
   static final Map<String, String> TRAINED =
-      new ValidationSplit(SPLIT, "sha256:" + "c".repeat(64), DatasetFormat.CHAT).lineage();
+      new ValidationSplit(SPLIT, "sha256:" + "c".repeat(64), DatasetFormat.CHAT, 4096).lineage();
 
   static RolloutEvaluationSpec spec(String datasetUri, String safetyUri) {
     return new RolloutEvaluationSpec(
@@ -42,7 +42,8 @@ class EvaluationDatasetTest {
                 "s3://data/eval.jsonl",
                 null,
                 DatasetFormat.PROMPT_COMPLETION,
-                new SecretReference("data")));
+                new SecretReference("data"),
+                null));
   }
 
   @Test
@@ -54,6 +55,7 @@ class EvaluationDatasetTest {
     assertThat(d.digest()).isEqualTo("sha256:" + "c".repeat(64));
     assertThat(d.format()).isEqualTo(DatasetFormat.CHAT);
     assertThat(d.credentials()).isEqualTo(ARTIFACT);
+    assertThat(d.maxSequenceLength()).isEqualTo(4096);
 
     var args =
         EvaluationWorkload.job(
@@ -72,6 +74,8 @@ class EvaluationDatasetTest {
         .containsSubsequence("--dataset", SPLIT)
         .containsSubsequence("--dataset-digest", "sha256:" + "c".repeat(64))
         .containsSubsequence("--format", "chat")
+        // Every held-out row was valid at the run's length; eval's default (2048) could refuse it.
+        .containsSubsequence("--max-sequence-length", "4096")
         .containsSubsequence("--dataset-credentials-dir", "/var/run/lorafleet/credentials/adapters")
         // The safety probe keeps the spec's format and Secret.
         .containsSubsequence("--safety-format", "prompt-completion")
@@ -92,7 +96,7 @@ class EvaluationDatasetTest {
 
     // A split written by a local run names a local path, which no eval pod can read.
     Map<String, String> local =
-        new ValidationSplit("/home/me/run/validation/x.jsonl", "sha256:00", null).lineage();
+        new ValidationSplit("/home/me/run/validation/x.jsonl", "sha256:00", null, null).lineage();
     assertThat(EvaluationDataset.choose(spec(null, null), local, ARTIFACT)).isEmpty();
     assertThat(EvaluationDataset.missing(candidate, local))
         .contains("not in object storage (/home/me/run/validation/x.jsonl)");

@@ -114,7 +114,11 @@ class EvaluationWorkloadTest {
         .containsSubsequence("--model-credentials-dir", "/var/run/lorafleet/credentials/models")
         .containsSubsequence("--adapter-credentials-dir", "/var/run/lorafleet/credentials/adapters")
         // Unset thresholds keep the trainer's defaults.
-        .doesNotContain("--max-match-drop", "--min-loss-gain-over-base", "--dataset-digest");
+        .doesNotContain(
+            "--max-match-drop",
+            "--min-loss-gain-over-base",
+            "--dataset-digest",
+            "--max-sequence-length");
   }
 
   @Test
