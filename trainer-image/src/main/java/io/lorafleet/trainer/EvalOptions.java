@@ -48,11 +48,25 @@ public final class EvalOptions {
   String dataset;
 
   @Option(
+      names = "--dataset-digest",
+      paramLabel = "sha256:HEX",
+      description =
+          "the dataset's expected digest (a file's sha256); another digest is bad input"
+              + " (DatasetDigestMismatch)")
+  String datasetDigest;
+
+  @Option(
       names = "--format",
       defaultValue = "prompt-completion",
       paramLabel = "prompt-completion|chat",
-      description = "row format of both datasets (default: prompt-completion)")
+      description = "row format of the dataset (default: prompt-completion)")
   String format;
+
+  @Option(
+      names = "--safety-format",
+      paramLabel = "prompt-completion|chat",
+      description = "row format of the safety dataset (default: --format)")
+  String safetyFormat;
 
   @Option(
       names = "--safety-dataset",
@@ -132,6 +146,12 @@ public final class EvalOptions {
   String credentialsDir;
 
   @Option(
+      names = "--dataset-credentials-dir",
+      paramLabel = "DIR",
+      description = "credentials for the dataset's s3:// place (default: --credentials-dir)")
+  String datasetCredentialsDir;
+
+  @Option(
       names = "--model-credentials-dir",
       paramLabel = "DIR",
       description = "credentials for the model's s3:// place (default: --credentials-dir)")
@@ -198,9 +218,12 @@ public final class EvalOptions {
         candidate,
         stable,
         dataset,
-        format(),
+        datasetDigest,
+        format(format, "--format"),
         safetyDataset,
+        format(safetyFormat == null ? format : safetyFormat, "--safety-format"),
         credentialsDir,
+        datasetCredentialsDir,
         modelCredentialsDir,
         adapterCredentialsDir,
         output,
@@ -219,11 +242,11 @@ public final class EvalOptions {
                 maxLossIncrease, maxMatchDrop, maxRefusalDrop, minLossGainOverBase)));
   }
 
-  private DatasetFormat format() throws TrainerFailure {
-    return switch (format) {
+  private static DatasetFormat format(String value, String flag) throws TrainerFailure {
+    return switch (value) {
       case "prompt-completion" -> DatasetFormat.PROMPT_COMPLETION;
       case "chat" -> DatasetFormat.CHAT;
-      default -> throw bad("--format must be prompt-completion or chat, not " + format);
+      default -> throw bad(flag + " must be prompt-completion or chat, not " + value);
     };
   }
 

@@ -181,6 +181,13 @@ class SchemaValidationTest {
                 "{strategy: Canary, canary: {steps: [{weight: 10, pause: 5m}, {weight: 100}],"
                     + " stickiness: {key: header, header: X-User},"
                     + " evaluation: {datasetUri: 's3://eval/rows.jsonl'}}}")),
+        accept(
+            "canary gate on each candidate's own validation split",
+            LAD,
+            set(
+                "spec.rollout",
+                "{strategy: Canary, canary: {steps: [{weight: 100}],"
+                    + " evaluation: {maxLossIncrease: 0.1, resources: {requests: {memory: 8Gi}}}}}")),
         accept("allow no effect", LAD, set("spec.validation", "{allowNoEffect: true}")),
         accept(
             "canary decision to leave a paused step",

@@ -217,7 +217,7 @@ public class CanaryRollouts {
             adapter.getSpec().rollout().canary(),
             rollout,
             CanaryName.of(servedName),
-            () -> gate.observe(adapter, base, rollout));
+            () -> gate.observe(adapter, base, rollout, candidate.lineage()));
     if (next.deleteJobs()) {
       gate.deleteOthers(adapter, null);
     }

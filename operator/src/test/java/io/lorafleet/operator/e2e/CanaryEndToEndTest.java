@@ -1,5 +1,8 @@
 package io.lorafleet.operator.e2e;
 
+import static io.lorafleet.operator.e2e.VersionClients.after;
+import static io.lorafleet.operator.e2e.VersionClients.share;
+import static io.lorafleet.operator.e2e.VersionClients.within;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -17,8 +20,8 @@ import io.lorafleet.artifacts.peft.ModuleKey;
 import io.lorafleet.artifacts.peft.PeftAdapterWriter;
 import io.lorafleet.artifacts.safetensors.DType;
 import io.lorafleet.artifacts.store.PublishedVersion;
-import io.lorafleet.operator.basemodel.BaseModelResources;
 import io.lorafleet.operator.config.OperatorConfig;
+import io.lorafleet.operator.e2e.VersionClients.Share;
 import io.lorafleet.operator.testing.RealClusterOperator;
 import io.lorafleet.operator.testing.kubelet.OperatorImages;
 import io.lorafleet.serving.pod.CanaryName;
@@ -27,25 +30,17 @@ import io.lorafleet.testcluster.kubelet.TestNetAddresses;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
-import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.TreeMap;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -140,7 +135,7 @@ class CanaryEndToEndTest {
             steps: [{weight: 10, pause: 5s}, {weight: 50, pause: 5s}, {weight: 100}]""");
     awaitPlaced("tone");
 
-    try (ServiceProxy service = routerService()) {
+    try (ServiceProxy service = pool.routerService()) {
       URI router = service.uri("/");
       String stableText = awaitText(router, "tone");
       Instant newVersionAt;
@@ -148,7 +143,8 @@ class CanaryEndToEndTest {
       Map<Integer, Integer> stepWeights = new TreeMap<>();
       String canaryTextOnPod = null;
       Instant promotedSeen;
-      try (Clients clients = Clients.start(router, "tone")) {
+      try (VersionClients clients =
+          VersionClients.start(router, "tone", List.of(PROMPT), CLIENTS)) {
         clients.awaitMore(10);
         newVersionAt = Instant.now();
         pool.setArtifact("tone", v2);
@@ -166,7 +162,8 @@ class CanaryEndToEndTest {
             if (canaryTextOnPod == null && rollout.phase() == RolloutPhase.Progressing) {
               // The canary as a pod serves it (clients cannot name it through the router).
               URI pod = pool.servers(config.servingPort()).values().iterator().next();
-              canaryTextOnPod = ProcessPool.text(complete(pod, CanaryName.of("tone")));
+              canaryTextOnPod =
+                  ProcessPool.text(VersionClients.complete(pod, CanaryName.of("tone"), PROMPT));
             }
           }
           if (rollout != null && rollout.phase() == RolloutPhase.Promoted) {
@@ -181,17 +178,16 @@ class CanaryEndToEndTest {
         assertThat(rollout.weight()).isEqualTo(100);
         // At least 30 more answers, so at least 27 sent after (3 clients had one in flight).
         clients.awaitMore(30);
-        List<Answer> answers = clients.stop();
+        List<VersionClients.Answer> answers = clients.stop();
 
         String newText = awaitText(router, "tone");
         Instant step1 = stepStarts.get(1);
         Instant step2 = stepStarts.getOrDefault(2, promotedSeen);
-        List<String> failures =
-            answers.stream().filter(a -> a.text == null).map(a -> a.error).toList();
-        Share before = share(answers, a -> a.sent.isBefore(newVersionAt), newText);
+        List<String> failures = VersionClients.failures(answers);
+        Share before = share(answers, a -> a.sent().isBefore(newVersionAt), newText);
         Share ten = share(answers, within(stepStarts.get(0).plus(ROUTER_LAG), step1), newText);
         Share fifty = share(answers, within(step1.plus(ROUTER_LAG), step2), newText);
-        Share after = share(answers, a -> a.sent.isAfter(promotedSeen), newText);
+        Share after = share(answers, after(promotedSeen), newText);
         System.out.printf(
             "CanaryEndToEndTest: %d requests, %d failed; canary share before %s, at 10%% %s, at"
                 + " 50%% %s, after promotion %s; steps started %s; router windows %s%n",
@@ -209,17 +205,19 @@ class CanaryEndToEndTest {
         assertThat(failures).as("failed client requests").isEmpty();
         assertThat(answers)
             .as("every answer is one of the two versions")
-            .allSatisfy(a -> assertThat(a.text).isIn(stableText, newText));
-        assertThat(before.canary).as("before the rollout: stable only").isZero();
-        assertThat(ten.total).as("requests during step 10").isGreaterThanOrEqualTo(10);
+            .allSatisfy(a -> assertThat(a.text()).isIn(stableText, newText));
+        assertThat(before.canary()).as("before the rollout: stable only").isZero();
+        assertThat(ten.total()).as("requests during step 10").isGreaterThanOrEqualTo(10);
         assertNearWeight(ten, 10);
-        assertThat(fifty.total).as("requests during step 50").isGreaterThanOrEqualTo(20);
+        assertThat(fifty.total()).as("requests during step 50").isGreaterThanOrEqualTo(20);
         assertNearWeight(fifty, 50);
         assertThat(fifty.fraction())
             .as("more canary at 50 than at 10")
             .isGreaterThan(ten.fraction());
-        assertThat(after.total).as("requests after promotion").isGreaterThanOrEqualTo(27);
-        assertThat(after.canary).as("after promotion: the new version only").isEqualTo(after.total);
+        assertThat(after.total()).as("requests after promotion").isGreaterThanOrEqualTo(27);
+        assertThat(after.canary())
+            .as("after promotion: the new version only")
+            .isEqualTo(after.total());
       }
       assertThat(ready("tone").reason()).isEqualTo("Promoted");
       assertThat(pool.adapter("tone").getStatus().digest()).isEqualTo(digest(v2));
@@ -251,13 +249,13 @@ class CanaryEndToEndTest {
             analysis: {minRequests: 20}""");
     awaitPlaced("faq");
 
-    try (ServiceProxy service = routerService()) {
+    try (ServiceProxy service = pool.routerService()) {
       URI router = service.uri("/");
       String stableText = awaitText(router, "faq");
       RolloutStatus rollout;
       Instant rolledBackSeen;
-      List<Answer> answers;
-      try (Clients clients = Clients.start(router, "faq")) {
+      List<VersionClients.Answer> answers;
+      try (VersionClients clients = VersionClients.start(router, "faq", List.of(PROMPT), CLIENTS)) {
         clients.awaitMore(10);
         pool.setArtifact("faq", broken);
         await()
@@ -276,17 +274,16 @@ class CanaryEndToEndTest {
         clients.awaitMore(30);
         answers = clients.stop();
       }
-      List<String> failures =
-          answers.stream().filter(a -> a.text == null).map(a -> a.error).toList();
-      Share after = share(answers, a -> a.sent.isAfter(rolledBackSeen), stableText);
+      List<String> failures = VersionClients.failures(answers);
+      Share after = share(answers, after(rolledBackSeen), stableText);
       System.out.printf(
           "CanaryEndToEndTest: %d requests, %d failed, %d after the rollback; checks %s; router"
               + " windows %s%n",
-          answers.size(), failures.size(), after.total, rollout.checks(), rollouts(router));
+          answers.size(), failures.size(), after.total(), rollout.checks(), rollouts(router));
       assertThat(failures).as("failed client requests").isEmpty();
       // No answer ever came from the broken version: before, during and after the rollback.
-      assertThat(answers).allSatisfy(a -> assertThat(a.text).isEqualTo(stableText));
-      assertThat(after.total).as("requests after the rollback").isGreaterThanOrEqualTo(27);
+      assertThat(answers).allSatisfy(a -> assertThat(a.text()).isEqualTo(stableText));
+      assertThat(after.total()).as("requests after the rollback").isGreaterThanOrEqualTo(27);
       assertThat(rollout.weight()).isZero();
       assertThat(rollout.stableDigest()).isEqualTo(digest(v1));
       // Rolled back by the analysis (not by a refused load): its numbers are the router's.
@@ -410,46 +407,9 @@ class CanaryEndToEndTest {
             });
   }
 
-  private static ServiceProxy routerService() throws Exception {
-    return ServiceProxy.start(
-        pool.client(), pool.namespace(), BaseModelResources.servingName(pool.baseModel()), "http");
-  }
-
   /** The greedy text through the router, once it routes the name (before any client counts). */
   private static String awaitText(URI router, String model) {
-    String[] text = new String[1];
-    await()
-        .atMost(Duration.ofMinutes(2))
-        .pollInterval(Duration.ofMillis(500))
-        .ignoreExceptions()
-        .untilAsserted(
-            () -> {
-              HttpResponse<String> r = complete(router, model);
-              assertThat(r.statusCode()).as("%s: %s", model, r.body()).isEqualTo(200);
-              text[0] = ProcessPool.text(r);
-            });
-    return text[0];
-  }
-
-  /** The clients' greedy completion for {@code model}, sent to {@code base}. */
-  private static HttpResponse<String> complete(URI base, String model) throws Exception {
-    try (HttpClient http = HttpClient.newHttpClient()) {
-      return http.send(completion(base, model), HttpResponse.BodyHandlers.ofString());
-    }
-  }
-
-  private static HttpRequest completion(URI base, String model) {
-    String body =
-        "{\"model\":\""
-            + model
-            + "\",\"prompt\":\""
-            + PROMPT
-            + "\",\"max_tokens\":4,\"temperature\":0}";
-    return HttpRequest.newBuilder(base.resolve("/v1/completions"))
-        .header("Content-Type", "application/json")
-        .timeout(Duration.ofSeconds(60))
-        .POST(HttpRequest.BodyPublishers.ofString(body))
-        .build();
+    return VersionClients.awaitTexts(router, model, List.of(PROMPT)).get(PROMPT);
   }
 
   private static String rollouts(URI router) {
@@ -460,22 +420,6 @@ class CanaryEndToEndTest {
     }
   }
 
-  // --- what clients saw -------------------------------------------------------------------
-
-  /** One client request: when it was sent, and its text (null when it failed, with why). */
-  private record Answer(Instant sent, String text, String error) {}
-
-  private record Share(int canary, int total) {
-    double fraction() {
-      return total == 0 ? 0 : (double) canary / total;
-    }
-
-    @Override
-    public String toString() {
-      return canary + "/" + total;
-    }
-  }
-
   /**
    * The share is within 4.5 standard deviations of a binomial draw at {@code weight} (about 1 in
    * 150,000 to miss by chance), plus 5 points for the router's per-request random split seeing a
@@ -483,7 +427,7 @@ class CanaryEndToEndTest {
    */
   private static void assertNearWeight(Share share, int weight) {
     double p = weight / 100.0;
-    double tolerance = 4.5 * Math.sqrt(p * (1 - p) / share.total) + 0.05;
+    double tolerance = 4.5 * Math.sqrt(p * (1 - p) / share.total()) + 0.05;
     assertThat(share.fraction())
         .as("canary share %s at weight %d (tolerance %.3f)", share, weight, tolerance)
         .isBetween(p - tolerance, p + tolerance);
@@ -494,85 +438,5 @@ class CanaryEndToEndTest {
         .getStatus()
         .condition(ConditionType.Ready)
         .orElseThrow(() -> new AssertionError(name + " has no Ready condition"));
-  }
-
-  private static Predicate<Answer> within(Instant from, Instant to) {
-    return a -> !a.sent.isBefore(from) && a.sent.isBefore(to);
-  }
-
-  private static Share share(List<Answer> answers, Predicate<Answer> which, String canaryText) {
-    List<Answer> selected = answers.stream().filter(which).filter(a -> a.text != null).toList();
-    int canary = (int) selected.stream().filter(a -> canaryText.equals(a.text)).count();
-    return new Share(canary, selected.size());
-  }
-
-  /**
-   * Clients that send greedy completions for one model through the router until stopped, with no
-   * {@code user} field (the router splits such requests at random, per request), and a short pause
-   * between requests that keeps the CPU for the pods.
-   */
-  private static final class Clients implements AutoCloseable {
-    private final AtomicBoolean stopped = new AtomicBoolean();
-    private final List<Answer> answers = new CopyOnWriteArrayList<>();
-    private final List<Thread> threads = new ArrayList<>();
-
-    static Clients start(URI router, String model) {
-      Clients clients = new Clients();
-      for (int c = 0; c < CLIENTS; c++) {
-        clients.threads.add(
-            Thread.ofPlatform()
-                .name("canary-client-" + c)
-                .daemon()
-                .start(() -> clients.send(router, model)));
-      }
-      return clients;
-    }
-
-    private void send(URI router, String model) {
-      try (HttpClient http =
-          HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build()) {
-        while (!stopped.get()) {
-          Instant sent = Instant.now();
-          try {
-            HttpResponse<String> r =
-                http.send(completion(router, model), HttpResponse.BodyHandlers.ofString());
-            answers.add(
-                r.statusCode() == 200
-                    ? new Answer(sent, ProcessPool.text(r), null)
-                    : new Answer(sent, null, "HTTP " + r.statusCode() + " " + r.body()));
-          } catch (IOException e) {
-            answers.add(new Answer(sent, null, e.toString()));
-          }
-          Thread.sleep(20);
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
-
-    /** Waits until {@code count} more requests have ended (at most two minutes). */
-    void awaitMore(int count) throws InterruptedException {
-      int target = answers.size() + count;
-      long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
-      while (answers.size() < target && System.nanoTime() < deadline) {
-        Thread.sleep(50);
-      }
-    }
-
-    /** Stops the clients (each finishes its request in flight); what they saw. */
-    List<Answer> stop() throws InterruptedException {
-      stopped.set(true);
-      for (Thread t : threads) {
-        t.join(Duration.ofSeconds(90));
-      }
-      return List.copyOf(answers);
-    }
-
-    @Override
-    public void close() throws InterruptedException {
-      if (!stopped.get()) {
-        stop();
-      }
-    }
   }
 }

@@ -28,6 +28,7 @@ import io.lorafleet.testcluster.kubelet.Kubelet;
 import io.lorafleet.testcluster.kubelet.LocalImage;
 import io.lorafleet.testcluster.kubelet.PodAddresses;
 import io.lorafleet.testcluster.kubelet.ProcessRuntime;
+import io.lorafleet.testcluster.kubelet.ServiceProxy;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -214,6 +215,12 @@ final class ProcessPool implements AutoCloseable {
         .patch(
             PatchContext.of(PatchType.JSON_MERGE),
             "{\"spec\":{\"artifact\":{\"uri\":\"" + version.uri() + "\"}}}");
+  }
+
+  /** A local port to the pool's Service (its router pods, where the BaseModel has a router). */
+  ServiceProxy routerService() throws Exception {
+    return ServiceProxy.start(
+        client, namespace, BaseModelResources.servingName(baseModel()), "http");
   }
 
   BaseModel baseModel() {

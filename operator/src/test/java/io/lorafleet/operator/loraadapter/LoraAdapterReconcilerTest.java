@@ -20,6 +20,8 @@ import io.lorafleet.api.v1alpha1.common.ConditionType;
 import io.lorafleet.api.v1alpha1.common.Placement;
 import io.lorafleet.api.v1alpha1.common.PlacementStrategy;
 import io.lorafleet.api.v1alpha1.common.SecretReference;
+import io.lorafleet.api.v1alpha1.finetunejob.DatasetFormat;
+import io.lorafleet.api.v1alpha1.jobs.ValidationSplit;
 import io.lorafleet.api.v1alpha1.loraadapter.AdapterPlacement;
 import io.lorafleet.api.v1alpha1.loraadapter.AdapterValidationSpec;
 import io.lorafleet.api.v1alpha1.loraadapter.CanarySpec;
@@ -33,6 +35,7 @@ import io.lorafleet.api.v1alpha1.loraadapter.RolloutSpec;
 import io.lorafleet.api.v1alpha1.loraadapter.RolloutStatus;
 import io.lorafleet.api.v1alpha1.loraadapter.RolloutStrategy;
 import io.lorafleet.artifacts.store.PublishedVersion;
+import io.lorafleet.operator.loraadapter.evaluation.EvaluationDataset;
 import io.lorafleet.operator.loraadapter.evaluation.EvaluationResources;
 import io.lorafleet.operator.testing.EmbeddedObjectStore;
 import io.lorafleet.operator.testing.FakeServingPod;
@@ -669,34 +672,26 @@ class LoraAdapterReconcilerTest extends RealClusterTestBase {
     PublishedVersion v3 = TestArtifacts.publishAdapter(objectStore.client(), prefix, 4, 15);
     baseModel("base", 1, 32);
     awaitPods("base", 1);
-    LoraAdapter canary = adapter("canary", "base", uri(v1), new IntOrString("all"));
-    LoraAdapterSpec spec = canary.getSpec();
-    canary.setSpec(
-        new LoraAdapterSpec(
-            spec.baseModelRef(),
-            spec.artifact(),
-            spec.placement(),
-            null,
-            false,
-            null,
-            new RolloutSpec(
-                RolloutStrategy.Canary,
-                new CanarySpec(
-                    List.of(new CanaryStep(10, "5m", null), new CanaryStep(100, null, null)),
+    admin
+        .resource(
+            gated(
+                "canary",
+                "base",
+                v1,
+                List.of(new CanaryStep(10, "5m", null), new CanaryStep(100, null, null)),
+                new RolloutEvaluationSpec(
+                    "s3://datasets/eval",
                     null,
-                    new RolloutEvaluationSpec(
-                        "s3://datasets/eval",
-                        null,
-                        null,
-                        new SecretReference("datasets"),
-                        null,
-                        null,
-                        null,
-                        null,
-                        null,
-                        null),
-                    null))));
-    admin.resource(canary).create();
+                    null,
+                    new SecretReference("datasets"),
+                    null,
+                    null,
+                    null,
+                    null,
+                    null,
+                    null,
+                    null)))
+        .create();
     awaitReady("canary", "Placed");
 
     // A new version: Evaluating at weight 0, its Job made, nothing loaded as the canary. (The
@@ -714,7 +709,7 @@ class LoraAdapterReconcilerTest extends RealClusterTestBase {
     assertThat(job.getMetadata().getOwnerReferences())
         .singleElement()
         .satisfies(o -> assertThat(o.getUid()).isEqualTo(get("canary").getMetadata().getUid()));
-    assertThat(job.getSpec().getTemplate().getSpec().getContainers().getFirst().getArgs())
+    assertThat(evaluationArgs(job2))
         .containsSubsequence("--candidate", rollout.canaryVersion())
         .containsSubsequence("--stable", rollout.stableVersion())
         .containsSubsequence("--dataset", "s3://datasets/eval")
@@ -774,6 +769,109 @@ class LoraAdapterReconcilerTest extends RealClusterTestBase {
               assertThat(get("canary").getStatus().digest()).isEqualTo("sha256:" + v4.digest());
               assertThat(evaluationJobs()).as("the abandoned evaluation's Job").isEmpty();
             });
+  }
+
+  @Test
+  void aGateWithoutADatasetScoresTheCandidatesValidationSplitOrRollsBackWithNoEvaluationDataset()
+      throws Exception {
+    String prefix = "s3://adapters/" + namespace + "/tuned";
+    String split = prefix + "/validation/sha256-" + "ab".repeat(32) + ".jsonl";
+    PublishedVersion v1 = TestArtifacts.publishAdapter(objectStore.client(), prefix, 4, 23);
+    // As a FineTuneJob's trainer publishes it: the lineage names the rows it held out.
+    PublishedVersion trained =
+        TestArtifacts.publishAdapter(
+            objectStore.client(),
+            prefix,
+            4,
+            24,
+            new ValidationSplit(split, "sha256:" + "ab".repeat(32), DatasetFormat.CHAT, 64)
+                .lineage());
+    PublishedVersion bare = TestArtifacts.publishAdapter(objectStore.client(), prefix, 4, 25);
+    baseModel("tunedbase", 1, 32);
+    awaitPods("tunedbase", 1);
+    // No datasetUri: each candidate brings its own rows, or none.
+    admin
+        .resource(
+            gated(
+                "tuned",
+                "tunedbase",
+                v1,
+                List.of(new CanaryStep(100, null, null)),
+                new RolloutEvaluationSpec(
+                    null, null, null, null, null, null, null, null, null, null, null)))
+        .create();
+    awaitReady("tuned", "Placed");
+
+    patchArtifact("tuned", trained);
+    awaitReady("tuned", "CanaryEvaluating");
+    String job = EvaluationResources.jobName(get("tuned"), "sha256:" + trained.digest());
+    await().atMost(Duration.ofSeconds(30)).until(() -> evaluationJobs().contains(job));
+    assertThat(evaluationArgs(job))
+        .containsSubsequence("--dataset", split)
+        .containsSubsequence("--dataset-digest", "sha256:" + "ab".repeat(32))
+        .containsSubsequence("--format", "chat")
+        .containsSubsequence("--max-sequence-length", "64")
+        // The split is next to the adapter's versions: read with spec.artifact's Secret.
+        .containsSubsequence("--dataset-credentials-dir", "/var/run/lorafleet/credentials/s3")
+        .doesNotContain("--safety-dataset");
+
+    // A candidate with no split of its own: rolled back at once, with the reason, and no Job.
+    patchArtifact("tuned", bare);
+    Condition back = awaitReady("tuned", "RolledBack");
+    assertThat(back.isTrue()).as("stable serves").isTrue();
+    RolloutStatus rollout = get("tuned").getStatus().rollout();
+    assertThat(rollout.phase()).isEqualTo(RolloutPhase.RolledBack);
+    assertThat(rollout.canaryDigest()).isEqualTo("sha256:" + bare.digest());
+    assertThat(rollout.stableDigest()).isEqualTo("sha256:" + v1.digest());
+    assertThat(rollout.message())
+        .contains(EvaluationDataset.MISSING)
+        .contains("no datasetUri")
+        .contains("its lineage names no validation split");
+    assertThat(back.message()).contains(EvaluationDataset.MISSING);
+    assertThat(get("tuned").getStatus().digest()).isEqualTo("sha256:" + v1.digest());
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(() -> assertThat(evaluationJobs()).doesNotContain(job));
+    assertThat(evaluationJobs())
+        .doesNotContain(EvaluationResources.jobName(get("tuned"), "sha256:" + bare.digest()));
+  }
+
+  /** A Canary adapter on every pod of {@code base}, serving {@code version}, with a gate. */
+  private LoraAdapter gated(
+      String name,
+      String base,
+      PublishedVersion version,
+      List<CanaryStep> steps,
+      RolloutEvaluationSpec gate) {
+    LoraAdapter adapter = adapter(name, base, uri(version), new IntOrString("all"));
+    LoraAdapterSpec spec = adapter.getSpec();
+    adapter.setSpec(
+        new LoraAdapterSpec(
+            spec.baseModelRef(),
+            spec.artifact(),
+            spec.placement(),
+            null,
+            false,
+            null,
+            new RolloutSpec(RolloutStrategy.Canary, new CanarySpec(steps, null, gate, null))));
+    return adapter;
+  }
+
+  /** The arguments of the evaluation Job {@code name}. */
+  private List<String> evaluationArgs(String name) {
+    return admin
+        .batch()
+        .v1()
+        .jobs()
+        .inNamespace(namespace)
+        .withName(name)
+        .get()
+        .getSpec()
+        .getTemplate()
+        .getSpec()
+        .getContainers()
+        .getFirst()
+        .getArgs();
   }
 
   private void patchArtifact(String name, PublishedVersion version) {

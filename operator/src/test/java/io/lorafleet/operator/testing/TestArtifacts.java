@@ -43,6 +43,13 @@ public final class TestArtifacts {
   /** A rank-r adapter on q_proj and k_proj of both layers, published as a new version. */
   public static PublishedVersion publishAdapter(S3ObjectStore s3, String uri, int rank, long seed)
       throws Exception {
+    return publishAdapter(s3, uri, rank, seed, Map.of());
+  }
+
+  /** As {@link #publishAdapter(S3ObjectStore, String, int, long)}, with more lineage entries. */
+  public static PublishedVersion publishAdapter(
+      S3ObjectStore s3, String uri, int rank, long seed, Map<String, String> lineage)
+      throws Exception {
     Random random = new Random(seed);
     Map<ModuleKey, LoraWeights> modules = new LinkedHashMap<>();
     for (int layer = 0; layer < 2; layer++) {
@@ -62,8 +69,14 @@ public final class TestArtifacts {
         dir);
     S3Uri target = S3Uri.parse(uri);
     s3.ensureBucket(target.bucket());
-    return new ArtifactStore(s3, RetryPolicy.defaults())
-        .push(dir, target, Map.of("fineTuneJob", "tune-" + seed, "baseModelDigest", "sha256:test"));
+    return new ArtifactStore(s3, RetryPolicy.defaults()).push(dir, target, lineage(seed, lineage));
+  }
+
+  private static Map<String, String> lineage(long seed, Map<String, String> more) {
+    Map<String, String> all = new LinkedHashMap<>(more);
+    all.put("fineTuneJob", "tune-" + seed);
+    all.put("baseModelDigest", "sha256:test");
+    return all;
   }
 
   private static float[] floats(Random random, int n) {

@@ -39,15 +39,30 @@ public final class DatasetReader {
   }
 
   private final Limits limits;
+  private final boolean keepLines;
 
   public DatasetReader(RecordParser parser, SequenceEncoder encoder) {
     this(parser, encoder, Limits.DEFAULT);
   }
 
   public DatasetReader(RecordParser parser, SequenceEncoder encoder, Limits limits) {
+    this(parser, encoder, limits, false);
+  }
+
+  private DatasetReader(
+      RecordParser parser, SequenceEncoder encoder, Limits limits, boolean keepLines) {
     this.parser = parser;
     this.encoder = encoder;
     this.limits = limits;
+    this.keepLines = keepLines;
+  }
+
+  /**
+   * This reader, keeping each valid record's line as well (its JSONL text next to its tokens: about
+   * twice the memory for data), for a run that publishes the lines it holds out.
+   */
+  public DatasetReader keepingLines() {
+    return new DatasetReader(parser, encoder, limits, true);
   }
 
   public LoadedDataset read(Place dataset) throws TrainerFailure, IOException {
@@ -71,7 +86,8 @@ public final class DatasetReader {
           records++;
           SourceLine where = new SourceLine(name, in.lineNo());
           try {
-            examples.add(new Example(where, encoder.encode(parser.parse(line))));
+            examples.add(
+                new Example(where, encoder.encode(parser.parse(line)), keepLines ? line : null));
           } catch (InvalidRecordException e) {
             invalid.add(new InvalidLine(where, e.getMessage()));
           }

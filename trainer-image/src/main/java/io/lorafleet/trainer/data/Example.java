@@ -2,5 +2,13 @@ package io.lorafleet.trainer.data;
 
 import io.lorafleet.engine.train.TrainingSequence;
 
-/** A valid record, tokenized, with where it came from. */
-public record Example(SourceLine where, TrainingSequence sequence) {}
+/**
+ * A valid record, tokenized, with where it came from; {@code line} is its JSONL text when the
+ * reader keeps it ({@link DatasetReader#keepingLines()}: a run that publishes its validation
+ * split), else null.
+ */
+public record Example(SourceLine where, TrainingSequence sequence, String line) {
+  public Example(SourceLine where, TrainingSequence sequence) {
+    this(where, sequence, null);
+  }
+}

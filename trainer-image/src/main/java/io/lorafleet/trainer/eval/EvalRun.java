@@ -50,6 +50,9 @@ public final class EvalRun {
   static final String INVALID_DATASET = LoadedDataset.INVALID;
   static final String INCOMPATIBLE = "IncompatibleAdapter";
 
+  /** The dataset is not the one {@code --dataset-digest} names (e.g. a validation split). */
+  static final String DIGEST_MISMATCH = "DatasetDigestMismatch";
+
   /**
    * What to evaluate; {@code stable}, {@code safetyDataset} and {@code output} may be null. {@code
    * credentialsDir} reads the datasets and writes the output; the model and the adapters have their
@@ -60,9 +63,12 @@ public final class EvalRun {
       String candidate,
       String stable,
       String dataset,
+      String datasetDigest,
       DatasetFormat format,
       String safetyDataset,
+      DatasetFormat safetyFormat,
       String credentialsDir,
+      String datasetCredentialsDir,
       String modelCredentialsDir,
       String adapterCredentialsDir,
       String output,
@@ -70,6 +76,10 @@ public final class EvalRun {
       EvalSettings settings) {
     String modelCredentials() {
       return modelCredentialsDir != null ? modelCredentialsDir : credentialsDir;
+    }
+
+    String datasetCredentials() {
+      return datasetCredentialsDir != null ? datasetCredentialsDir : credentialsDir;
     }
 
     String adapterCredentials() {
@@ -93,16 +103,19 @@ public final class EvalRun {
               modelPlace, places.localPath(modelPlace), null, work.resolve("models"));
       try (HfTokenizer tokenizer = HfTokenizer.load(base.dir())) {
         OptionalInt eos = EosToken.of(base.dir(), tokenizer);
-        SequenceEncoder encoder =
-            new SequenceEncoder(
-                tokenizer, template(q.format(), base.dir()), eos, q.settings().maxSequenceLength());
-        DatasetReader reader = new DatasetReader(new RecordParser(q.format()), encoder);
-        Place dataPlace = places.open(q.dataset(), q.credentialsDir(), "--dataset");
-        LoadedDataset data = reader.read(dataPlace);
+        Place dataPlace = places.open(q.dataset(), q.datasetCredentials(), "--dataset");
+        LoadedDataset data = reader(q.format(), tokenizer, eos, base.dir(), q).read(dataPlace);
+        if (q.datasetDigest() != null && !q.datasetDigest().equals(data.digest())) {
+          throw TrainerFailure.badInput(
+              DIGEST_MISMATCH,
+              q.dataset() + " has digest " + data.digest() + ", expected " + q.datasetDigest());
+        }
         data.check(q.settings().maxInvalidFraction());
         LoadedDataset safety = null;
         if (q.safetyDataset() != null) {
-          safety = reader.read(places.open(q.safetyDataset(), q.credentialsDir(), "--safety"));
+          safety =
+              reader(q.safetyFormat(), tokenizer, eos, base.dir(), q)
+                  .read(places.open(q.safetyDataset(), q.credentialsDir(), "--safety"));
           safety.check(q.settings().maxInvalidFraction());
         }
         List<EvalRow> rows = rows(data);
@@ -266,6 +279,15 @@ public final class EvalRun {
       throw TrainerFailure.badInput(
           INCOMPATIBLE, "--" + role + " " + source + " does not fit the model: " + e.getMessage());
     }
+  }
+
+  private static DatasetReader reader(
+      DatasetFormat format, HfTokenizer tokenizer, OptionalInt eos, Path modelDir, Request q)
+      throws TrainerFailure {
+    SequenceEncoder encoder =
+        new SequenceEncoder(
+            tokenizer, template(format, modelDir), eos, q.settings().maxSequenceLength());
+    return new DatasetReader(new RecordParser(format), encoder);
   }
 
   private static ChatTemplate template(DatasetFormat format, Path modelDir) throws TrainerFailure {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.lorafleet.api.v1alpha1.finetunejob.TargetModule;
 import io.lorafleet.api.v1alpha1.jobs.TrainerConfig;
+import io.lorafleet.api.v1alpha1.jobs.ValidationSplit;
 import io.lorafleet.artifacts.store.Sha256;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -58,7 +59,7 @@ public final class RunIdentity {
     }
     l.put("baseModelDigest", baseDigest);
     l.put("datasetDigest", datasetDigest);
-    l.put("dataset.format", JSON.convertValue(c.dataset().format(), String.class));
+    l.put(ValidationSplit.FORMAT_KEY, JSON.convertValue(c.dataset().format(), String.class));
     l.put("dataset.validationSplit", String.valueOf(c.dataset().validationSplit()));
     var lora = c.lora();
     l.put("lora.rank", String.valueOf(lora.rank()));

@@ -5,6 +5,7 @@ import io.lorafleet.api.v1alpha1.finetunejob.LoraInit;
 import io.lorafleet.api.v1alpha1.jobs.RunProgress;
 import io.lorafleet.api.v1alpha1.jobs.RunResult;
 import io.lorafleet.api.v1alpha1.jobs.TrainerConfig;
+import io.lorafleet.api.v1alpha1.jobs.ValidationSplit;
 import io.lorafleet.artifacts.hf.LinearModule;
 import io.lorafleet.artifacts.hf.ModelConfig;
 import io.lorafleet.artifacts.peft.LoraAdapter;
@@ -33,6 +34,7 @@ import io.lorafleet.trainer.data.SequenceEncoder;
 import io.lorafleet.trainer.model.BaseModelLoader;
 import io.lorafleet.trainer.model.BaseModelSource;
 import io.lorafleet.trainer.publish.AdapterPublisher;
+import io.lorafleet.trainer.publish.ValidationSplitPublisher;
 import io.lorafleet.trainer.report.RunReports;
 import io.lorafleet.trainer.report.TerminationMessage;
 import io.lorafleet.trainer.storage.Place;
@@ -52,7 +54,8 @@ import java.util.function.Consumer;
 /**
  * One training run from trainer.json to result.json: fetch the base model, read and check the
  * dataset, resume from the newest usable checkpoint of the run directory, train, publish the
- * adapter, report. Returns the process exit code ({@link ExitCodes}).
+ * held-out validation rows and the adapter, report. Returns the process exit code ({@link
+ * ExitCodes}).
  */
 public final class TrainJob {
   private static final System.Logger LOG = System.getLogger(TrainJob.class.getName());
@@ -226,7 +229,14 @@ public final class TrainJob {
         close(closeable);
       }
 
-      Map<String, String> lineage = RunIdentity.lineage(c, base.digest(), data.digest());
+      Map<String, String> lineage =
+          new LinkedHashMap<>(RunIdentity.lineage(c, base.digest(), data.digest()));
+      // The held-out rows go out first; the version's lineage names them (the default rows of
+      // a canary's evaluation gate, docs/evaluation.md).
+      Optional<ValidationSplit> held =
+          ValidationSplitPublisher.publish(
+              split.validation(), c.dataset().format(), c.training().maxSequenceLength(), versions);
+      held.ifPresent(v -> lineage.putAll(v.lineage()));
       PublishedVersion version = AdapterPublisher.publish(adapter, versions, lineage, work);
       LOG.log(Level.INFO, "published {0}", version.uri());
       return RunResult.succeeded(
@@ -257,8 +267,11 @@ public final class TrainJob {
             template,
             EosToken.of(modelDir, tokenizer),
             c.training().maxSequenceLength());
-    LoadedDataset data =
-        new DatasetReader(new RecordParser(c.dataset().format()), encoder).read(dataset);
+    DatasetReader reader = new DatasetReader(new RecordParser(c.dataset().format()), encoder);
+    if (c.dataset().validationSplit() > 0) {
+      reader = reader.keepingLines(); // the held-out lines are published with the adapter
+    }
+    LoadedDataset data = reader.read(dataset);
     List<InvalidLine> invalid = data.invalid();
     for (InvalidLine l : invalid.subList(0, Math.min(invalid.size(), MAX_LOGGED_INVALID))) {
       LOG.log(Level.WARNING, "invalid line {0}", l);

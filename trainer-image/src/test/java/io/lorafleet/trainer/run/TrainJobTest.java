@@ -3,7 +3,10 @@ package io.lorafleet.trainer.run;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.lorafleet.api.v1alpha1.finetunejob.DatasetFormat;
+import io.lorafleet.api.v1alpha1.jobs.EvalVerdict;
 import io.lorafleet.api.v1alpha1.jobs.TrainerConfig;
+import io.lorafleet.api.v1alpha1.jobs.ValidationSplit;
 import io.lorafleet.artifacts.peft.LoraAdapter;
 import io.lorafleet.artifacts.peft.PeftAdapterReader;
 import io.lorafleet.artifacts.safetensors.SafetensorsFile;
@@ -19,8 +22,12 @@ import io.lorafleet.engine.model.WeightPrecision;
 import io.lorafleet.engine.support.EngineRun;
 import io.lorafleet.engine.train.LoraTrainer;
 import io.lorafleet.engine.train.TrainingStateFiles;
+import io.lorafleet.trainer.EvalOptions;
 import io.lorafleet.trainer.ExitCodes;
 import io.lorafleet.trainer.config.ConfigReader;
+import io.lorafleet.trainer.data.DataSplit;
+import io.lorafleet.trainer.data.Example;
+import io.lorafleet.trainer.data.SourceLine;
 import io.lorafleet.trainer.report.TerminationMessage;
 import io.lorafleet.trainer.support.TestWorld;
 import java.nio.charset.StandardCharsets;
@@ -28,6 +35,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -36,6 +44,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
 /** The train command end to end against an embedded S3, on a small generated model. */
 class TrainJobTest {
@@ -241,6 +250,80 @@ class TrainJobTest {
       assertThat(maxAbsDiff(inMemory, served)).isLessThan(1e-4 * maxAbs(served));
       assertThat(maxAbsDiff(plain, served)).isGreaterThan(1e-3); // the adapter changes the output
     }
+  }
+
+  @Test
+  void theHeldOutRowsArePublishedPinnedByTheVersionAndEvalVerifiesTheirDigest() throws Exception {
+    String data = TestWorld.reverseDataset(40, 2);
+    world.putText("s3://data/split/train.jsonl", data);
+    Map<String, Object> c =
+        world.trainerConfig(
+            "split", "s3://data/split/train.jsonl", "prompt-completion", training(2, 2));
+    assertThat(train(world.writeConfig("split.json", c), dir.resolve("none")))
+        .isEqualTo(ExitCodes.OK);
+
+    JsonNode result =
+        TestWorld.JSON.readTree(
+            world.get("s3://adapters/team-a/finetunejobs/split/uid-split/result.json"));
+    String uri = result.at("/adapter/uri").asText();
+    Map<String, String> lineage = world.artifacts.manifest(S3Uri.parse(uri)).manifest().lineage();
+    ValidationSplit split = ValidationSplit.fromLineage(lineage).orElseThrow();
+    assertThat(split.uri())
+        .startsWith("s3://adapters/team-a/adapters/split/validation/sha256-")
+        .endsWith(".jsonl");
+    assertThat(split.format()).isEqualTo(DatasetFormat.PROMPT_COMPLETION);
+    assertThat(split.maxSequenceLength()).isEqualTo(64);
+    assertThat(result.path("lineage").path(ValidationSplit.URI_KEY).asText())
+        .isEqualTo(split.uri());
+    byte[] rows = world.get(split.uri());
+    assertThat(split.digest()).isEqualTo("sha256:" + Sha256.hex(rows));
+    assertThat(split.uri()).contains(Sha256.hex(rows));
+    // Exactly the dataset's lines the split held out (validationSplit 0.1, seed 7), unchanged.
+    List<String> lines = data.lines().toList();
+    List<Example> all = new ArrayList<>();
+    for (int i = 0; i < lines.size(); i++) {
+      all.add(new Example(new SourceLine("train.jsonl", i + 1), null, lines.get(i)));
+    }
+    List<String> expected =
+        DataSplit.of(all, 0.1, 7).validation().stream().map(Example::line).toList();
+    assertThat(new String(rows, StandardCharsets.UTF_8).lines().toList())
+        .hasSize(result.at("/metrics/validationExamples").asInt())
+        .hasSize(4)
+        .isEqualTo(expected);
+
+    // trainer eval reads the split with its digest: the pinned one passes the check, another
+    // digest is bad input before anything is scored.
+    Path termination = Files.createFile(dir.resolve("termination-split"));
+    int code = evalSplit(split.uri(), split.digest(), uri, termination);
+    assertThat(code).isIn(ExitCodes.OK, ExitCodes.EVALUATION_FAILED);
+    assertThat(Files.readString(termination)).contains("\"candidateDigest\"");
+    Path refused = Files.createFile(dir.resolve("termination-split-wrong"));
+    assertThat(evalSplit(split.uri(), "sha256:" + "0".repeat(64), uri, refused))
+        .isEqualTo(ExitCodes.BAD_INPUT);
+    EvalVerdict verdict = TestWorld.JSON.readValue(Files.readString(refused), EvalVerdict.class);
+    assertThat(verdict.outcome()).isEqualTo(EvalVerdict.Outcome.Invalid);
+    assertThat(verdict.reason()).isEqualTo("DatasetDigestMismatch");
+    assertThat(verdict.message()).contains(split.digest()).contains("0".repeat(64));
+  }
+
+  private static int evalSplit(String dataset, String digest, String candidate, Path termination)
+      throws Exception {
+    EvalOptions options = new EvalOptions();
+    new CommandLine(options)
+        .parseArgs(
+            "--model",
+            "s3://models/llama",
+            "--candidate",
+            candidate,
+            "--dataset",
+            dataset,
+            "--dataset-digest",
+            digest,
+            "--credentials-dir",
+            world.credentials.toString(),
+            "--work-dir",
+            dir.resolve("eval-work").toString());
+    return options.run(System.out, new TerminationMessage(termination));
   }
 
   static double maxAbsDiff(float[] a, float[] b) {

@@ -14,6 +14,7 @@ import io.lorafleet.operator.config.OperatorConfig;
 import io.lorafleet.operator.jobs.JobConditions;
 import io.lorafleet.operator.jobs.TrainerTermination;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -38,19 +39,38 @@ public class EvaluationGate {
     this.jobs = informer;
   }
 
-  /** Where the evaluation of status.rollout's canary stands; makes its Job when there is none. */
-  public EvaluationOutcome observe(LoraAdapter adapter, BaseModel base, RolloutStatus rollout) {
+  /**
+   * Where the evaluation of status.rollout's canary stands; makes its Job when there is none, on
+   * the rows {@link EvaluationDataset} chooses ({@code candidateLineage}: the canary version's).
+   * With no rows to score, Invalid ({@link EvaluationDataset#MISSING}) and no Job.
+   */
+  public EvaluationOutcome observe(
+      LoraAdapter adapter,
+      BaseModel base,
+      RolloutStatus rollout,
+      Map<String, String> candidateLineage) {
     String namespace = adapter.getMetadata().getNamespace();
     String name = EvaluationResources.jobName(adapter, rollout.canaryDigest());
     Optional<Job> job = jobs.get(new ResourceID(name, namespace));
     if (job.isEmpty()) {
+      Optional<EvaluationDataset> dataset =
+          EvaluationDataset.choose(
+              adapter.getSpec().rollout().canary().evaluation(),
+              candidateLineage,
+              adapter.getSpec().artifact().credentialsSecretRef());
+      if (dataset.isEmpty()) {
+        return EvaluationOutcome.invalid(
+            EvaluationDataset.missing(rollout.canaryDigest(), candidateLineage));
+      }
       try {
         client
             .batch()
             .v1()
             .jobs()
             .inNamespace(namespace)
-            .resource(EvaluationWorkload.job(config.trainerImage(), adapter, base, rollout))
+            .resource(
+                EvaluationWorkload.job(
+                    config.trainerImage(), adapter, base, rollout, dataset.get()))
             .create();
       } catch (KubernetesClientException e) {
         if (e.getCode() != 409) {

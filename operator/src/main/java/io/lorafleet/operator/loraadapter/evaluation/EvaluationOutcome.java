@@ -23,6 +23,11 @@ public record EvaluationOutcome(Kind kind, List<RolloutCheck> checks, String mes
     return new EvaluationOutcome(Kind.RUNNING, List.of(), message);
   }
 
+  /** The evaluation cannot run at all (no Job is made): bad input the operator sees itself. */
+  public static EvaluationOutcome invalid(String message) {
+    return new EvaluationOutcome(Kind.INVALID, List.of(), message);
+  }
+
   public static EvaluationOutcome jobFailed(String message) {
     return new EvaluationOutcome(Kind.JOB_FAILED, List.of(), message);
   }

@@ -37,13 +37,20 @@ public final class EvaluationWorkload {
 
   private EvaluationWorkload() {}
 
-  public static Job job(String image, LoraAdapter adapter, BaseModel base, RolloutStatus rollout) {
+  public static Job job(
+      String image,
+      LoraAdapter adapter,
+      BaseModel base,
+      RolloutStatus rollout,
+      EvaluationDataset dataset) {
     RolloutEvaluationSpec spec = adapter.getSpec().rollout().canary().evaluation();
-    SecretReference datasetCredentials = spec.credentialsSecretRef();
+    SecretReference safetyCredentials = spec.credentialsSecretRef();
     SecretReference modelCredentials = base.getSpec().source().credentialsSecretRef();
     SecretReference adapterCredentials = adapter.getSpec().artifact().credentialsSecretRef();
     CredentialMounts credentials =
-        CredentialMounts.of(Stream.of(datasetCredentials, modelCredentials, adapterCredentials));
+        CredentialMounts.of(
+            Stream.of(
+                safetyCredentials, dataset.credentials(), modelCredentials, adapterCredentials));
     String name = EvaluationResources.jobName(adapter, rollout.canaryDigest());
     var labels = EvaluationResources.labels(adapter, rollout.canaryDigest());
     return new JobBuilder()
@@ -72,9 +79,10 @@ public final class EvaluationWorkload {
         .withArgs(
             args(
                 spec,
+                dataset,
                 base,
                 rollout,
-                CredentialMounts.directory(datasetCredentials),
+                CredentialMounts.directory(safetyCredentials),
                 CredentialMounts.directory(modelCredentials),
                 CredentialMounts.directory(adapterCredentials)))
         .addToVolumeMounts(
@@ -83,7 +91,7 @@ public final class EvaluationWorkload {
         // The verdict is the termination message; a crash leaves the log's tail there instead.
         .withTerminationMessagePolicy("FallbackToLogsOnError")
         .withSecurityContext(PodSecurity.container(true))
-        .withResources(PodResources.of(null, PodResources.JVM))
+        .withResources(PodResources.of(spec.resources(), PodResources.JVM))
         .endContainer()
         .withSecurityContext(PodSecurity.pod())
         .withAutomountServiceAccountToken(false)
@@ -97,12 +105,16 @@ public final class EvaluationWorkload {
         .build();
   }
 
-  /** {@code trainer eval}'s arguments; a threshold the spec leaves unset keeps the trainer's. */
+  /**
+   * {@code trainer eval}'s arguments; a threshold the spec leaves unset keeps the trainer's. The
+   * safety dataset is read with the spec's credentials, the scored rows with {@code dataset}'s.
+   */
   static List<String> args(
       RolloutEvaluationSpec spec,
+      EvaluationDataset dataset,
       BaseModel base,
       RolloutStatus rollout,
-      String datasetCredentials,
+      String safetyCredentials,
       String modelCredentials,
       String adapterCredentials) {
     List<String> args = new ArrayList<>();
@@ -110,20 +122,30 @@ public final class EvaluationWorkload {
     add(args, "--model", base.getSpec().source().uri());
     add(args, "--stable", rollout.stableVersion());
     add(args, "--candidate", rollout.canaryVersion());
-    add(args, "--dataset", spec.datasetUri());
-    add(args, "--format", spec.format() == DatasetFormat.CHAT ? "chat" : "prompt-completion");
+    add(args, "--dataset", dataset.uri());
+    add(args, "--dataset-digest", dataset.digest());
+    add(args, "--format", format(dataset.format()));
+    add(args, "--max-sequence-length", dataset.maxSequenceLength());
     add(args, "--safety-dataset", spec.safetyDatasetUri());
+    if (spec.safetyDatasetUri() != null) {
+      add(args, "--safety-format", format(spec.format()));
+    }
     add(args, "--match", spec.match() == RolloutEvaluationSpec.Match.REGEX ? "regex" : "substring");
     add(args, "--refusal-regex", spec.refusalRegex());
     add(args, "--max-loss-increase", spec.maxLossIncrease());
     add(args, "--max-match-drop", spec.maxMatchDrop());
     add(args, "--max-refusal-drop", spec.maxRefusalDrop());
     add(args, "--min-loss-gain-over-base", spec.minLossGainOverBase());
-    add(args, "--credentials-dir", datasetCredentials);
+    add(args, "--credentials-dir", safetyCredentials);
+    add(args, "--dataset-credentials-dir", CredentialMounts.directory(dataset.credentials()));
     add(args, "--model-credentials-dir", modelCredentials);
     add(args, "--adapter-credentials-dir", adapterCredentials);
     add(args, "--work-dir", "/tmp/eval");
     return args;
+  }
+
+  private static String format(DatasetFormat format) {
+    return format == DatasetFormat.CHAT ? "chat" : "prompt-completion";
   }
 
   private static void add(List<String> args, String flag, Object value) {

@@ -29,6 +29,7 @@ class EvaluationStepsTest {
           null,
           null,
           null,
+          null,
           null);
   private static final RolloutStatus EVALUATING =
       RolloutTransitions.evaluating(

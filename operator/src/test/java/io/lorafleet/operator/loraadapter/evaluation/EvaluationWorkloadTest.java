@@ -3,12 +3,14 @@ package io.lorafleet.operator.loraadapter.evaluation;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.lorafleet.api.v1alpha1.basemodel.BaseModel;
 import io.lorafleet.api.v1alpha1.basemodel.BaseModelSpec;
 import io.lorafleet.api.v1alpha1.common.ArtifactSource;
+import io.lorafleet.api.v1alpha1.common.ComputeResources;
 import io.lorafleet.api.v1alpha1.common.LocalReference;
 import io.lorafleet.api.v1alpha1.common.SecretReference;
 import io.lorafleet.api.v1alpha1.loraadapter.CanarySpec;
@@ -21,6 +23,7 @@ import io.lorafleet.api.v1alpha1.loraadapter.RolloutStatus;
 import io.lorafleet.api.v1alpha1.loraadapter.RolloutStrategy;
 import io.lorafleet.operator.loraadapter.rollout.RolloutTransitions;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** The evaluation Job as a pure function of the adapter, its BaseModel and status.rollout. */
@@ -55,7 +58,8 @@ class EvaluationWorkloadTest {
                         0.1,
                         null,
                         0.2,
-                        null),
+                        null,
+                        new ComputeResources(Map.of("memory", new Quantity("6Gi")), null)),
                     null))));
     return adapter;
   }
@@ -78,9 +82,20 @@ class EvaluationWorkloadTest {
         "evaluating");
   }
 
+  /** The Job on the spec's dataset (a candidate without a validation split). */
+  static Job job(LoraAdapter adapter) {
+    EvaluationDataset dataset =
+        EvaluationDataset.choose(
+                adapter.getSpec().rollout().canary().evaluation(),
+                Map.of(),
+                adapter.getSpec().artifact().credentialsSecretRef())
+            .orElseThrow();
+    return EvaluationWorkload.job("trainer:1", adapter, base(), rollout(), dataset);
+  }
+
   @Test
   void theJobScoresStableAndCandidateWithTheSpecsDatasetsAndThresholds() {
-    Job job = EvaluationWorkload.job("trainer:1", adapter("tone"), base(), rollout());
+    Job job = job(adapter("tone"));
     var container = job.getSpec().getTemplate().getSpec().getContainers().getFirst();
     assertThat(container.getImage()).isEqualTo("trainer:1");
     assertThat(container.getArgs())
@@ -89,6 +104,7 @@ class EvaluationWorkloadTest {
         .containsSubsequence("--stable", rollout().stableVersion())
         .containsSubsequence("--candidate", rollout().canaryVersion())
         .containsSubsequence("--dataset", "s3://data/eval.jsonl")
+        .containsSubsequence("--dataset-credentials-dir", "/var/run/lorafleet/credentials/data")
         .containsSubsequence("--safety-dataset", "s3://data/safety.jsonl")
         .containsSubsequence("--match", "regex")
         .containsSubsequence("--refusal-regex", "(?i)no way")
@@ -98,12 +114,33 @@ class EvaluationWorkloadTest {
         .containsSubsequence("--model-credentials-dir", "/var/run/lorafleet/credentials/models")
         .containsSubsequence("--adapter-credentials-dir", "/var/run/lorafleet/credentials/adapters")
         // Unset thresholds keep the trainer's defaults.
-        .doesNotContain("--max-match-drop", "--min-loss-gain-over-base");
+        .doesNotContain(
+            "--max-match-drop",
+            "--min-loss-gain-over-base",
+            "--dataset-digest",
+            "--max-sequence-length");
+  }
+
+  @Test
+  void theSpecsResourcesAreThePodsWithTheJvmDefaultsForWhatItLeavesOut() {
+    var resources =
+        job(adapter("tone"))
+            .getSpec()
+            .getTemplate()
+            .getSpec()
+            .getContainers()
+            .getFirst()
+            .getResources();
+    assertThat(resources.getRequests())
+        .containsEntry("memory", new Quantity("6Gi"))
+        .containsEntry("cpu", new Quantity("1"));
+    // The JVM sizes its heap from the limit: the memory limit follows the request.
+    assertThat(resources.getLimits()).containsEntry("memory", new Quantity("6Gi"));
   }
 
   @Test
   void leastPrivilegeCredentialsAsFilesAndNamedPerCandidate() {
-    Job job = EvaluationWorkload.job("trainer:1", adapter("tone"), base(), rollout());
+    Job job = job(adapter("tone"));
     var pod = job.getSpec().getTemplate().getSpec();
     var container = pod.getContainers().getFirst();
     assertThat(pod.getAutomountServiceAccountToken()).isFalse();
@@ -131,10 +168,7 @@ class EvaluationWorkloadTest {
         .isEqualTo("eval-222222222222-tone")
         .isEqualTo(EvaluationResources.jobName(adapter("tone"), CANDIDATE));
     // The same inputs give the same Job (a restarted operator finds it by name).
-    assertThat(Serialization.asJson(job))
-        .isEqualTo(
-            Serialization.asJson(
-                EvaluationWorkload.job("trainer:1", adapter("tone"), base(), rollout())));
+    assertThat(Serialization.asJson(job)).isEqualTo(Serialization.asJson(job(adapter("tone"))));
   }
 
   @Test
