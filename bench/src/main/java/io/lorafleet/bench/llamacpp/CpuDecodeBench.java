@@ -1,10 +1,12 @@
 package io.lorafleet.bench.llamacpp;
 
+import com.sun.management.HotSpotDiagnosticMXBean;
 import io.lorafleet.artifacts.safetensors.DType;
 import io.lorafleet.bench.BenchData;
 import io.lorafleet.engine.backend.cpu.CpuBackend;
 import io.lorafleet.engine.model.LlamaModel;
 import io.lorafleet.engine.model.WeightPrecision;
+import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,6 +51,7 @@ public final class CpuDecodeBench {
     int[] tokens = tokens(agreeTokens, 49152, 7);
 
     StringBuilder report = new StringBuilder("\n== ours vs llama.cpp, CPU decode ==\n");
+    report.append(hugePages()).append('\n');
     for (int t : threads) {
       report.append(
           String.format(
@@ -166,6 +169,25 @@ public final class CpuDecodeBench {
    */
   private static double ggufWeightBytes(String precision, long ours, LlamaModel m) {
     return precision.equals("int8") ? ours * 34.0 / 36.0 : ours;
+  }
+
+  /**
+   * Whether our heap (so the weights) is on transparent huge pages: with 4 KiB pages the same run
+   * took 5-20% more CPU time per token (bench/cpu-decode.md), and llama.cpp's mmap of the GGUF gets
+   * the kernel's file huge pages on its own.
+   */
+  private static String hugePages() {
+    String flag =
+        ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class)
+            .getVMOption("UseTransparentHugePages")
+            .getValue();
+    String mode;
+    try {
+      mode = Files.readString(Path.of("/sys/kernel/mm/transparent_hugepage/enabled")).trim();
+    } catch (IOException | RuntimeException e) {
+      mode = "unknown";
+    }
+    return "ours: -XX:+UseTransparentHugePages " + flag + ", system THP mode " + mode;
   }
 
   /** The 1-minute load average, printed with every pair (the machine may be shared). */
