@@ -6,7 +6,9 @@
 //           batch?, prompt?, steps?, warmupSteps?}
 //   agree:  teacher-forced; for every position the greedy (top-1) next token
 //   decode: batch sequences, each prefilled with `prompt` tokens, then `steps` greedy steps
-//           timed after a warm-up window; answers tokens/s
+//           timed after a warm-up window; answers tokens/s and the process's CPU seconds in
+//           the timed window (all threads: on a shared machine the work done, apart from the
+//           time spent waiting for a core)
 import { getLlama, LlamaLogLevel } from "node-llama-cpp";
 import { readFileSync } from "node:fs";
 
@@ -49,6 +51,7 @@ async function window(seqs, steps) {
       return out[prompt.length - 1].next.token;
     }),
   );
+  const cpu = process.cpuUsage();
   const start = process.hrtime.bigint();
   for (let i = 0; i < steps; i++) {
     // All sequences queue their token at once, so node-llama-cpp decodes them as one batch.
@@ -56,14 +59,21 @@ async function window(seqs, steps) {
       seqs.map(async (s, j) => (await s.controlledEvaluate([[next[j], { generateNext: greedy }]]))[0].next.token),
     );
   }
-  return { seconds: Number(process.hrtime.bigint() - start) / 1e9, last: next };
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  const used = process.cpuUsage(cpu);
+  return { seconds, cpuSeconds: (used.user + used.system) / 1e6, last: next };
 }
 
 async function decode() {
   const seqs = Array.from({ length: batch }, () => context.getSequence());
   await window(seqs, req.warmupSteps ?? 16);
   const w = await window(seqs, req.steps);
-  return { tokensPerSecond: (batch * req.steps) / w.seconds, seconds: w.seconds, last: w.last };
+  return {
+    tokensPerSecond: (batch * req.steps) / w.seconds,
+    seconds: w.seconds,
+    cpuSeconds: w.cpuSeconds,
+    last: w.last,
+  };
 }
 
 const answer = req.mode === "agree" ? await agree() : await decode();

@@ -68,6 +68,9 @@ final class ServerProcess implements AutoCloseable {
             "jdk.incubator.vector",
             "--enable-native-access=ALL-UNNAMED",
             "-Dai.djl.offline=true",
+            // The heap (so the weights) on huge pages: CPU decode streams every weight once per
+            // token and runs 5-20% slower on 4 KiB pages (bench/cpu-decode.md), as the image does.
+            "-XX:+UseTransparentHugePages",
             "-jar",
             jar().toAbsolutePath().toString(),
             "serve"));

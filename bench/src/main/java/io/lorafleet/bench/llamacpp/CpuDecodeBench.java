@@ -1,10 +1,13 @@
 package io.lorafleet.bench.llamacpp;
 
+import com.sun.management.HotSpotDiagnosticMXBean;
 import io.lorafleet.artifacts.safetensors.DType;
 import io.lorafleet.bench.BenchData;
 import io.lorafleet.engine.backend.cpu.CpuBackend;
 import io.lorafleet.engine.model.LlamaModel;
 import io.lorafleet.engine.model.WeightPrecision;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -19,6 +22,8 @@ import java.util.SplittableRandom;
  * runs first (both engines' top token per position, printed; a run with less than {@code
  * lorafleet.cpudecode.minAgree} agreement stops there), then timed windows alternate ours, theirs,
  * ours, ... so both see the same machine load; ratios are per pair, reported as median and range.
+ * Each window also reports its process's CPU time per token (see {@link DecodeWindow}), with the
+ * load average, so a run on a shared machine still compares the work each engine does per token.
  *
  * <p>Properties: {@code lorafleet.cpudecode.precisions} (f32,bf16,int8), {@code .threads} (1,2),
  * {@code .batches} (1,8), {@code .repeats} (5), {@code .steps} (128, per window, batch 1; batch 8
@@ -46,6 +51,7 @@ public final class CpuDecodeBench {
     int[] tokens = tokens(agreeTokens, 49152, 7);
 
     StringBuilder report = new StringBuilder("\n== ours vs llama.cpp, CPU decode ==\n");
+    report.append(hugePages()).append('\n');
     for (int t : threads) {
       report.append(
           String.format(
@@ -86,36 +92,48 @@ public final class CpuDecodeBench {
           LlamaModel model = new LlamaModel(shared.config(), shared.weights(), backend);
           for (int batch : batches) {
             int windowSteps = batch == 1 ? steps : Math.max(8, steps / 4);
-            OurDecode.tokensPerSecond(model, tokens, batch, PROMPT, windowSteps); // JIT warm-up
+            OurDecode.window(model, tokens, batch, PROMPT, windowSteps); // JIT warm-up
             List<Double> oursTps = new ArrayList<>();
             List<Double> theirsTps = new ArrayList<>();
             List<Double> ratios = new ArrayList<>();
+            List<Double> oursCpu = new ArrayList<>();
+            List<Double> theirsCpu = new ArrayList<>();
+            List<Double> cpuRatios = new ArrayList<>();
             for (int r = 0; r < repeats; r++) {
-              double o = OurDecode.tokensPerSecond(model, tokens, batch, PROMPT, windowSteps);
-              double l =
+              DecodeWindow o = OurDecode.window(model, tokens, batch, PROMPT, windowSteps);
+              DecodeWindow l =
                   withPeer
-                      ? peer.decodeTokensPerSecond(gguf, t, tokens, batch, PROMPT, windowSteps, 16)
-                      : Double.NaN;
-              oursTps.add(o);
-              theirsTps.add(l);
-              ratios.add(o / l);
+                      ? peer.decodeWindow(gguf, t, tokens, batch, PROMPT, windowSteps, 16)
+                      : new DecodeWindow(Double.NaN, Double.NaN);
+              oursTps.add(o.tokensPerSecond());
+              theirsTps.add(l.tokensPerSecond());
+              ratios.add(o.tokensPerSecond() / l.tokensPerSecond());
+              oursCpu.add(o.cpuMsPerToken());
+              theirsCpu.add(l.cpuMsPerToken());
+              cpuRatios.add(l.cpuMsPerToken() / o.cpuMsPerToken());
               System.out.printf(
                   Locale.ROOT,
-                  "%s threads=%d batch=%d run %d: ours %.1f tok/s, llama.cpp %.1f tok/s, ratio %.3f%n",
+                  "%s threads=%d batch=%d run %d: ours %.1f tok/s, llama.cpp %.1f tok/s, ratio %.3f;"
+                      + " CPU ms/token ours %.2f, llama.cpp %.2f, ratio %.3f; load %s%n",
                   precision,
                   t,
                   batch,
                   r + 1,
-                  o,
-                  l,
-                  o / l);
+                  o.tokensPerSecond(),
+                  l.tokensPerSecond(),
+                  o.tokensPerSecond() / l.tokensPerSecond(),
+                  o.cpuMsPerToken(),
+                  l.cpuMsPerToken(),
+                  l.cpuMsPerToken() / o.cpuMsPerToken(),
+                  loadAverage());
             }
             double om = median(oursTps);
             double lm = median(theirsTps);
             report.append(
                 String.format(
                     Locale.ROOT,
-                    "| %s | %d | %d | %.1f (%.1f-%.1f) | %.1f (%.1f-%.1f) | **%.2f** (%.2f-%.2f) | %.1f / %.1f GB/s |%n",
+                    "| %s | %d | %d | %.1f (%.1f-%.1f) | %.1f (%.1f-%.1f) | **%.2f** (%.2f-%.2f) | %.1f / %.1f GB/s |"
+                        + " %.2f / %.2f | **%.2f** (%.2f-%.2f) |%n",
                     precision,
                     t,
                     batch,
@@ -129,14 +147,20 @@ public final class CpuDecodeBench {
                     min(ratios),
                     max(ratios),
                     bytesPerStep * om / batch / 1e9,
-                    ggufWeightBytes(precision, bytesPerStep, shared) * lm / batch / 1e9));
+                    ggufWeightBytes(precision, bytesPerStep, shared) * lm / batch / 1e9,
+                    median(oursCpu),
+                    median(theirsCpu),
+                    median(cpuRatios),
+                    min(cpuRatios),
+                    max(cpuRatios)));
           }
         }
       }
     }
     System.out.println(
         "| precision | threads | batch | ours tok/s median (range) | llama.cpp tok/s median (range)"
-            + " | ours/llama.cpp median (range) | weights read ours / llama.cpp |");
+            + " | ours/llama.cpp median (range) | weights read ours / llama.cpp"
+            + " | CPU ms/token ours / llama.cpp | CPU llama.cpp/ours median (range) |");
     System.out.println(report);
   }
 
@@ -145,6 +169,31 @@ public final class CpuDecodeBench {
    */
   private static double ggufWeightBytes(String precision, long ours, LlamaModel m) {
     return precision.equals("int8") ? ours * 34.0 / 36.0 : ours;
+  }
+
+  /**
+   * Whether our heap (so the weights) is on transparent huge pages: with 4 KiB pages the same run
+   * took 5-20% more CPU time per token (bench/cpu-decode.md), and llama.cpp's mmap of the GGUF gets
+   * the kernel's file huge pages on its own.
+   */
+  private static String hugePages() {
+    String flag =
+        ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class)
+            .getVMOption("UseTransparentHugePages")
+            .getValue();
+    String mode;
+    try {
+      mode = Files.readString(Path.of("/sys/kernel/mm/transparent_hugepage/enabled")).trim();
+    } catch (IOException | RuntimeException e) {
+      mode = "unknown";
+    }
+    return "ours: -XX:+UseTransparentHugePages " + flag + ", system THP mode " + mode;
+  }
+
+  /** The 1-minute load average, printed with every pair (the machine may be shared). */
+  private static String loadAverage() {
+    double l = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+    return l < 0 ? "n/a" : String.format(Locale.ROOT, "%.1f", l);
   }
 
   static LlamaModel load(String precision, CpuBackend backend) throws Exception {

@@ -59,13 +59,15 @@ public final class LlamaCppPeer {
     return p.toAbsolutePath().toString().replace("\\", "\\\\").replace("\"", "\\\"");
   }
 
-  /** Tokens/s of {@code batch} greedy streams over {@code steps} steps after a warm-up window. */
-  public double decodeTokensPerSecond(
+  /** {@code batch} greedy streams over {@code steps} steps, timed after a warm-up window. */
+  DecodeWindow decodeWindow(
       Path gguf, int threads, int[] tokens, int batch, int prompt, int steps, int warmupSteps)
       throws IOException {
     String answer =
         call(request(gguf, threads, "decode", tokens, batch, prompt, steps, warmupSteps));
-    return number(answer, "tokensPerSecond");
+    return new DecodeWindow(
+        number(answer, "tokensPerSecond"),
+        number(answer, "cpuSeconds") * 1000 / ((double) batch * steps));
   }
 
   private static String request(

@@ -5,6 +5,7 @@ import io.lorafleet.engine.backend.PagedKvCache;
 import io.lorafleet.engine.lora.AdapterTable;
 import io.lorafleet.engine.model.ForwardBatch;
 import io.lorafleet.engine.model.LlamaModel;
+import java.lang.management.ManagementFactory;
 import java.util.Arrays;
 
 /** The engine's side of the comparison: teacher-forced top tokens and a timed greedy window. */
@@ -44,8 +45,8 @@ final class OurDecode {
     return top;
   }
 
-  /** Tokens/s of {@code batch} greedy streams: prompt prefilled (untimed), then {@code steps}. */
-  static double tokensPerSecond(LlamaModel model, int[] tokens, int batch, int prompt, int steps) {
+  /** {@code batch} greedy streams: prompt prefilled (untimed), then {@code steps} timed. */
+  static DecodeWindow window(LlamaModel model, int[] tokens, int batch, int prompt, int steps) {
     int[][] table = blockTable(model, batch, prompt + steps);
     PagedKvCache cache = model.newCache(batch * table[0].length, BLOCK);
     int next = 0;
@@ -84,6 +85,7 @@ final class OurDecode {
     int[] rows = seq.clone();
     int[] stepSlots = new int[batch];
     Arrays.fill(stepSlots, -1);
+    long cpu = processCpuNanos();
     long start = System.nanoTime();
     for (int s = 0; s < steps; s++) {
       int[] p = new int[batch];
@@ -101,7 +103,14 @@ final class OurDecode {
       cur = chosen;
     }
     double seconds = (System.nanoTime() - start) / 1e9;
-    return batch * steps / seconds;
+    double cpuMs = (processCpuNanos() - cpu) / 1e6;
+    return new DecodeWindow(batch * steps / seconds, cpuMs / (batch * steps));
+  }
+
+  /** This process's CPU time (all threads, as the peer's process.cpuUsage() counts). */
+  private static long processCpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+        .getProcessCpuTime();
   }
 
   private static int[][] blockTable(LlamaModel model, int batch, int positions) {
