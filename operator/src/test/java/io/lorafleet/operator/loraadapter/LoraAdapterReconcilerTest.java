@@ -37,6 +37,7 @@ import io.lorafleet.api.v1alpha1.loraadapter.RolloutStrategy;
 import io.lorafleet.artifacts.store.PublishedVersion;
 import io.lorafleet.operator.loraadapter.evaluation.EvaluationDataset;
 import io.lorafleet.operator.loraadapter.evaluation.EvaluationResources;
+import io.lorafleet.operator.loraadapter.evaluation.GateSpecs;
 import io.lorafleet.operator.testing.EmbeddedObjectStore;
 import io.lorafleet.operator.testing.FakeServingPod;
 import io.lorafleet.operator.testing.RealClusterOperator;
@@ -679,18 +680,7 @@ class LoraAdapterReconcilerTest extends RealClusterTestBase {
                 "base",
                 v1,
                 List.of(new CanaryStep(10, "5m", null), new CanaryStep(100, null, null)),
-                new RolloutEvaluationSpec(
-                    "s3://datasets/eval",
-                    null,
-                    null,
-                    new SecretReference("datasets"),
-                    null,
-                    null,
-                    null,
-                    null,
-                    null,
-                    null,
-                    null)))
+                GateSpecs.gate("s3://datasets/eval", null, null, "datasets")))
         .create();
     awaitReady("canary", "Placed");
 
@@ -797,8 +787,7 @@ class LoraAdapterReconcilerTest extends RealClusterTestBase {
                 "tunedbase",
                 v1,
                 List.of(new CanaryStep(100, null, null)),
-                new RolloutEvaluationSpec(
-                    null, null, null, null, null, null, null, null, null, null, null)))
+                GateSpecs.gate(null, null, null, null)))
         .create();
     awaitReady("tuned", "Placed");
 

@@ -17,18 +17,7 @@ class EvaluationDatasetTest {
       new ValidationSplit(SPLIT, "sha256:" + "c".repeat(64), DatasetFormat.CHAT, 4096).lineage();
 
   static RolloutEvaluationSpec spec(String datasetUri, String safetyUri) {
-    return new RolloutEvaluationSpec(
-        datasetUri,
-        DatasetFormat.PROMPT_COMPLETION,
-        safetyUri,
-        new SecretReference("data"),
-        null,
-        null,
-        null,
-        null,
-        null,
-        null,
-        null);
+    return GateSpecs.gate(datasetUri, DatasetFormat.PROMPT_COMPLETION, safetyUri, "data");
   }
 
   @Test

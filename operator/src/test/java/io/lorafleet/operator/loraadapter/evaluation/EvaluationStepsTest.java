@@ -2,7 +2,6 @@ package io.lorafleet.operator.loraadapter.evaluation;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.lorafleet.api.v1alpha1.common.SecretReference;
 import io.lorafleet.api.v1alpha1.loraadapter.CanaryDecision;
 import io.lorafleet.api.v1alpha1.loraadapter.CanarySpec;
 import io.lorafleet.api.v1alpha1.loraadapter.CanaryStep;
@@ -19,18 +18,7 @@ import org.junit.jupiter.api.Test;
 class EvaluationStepsTest {
   private static final String CANARY = "sha256:" + "c".repeat(64);
   private static final RolloutEvaluationSpec GATE =
-      new RolloutEvaluationSpec(
-          "s3://datasets/eval",
-          null,
-          null,
-          new SecretReference("datasets"),
-          null,
-          null,
-          null,
-          null,
-          null,
-          null,
-          null);
+      GateSpecs.gate("s3://datasets/eval", null, null, "datasets");
   private static final RolloutStatus EVALUATING =
       RolloutTransitions.evaluating(
           "sha256:" + "a".repeat(64), "s3://b/v1", CANARY, "s3://b/v2", "evaluating");
