@@ -81,7 +81,7 @@ public final class TrainerWorkload {
         .withResources(PodResources.of(spec.resources(), PodResources.JVM))
         .withVolumeMounts(mounts(job, base))
         .withTerminationMessagePolicy("FallbackToLogsOnError")
-        .withSecurityContext(PodSecurity.container(false))
+        .withSecurityContext(PodSecurity.container(true))
         .endContainer()
         .withSecurityContext(PodSecurity.pod())
         .withAutomountServiceAccountToken(false)

@@ -100,7 +100,7 @@ public final class MergeWorkload {
             new VolumeMountBuilder().withName("scratch").withMountPath("/tmp").build())
         .addAllToVolumeMounts(credentials.mounts())
         .withTerminationMessagePolicy("FallbackToLogsOnError")
-        .withSecurityContext(PodSecurity.container(false))
+        .withSecurityContext(PodSecurity.container(true))
         // Never BestEffort; the merger's JVM takes 80 % of the memory limit.
         .withResources(PodResources.of(policy.getSpec().resources(), PodResources.JVM))
         .endContainer()

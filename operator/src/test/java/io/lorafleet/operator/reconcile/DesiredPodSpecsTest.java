@@ -87,6 +87,38 @@ class DesiredPodSpecsTest {
   }
 
   /**
+   * Least privilege: a container of our images (server, trainer, merge) cannot write its root file
+   * system; the one writable place is the /tmp emptyDir, where the JVM and the trainer keep their
+   * scratch (java.io.tmpdir). TrainerImageSmokeTest and ServerImageSmokeTest run the images so
+   * ({@code podman --read-only --tmpfs /tmp}). vLLM's image writes caches under HOME and elsewhere,
+   * so its pods keep a writable root.
+   */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("pods")
+  void ourImagesRunOnAReadOnlyRootWithScratchAtTmp(
+      String what, io.fabric8.kubernetes.api.model.PodTemplateSpec template) {
+    PodSpec pod = template.getSpec();
+    var container = pod.getContainers().get(0);
+    boolean ours = !container.getImage().equals(CONFIG.vllmImage());
+    assertThat(Boolean.TRUE.equals(container.getSecurityContext().getReadOnlyRootFilesystem()))
+        .as(what + ": read-only root file system")
+        .isEqualTo(ours);
+    var scratch =
+        container.getVolumeMounts().stream()
+            .filter(m -> m.getMountPath().equals("/tmp"))
+            .findFirst()
+            .orElseThrow(() -> new AssertionError(what + ": no volume at /tmp"));
+    assertThat(scratch.getReadOnly()).as(what + ": /tmp writable").isNotEqualTo(Boolean.TRUE);
+    assertThat(pod.getVolumes())
+        .as(what + ": /tmp is an emptyDir")
+        .anySatisfy(
+            v -> {
+              assertThat(v.getName()).isEqualTo(scratch.getName());
+              assertThat(v.getEmptyDir()).isNotNull();
+            });
+  }
+
+  /**
    * Review J3: preemption, drains and spot reclaims (pod condition DisruptionTarget) must not use
    * up backoffLimit; bad input (exit code 2) still fails the Job at once.
    */
