@@ -7,7 +7,8 @@ import java.util.List;
 /**
  * Train and validation examples. {@code floor(n * validationSplit)} examples (at least one when the
  * split is positive and there are two or more examples) are held out, chosen by a seeded shuffle;
- * both parts keep file order.
+ * both parts keep file order. Training examples drop their JSONL text: only the held-out lines are
+ * published, and a run keeps its training examples in memory until it ends.
  */
 public record DataSplit(List<Example> train, List<Example> validation) {
 
@@ -27,7 +28,12 @@ public record DataSplit(List<Example> train, List<Example> validation) {
     List<Example> train = new ArrayList<>();
     List<Example> validation = new ArrayList<>();
     for (int i = 0; i < n; i++) {
-      (isValidation[i] ? validation : train).add(examples.get(i));
+      Example e = examples.get(i);
+      if (isValidation[i]) {
+        validation.add(e);
+      } else {
+        train.add(e.withoutLine());
+      }
     }
     return new DataSplit(List.copyOf(train), List.copyOf(validation));
   }

@@ -11,4 +11,9 @@ public record Example(SourceLine where, TrainingSequence sequence, String line) 
   public Example(SourceLine where, TrainingSequence sequence) {
     this(where, sequence, null);
   }
+
+  /** This example without its JSONL text (the same object when it has none). */
+  public Example withoutLine() {
+    return line == null ? this : new Example(where, sequence);
+  }
 }

@@ -20,6 +20,14 @@ public record LoadedDataset(
   }
 
   /**
+   * The counts, invalid lines and digest without the examples, for a run that has moved them into
+   * its {@link DataSplit} (which holds only the held-out lines' text).
+   */
+  public LoadedDataset withoutExamples() {
+    return new LoadedDataset(List.of(), invalid, records, digest, files);
+  }
+
+  /**
    * Fails when more than {@code maxInvalidFraction} of the records are invalid, or none is valid,
    * with the count and the first lines in the message (result.json's reason: InvalidDataset).
    */

@@ -176,6 +176,7 @@ public final class TrainJob {
     }
     DataSplit split =
         DataSplit.of(data.examples(), c.dataset().validationSplit(), c.training().seed());
+    data = data.withoutExamples(); // the training lines' text is garbage from here on
     LOG.log(
         Level.INFO,
         "dataset {0} ({1}): {2} records, {3} invalid, {4} train, {5} validation",

@@ -138,4 +138,26 @@ class SequenceEncoderTest {
     assertThat(DataSplit.of(examples.subList(0, 3), 0.1, 3).validation()).hasSize(1);
     assertThat(DataSplit.of(examples, 0.0, 3).validation()).isEmpty();
   }
+
+  @Test
+  void onlyTheHeldOutExamplesKeepTheirLines() {
+    List<Example> examples = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      examples.add(
+          new Example(
+              new SourceLine("f", i + 1),
+              new TrainingSequence(new int[] {i}, new boolean[1]),
+              "{\"row\":" + i + "}"));
+    }
+    DataSplit split = DataSplit.of(examples, 0.25, 3);
+    assertThat(split.validation()).hasSize(5).allSatisfy(e -> assertThat(e.line()).isNotNull());
+    for (Example e : split.validation()) {
+      assertThat(e).isEqualTo(examples.get((int) e.where().line() - 1));
+    }
+    assertThat(split.train()).hasSize(15).allSatisfy(e -> assertThat(e.line()).isNull());
+    for (Example e : split.train()) {
+      Example original = examples.get((int) e.where().line() - 1);
+      assertThat(e.sequence()).isSameAs(original.sequence());
+    }
+  }
 }
