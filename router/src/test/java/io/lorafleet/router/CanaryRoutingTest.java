@@ -4,14 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
-import io.lorafleet.api.v1alpha1.common.LocalReference;
 import io.lorafleet.api.v1alpha1.loraadapter.LoraAdapter;
 import io.lorafleet.router.testing.CanaryPoolResource;
 import io.lorafleet.router.testing.Client;
 import io.lorafleet.router.testing.Prometheus;
+import io.lorafleet.router.testing.RolloutNamespace;
 import io.lorafleet.router.testing.ServerPool;
 import io.lorafleet.serving.pod.CanaryName;
 import io.lorafleet.testcluster.ControlPlane;
@@ -93,34 +92,7 @@ class CanaryRoutingTest {
    * Writes status.rollout as the operator would, then waits for the router to count that window.
    */
   private void rollout(String phase, String canaryDigest, int step, int weight) throws Exception {
-    var adapters = ControlPlane.shared().adminClient().resources(LoraAdapter.class);
-    if (adapters.inNamespace(namespace()).withName(SERVED).get() == null) {
-      LoraAdapter a = new LoraAdapter();
-      a.setMetadata(new ObjectMetaBuilder().withName(SERVED).build());
-      a.setSpec(
-          Client.JSON.convertValue(
-              Map.of(
-                  "baseModelRef",
-                  new LocalReference("tiny"),
-                  "artifact",
-                  Map.of("uri", "s3://bucket/adapters/a0"),
-                  "rollout",
-                  Map.of(
-                      "strategy",
-                      "Canary",
-                      "canary",
-                      Map.of("steps", List.of(Map.of("weight", 10), Map.of("weight", 100))))),
-              io.lorafleet.api.v1alpha1.loraadapter.LoraAdapterSpec.class));
-      adapters.inNamespace(namespace()).resource(a).create();
-    }
-    String status =
-        "{\"status\":{\"rollout\":{\"phase\":\"%s\",\"stableDigest\":\"sha256:%s\",\"canaryDigest\":\"%s\",\"step\":%d,\"weight\":%d}}}"
-            .formatted(phase, "5".repeat(64), canaryDigest, step, weight);
-    adapters
-        .inNamespace(namespace())
-        .withName(SERVED)
-        .subresource("status")
-        .patch(PatchContext.of(PatchType.JSON_MERGE), status);
+    RolloutNamespace.writeRollout(namespace(), SERVED, phase, canaryDigest, step, weight);
     long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
     while (System.nanoTime() < end) {
       JsonNode w = window();

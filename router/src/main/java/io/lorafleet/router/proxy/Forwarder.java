@@ -114,7 +114,7 @@ public class Forwarder {
     r.context.runOnContext(
         x -> {
           if (r.canary) {
-            toStable(r, "canary_no_pod");
+            toStable(r, "canary_no_pod", true);
           } else if (r.lastBody != null) {
             passThrough(r, r.lastStatus, r.lastBody, "error");
           } else {
@@ -166,7 +166,7 @@ public class Forwarder {
               }
               if (r.canary && VersionFailure.is(status)) {
                 dispatcher.released(pod);
-                toStable(r, "canary_" + status);
+                toStable(r, "canary_" + status, true);
                 return;
               }
               firstByte(r);
@@ -262,7 +262,9 @@ public class Forwarder {
       return;
     }
     if (r.canary) {
-      toStable(r, "canary_" + reason);
+      // A pod's refusal says nothing of the version; a lost connection or a broken answer may
+      // (both arrive here as 503).
+      toStable(r, "canary_" + reason, !VersionFailure.isRefusal(status));
       return;
     }
     if (r.attempts >= maxAttempts) {
@@ -284,13 +286,15 @@ public class Forwarder {
   }
 
   /**
-   * The canary failed before anything reached the client: counted as a canary failure, and the
-   * request starts again on the stable version (every pod may be tried again), so the client does
-   * not see it.
+   * The canary failed before anything reached the client: counted as a canary failure unless a pod
+   * refused it with 429 ({@code canaryFailed} false), and the request starts again on the stable
+   * version (every pod may be tried again), so the client does not see it.
    */
-  private void toStable(ProxiedRequest r, String reason) {
-    r.split.window().record(true, true, -1);
-    metrics.rolloutRequest(r.model, true, true);
+  private void toStable(ProxiedRequest r, String reason, boolean canaryFailed) {
+    if (canaryFailed) {
+      r.split.window().record(true, true, -1);
+      metrics.rolloutRequest(r.model, true, true);
+    }
     metrics.retry(r.model, reason);
     LOG.debugf("canary of %s failed (%s): sent to stable", LogText.of(r.model), reason);
     r.canary = false;
@@ -308,15 +312,24 @@ public class Forwarder {
    * failed}: counted against that version).
    */
   private void ended(ProxiedRequest r, String result, boolean failed) {
+    ended(r, result, failed, true);
+  }
+
+  /** {@code counted}: whether the request counts in its rollout window (a refusal does not). */
+  private void ended(ProxiedRequest r, String result, boolean failed, boolean counted) {
     metrics.request(r.model, r.route, result);
-    if (r.split != null && !result.equals("cancelled")) {
+    if (counted && r.split != null && !result.equals("cancelled")) {
       r.split.window().record(r.canary, failed, r.ttftNanos);
       metrics.rolloutRequest(r.model, r.canary, failed);
     }
   }
 
   private void passThrough(ProxiedRequest r, int status, Buffer body, String result) {
-    ended(r, result, result.equals("error") || VersionFailure.is(status));
+    ended(
+        r,
+        result,
+        result.equals("error") || VersionFailure.is(status),
+        !VersionFailure.isRefusal(status));
     HttpServerResponse out = r.ctx.response();
     if (out.closed() || out.ended()) {
       return;

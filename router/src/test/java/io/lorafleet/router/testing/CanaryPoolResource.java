@@ -1,17 +1,10 @@
 package io.lorafleet.router.testing;
 
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
-import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.lorafleet.serving.pod.CanaryName;
 import io.lorafleet.testcluster.ControlPlane;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 /**
@@ -36,42 +29,7 @@ public class CanaryPoolResource implements QuarkusTestResourceLifecycleManager {
       for (int i = 0; i < 2; i++) {
         pool.register(i, CanaryName.of(SERVED), canary[0], canary[1]);
       }
-      ControlPlane plane = ControlPlane.shared();
-      Path kubeconfig =
-          plane.writeAdminKubeconfig(
-              Files.createTempFile(Path.of(System.getProperty("java.io.tmpdir")), "kube", ".yaml"));
-      System.setProperty("kubeconfig", kubeconfig.toString());
-      KubernetesClient admin = plane.adminClient();
-      CustomResourceDefinition crd =
-          admin
-              .apiextensions()
-              .v1()
-              .customResourceDefinitions()
-              .load(Path.of("../crds/loraadapters.lorafleet.io.yaml").toFile())
-              .item();
-      admin.resource(crd).forceConflicts().serverSideApply();
-      admin
-          .apiextensions()
-          .v1()
-          .customResourceDefinitions()
-          .withName(crd.getMetadata().getName())
-          .waitUntilCondition(
-              c ->
-                  c != null
-                      && c.getStatus() != null
-                      && c.getStatus().getConditions().stream()
-                          .anyMatch(
-                              x ->
-                                  x.getType().equals("Established")
-                                      && x.getStatus().equals("True")),
-              30,
-              TimeUnit.SECONDS);
-      namespace = "router-canary-" + UUID.randomUUID().toString().substring(0, 8);
-      admin
-          .namespaces()
-          .resource(
-              new NamespaceBuilder().withNewMetadata().withName(namespace).endMetadata().build())
-          .create();
+      namespace = RolloutNamespace.create("router-canary-");
       System.setProperty(NAMESPACE_PROPERTY, namespace);
     } catch (Exception e) {
       throw new IllegalStateException("the canary pool did not start", e);
