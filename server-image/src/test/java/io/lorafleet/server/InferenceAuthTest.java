@@ -29,7 +29,8 @@ import org.junit.jupiter.api.Test;
 /**
  * With {@code --inference-token-file}, the OpenAI SDK works with the token as its API key and gets
  * its own 401 exception with a wrong key; requests without the header are refused on every
- * inference endpoint in the OpenAI error shape; health, metrics and the admin API are unaffected.
+ * inference endpoint in the OpenAI error shape (the pod state too, which also takes the admin
+ * token); health, metrics and the admin API are unaffected.
  */
 @QuarkusTest
 @WithTestResource(
@@ -97,12 +98,18 @@ class InferenceAuthTest {
       assertRefused(send("POST", "/v1/completions", completion, auth));
       assertRefused(send("POST", "/v1/chat/completions", chat, auth));
       assertRefused(send("GET", "/v1/models", null, auth));
+      assertRefused(send("GET", "/v1/pod/state", null, auth));
     }
     assertThat(send("POST", "/v1/completions", completion, "Bearer " + KEY).statusCode())
         .isEqualTo(200);
     assertThat(send("POST", "/v1/chat/completions", chat, "Bearer " + KEY).statusCode())
         .isEqualTo(200);
     assertThat(send("GET", "/v1/models", null, "Bearer " + KEY).statusCode()).isEqualTo(200);
+    // The pod's state (routers): the inference token, or the admin token the operator holds.
+    assertThat(send("GET", "/v1/pod/state", null, "Bearer " + KEY).statusCode()).isEqualTo(200);
+    assertThat(
+            send("GET", "/v1/pod/state", null, "Bearer " + ServerTestResource.TOKEN).statusCode())
+        .isEqualTo(200);
     // Not inference: open (health, metrics) or guarded by the admin token only.
     assertThat(f.get("/health/ready").statusCode()).isEqualTo(200);
     assertThat(f.get("/metrics").statusCode()).isEqualTo(200);

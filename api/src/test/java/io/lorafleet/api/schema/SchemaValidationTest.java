@@ -102,6 +102,21 @@ class SchemaValidationTest {
             BM,
             set("spec.serving", "{router: {replicas: 101}}"),
             "spec.serving.router.replicas: router replicas must be between 0 and 100"),
+        accept(
+            "inference auth", BM, set("spec.serving", "{inferenceAuth: {secretName: pool-token}}")),
+        reject(
+            "inference auth on a vLLM pool",
+            BM,
+            set("spec.serving", "{runtime: vllm, inferenceAuth: {secretName: pool-token}}"),
+            "spec.serving.inferenceAuth: inferenceAuth needs the builtin runtime: vLLM's"
+                + " --api-key would also lock the adapter admin API the operator loads adapters"
+                + " through"),
+        reject(
+            "inference token key with a slash",
+            BM,
+            set("spec.serving", "{inferenceAuth: {secretName: pool-token, key: 'a/b'}}"),
+            "spec.serving.inferenceAuth.key: key must be a Secret key: letters, digits, '-', '_'"
+                + " or '.'"),
         accept("pinned digest", BM, set("spec.source.digest", "sha256:" + "ab".repeat(32))),
         accept("zero replicas", BM, set("spec.serving", "{replicas: 0}")),
         reject(

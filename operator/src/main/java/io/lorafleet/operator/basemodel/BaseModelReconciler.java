@@ -29,6 +29,7 @@ import io.lorafleet.operator.storage.ResolvedModel;
 import io.lorafleet.operator.storage.ResolvedSources;
 import io.lorafleet.operator.storage.StorageFailure;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -79,8 +80,13 @@ public class BaseModelReconciler implements Reconciler<BaseModel> {
   public static final String NAME = "basemodel";
   static final String SERVING_DEPLOYMENT = "serving-deployment";
   static final String ROUTER_DEPLOYMENT = "router-deployment";
+
+  /** How soon a pool waiting for its inference token Secret looks for it again. */
+  static final Duration LOOK_FOR_TOKEN_SECRET = Duration.ofSeconds(10);
+
   private final ResolvedSources sources;
   private final AdminTokens adminTokens;
+  private final InferenceTokenSecrets inferenceTokens;
   private final StatusUpdates statuses;
   private final ErrorStatuses errors;
   private final Placements placements;
@@ -90,11 +96,13 @@ public class BaseModelReconciler implements Reconciler<BaseModel> {
   public BaseModelReconciler(
       ResolvedSources sources,
       AdminTokens adminTokens,
+      InferenceTokenSecrets inferenceTokens,
       StatusUpdates statuses,
       ErrorStatuses errors,
       Placements placements,
       ServingPodOwners owners,
       Clock clock) {
+    this.inferenceTokens = inferenceTokens;
     this.owners = owners;
     this.sources = sources;
     this.adminTokens = adminTokens;
@@ -146,6 +154,16 @@ public class BaseModelReconciler implements Reconciler<BaseModel> {
       aggregator.blockedBy(BaseModelReasons.of(failure.problem()), failure.getMessage());
       return statuses.patch(
           model, aggregator.build(BaseModelObservation.unresolved(model.getStatus())));
+    }
+    Optional<String> tokenProblem = inferenceTokens.problem(model);
+    if (tokenProblem.isPresent()) {
+      // pods that cannot mount the token would never start: keep the pool as it is until it can
+      // The operator may not watch Secrets: it looks again, so a Secret created later is seen.
+      aggregator.blockedBy(BaseModelReason.InferenceTokenSecretNotFound, tokenProblem.get());
+      return statuses.patch(
+          model,
+          aggregator.build(BaseModelObservation.unresolved(model.getStatus())),
+          LOOK_FOR_TOKEN_SECRET);
     }
     adminTokens.ensure(model);
     context.managedWorkflowAndDependentResourceContext().reconcileManagedWorkflow();

@@ -29,6 +29,7 @@ import io.lorafleet.api.v1alpha1.loraadapter.LoraAdapter;
 import io.lorafleet.operator.config.OperatorConfig;
 import io.lorafleet.operator.reconcile.PodResources;
 import io.lorafleet.operator.reconcile.PodSecurity;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -63,6 +64,7 @@ public final class RouterWorkload {
             .withNewEmptyDir()
             .endEmptyDir()
             .endVolume()
+            .addAllToVolumes(InferenceTokenMount.volume(model).stream().toList())
             .withSecurityContext(PodSecurity.pod())
             .withTerminationGracePeriodSeconds(TERMINATION_GRACE_SECONDS)
             .withNodeSelector(model.getSpec().serving().nodeSelector())
@@ -91,6 +93,7 @@ public final class RouterWorkload {
         .withName("tmp")
         .withMountPath("/tmp")
         .endVolumeMount()
+        .addAllToVolumeMounts(InferenceTokenMount.mount(model).stream().toList())
         .withResources(PodResources.of(router == null ? null : router.resources(), ROUTER_DEFAULTS))
         .withSecurityContext(PodSecurity.container(true))
         .build();
@@ -98,15 +101,22 @@ public final class RouterWorkload {
 
   /** The router's configuration (router/ RouterConfig, as environment variables). */
   static List<EnvVar> env(BaseModel model, OperatorConfig config) {
-    return List.of(
-        env("LORAFLEET_ROUTER_POD_SOURCE", "endpointslice"),
-        env("LORAFLEET_ROUTER_SERVICE", RouterResources.podsServiceName(model)),
-        env("LORAFLEET_ROUTER_NAMESPACE", model.getMetadata().getNamespace()),
-        env("LORAFLEET_ROUTER_PORT_NAME", PoolWorkloads.HTTP),
-        // the router splits the traffic of this BaseModel's LoraAdapters under canary rollout
-        env("LORAFLEET_ROUTER_BASE_MODEL_REF", model.getMetadata().getName()),
-        env("QUARKUS_HTTP_PORT", Integer.toString(config.servingPort())),
-        env("QUARKUS_LOG_CONSOLE_JSON_ENABLED", Boolean.toString(config.servingJsonLogs())));
+    List<EnvVar> env = new ArrayList<>();
+    env.addAll(
+        List.of(
+            env("LORAFLEET_ROUTER_POD_SOURCE", "endpointslice"),
+            env("LORAFLEET_ROUTER_SERVICE", RouterResources.podsServiceName(model)),
+            env("LORAFLEET_ROUTER_NAMESPACE", model.getMetadata().getNamespace()),
+            env("LORAFLEET_ROUTER_PORT_NAME", PoolWorkloads.HTTP),
+            // the router splits the traffic of this BaseModel's LoraAdapters under canary rollout
+            env("LORAFLEET_ROUTER_BASE_MODEL_REF", model.getMetadata().getName()),
+            env("QUARKUS_HTTP_PORT", Integer.toString(config.servingPort())),
+            env("QUARKUS_LOG_CONSOLE_JSON_ENABLED", Boolean.toString(config.servingJsonLogs()))));
+    if (InferenceTokenMount.of(model).isPresent()) {
+      // clients must send it, and the router sends it on to the pods
+      env.add(env("LORAFLEET_ROUTER_INFERENCE_TOKEN_FILE", InferenceTokenMount.FILE));
+    }
+    return env;
   }
 
   private static EnvVar env(String name, String value) {

@@ -153,7 +153,7 @@ public final class ServingWorkload {
             .withPorts(PoolWorkloads.httpPort(config.servingPort()))
             .withReadinessProbe(
                 PoolWorkloads.httpProbe(builtin ? "/health/ready" : "/health", 5).build())
-            .withVolumeMounts(volumeMounts(builtin))
+            .withVolumeMounts(volumeMounts(model, builtin))
             .withResources(resources(serving, builtin));
     // vLLM writes caches (Hugging Face, torch compile, Triton) under HOME and elsewhere on the
     // root file system; as a non-root user it needs a writable HOME (the /tmp emptyDir).
@@ -199,6 +199,10 @@ public final class ServingWorkload {
             BaseModelResources.ADMIN_TOKEN_DIR + "/" + BaseModelResources.ADMIN_TOKEN_KEY,
             "--cache-dir",
             CACHE_DIR));
+    if (InferenceTokenMount.of(model).isPresent()) {
+      args.add("--inference-token-file");
+      args.add(InferenceTokenMount.FILE);
+    }
     if (model.getSpec().precision() != null) {
       args.add("--precision");
       args.add(model.getSpec().precision().serverValue());
@@ -283,7 +287,7 @@ public final class ServingWorkload {
         .build();
   }
 
-  private static List<VolumeMount> volumeMounts(boolean builtin) {
+  private static List<VolumeMount> volumeMounts(BaseModel model, boolean builtin) {
     List<VolumeMount> mounts = new ArrayList<>();
     mounts.add(new VolumeMountBuilder().withName("cache").withMountPath(CACHE_DIR).build());
     mounts.add(new VolumeMountBuilder().withName("tmp").withMountPath("/tmp").build());
@@ -297,6 +301,7 @@ public final class ServingWorkload {
               .withMountPath(BaseModelResources.ADMIN_TOKEN_DIR)
               .withReadOnly(true)
               .build());
+      InferenceTokenMount.mount(model).ifPresent(mounts::add);
     }
     return mounts;
   }
@@ -330,6 +335,7 @@ public final class ServingWorkload {
               .withDefaultMode(PodSecurity.SECRET_FILE_MODE)
               .endSecret()
               .build());
+      InferenceTokenMount.volume(model).ifPresent(volumes::add);
     }
     return volumes;
   }

@@ -226,7 +226,7 @@ public class ServedVersionPlacer {
     podStates.retain(namespace, baseName, outcome.existing());
     List<ResidentCopy> copies = new ArrayList<>();
     for (ServingPod pod : outcome.ready()) {
-      podStates.follow(namespace, baseName, pod);
+      podStates.follow(namespace, baseName, pod, () -> pools.token(target.base()));
       podStates
           .copy(pod, target.name())
           .filter(copy -> sameVersion(copy.digest(), target.artifact().digest()))

@@ -173,14 +173,14 @@ public final class AdminClient {
   /**
    * The pod's state as routers read it ({@code GET /v1/pod/state}): at once when {@code since} is
    * negative, otherwise once its version moves past {@code since}, at most {@code wait} later. The
-   * operator sends no token: it configures no inference token on its pools, and an admin token must
-   * not travel to an endpoint that does not need it.
+   * operator sends the pool's admin token (null: none), which the pod accepts there as well as the
+   * inference token: the operator never reads a pool's inference token.
    */
-  public PodState podState(URI endpoint, long since, Duration wait)
+  public PodState podState(URI endpoint, String token, long since, Duration wait)
       throws IOException, InterruptedException {
     String path =
         since < 0 ? "/v1/pod/state" : "/v1/pod/state?since=" + since + "&wait=" + wait.toSeconds();
-    HttpResponse<String> response = get(endpoint, null, path);
+    HttpResponse<String> response = get(endpoint, token, path);
     if (response.statusCode() != 200) {
       throw new IOException("GET /v1/pod/state on " + endpoint + ": HTTP " + response.statusCode());
     }

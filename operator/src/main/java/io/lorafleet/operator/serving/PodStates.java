@@ -13,6 +13,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 import org.jboss.logging.Logger;
 
 /**
@@ -56,8 +57,13 @@ public class PodStates {
     this.listener = listener;
   }
 
-  /** Follows the pod incarnation, unless it is followed already (idempotent, cheap). */
-  public void follow(String namespace, String baseModel, ServingPod pod) {
+  /**
+   * Follows the pod incarnation, unless it is followed already (idempotent, cheap). {@code
+   * adminToken} gives the pool's admin token at each poll (read again after a rotation): a pool
+   * with inference auth answers its state only to a token.
+   */
+  public void follow(
+      String namespace, String baseModel, ServingPod pod, Supplier<String> adminToken) {
     followers.compute(
         pod.uid(),
         (uid, current) -> {
@@ -67,7 +73,7 @@ public class PodStates {
           if (current != null) {
             current.stop();
           }
-          Follower follower = new Follower(namespace, baseModel, pod);
+          Follower follower = new Follower(namespace, baseModel, pod, adminToken);
           follower.thread = Thread.ofVirtual().name("pod-state-" + pod.name()).start(follower::run);
           return follower;
         });
@@ -114,11 +120,13 @@ public class PodStates {
     final String namespace;
     final String baseModel;
     final ServingPod pod;
+    final Supplier<String> adminToken;
     volatile boolean stopped;
     volatile Thread thread;
     volatile Map<String, Copy> copies = Map.of();
 
-    Follower(String namespace, String baseModel, ServingPod pod) {
+    Follower(String namespace, String baseModel, ServingPod pod, Supplier<String> adminToken) {
+      this.adminToken = adminToken;
       this.namespace = namespace;
       this.baseModel = baseModel;
       this.pod = pod;
@@ -138,7 +146,7 @@ public class PodStates {
       try {
         while (!stopped) {
           try {
-            PodState state = client.podState(pod.endpoint(), version, WAIT);
+            PodState state = client.podState(pod.endpoint(), adminToken.get(), version, WAIT);
             failures = 0;
             version = state.version();
             publish(parse(state));

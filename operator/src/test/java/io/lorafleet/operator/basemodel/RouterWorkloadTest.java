@@ -41,6 +41,54 @@ class RouterWorkloadTest {
   }
 
   @Test
+  void inferenceAuthMountsOneSecretKeyIntoTheRouterAndTheServingPods() throws IOException {
+    BaseModel open = base("");
+    assertThat(
+            env(
+                RouterWorkload.deployment(open, CONFIG)
+                    .getSpec()
+                    .getTemplate()
+                    .getSpec()
+                    .getContainers()
+                    .getFirst()))
+        .doesNotContainKey("LORAFLEET_ROUTER_INFERENCE_TOKEN_FILE");
+    assertThat(ServingWorkload.builtinArgs(open, CONFIG)).doesNotContain("--inference-token-file");
+
+    BaseModel guarded = base("    inferenceAuth: {secretName: pool-token, key: api-key}\n");
+    var routerPod = RouterWorkload.deployment(guarded, CONFIG).getSpec().getTemplate().getSpec();
+    var servingPod = ServingWorkload.deployment(guarded, CONFIG).getSpec().getTemplate().getSpec();
+    assertThat(env(routerPod.getContainers().getFirst()))
+        .containsEntry(
+            "LORAFLEET_ROUTER_INFERENCE_TOKEN_FILE", "/var/run/lorafleet/inference/token");
+    var args = servingPod.getContainers().getFirst().getArgs();
+    assertThat(args.get(args.indexOf("--inference-token-file") + 1))
+        .isEqualTo("/var/run/lorafleet/inference/token");
+    for (var pod : java.util.List.of(routerPod, servingPod)) {
+      var volume =
+          pod.getVolumes().stream().filter(v -> v.getName().equals("inference-token")).findFirst();
+      assertThat(volume).as("the token volume").isPresent();
+      var secret = volume.get().getSecret();
+      assertThat(secret.getSecretName()).isEqualTo("pool-token");
+      assertThat(secret.getItems())
+          .singleElement()
+          .satisfies(
+              item -> {
+                assertThat(item.getKey()).isEqualTo("api-key");
+                assertThat(item.getPath()).isEqualTo("token");
+              });
+      assertThat(secret.getDefaultMode()).isEqualTo(0440);
+      assertThat(pod.getContainers().getFirst().getVolumeMounts())
+          .anySatisfy(
+              m -> {
+                assertThat(m.getName()).isEqualTo("inference-token");
+                assertThat(m.getMountPath()).isEqualTo("/var/run/lorafleet/inference");
+                assertThat(m.getReadOnly()).isTrue();
+              });
+      assertThat(RestrictedPodSecurity.violations(pod)).isEmpty();
+    }
+  }
+
+  @Test
   void twoRouterPodsByDefaultWatchingTheHeadlessServiceOfTheServingPods() throws IOException {
     BaseModel model = base("");
     Deployment router = RouterWorkload.deployment(model, CONFIG);

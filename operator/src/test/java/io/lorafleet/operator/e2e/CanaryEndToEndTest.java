@@ -5,7 +5,6 @@ import static io.lorafleet.operator.e2e.VersionClients.share;
 import static io.lorafleet.operator.e2e.VersionClients.within;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.lorafleet.api.v1alpha1.common.Condition;
@@ -38,7 +37,6 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Random;
 import java.util.TreeMap;
 import org.junit.jupiter.api.AfterAll;
@@ -88,13 +86,7 @@ class CanaryEndToEndTest {
 
   @BeforeAll
   static void storage() throws Exception {
-    Optional<String> why = TestNetAddresses.unavailable();
-    assumeTrue(
-        why.isEmpty(),
-        () ->
-            "SKIPPED: the canary end-to-end test needs test-range pod IPs on lo (the API server"
-                + " refuses loopback ones in EndpointSlices): "
-                + why.orElseThrow());
+    ProcessPool.assumeTestNetAddresses("the canary end-to-end test");
     pool = ProcessPool.start("canary-e2e", BASE);
   }
 

@@ -3,7 +3,6 @@ package io.lorafleet.operator.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.entry;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -38,7 +37,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import org.junit.jupiter.api.AfterAll;
@@ -93,13 +91,8 @@ class EvaluationGateEndToEndTest {
 
   @BeforeAll
   static void trainAdapters() throws Exception {
-    Optional<String> why = TestNetAddresses.unavailable();
-    assumeTrue(
-        why.isEmpty(),
-        () ->
-            "SKIPPED: the gate's end-to-end test routes client traffic through the pool's router,"
-                + " which needs test-range pod IPs on lo: "
-                + why.orElseThrow());
+    ProcessPool.assumeTestNetAddresses(
+        "the gate's end-to-end test (client traffic through the pool's router)");
     pool = ProcessPool.start("eval-gate", BASE);
     List<String[]> task = new ArrayList<>();
     List<String[]> shuffledTask = new ArrayList<>();

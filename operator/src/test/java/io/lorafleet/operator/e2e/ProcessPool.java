@@ -2,6 +2,7 @@ package io.lorafleet.operator.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -29,6 +30,7 @@ import io.lorafleet.testcluster.kubelet.LocalImage;
 import io.lorafleet.testcluster.kubelet.PodAddresses;
 import io.lorafleet.testcluster.kubelet.ProcessRuntime;
 import io.lorafleet.testcluster.kubelet.ServiceProxy;
+import io.lorafleet.testcluster.kubelet.TestNetAddresses;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -42,6 +44,7 @@ import java.time.Duration;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.function.Function;
 import java.util.stream.Stream;
@@ -75,6 +78,23 @@ final class ProcessPool implements AutoCloseable {
   /**
    * Storage with the model {@code base} in it, and a namespace whose Secret {@code s3} reads it.
    */
+  /**
+   * Skips {@code test}, with the reason, where test-range addresses cannot be added to lo (not
+   * root, no iproute2): the API server refuses loopback pod IPs in EndpointSlices, so a router
+   * would never see the pods.
+   */
+  static void assumeTestNetAddresses(String test) {
+    Optional<String> why = TestNetAddresses.unavailable();
+    assumeTrue(
+        why.isEmpty(),
+        () ->
+            "SKIPPED: "
+                + test
+                + " needs test-range pod IPs on lo (the API server refuses loopback ones in"
+                + " EndpointSlices): "
+                + why.orElseThrow());
+  }
+
   static ProcessPool start(String prefix, String base) throws Exception {
     String missing = LocalImages.missing();
     if (missing != null) {
@@ -290,18 +310,29 @@ final class ProcessPool implements AutoCloseable {
 
   /** A short greedy completion for {@code model} at {@code base} (a pod, or the pool's Service). */
   static HttpResponse<String> complete(URI base, String model) throws Exception {
+    return complete(base, model, null);
+  }
+
+  /** As {@link #complete(URI, String)}, with {@code Authorization: Bearer <token>} unless null. */
+  static HttpResponse<String> complete(URI base, String model, String token) throws Exception {
     String body =
         JSON.writeValueAsString(
             Map.of("model", model, "prompt", "abc", "max_tokens", 3, "temperature", 0));
     try (HttpClient http = HttpClient.newHttpClient()) {
       return http.send(
-          HttpRequest.newBuilder(base.resolve("/v1/completions"))
-              .header("Content-Type", "application/json")
-              .timeout(Duration.ofSeconds(120))
-              .POST(HttpRequest.BodyPublishers.ofString(body))
+          authorized(
+                  HttpRequest.newBuilder(base.resolve("/v1/completions"))
+                      .header("Content-Type", "application/json")
+                      .timeout(Duration.ofSeconds(120))
+                      .POST(HttpRequest.BodyPublishers.ofString(body)),
+                  token)
               .build(),
           HttpResponse.BodyHandlers.ofString());
     }
+  }
+
+  private static HttpRequest.Builder authorized(HttpRequest.Builder request, String token) {
+    return token == null ? request : request.header("Authorization", "Bearer " + token);
   }
 
   /** The text of a 200 completion answer. */

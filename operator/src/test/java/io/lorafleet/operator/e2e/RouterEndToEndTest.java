@@ -2,7 +2,6 @@ package io.lorafleet.operator.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.fabric8.kubernetes.api.model.discovery.v1.Endpoint;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
@@ -30,7 +29,6 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -70,13 +68,7 @@ class RouterEndToEndTest {
 
   @BeforeAll
   static void poolWithAdapters() throws Exception {
-    Optional<String> why = TestNetAddresses.unavailable();
-    assumeTrue(
-        why.isEmpty(),
-        () ->
-            "SKIPPED: the router end-to-end test needs test-range pod IPs on lo (the API server"
-                + " refuses loopback ones in EndpointSlices): "
-                + why.orElseThrow());
+    ProcessPool.assumeTestNetAddresses("the router end-to-end test");
     pool = ProcessPool.start("router-e2e", BASE);
     int seed = 11;
     for (String name : ADAPTERS.keySet()) {

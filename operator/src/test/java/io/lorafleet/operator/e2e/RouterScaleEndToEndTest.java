@@ -2,7 +2,6 @@ package io.lorafleet.operator.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.Service;
@@ -33,7 +32,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -80,13 +78,7 @@ class RouterScaleEndToEndTest {
 
   @BeforeAll
   static void poolWithAdapters() throws Exception {
-    Optional<String> why = TestNetAddresses.unavailable();
-    assumeTrue(
-        why.isEmpty(),
-        () ->
-            "SKIPPED: the router scale test needs test-range pod IPs on lo (the API server"
-                + " refuses loopback ones in EndpointSlices): "
-                + why.orElseThrow());
+    ProcessPool.assumeTestNetAddresses("the router scale test");
     pool = ProcessPool.start("router-scale", BASE);
     // In parallel: each publication waits mostly on the object store's round trips.
     Instant publishing = Instant.now();

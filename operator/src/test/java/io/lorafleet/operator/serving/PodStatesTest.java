@@ -66,8 +66,8 @@ class PodStatesTest {
         new ServingPod(
             "pod-1", "uid-1", 0, URI.create("http://127.0.0.1:" + server.getAddress().getPort()));
     try {
-      states.follow("ns", "base", pod);
-      states.follow("ns", "base", pod); // idempotent: one follower
+      states.follow("ns", "base", pod, () -> null);
+      states.follow("ns", "base", pod, () -> null); // idempotent: one follower
       assertThat(changes.poll(30, TimeUnit.SECONDS)).containsExactlyInAnyOrder("a", "b");
       assertThat(states.copy(pod, "b")).contains(new PodStates.Copy("sha256:1"));
       assertThat(states.followed()).isEqualTo(1);

@@ -18,7 +18,9 @@ import java.util.concurrent.CompletionStage;
  * (default 10, at most 30), then answers the state either way. It is guarded like the inference API
  * ({@code --inference-token-file}, open without one): a router holds that token already, and the
  * state tells no more than {@code /v1/models} does (adapter names and digests), so a router needs
- * no admin token, which could load and unload adapters.
+ * no admin token, which could load and unload adapters. The admin token is accepted too: the
+ * operator follows the pods' state with the token it holds anyway, and never reads the pool's
+ * inference token.
  */
 @Path("/v1/pod/state")
 public class PodStateResource {
@@ -26,10 +28,12 @@ public class PodStateResource {
 
   private final PodStateTracker tracker;
   private final TokenFile token;
+  private final TokenFile adminToken;
 
   PodStateResource(PodStateTracker tracker, ServerConfig config) {
     this.tracker = tracker;
     this.token = new TokenFile("--inference-token-file", config.inferenceTokenFile());
+    this.adminToken = new TokenFile("--admin-token-file", config.adminTokenFile());
   }
 
   @GET
@@ -38,7 +42,9 @@ public class PodStateResource {
       @HeaderParam("Authorization") String authorization,
       @QueryParam("since") Long since,
       @QueryParam("wait") Double waitSeconds) {
-    if (token.configured() && !token.accepts(authorization)) {
+    if (token.configured()
+        && !token.accepts(authorization)
+        && !(adminToken.configured() && adminToken.accepts(authorization))) {
       throw new ApiException(
           401,
           "invalid_request_error",

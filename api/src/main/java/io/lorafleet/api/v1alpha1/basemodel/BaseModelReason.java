@@ -23,6 +23,8 @@ public enum BaseModelReason implements ConditionReason {
   DigestMismatch,
   InvalidModelConfig,
   CredentialsSecretNotFound,
+  /** spec.serving.inferenceAuth names a Secret, or a key of it, that does not exist. */
+  InferenceTokenSecretNotFound,
   ObjectStoreNotConfigured,
   /** The object-store endpoint is not one the operator is allowed to connect to. */
   EndpointNotAllowed,

@@ -16,6 +16,12 @@ import java.util.Map;
     value = "self.replicas >= 0 && self.replicas <= 1000",
     message = "replicas must be between 0 and 1000",
     fieldPath = ".replicas")
+@ValidationRule(
+    value = "!has(self.inferenceAuth) || self.runtime == 'builtin'",
+    message =
+        "inferenceAuth needs the builtin runtime: vLLM's --api-key would also lock the adapter"
+            + " admin API the operator loads adapters through",
+    fieldPath = ".inferenceAuth")
 public record ServingSpec(
     @JsonPropertyDescription("Number of serving pods; 0 stops serving and keeps the model.")
         @Default("1")
@@ -47,7 +53,37 @@ public record ServingSpec(
             "The pool router (builtin runtime only): the pool's Service points at it and it"
                 + " routes each request to a pod that holds or will load the adapter. Absent: 2"
                 + " replicas with default resources.")
-        RouterSpec router) {
+        RouterSpec router,
+    @JsonPropertyDescription(
+            "Bearer-token auth of the pool's inference API (builtin runtime): every request"
+                + " through the pool's Service must carry the token of this Secret. Absent: the"
+                + " inference API is open to whoever reaches the Service (restrict it with a"
+                + " NetworkPolicy). The adapter admin API has its own token either way.")
+        InferenceAuth inferenceAuth) {
+
+  /** Without inference auth. */
+  public ServingSpec(
+      Integer replicas,
+      ServingRuntime runtime,
+      String image,
+      ComputeResources resources,
+      Map<String, String> nodeSelector,
+      List<Toleration> tolerations,
+      AdapterSlots adapterSlots,
+      ServingRollout rollout,
+      RouterSpec router) {
+    this(
+        replicas,
+        runtime,
+        image,
+        resources,
+        nodeSelector,
+        tolerations,
+        adapterSlots,
+        rollout,
+        router,
+        null);
+  }
 
   /** With the default router. */
   public ServingSpec(
@@ -68,6 +104,7 @@ public record ServingSpec(
         tolerations,
         adapterSlots,
         rollout,
+        null,
         null);
   }
 
@@ -80,7 +117,17 @@ public record ServingSpec(
       Map<String, String> nodeSelector,
       List<Toleration> tolerations,
       AdapterSlots adapterSlots) {
-    this(replicas, runtime, image, resources, nodeSelector, tolerations, adapterSlots, null, null);
+    this(
+        replicas,
+        runtime,
+        image,
+        resources,
+        nodeSelector,
+        tolerations,
+        adapterSlots,
+        null,
+        null,
+        null);
   }
 
   /**
