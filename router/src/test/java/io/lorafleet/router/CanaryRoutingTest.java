@@ -170,8 +170,11 @@ class CanaryRoutingTest {
     Set<String> models = new HashSet<>();
     router().get("/v1/models").path("data").forEach(m -> models.add(m.path("id").asText()));
     assertThat(models).contains(SERVED).noneMatch(CanaryName::isCanary);
-    // the counts are behind the pool's token, as inference is
-    assertThat(new Client(url, null).get("/v1/router/rollouts").path("error").path("code").asText())
+    // the counts are open, as /metrics is (the operator reads them without the pool's token);
+    // inference is not
+    Client anonymous = new Client(url, null);
+    assertThat(anonymous.get("/v1/router/rollouts").path("rollouts").isArray()).isTrue();
+    assertThat(anonymous.get("/v1/models").path("error").path("code").asText())
         .isEqualTo("invalid_api_key");
   }
 

@@ -24,6 +24,8 @@ import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
@@ -37,8 +39,9 @@ import org.junit.jupiter.api.Test;
  * server processes: while its Secret is missing the pool starts nothing and says why; then every
  * request through the pool's Service, and straight to a serving pod, needs the token; the operator
  * still registers, loads and sees its adapters on the pods (it reads their state with the admin
- * token, never the inference token); a rotated Secret takes effect without a restart; the token
- * appears in no status and no Event.
+ * token, never the inference token) and its canary analysis still reads the router's rollout counts
+ * (open, as /metrics is); a rotated Secret takes effect without a restart; the token appears in no
+ * status and no Event.
  */
 @QuarkusTest
 @WithTestResource(RealClusterOperator.class)
@@ -135,6 +138,14 @@ class InferenceAuthEndToEndTest {
         assertRefused(ProcessPool.complete(router, model, FIRST + "x"), model + " wrong token");
         HttpResponse<String> ok = ProcessPool.complete(router, model, FIRST);
         assertThat(ok.statusCode()).as("%s with the token: %s", model, ok.body()).isEqualTo(200);
+      }
+      // What the operator's canary analysis reads from every router pod, without the token.
+      try (HttpClient http = HttpClient.newHttpClient()) {
+        HttpResponse<String> rollouts =
+            http.send(
+                HttpRequest.newBuilder(router.resolve("/v1/router/rollouts")).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(rollouts.statusCode()).as(rollouts.body()).isEqualTo(200);
       }
       for (URI pod : pool.servers(config.servingPort()).values()) {
         assertRefused(ProcessPool.complete(pod, "warm", null), "straight to " + pod);

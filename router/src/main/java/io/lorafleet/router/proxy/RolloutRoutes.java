@@ -14,17 +14,16 @@ import java.util.List;
 /**
  * {@code GET /v1/router/rollouts}: this router's counts of every rollout window in force, the body
  * the operator's online analysis merges over all router pods ({@link RolloutTraffic.Rollouts}).
- * Same token as inference.
+ * Open, as {@code /metrics} is, which exports the same counts: the operator reads it, and it never
+ * holds a pool's inference token (a user's Secret it does not read).
  */
 @ApplicationScoped
 public class RolloutRoutes {
   private final RolloutSplits splits;
-  private final PoolToken token;
   private final ObjectMapper json;
 
-  RolloutRoutes(RolloutSplits splits, PoolToken token, ObjectMapper json) {
+  RolloutRoutes(RolloutSplits splits, ObjectMapper json) {
     this.splits = splits;
-    this.token = token;
     this.json = json;
   }
 
@@ -33,9 +32,6 @@ public class RolloutRoutes {
   }
 
   private void rollouts(RoutingContext ctx) {
-    if (!token.admits(ctx)) {
-      return;
-    }
     List<RolloutTraffic> windows =
         splits.all().stream()
             .sorted(Comparator.comparing(RolloutSplit::servedName))
