@@ -6,10 +6,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.lorafleet.api.v1alpha1.basemodel.BaseModel;
+import io.lorafleet.operator.basemodel.RouterResources;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -211,6 +215,46 @@ class ChartTest {
             .at("/spec/selector/matchLabels");
     assertThat(from.at("/podSelector/matchLabels")).isEqualTo(operatorPods);
     assertThat(spec.at("/ingress/0/ports/0/port").asInt()).isEqualTo(8000);
+  }
+
+  /**
+   * The policy isolates the serving pods, so it must also admit what the operator itself puts in
+   * front of them: every pool's router pods (their labels as RouterWorkload writes them; same
+   * namespace, so no namespaceSelector). Without it a CNI that enforces NetworkPolicy cuts every
+   * router off its pool. Others (monitoring, a vLLM pool's clients) come from extraIngressFrom.
+   */
+  @Test
+  void theNetworkPolicyAdmitsThePoolRoutersAndTheConfiguredPeers() throws Exception {
+    JsonNode spec =
+        ofKind(render("watchNamespaces={team-a}"), "NetworkPolicy").getFirst().path("spec");
+    JsonNode routers = spec.at("/ingress/0/from/1");
+    assertThat(routers.has("namespaceSelector")).isFalse();
+    BaseModel pool = new BaseModel();
+    pool.setMetadata(new ObjectMetaBuilder().withName("any").build());
+    Map<String, String> routerPodLabels = RouterResources.labels(pool);
+    routers
+        .path("podSelector")
+        .path("matchLabels")
+        .properties()
+        .forEach(
+            label ->
+                assertThat(routerPodLabels)
+                    .as("a router pod's labels")
+                    .containsEntry(label.getKey(), label.getValue().asText()));
+    assertThat(routers.path("podSelector").path("matchLabels").size()).isEqualTo(2);
+    assertThat(spec.at("/ingress/0/from").size()).isEqualTo(2);
+
+    JsonNode withMonitoring =
+        ofKind(
+                render(
+                    "watchNamespaces={team-a},networkPolicy.extraIngressFrom[0].namespaceSelector"
+                        + ".matchLabels.team=monitoring"),
+                "NetworkPolicy")
+            .getFirst()
+            .at("/spec/ingress/0/from");
+    assertThat(withMonitoring.size()).isEqualTo(3);
+    assertThat(withMonitoring.at("/2/namespaceSelector/matchLabels/team").asText())
+        .isEqualTo("monitoring");
   }
 
   @Test
