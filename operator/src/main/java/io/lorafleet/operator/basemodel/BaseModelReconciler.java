@@ -53,6 +53,7 @@ import java.util.concurrent.TimeUnit;
       @Dependent(name = "serving-deployment", type = ServingDeploymentDependent.class),
       @Dependent(name = "serving-service", type = ServingServiceDependent.class),
       @Dependent(name = "pool-pods-service", type = PoolPodsServiceDependent.class),
+      @Dependent(name = "serving-disruption-budget", type = ServingDisruptionBudgetDependent.class),
       @Dependent(
           name = "router-service-account",
           type = RouterServiceAccountDependent.class,

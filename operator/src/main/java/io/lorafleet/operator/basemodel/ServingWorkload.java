@@ -20,6 +20,8 @@ import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentStrategy;
 import io.fabric8.kubernetes.api.model.apps.DeploymentStrategyBuilder;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudgetBuilder;
 import io.lorafleet.api.v1alpha1.basemodel.AdapterSlots;
 import io.lorafleet.api.v1alpha1.basemodel.BaseModel;
 import io.lorafleet.api.v1alpha1.basemodel.ServingRollout;
@@ -126,6 +128,23 @@ public final class ServingWorkload {
                 ? RouterResources.selector(model)
                 : BaseModelResources.selector(model))
         .withPorts(PoolWorkloads.httpServicePort(config.servingPort()))
+        .endSpec()
+        .build();
+  }
+
+  /**
+   * A node drain (or any eviction) takes one serving pod at a time, so a pool of several pods keeps
+   * serving through it; a pool of one can still be drained (maxUnavailable, not minAvailable, which
+   * would block the drain for ever). A Deployment rollout is not an eviction and ignores it.
+   */
+  public static PodDisruptionBudget disruptionBudget(BaseModel model) {
+    return new PodDisruptionBudgetBuilder()
+        .withMetadata(metadata(model))
+        .withNewSpec()
+        .withMaxUnavailable(new IntOrString(1))
+        .withNewSelector()
+        .withMatchLabels(BaseModelResources.selector(model))
+        .endSelector()
         .endSpec()
         .build();
   }

@@ -139,6 +139,27 @@ class PoolRegistrationEndToEndTest {
                 .withName(router)
                 .get())
         .isNotNull();
+    // The serving pool's budget, as the real disruption controller reads it: of the 2 ready
+    // serving pods one may be evicted (a node drain takes them one at a time).
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .untilAsserted(
+            () -> {
+              var budget =
+                  client
+                      .policy()
+                      .v1()
+                      .podDisruptionBudget()
+                      .inNamespace(namespace)
+                      .withName(BaseModelResources.servingName(base))
+                      .get();
+              assertThat(budget).as("serving PodDisruptionBudget").isNotNull();
+              assertThat(budget.getSpec().getSelector().getMatchLabels())
+                  .isEqualTo(BaseModelResources.selector(base));
+              assertThat(budget.getStatus().getExpectedPods()).isEqualTo(2);
+              assertThat(budget.getStatus().getCurrentHealthy()).isEqualTo(2);
+              assertThat(budget.getStatus().getDisruptionsAllowed()).isEqualTo(1);
+            });
     Service headless =
         client
             .services()
