@@ -1,6 +1,6 @@
 // Host (CPU) compatibility layer: lets the kernel sources compile with g++ so that their logic is
 // tested on machines without a GPU. Blocks run one after another; the threads of a block run as
-// cooperative fibers (ucontext, see lf_host_runtime.cpp) that switch only at __syncthreads() and warp
+// cooperative fibers (see lf_host_runtime.cpp) that switch only at __syncthreads() and warp
 // shuffles, so barriers are honoured. __shared__ variables become function statics, which all fibers
 // of the running block share, exactly like shared memory. Only what the kernels use is emulated.
 #pragma once

@@ -78,3 +78,17 @@ extern "C" __global__ void test_divergent_barrier(float* out) {
   out[threadIdx.x] = 1.0f;
 }
 LF_REGISTER(test_divergent_barrier)
+
+// Recursion `depth` frames deep (each keeps 1 KiB live) in thread 0 of the block: checks the fiber
+// stacks, which hold 256 KiB above a guard page. out[0] receives a value that depends on every frame.
+__attribute__((noinline)) static float test_recurse(int depth) {
+  volatile float frame[256];
+  for (int i = 0; i < 256; i++) frame[i] = static_cast<float>(depth + i);
+  float below = depth > 0 ? test_recurse(depth - 1) : 0.0f;
+  return below + frame[depth & 255];
+}
+
+extern "C" __global__ void test_deep_stack(int depth, float* out) {
+  if (threadIdx.x == 0) out[0] = test_recurse(depth);
+}
+LF_REGISTER(test_deep_stack)

@@ -30,6 +30,7 @@ public final class HostDevice implements Device {
   private final MethodHandle launch;
   private final MethodHandle lastError;
   private final Set<String> kernels;
+  private final String fiberSwitch;
   private final Allocations<Arena> allocations = new Allocations<>();
 
   private HostDevice(Path library) {
@@ -58,8 +59,12 @@ public final class HostDevice implements Device {
         linker.downcallHandle(
             lookup.findOrThrow("lfh_kernel_name"),
             FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
+    MethodHandle fibers =
+        linker.downcallHandle(
+            lookup.findOrThrow("lfh_fiber_switch"), FunctionDescriptor.of(ValueLayout.ADDRESS));
     Set<String> names = new TreeSet<>();
     try {
+      this.fiberSwitch = ((MemorySegment) fibers.invokeExact()).reinterpret(256).getString(0);
       int n = (int) count.invokeExact();
       for (int i = 0; i < n; i++) {
         MemorySegment s = (MemorySegment) name.invokeExact(i);
@@ -96,9 +101,18 @@ public final class HostDevice implements Device {
     return kernels;
   }
 
+  /**
+   * How the emulation switches between the threads (fibers) of a block: {@code "x86-64 assembly"}
+   * (no system call) or the portable {@code "ucontext"} (a signal-mask system call per switch, many
+   * times slower), chosen when the library was compiled.
+   */
+  public String fiberSwitch() {
+    return fiberSwitch;
+  }
+
   @Override
   public String name() {
-    return "host build (CPU emulation of the CUDA kernels)";
+    return "host build (CPU emulation of the CUDA kernels, " + fiberSwitch + " fibers)";
   }
 
   @Override

@@ -3,7 +3,10 @@ package io.lorafleet.kernels;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.Random;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -35,6 +38,54 @@ class HostRuntimeTest {
       assertThat(device.kernels()).contains(base + "_f32", base + "_bf16");
     }
     assertThat(device.kernels()).contains("adamw_f32", "philox_test");
+  }
+
+  @Test
+  void onX8664TheFibersSwitchWithoutASystemCall() {
+    // The ucontext fallback still passes every other test, only about 10 times slower: this is what
+    // notices when an x86-64 build falls back to it.
+    String expected =
+        System.getProperty("os.arch").equals("amd64") ? "x86-64 assembly" : "ucontext";
+    assertThat(device.fiberSwitch()).isEqualTo(expected);
+    assertThat(device.name()).contains(expected + " fibers");
+  }
+
+  @Test
+  void aFiberStackHolds200KiBOfFramesAndAnOverflowKillsTheProcessInsteadOfCorruptingMemory()
+      throws Exception {
+    // In child JVMs: an overflow must end the process (at the guard page below each fiber stack).
+    Probe fits = deepStack(200);
+    assertThat(fits.exit()).as(fits.output()).isZero();
+    assertThat(fits.output()).contains("returned 40200.0"); // sum of d + (d & 255) over d = 0..200
+    Probe overflows = deepStack(300);
+    assertThat(overflows.exit()).as(overflows.output()).isNotZero();
+    assertThat(overflows.output()).doesNotContain("returned");
+  }
+
+  private record Probe(int exit, String output) {}
+
+  private static Probe deepStack(int depth) throws Exception {
+    Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+    String tmp = System.getProperty("java.io.tmpdir");
+    Process p =
+        new ProcessBuilder(
+                java.toString(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                "--enable-native-access=ALL-UNNAMED",
+                "-XX:-CreateCoredumpOnCrash",
+                "-XX:ErrorFile=" + Path.of(tmp, "deep-stack-hs_err_%p.log"),
+                "-D"
+                    + HostDevice.LIBRARY_PROPERTY
+                    + "="
+                    + System.getProperty(HostDevice.LIBRARY_PROPERTY),
+                DeepStackProbe.class.getName(),
+                Integer.toString(depth))
+            .redirectErrorStream(true)
+            .start();
+    String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    return new Probe(p.exitValue(), output);
   }
 
   @ParameterizedTest

@@ -32,13 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
  * seed publishes.
  */
 class KillResumeTest {
-  /**
-   * On host-device every step runs in the kernels' CPU emulation, several times slower: a shorter
-   * run still leaves the kill after the first checkpoint well before the end, at a quarter the
-   * cost.
-   */
-  static final long STEPS =
-      "host-device".equals(System.getProperty(Backends.OVERRIDE_PROPERTY)) ? 10 : 40;
+  static final long STEPS = 40;
 
   static final int INTERVAL = 5;
 
