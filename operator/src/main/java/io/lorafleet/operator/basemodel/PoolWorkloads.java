@@ -4,9 +4,11 @@ import io.fabric8.kubernetes.api.model.ContainerPort;
 import io.fabric8.kubernetes.api.model.ContainerPortBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.PodSpecBuilder;
 import io.fabric8.kubernetes.api.model.ProbeBuilder;
 import io.fabric8.kubernetes.api.model.ServicePort;
 import io.fabric8.kubernetes.api.model.ServicePortBuilder;
+import io.fabric8.kubernetes.api.model.TopologySpreadConstraintBuilder;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import java.util.Map;
 
@@ -21,8 +23,15 @@ final class PoolWorkloads {
 
   private PoolWorkloads() {}
 
+  /** The node label a pool's pods spread over. */
+  static final String HOSTNAME = "kubernetes.io/hostname";
+
   /**
-   * {@code replicas} pods of {@code pod} labelled {@code labels}, owned through {@code selector}.
+   * {@code replicas} pods of {@code pod} labelled {@code labels}, owned through {@code selector},
+   * spread over nodes where the scheduler can: one node's loss (a crash, a drain) then takes as few
+   * of the pool's pods as the nodes allow. Soft ({@code ScheduleAnyway}), so a one-node cluster or
+   * a pool pinned to few GPU nodes still schedules; counted per ReplicaSet ({@code
+   * pod-template-hash}), so the old pods of a rollout do not skew where the new ones go.
    */
   static DeploymentBuilder deployment(
       ObjectMeta metadata,
@@ -30,6 +39,19 @@ final class PoolWorkloads {
       Map<String, String> selector,
       Map<String, String> labels,
       PodSpec pod) {
+    PodSpec spread =
+        new PodSpecBuilder(pod)
+            .withTopologySpreadConstraints(
+                new TopologySpreadConstraintBuilder()
+                    .withMaxSkew(1)
+                    .withTopologyKey(HOSTNAME)
+                    .withWhenUnsatisfiable("ScheduleAnyway")
+                    .withNewLabelSelector()
+                    .withMatchLabels(selector)
+                    .endLabelSelector()
+                    .withMatchLabelKeys("pod-template-hash")
+                    .build())
+            .build();
     return new DeploymentBuilder()
         .withMetadata(metadata)
         .withNewSpec()
@@ -41,7 +63,7 @@ final class PoolWorkloads {
         .withNewMetadata()
         .withLabels(labels)
         .endMetadata()
-        .withSpec(pod)
+        .withSpec(spread)
         .endTemplate()
         .endSpec();
   }

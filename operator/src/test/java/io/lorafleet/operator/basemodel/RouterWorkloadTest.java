@@ -196,6 +196,26 @@ class RouterWorkloadTest {
   }
 
   @Test
+  void routerAndServingPodsSpreadOverNodesWithoutBlockingTheScheduler() throws IOException {
+    BaseModel model = base("");
+    var router = RouterWorkload.deployment(model, CONFIG).getSpec();
+    var serving = ServingWorkload.deployment(model, CONFIG).getSpec();
+    for (var deployment : java.util.List.of(router, serving)) {
+      assertThat(deployment.getTemplate().getSpec().getTopologySpreadConstraints())
+          .singleElement()
+          .satisfies(
+              c -> {
+                assertThat(c.getTopologyKey()).isEqualTo("kubernetes.io/hostname");
+                assertThat(c.getWhenUnsatisfiable()).isEqualTo("ScheduleAnyway");
+                assertThat(c.getMaxSkew()).isEqualTo(1);
+                assertThat(c.getLabelSelector().getMatchLabels())
+                    .isEqualTo(deployment.getSelector().getMatchLabels());
+                assertThat(c.getMatchLabelKeys()).containsExactly("pod-template-hash");
+              });
+    }
+  }
+
+  @Test
   void aDisruptionBudgetLetsOneRouterPodGoAtATime() throws IOException {
     BaseModel model = base("");
     PodDisruptionBudget budget = RouterWorkload.disruptionBudget(model);
