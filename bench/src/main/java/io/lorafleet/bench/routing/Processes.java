@@ -29,6 +29,11 @@ final class Processes implements AutoCloseable {
     this.repo = repo;
   }
 
+  /** Where the processes' logs and files go. */
+  Path root() {
+    return root;
+  }
+
   URI server(Path model, int index, int maxRunning) throws IOException {
     return server(model, index, List.of("--max-running", Integer.toString(maxRunning)));
   }

@@ -66,17 +66,40 @@ public final class RoutingBench {
   /**
    * The direct and routed rounds at every concurrency against {@code pods}; with {@code
    * lorafleet.routing.baseline-router} (a quarkus-run.jar built from another commit) a second
-   * router from that jar is measured in the same rounds, the two routers' order alternating.
+   * router from that jar is measured in the same rounds, the two routers' order alternating; with
+   * {@code lorafleet.routing.peer=nginx}, nginx as a plain reverse proxy instead ({@link
+   * NginxPeer}): what a proxy that does no routing adds on the same machine.
    */
   private static void measure(String upstream, Processes p, List<URI> pods) throws Exception {
+    String baselineJar = System.getProperty("lorafleet.routing.baseline-router", "").trim();
+    boolean nginx = System.getProperty("lorafleet.routing.peer", "").trim().equals("nginx");
+    URI router = p.router(pods);
+    NginxPeer peer = nginx ? NginxPeer.start(p.root().resolve("nginx"), pods) : null;
+    try {
+      URI baseline =
+          peer != null
+              ? peer.uri()
+              : baselineJar.isEmpty()
+                  ? null
+                  : p.router(pods, "router-baseline", Path.of(baselineJar));
+      rounds(upstream, pods, router, baseline, nginx ? "nginx" : "baseline");
+    } finally {
+      if (peer != null) {
+        peer.close();
+      }
+    }
+  }
+
+  /**
+   * The rounds: direct and through the router, and through {@code baseline} (another router, or the
+   * peer proxy, named {@code label}) when there is one, their order alternating.
+   */
+  private static void rounds(
+      String upstream, List<URI> pods, URI router, URI baseline, String label) throws Exception {
     int rounds = Integer.getInteger("lorafleet.routing.rounds", 2);
     int maxTokens = Integer.getInteger("lorafleet.routing.max-tokens", 32);
     int warmup = Integer.getInteger("lorafleet.routing.warmup", 1024);
     String levels = System.getProperty("lorafleet.routing.concurrency", "1,32,128");
-    String baselineJar = System.getProperty("lorafleet.routing.baseline-router", "").trim();
-    URI router = p.router(pods);
-    URI baseline =
-        baselineJar.isEmpty() ? null : p.router(pods, "router-baseline", Path.of(baselineJar));
     // JIT warm-up of every path, 128 streams at once: with 16 warm-up requests the router ran its
     // first 128-stream rounds half interpreted (2-7 ms of CPU per request, against ~1 ms warm,
     // with the compiler threads taking the same cores) and that, not routing, was most of its gap
@@ -100,9 +123,10 @@ public final class RoutingBench {
       System.out.println("|---|---|---|---|---|---|---|");
     } else {
       System.out.println(
-          "| streams | round | order | TTFT p50 direct / baseline / this (added) |"
-              + " TTFT p99 direct / baseline / this (added) | ITL p50 direct / baseline / this |"
-              + " ITL p99 direct / baseline / this | failures direct / baseline / this | load |");
+          ("| streams | round | order | TTFT p50 direct / baseline / this (added) |"
+                  + " TTFT p99 direct / baseline / this (added) | ITL p50 direct / baseline / this |"
+                  + " ITL p99 direct / baseline / this | failures direct / baseline / this | load |")
+              .replace("baseline", label));
       System.out.println("|---|---|---|---|---|---|---|---|---|");
     }
     for (String level : levels.split(",")) {
@@ -140,7 +164,7 @@ public final class RoutingBench {
                 "| %d | %d | %s | %s | %s | %s | %s | %d / %d / %d | %s |",
                 clients,
                 round,
-                thisFirst ? "this, baseline" : "baseline, this",
+                thisFirst ? "this, " + label : label + ", this",
                 triple(direct.ttft, old.ttft, mine.ttft, 0.5, true),
                 triple(direct.ttft, old.ttft, mine.ttft, 0.99, true),
                 triple(direct.itl, old.itl, mine.itl, 0.5, false),
