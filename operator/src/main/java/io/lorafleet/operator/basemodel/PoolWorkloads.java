@@ -2,6 +2,7 @@ package io.lorafleet.operator.basemodel;
 
 import io.fabric8.kubernetes.api.model.ContainerPort;
 import io.fabric8.kubernetes.api.model.ContainerPortBuilder;
+import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.PodSpecBuilder;
@@ -10,6 +11,8 @@ import io.fabric8.kubernetes.api.model.ServicePort;
 import io.fabric8.kubernetes.api.model.ServicePortBuilder;
 import io.fabric8.kubernetes.api.model.TopologySpreadConstraintBuilder;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudgetBuilder;
 import java.util.Map;
 
 /**
@@ -66,6 +69,19 @@ final class PoolWorkloads {
         .withSpec(spread)
         .endTemplate()
         .endSpec();
+  }
+
+  /** A PodDisruptionBudget that lets evictions take the selected pods one at a time. */
+  static PodDisruptionBudget oneAtATime(ObjectMeta metadata, Map<String, String> selector) {
+    return new PodDisruptionBudgetBuilder()
+        .withMetadata(metadata)
+        .withNewSpec()
+        .withMaxUnavailable(new IntOrString(1))
+        .withNewSelector()
+        .withMatchLabels(selector)
+        .endSelector()
+        .endSpec()
+        .build();
   }
 
   static ContainerPort httpPort(int port) {

@@ -5,7 +5,6 @@ import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.EnvVarBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.PodSpec;
@@ -17,7 +16,6 @@ import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
-import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudgetBuilder;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRuleBuilder;
 import io.fabric8.kubernetes.api.model.rbac.Role;
 import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
@@ -171,15 +169,8 @@ public final class RouterWorkload {
 
   /** A node drain takes one router pod at a time: the pool's Service keeps an endpoint. */
   public static PodDisruptionBudget disruptionBudget(BaseModel model) {
-    return new PodDisruptionBudgetBuilder()
-        .withMetadata(metadata(model, RouterResources.name(model)))
-        .withNewSpec()
-        .withMaxUnavailable(new IntOrString(1))
-        .withNewSelector()
-        .withMatchLabels(RouterResources.selector(model))
-        .endSelector()
-        .endSpec()
-        .build();
+    return PoolWorkloads.oneAtATime(
+        metadata(model, RouterResources.name(model)), RouterResources.selector(model));
   }
 
   /**

@@ -21,7 +21,6 @@ import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentStrategy;
 import io.fabric8.kubernetes.api.model.apps.DeploymentStrategyBuilder;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
-import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudgetBuilder;
 import io.lorafleet.api.v1alpha1.basemodel.AdapterSlots;
 import io.lorafleet.api.v1alpha1.basemodel.BaseModel;
 import io.lorafleet.api.v1alpha1.basemodel.ServingRollout;
@@ -138,15 +137,7 @@ public final class ServingWorkload {
    * would block the drain for ever). A Deployment rollout is not an eviction and ignores it.
    */
   public static PodDisruptionBudget disruptionBudget(BaseModel model) {
-    return new PodDisruptionBudgetBuilder()
-        .withMetadata(metadata(model))
-        .withNewSpec()
-        .withMaxUnavailable(new IntOrString(1))
-        .withNewSelector()
-        .withMatchLabels(BaseModelResources.selector(model))
-        .endSelector()
-        .endSpec()
-        .build();
+    return PoolWorkloads.oneAtATime(metadata(model), BaseModelResources.selector(model));
   }
 
   private static ObjectMeta metadata(BaseModel model) {
