@@ -158,13 +158,13 @@ public class BaseModelReconciler implements Reconciler<BaseModel> {
     }
     Optional<String> tokenProblem = inferenceTokens.problem(model);
     if (tokenProblem.isPresent()) {
-      // pods that cannot mount the token would never start: keep the pool as it is until it can
-      // The operator may not watch Secrets: it looks again, so a Secret created later is seen.
+      // Pods that cannot mount the token would never start: the pool and what its status says of
+      // it (architecture, replicas, capacity) stay as they are until it can. The operator may not
+      // watch Secrets, so it looks again: a Secret created later is seen.
       aggregator.blockedBy(BaseModelReason.InferenceTokenSecretNotFound, tokenProblem.get());
-      return statuses.patch(
-          model,
-          aggregator.build(BaseModelObservation.unresolved(model.getStatus())),
-          LOOK_FOR_TOKEN_SECRET);
+      BaseModelStatus kept =
+          model.getStatus() == null ? BaseModelObservation.unresolved(null) : model.getStatus();
+      return statuses.patch(model, aggregator.build(kept), LOOK_FOR_TOKEN_SECRET);
     }
     adminTokens.ensure(model);
     context.managedWorkflowAndDependentResourceContext().reconcileManagedWorkflow();
