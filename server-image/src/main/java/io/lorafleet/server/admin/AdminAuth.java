@@ -18,6 +18,14 @@ public class AdminAuth {
     this.token = new TokenFile("--admin-token-file", config.adminTokenFile());
   }
 
+  /**
+   * Whether {@code authorization} carries the admin token; false, without a warning, when the pod
+   * has none (for a caller that may also present another token).
+   */
+  public boolean accepts(String authorization) {
+    return token.configured() && token.accepts(authorization);
+  }
+
   /** Throws 401 unless {@code authorization} is {@code Bearer <token>}. */
   public void check(String authorization) {
     if (!token.accepts(authorization)) {

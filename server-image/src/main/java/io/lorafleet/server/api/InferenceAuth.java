@@ -27,24 +27,31 @@ public class InferenceAuth {
   /** Null (continue) when authentication is off, the path is not inference, or the token fits. */
   @ServerRequestFilter
   public Response filter(ContainerRequestContext request) {
-    if (!token.configured()
-        || !isInference(request.getUriInfo().getPath())
-        || token.accepts(request.getHeaderString(HttpHeaders.AUTHORIZATION))) {
+    if (!isInference(request.getUriInfo().getPath())
+        || admits(request.getHeaderString(HttpHeaders.AUTHORIZATION))) {
       return null;
     }
-    ApiException e =
-        new ApiException(
-            401,
-            "invalid_request_error",
-            "invalid_api_key",
-            null,
-            "Incorrect or missing API key: send Authorization: Bearer <token>",
-            0);
     return Response.status(401)
         .type(MediaType.APPLICATION_JSON)
         .header(HttpHeaders.WWW_AUTHENTICATE, "Bearer")
-        .entity(e.body())
+        .entity(refusal().body())
         .build();
+  }
+
+  /** True when authentication is off or {@code authorization} carries the inference token. */
+  public boolean admits(String authorization) {
+    return !token.configured() || token.accepts(authorization);
+  }
+
+  /** What a caller without the inference token gets, as the OpenAI API answers a bad key. */
+  public static ApiException refusal() {
+    return new ApiException(
+        401,
+        "invalid_request_error",
+        "invalid_api_key",
+        null,
+        "Incorrect or missing API key: send Authorization: Bearer <token>",
+        0);
   }
 
   static boolean isInference(String path) {

@@ -1,8 +1,8 @@
 package io.lorafleet.server.pool;
 
+import io.lorafleet.server.admin.AdminAuth;
 import io.lorafleet.server.api.ApiException;
-import io.lorafleet.server.config.ServerConfig;
-import io.lorafleet.server.config.TokenFile;
+import io.lorafleet.server.api.InferenceAuth;
 import io.lorafleet.serving.pod.PodState;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
@@ -27,13 +27,13 @@ public class PodStateResource {
   static final int MAX_WAIT_SECONDS = 30;
 
   private final PodStateTracker tracker;
-  private final TokenFile token;
-  private final TokenFile adminToken;
+  private final InferenceAuth inference;
+  private final AdminAuth admin;
 
-  PodStateResource(PodStateTracker tracker, ServerConfig config) {
+  PodStateResource(PodStateTracker tracker, InferenceAuth inference, AdminAuth admin) {
     this.tracker = tracker;
-    this.token = new TokenFile("--inference-token-file", config.inferenceTokenFile());
-    this.adminToken = new TokenFile("--admin-token-file", config.adminTokenFile());
+    this.inference = inference;
+    this.admin = admin;
   }
 
   @GET
@@ -42,16 +42,8 @@ public class PodStateResource {
       @HeaderParam("Authorization") String authorization,
       @QueryParam("since") Long since,
       @QueryParam("wait") Double waitSeconds) {
-    if (token.configured()
-        && !token.accepts(authorization)
-        && !(adminToken.configured() && adminToken.accepts(authorization))) {
-      throw new ApiException(
-          401,
-          "invalid_request_error",
-          "invalid_api_key",
-          null,
-          "Incorrect or missing API key: send Authorization: Bearer <token>",
-          0);
+    if (!inference.admits(authorization) && !admin.accepts(authorization)) {
+      throw InferenceAuth.refusal();
     }
     double wait = waitSeconds == null ? 10 : waitSeconds;
     if (wait < 0 || wait > MAX_WAIT_SECONDS || Double.isNaN(wait)) {
