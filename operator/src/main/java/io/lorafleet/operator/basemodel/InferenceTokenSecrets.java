@@ -5,8 +5,12 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.lorafleet.api.v1alpha1.basemodel.BaseModel;
 import io.lorafleet.api.v1alpha1.basemodel.InferenceAuth;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Whether the Secret that {@code spec.serving.inferenceAuth} names holds its key. Checked before
@@ -16,18 +20,47 @@ import java.util.Optional;
  */
 @ApplicationScoped
 public class InferenceTokenSecrets {
-  private final KubernetesClient client;
+  /**
+   * How long a Secret seen with its key is taken as still there. A BaseModel is reconciled after
+   * every load on its pool, so a GET per reconcile would be one per load (as {@link AdminTokens}
+   * found); a Secret deleted later is reported within this. A missing one is looked up every time.
+   */
+  static final Duration RECHECK = Duration.ofMinutes(1);
 
-  public InferenceTokenSecrets(KubernetesClient client) {
+  private record Seen(InferenceAuth auth, Instant at) {}
+
+  private final KubernetesClient client;
+  private final Clock clock;
+  private final Map<String, Seen> seenByModelUid = new ConcurrentHashMap<>();
+
+  public InferenceTokenSecrets(KubernetesClient client, Clock clock) {
     this.client = client;
+    this.clock = clock;
   }
 
   /** Why the pool's token cannot be mounted; empty when it can, or when no auth is asked for. */
   public Optional<String> problem(BaseModel model) {
     InferenceAuth auth = model.getSpec().serving().inferenceAuth();
+    String uid = model.getMetadata().getUid();
     if (auth == null) {
+      seenByModelUid.remove(uid);
       return Optional.empty();
     }
+    Instant now = clock.instant();
+    Seen seen = seenByModelUid.get(uid);
+    if (seen != null && seen.auth().equals(auth) && seen.at().plus(RECHECK).isAfter(now)) {
+      return Optional.empty();
+    }
+    Optional<String> problem = lookUp(model, auth);
+    if (problem.isEmpty()) {
+      seenByModelUid.put(uid, new Seen(auth, now));
+    } else {
+      seenByModelUid.remove(uid);
+    }
+    return problem;
+  }
+
+  private Optional<String> lookUp(BaseModel model, InferenceAuth auth) {
     String namespace = model.getMetadata().getNamespace();
     Secret secret = client.secrets().inNamespace(namespace).withName(auth.secretName()).get();
     if (secret == null) {

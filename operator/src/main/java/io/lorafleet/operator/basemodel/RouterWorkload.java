@@ -99,17 +99,20 @@ public final class RouterWorkload {
 
   /** The router's configuration (router/ RouterConfig, as environment variables). */
   static List<EnvVar> env(BaseModel model, OperatorConfig config) {
-    List<EnvVar> env = new ArrayList<>();
-    env.addAll(
-        List.of(
-            env("LORAFLEET_ROUTER_POD_SOURCE", "endpointslice"),
-            env("LORAFLEET_ROUTER_SERVICE", RouterResources.podsServiceName(model)),
-            env("LORAFLEET_ROUTER_NAMESPACE", model.getMetadata().getNamespace()),
-            env("LORAFLEET_ROUTER_PORT_NAME", PoolWorkloads.HTTP),
-            // the router splits the traffic of this BaseModel's LoraAdapters under canary rollout
-            env("LORAFLEET_ROUTER_BASE_MODEL_REF", model.getMetadata().getName()),
-            env("QUARKUS_HTTP_PORT", Integer.toString(config.servingPort())),
-            env("QUARKUS_LOG_CONSOLE_JSON_ENABLED", Boolean.toString(config.servingJsonLogs()))));
+    List<EnvVar> env =
+        new ArrayList<>(
+            List.of(
+                env("LORAFLEET_ROUTER_POD_SOURCE", "endpointslice"),
+                env("LORAFLEET_ROUTER_SERVICE", RouterResources.podsServiceName(model)),
+                env("LORAFLEET_ROUTER_NAMESPACE", model.getMetadata().getNamespace()),
+                env("LORAFLEET_ROUTER_PORT_NAME", PoolWorkloads.HTTP),
+                // the router splits the traffic of this BaseModel's LoraAdapters under canary
+                // rollout
+                env("LORAFLEET_ROUTER_BASE_MODEL_REF", model.getMetadata().getName()),
+                env("QUARKUS_HTTP_PORT", Integer.toString(config.servingPort())),
+                env(
+                    "QUARKUS_LOG_CONSOLE_JSON_ENABLED",
+                    Boolean.toString(config.servingJsonLogs()))));
     if (InferenceTokenMount.of(model).isPresent()) {
       // clients must send it, and the router sends it on to the pods
       env.add(env("LORAFLEET_ROUTER_INFERENCE_TOKEN_FILE", InferenceTokenMount.FILE));
